@@ -1,0 +1,105 @@
+"""One settings object for the whole product.
+
+Values come from, in order of precedence: keyword arguments, environment variables
+(``CALLCENTER_*``, plus ``DATABASE_URL``), an optional TOML file named by
+``CALLCENTER_CONFIG``, then the defaults below. Every default is a working
+single-machine setup: embedded PostgreSQL and the project's Asterisk sandbox.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLCENTER_", extra="ignore")
+
+    # --- storage -----------------------------------------------------------------
+    data_dir: Path = Path("/var/lib/callcenter")
+    """State that must survive restarts: embedded PostgreSQL data, generated secrets."""
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "CALLCENTER_DATABASE_URL")
+    )
+    """Unset: embedded PostgreSQL under ``data_dir/pgdata``. Set: that server
+    (``postgresql+asyncpg://user:pass@host/db`` or ``postgresql://...``)."""
+
+    # --- Asterisk Manager Interface --------------------------------------------------
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "cti"
+    ami_secret: str | None = None
+    """Unset with the sandbox: generated once and kept in ``data_dir/ami_secret``."""
+    ami_action_timeout: float = 5.0
+    ami_ping_interval: float = 5.0
+    """A ping unanswered for this long marks the connection dead; it is then reopened."""
+
+    # --- FastAGI ---------------------------------------------------------------------
+    fastagi_host: str = "127.0.0.1"
+    fastagi_port: int = 4573
+
+    # --- web (console, wallboard, websockets) -------------------------------------
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    # --- Asterisk dialplan names the CTI server relies on --------------------------
+    queue_context: str = "cc-queues"
+    """Dialplan context whose extension NAME runs Queue(NAME)."""
+    queue_log_path: Path | None = None
+    """Asterisk's queue_log; unset with the sandbox: the sandbox's own."""
+
+    # --- Asterisk sandbox (demo and tests) -----------------------------------------
+    asterisk_root: Path = Path("/var/cache/callcenter/asterisk-root")
+    """Debian sid root folder holding Asterisk 22 (built once, reused)."""
+    sandbox_name: str = "pbx"
+    """Instance name: several sandboxes can run side by side with their own ports."""
+    sandbox_sip_port: int = 5060
+
+    # --- CRM writes ------------------------------------------------------------------
+    crm_batch_size: int = 200
+    crm_flush_interval: float = 0.2
+
+    # --- locale ---------------------------------------------------------------------
+    default_region: str = "DE"
+    """Region used to read caller numbers without a country code."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("CALLCENTER_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @property
+    def uses_embedded_db(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def sandbox_dir(self) -> Path:
+        """This sandbox instance's folder inside the Asterisk root (seen as /srv/NAME inside)."""
+        return self.asterisk_root / "srv" / self.sandbox_name
+
+    @property
+    def effective_queue_log(self) -> Path:
+        return self.queue_log_path or self.sandbox_dir / "log" / "queue_log"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
