@@ -1,0 +1,1 @@
+"""CRM core: customers, users and the call history, stored in PostgreSQL."""

