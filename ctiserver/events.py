@@ -1,0 +1,276 @@
+"""The CTI server's typed event model.
+
+AMI text becomes these dataclasses exactly once, at the edge (``parse_event``); everything
+behind the edge works on types, never on header dictionaries. Events the CTI server has no
+use for are dropped here, before any object is built for them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+Fields = Mapping[str, str]
+
+
+@dataclass(slots=True, kw_only=True)
+class AmiEvent:
+    timestamp: float | None
+    """Asterisk's own time (``timestampevents = yes``); None when the server omits it."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ChannelEvent(AmiEvent):
+    channel: str
+    uniqueid: str
+    linkedid: str
+    caller_num: str
+    caller_name: str
+    state: int
+
+
+@dataclass(slots=True, kw_only=True)
+class ChannelCreated(ChannelEvent):
+    """Newchannel, or a channel reported by CoreShowChannels during a resync."""
+
+    exten: str
+    context: str
+
+
+@dataclass(slots=True, kw_only=True)
+class ChannelUpdated(ChannelEvent):
+    """Newstate, NewCallerid, NewConnectedLine: the channel's state or ids changed."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ChannelHungUp(ChannelEvent):
+    cause: int
+    cause_text: str
+
+
+@dataclass(slots=True, kw_only=True)
+class BridgeEntered(ChannelEvent):
+    bridge_id: str
+
+
+@dataclass(slots=True, kw_only=True)
+class BridgeLeft(ChannelEvent):
+    bridge_id: str
+
+
+@dataclass(slots=True, kw_only=True)
+class QueueCallerJoined(ChannelEvent):
+    queue: str
+    position: int
+
+
+@dataclass(slots=True, kw_only=True)
+class QueueCallerLeft(ChannelEvent):
+    queue: str
+
+
+@dataclass(slots=True, kw_only=True)
+class QueueCallerAbandoned(ChannelEvent):
+    queue: str
+    hold_time: int
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentEvent(ChannelEvent):
+    """An app_queue agent event; the channel fields are the queue caller's."""
+
+    queue: str
+    interface: str
+    member_name: str
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentCalled(AgentEvent):
+    dest_uniqueid: str
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentRingNoAnswer(AgentEvent):
+    ring_ms: int
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentConnected(AgentEvent):
+    hold_time: int
+    ring_time: int
+    dest_uniqueid: str
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentCompleted(AgentEvent):
+    hold_time: int
+    talk_time: int
+    reason: str
+
+
+@dataclass(slots=True, kw_only=True)
+class AgentDumped(AgentEvent):
+    pass
+
+
+@dataclass(slots=True, kw_only=True)
+class QueueMemberChanged(AmiEvent):
+    """QueueMember{Status,Added,Removed,Pause,Penalty} and QueueMember during a resync."""
+
+    kind: str
+    queue: str
+    interface: str
+    member_name: str
+    state_interface: str
+    status: int
+    paused: bool
+    paused_reason: str
+    in_call: bool
+    calls_taken: int
+    penalty: int
+    wrapup_time: int
+
+
+@dataclass(slots=True, kw_only=True)
+class OriginateResult(AmiEvent):
+    action_id: str
+    success: bool
+    reason: int
+    channel: str
+    uniqueid: str
+
+
+@dataclass(slots=True, kw_only=True)
+class AsteriskBooted(AmiEvent):
+    """FullyBooted: Asterisk is (again) ready; its channels must be resynced."""
+
+
+# --- field readers --------------------------------------------------------------------
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+def _timestamp(f: Fields) -> float | None:
+    raw = f.get("Timestamp")
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _name(value: str | None) -> str:
+    # Asterisk writes "<unknown>" for an absent caller id field.
+    return "" if not value or value == "<unknown>" else value
+
+
+def _channel(f: Fields) -> dict:
+    return {
+        "timestamp": _timestamp(f),
+        "channel": f["Channel"],
+        "uniqueid": f["Uniqueid"],
+        "linkedid": f.get("Linkedid") or f["Uniqueid"],
+        "caller_num": _name(f.get("CallerIDNum")),
+        "caller_name": _name(f.get("CallerIDName")),
+        "state": _int(f.get("ChannelState")),
+    }
+
+
+def _agent(f: Fields) -> dict:
+    return {
+        **_channel(f),
+        "queue": f["Queue"],
+        "interface": f.get("Interface", ""),
+        "member_name": f.get("MemberName", ""),
+    }
+
+
+def _member(kind: str) -> Callable[[Fields], QueueMemberChanged]:
+    def build(f: Fields) -> QueueMemberChanged:
+        return QueueMemberChanged(
+            timestamp=_timestamp(f),
+            kind=kind,
+            queue=f["Queue"],
+            interface=f.get("Interface") or f.get("Location", ""),
+            member_name=f.get("MemberName") or f.get("Name", ""),
+            state_interface=f.get("StateInterface", ""),
+            status=_int(f.get("Status")),
+            paused=f.get("Paused") == "1",
+            paused_reason=f.get("PausedReason", ""),
+            in_call=f.get("InCall") == "1",
+            calls_taken=_int(f.get("CallsTaken")),
+            penalty=_int(f.get("Penalty")),
+            wrapup_time=_int(f.get("Wrapuptime")),
+        )
+
+    return build
+
+
+def _created(f: Fields) -> ChannelCreated:
+    return ChannelCreated(**_channel(f), exten=f.get("Exten", ""), context=f.get("Context", ""))
+
+
+def _originate(f: Fields) -> OriginateResult:
+    return OriginateResult(
+        timestamp=_timestamp(f),
+        action_id=f.get("ActionID", ""),
+        success=f.get("Response") == "Success",
+        reason=_int(f.get("Reason")),
+        channel=f.get("Channel", ""),
+        uniqueid=f.get("Uniqueid", ""),
+    )
+
+
+BUILDERS: dict[str, Callable[[Fields], AmiEvent]] = {
+    "Newchannel": _created,
+    "CoreShowChannel": _created,
+    "Newstate": lambda f: ChannelUpdated(**_channel(f)),
+    "NewCallerid": lambda f: ChannelUpdated(**_channel(f)),
+    "Hangup": lambda f: ChannelHungUp(
+        **_channel(f), cause=_int(f.get("Cause")), cause_text=f.get("Cause-txt", "")
+    ),
+    "BridgeEnter": lambda f: BridgeEntered(**_channel(f), bridge_id=f.get("BridgeUniqueid", "")),
+    "BridgeLeave": lambda f: BridgeLeft(**_channel(f), bridge_id=f.get("BridgeUniqueid", "")),
+    "QueueCallerJoin": lambda f: QueueCallerJoined(
+        **_channel(f), queue=f["Queue"], position=_int(f.get("Position"))
+    ),
+    "QueueCallerLeave": lambda f: QueueCallerLeft(**_channel(f), queue=f["Queue"]),
+    "QueueCallerAbandon": lambda f: QueueCallerAbandoned(
+        **_channel(f), queue=f["Queue"], hold_time=_int(f.get("HoldTime"))
+    ),
+    "AgentCalled": lambda f: AgentCalled(**_agent(f), dest_uniqueid=f.get("DestUniqueid", "")),
+    "AgentRingNoAnswer": lambda f: AgentRingNoAnswer(**_agent(f), ring_ms=_int(f.get("RingTime"))),
+    "AgentConnect": lambda f: AgentConnected(
+        **_agent(f),
+        hold_time=_int(f.get("HoldTime")),
+        ring_time=_int(f.get("RingTime")),
+        dest_uniqueid=f.get("DestUniqueid", ""),
+    ),
+    "AgentComplete": lambda f: AgentCompleted(
+        **_agent(f),
+        hold_time=_int(f.get("HoldTime")),
+        talk_time=_int(f.get("TalkTime")),
+        reason=f.get("Reason", ""),
+    ),
+    "AgentDump": lambda f: AgentDumped(**_agent(f)),
+    "QueueMemberStatus": _member("status"),
+    "QueueMemberAdded": _member("added"),
+    "QueueMemberRemoved": _member("removed"),
+    "QueueMemberPause": _member("pause"),
+    "QueueMemberPenalty": _member("penalty"),
+    "QueueMember": _member("resync"),
+    "OriginateResponse": _originate,
+    "FullyBooted": lambda f: AsteriskBooted(timestamp=_timestamp(f)),
+}
+
+
+def parse_event(fields: Fields) -> AmiEvent | None:
+    """Typed event for an AMI event's fields; None for events the CTI server ignores.
+
+    Raises KeyError or ValueError for a known event missing a required field; the
+    caller logs and skips it."""
+    builder = BUILDERS.get(fields.get("Event", ""))
+    return builder(fields) if builder else None

@@ -1,0 +1,95 @@
+"""Websocket fan-out: who is connected, and an ordered outbox per connection.
+
+Messages are JSON text, serialised once however many clients get them. A message can also be
+an awaitable that yields the payload (a screen pop waiting for its CRM lookup): the client's
+outbox keeps order, so an "answered" update never overtakes the pop it belongs to. A client
+that cannot keep up is disconnected rather than allowed to grow the server's memory.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Protocol, Union
+
+log = logging.getLogger(__name__)
+
+Outgoing = Union[str, Awaitable[Any]]
+
+
+class Socket(Protocol):
+    async def send_str(self, data: str) -> None: ...
+    async def close(self, *, code: int = ..., message: bytes = ...) -> Any: ...
+
+
+@dataclass(eq=False)
+class Client:
+    socket: Socket
+    user_id: int
+    role: str
+    outbox: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    closed: bool = False
+
+    def put(self, message: Outgoing) -> bool:
+        try:
+            self.outbox.put_nowait(message)
+            return True
+        except asyncio.QueueFull:
+            return False
+
+    async def pump(self) -> None:
+        """Send the outbox in order until the client goes away."""
+        while True:
+            item = await self.outbox.get()
+            if not isinstance(item, str):
+                try:
+                    payload = await item
+                except Exception:
+                    log.exception("message for user %s could not be built", self.user_id)
+                    continue
+                if payload is None:
+                    continue
+                item = json.dumps(payload, ensure_ascii=False)
+            await self.socket.send_str(item)
+
+
+class ClientHub:
+    def __init__(self) -> None:
+        self._by_user: dict[int, set[Client]] = defaultdict(set)
+        self._by_role: dict[str, set[Client]] = defaultdict(set)
+
+    def add(self, client: Client) -> None:
+        self._by_user[client.user_id].add(client)
+        self._by_role[client.role].add(client)
+
+    def remove(self, client: Client) -> None:
+        client.closed = True
+        self._by_user[client.user_id].discard(client)
+        self._by_role[client.role].discard(client)
+        if not self._by_user[client.user_id]:
+            del self._by_user[client.user_id]
+
+    def __len__(self) -> int:
+        return sum(len(clients) for clients in self._by_user.values())
+
+    def to_user(self, user_id: int, message: dict | Awaitable[Any]) -> None:
+        clients = self._by_user.get(user_id)
+        if clients:
+            self._deliver(clients, message)
+
+    def to_roles(self, roles: tuple[str, ...], message: dict) -> None:
+        clients = set().union(*(self._by_role.get(role, ()) for role in roles))
+        if clients:
+            self._deliver(clients, message)
+
+    def _deliver(self, clients: set[Client], message: dict | Awaitable[Any]) -> None:
+        text: Outgoing = (
+            json.dumps(message, ensure_ascii=False) if isinstance(message, dict) else message
+        )
+        for client in list(clients):
+            if not client.put(text):
+                log.warning("user %s cannot keep up; disconnecting", client.user_id)
+                self.remove(client)
+                asyncio.ensure_future(client.socket.close(code=1013, message=b"too slow"))

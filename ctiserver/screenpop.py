@@ -1,0 +1,109 @@
+"""Screen pops: the agent a queue rings, and only that agent, sees who is calling.
+
+The CRM lookup starts as soon as the caller enters a queue, so the customer card is usually
+ready before any agent rings. Messages to one agent go through that agent's ordered outbox.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Awaitable, Callable
+
+from .calltracker import CallAnswered, CallEnded, CallOffered, Notice, OfferEnded, QueueCallerArrived
+from .hub import ClientHub
+
+log = logging.getLogger(__name__)
+
+CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+AgentDirectory = Callable[[], Awaitable[dict[str, int]]]
+"""Loads {queue member interface: user id}."""
+
+
+class ScreenPopService:
+    refresh_interval = 5.0
+
+    def __init__(self, hub: ClientHub, lookup: CustomerLookup, directory: AgentDirectory) -> None:
+        self._hub = hub
+        self._lookup = lookup
+        self._directory = directory
+        self._agents: dict[str, int] = {}
+        self._loaded_at = float("-inf")
+        self._customers: dict[str, asyncio.Task] = {}
+
+    async def load_agents(self) -> None:
+        self._agents = await self._directory()
+        self._loaded_at = time.monotonic()
+
+    def register_agent(self, interface: str, user_id: int) -> None:
+        """An agent's console connected: pops for its interface go to that user from now on."""
+        self._agents[interface] = user_id
+
+    def handle(self, notice: Notice) -> None:
+        if isinstance(notice, QueueCallerArrived):
+            self._customer(notice.call_key, notice.caller_num)
+        elif isinstance(notice, CallOffered):
+            self._send(notice.interface, self._pop(notice))
+        elif isinstance(notice, OfferEnded):
+            self._send(notice.interface, {"type": "offer_ended", "call_id": notice.call_key, "reason": notice.reason})
+        elif isinstance(notice, CallAnswered):
+            self._send(notice.interface, {"type": "answered", "call_id": notice.call_key, "queue": notice.queue})
+        elif isinstance(notice, CallEnded):
+            self._ended(notice)
+
+    def _customer(self, call_key: str, number: str) -> asyncio.Task:
+        task = self._customers.get(call_key)
+        if task is None:
+            task = self._customers[call_key] = asyncio.ensure_future(self._safe_lookup(number))
+        return task
+
+    async def _safe_lookup(self, number: str) -> dict[str, Any] | None:
+        try:
+            return await self._lookup(number) if number else None
+        except Exception:
+            log.exception("customer lookup for %r failed; popping as unknown caller", number)
+            return None
+
+    def _pop(self, offer: CallOffered) -> asyncio.Task:
+        customer = self._customer(offer.call_key, offer.caller_num)
+
+        async def payload() -> dict[str, Any]:
+            card = await customer
+            return {
+                "type": "pop",
+                "call_id": offer.call_key,
+                "queue": offer.queue,
+                "caller_number": offer.caller_num,
+                "caller_name": offer.caller_name,
+                "customer": card,
+                "known": card is not None,
+            }
+
+        return asyncio.ensure_future(payload())
+
+    def _ended(self, notice: CallEnded) -> None:
+        record = notice.record
+        self._customers.pop(record.call_key, None)
+        message = {
+            "type": "hangup",
+            "call_id": record.call_key,
+            "outcome": record.outcome,
+            "talk_seconds": record.talk_seconds,
+        }
+        for interface in notice.interfaces:
+            self._send(interface, message)
+
+    def _send(self, interface: str, message: Any) -> None:
+        user_id = self._agents.get(interface)
+        if user_id is None:
+            self._refresh_soon()
+            if isinstance(message, asyncio.Task):
+                # Nobody to show it to; the pop is dropped rather than kept forever.
+                message.cancel()
+            return
+        self._hub.to_user(user_id, message)
+
+    def _refresh_soon(self) -> None:
+        if time.monotonic() - self._loaded_at > self.refresh_interval:
+            self._loaded_at = time.monotonic()
+            asyncio.ensure_future(self.load_agents())
