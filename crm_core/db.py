@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import warnings
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,13 +39,10 @@ def with_database(url: str, name: str) -> str:
 
 
 def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion on a private loop. Unlike asyncio.run this leaves the
-    thread's current event loop alone (pytest-asyncio keeps its session loop there)."""
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
+    """Run a coroutine to completion on a private loop in a private thread, so it works from any
+    thread, even one running an event loop (which it then blocks), and leaves that loop alone."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def ensure_embedded_postgres(settings: Settings) -> str:

@@ -1,0 +1,91 @@
+"""record_calls on real PostgreSQL: exactly once, agent and customer resolved in the write."""
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from crm_core.calls import CallRecord, record_calls
+from crm_core.customers import create_customer
+from crm_core.db import Database
+from crm_core.models import Call
+from crm_core.users import create_user
+from tests.crm.helpers import berlin_number, call_record, unique
+
+REGION = "DE"
+
+
+async def stored(db: Database, records: list[CallRecord]) -> dict[str, Call]:
+    keys = [r.call_key for r in records]
+    async with db.sessionmaker() as session:
+        calls = await session.scalars(select(Call).where(Call.call_key.in_(keys)))
+        return {c.call_key: c for c in calls}
+
+
+async def test_same_batch_twice_inserts_each_call_once(db: Database) -> None:
+    batch = [call_record() for _ in range(3)]
+    assert await record_calls(db, batch, default_region=REGION) == 3
+    assert await record_calls(db, batch, default_region=REGION) == 0
+    assert len(await stored(db, batch)) == 3
+
+
+async def test_a_key_repeated_within_a_batch_is_written_once(db: Database) -> None:
+    record = call_record()
+    assert await record_calls(db, [record, record], default_region=REGION) == 1
+
+
+async def test_empty_batch(db: Database) -> None:
+    assert await record_calls(db, [], default_region=REGION) == 0
+
+
+async def test_agent_and_customer_are_resolved(db: Database) -> None:
+    interface = unique("PJSIP/agent")
+    agent_id, _ = await create_user(
+        db, unique("agent"), display_name="Agent", role="agent", interface=interface
+    )
+    e164, national = berlin_number()
+    customer_id = await create_customer(db, "Caller", [e164], default_region=REGION)
+    known = call_record(caller_number=national, agent_interface=interface)
+    unknown = call_record(caller_number="+4940 5550000", agent_interface=unique("PJSIP/nobody"))
+    await record_calls(db, [known, unknown], default_region=REGION)
+    rows = await stored(db, [known, unknown])
+    assert (rows[known.call_key].agent_user_id, rows[known.call_key].customer_id) == (
+        agent_id,
+        customer_id,
+    )
+    assert (rows[unknown.call_key].agent_user_id, rows[unknown.call_key].customer_id) == (
+        None,
+        None,
+    )
+
+
+async def test_outbound_calls_resolve_the_called_party(db: Database) -> None:
+    e164, national = berlin_number()
+    customer_id = await create_customer(db, "Callee", [e164], default_region=REGION)
+    outbound = call_record(direction="outbound", caller_number="100", called_number=national)
+    internal = call_record(direction="internal", caller_number=national, called_number="1002")
+    await record_calls(db, [outbound, internal], default_region=REGION)
+    rows = await stored(db, [outbound, internal])
+    assert rows[outbound.call_key].customer_id == customer_id
+    assert rows[internal.call_key].customer_id is None
+
+
+async def test_columns_round_trip_exactly(db: Database) -> None:
+    record = call_record(caller_name="Jürgen 张伟", queue="Süd-Vertrieb")
+    await record_calls(db, [record], default_region=REGION)
+    row = (await stored(db, [record]))[record.call_key]
+    written = CallRecord(**{name: getattr(row, name) for name in CallRecord.__dataclass_fields__})
+    assert written == record
+    assert row.entered_at.utcoffset() is not None
+
+
+async def test_unanswered_call_without_agent(db: Database) -> None:
+    record = call_record(
+        answered_at=None, talk_seconds=0.0, outcome="abandoned", completed_by=None,
+        hangup_cause=None, hangup_cause_text=None,
+    )
+    assert await record_calls(db, [record], default_region=REGION) == 1
+    assert (await stored(db, [record]))[record.call_key].answered_at is None
+
+
+async def test_large_batch(db: Database) -> None:
+    batch = [replace(call_record(), caller_number=berlin_number()[1]) for _ in range(5000)]
+    assert await record_calls(db, batch, default_region=REGION) == 5000
