@@ -1,0 +1,1 @@
+"""Asterisk configuration, the local sandbox instance and the no-SIP call simulation."""

@@ -1,0 +1,101 @@
+"""AMI actions that drive the no-SIP call simulation in extensions.conf (pure)."""
+from __future__ import annotations
+
+import re
+import uuid
+
+SIM_INBOUND = "sim-inbound"
+SIM_PHONE = "sim-phone"
+SIM_AGENT = "sim-agent"
+
+# Asterisk splits each Originate "Variable:" header like application arguments: commas
+# separate, quotes, brackets and parentheses group, and a backslash escapes.
+_ARG_SPECIALS = re.compile(r'([\\,"()\[\]|])')
+
+
+_QUOTES = re.compile(r'["\\<>]')
+
+
+def _escape(value: str) -> str:
+    return _ARG_SPECIALS.sub(r"\\\1", value)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def caller_originate(
+    queue: str,
+    *,
+    number: str,
+    name: str,
+    patience: float,
+    talk: float,
+    ring: float = 1,
+    hangup_by: str = "caller",
+    queue_timeout: int | None = None,
+    channel_id: str | None = None,
+    no_answer: list[str] | None = None,
+) -> dict[str, str | list[str]]:
+    """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
+
+    patience: seconds before the caller gives up unless answered; ring: seconds each agent
+    rings before answering; talk: seconds from answer until hangup_by ('caller'|'agent')
+    hangs up; queue_timeout: Queue() timeout (EXITWITHTIMEOUT); no_answer: agent exts that
+    ring without answering. The Variable list goes out as repeated headers.
+    """
+    if hangup_by not in ("caller", "agent"):
+        raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
+    variables = {
+        "SIM_NUM": number,
+        "SIM_NAME": name,
+        "SIM_PATIENCE": _seconds(patience),
+        "SIM_RING": _seconds(ring),
+        "SIM_TALK": _seconds(talk),
+        "SIM_HANGUP": hangup_by,
+        "SIM_NOANSWER": "&".join(no_answer or []),
+    }
+    if queue_timeout is not None:
+        variables["CC_QUEUE_TIMEOUT"] = str(queue_timeout)
+    return {
+        "Action": "Originate",
+        "Channel": f"Local/{queue}@{SIM_INBOUND}",
+        "Context": SIM_PHONE,
+        "Exten": "s",
+        "Priority": "1",
+        "Async": "true",
+        "ChannelId": channel_id or str(uuid.uuid4()),
+        # The ;1 leg's caller ID; the ;2 leg sets its own from SIM_NAME/SIM_NUM, exactly.
+        "CallerID": f'"{_QUOTES.sub("", name)}" <{number}>',
+        "Variable": [f"{key}={_escape(value)}" for key, value in variables.items()],
+    }
+
+
+def agent_member(ext: str) -> tuple[str, str]:
+    """(interface, state interface) of simulated agent EXT as a queue member."""
+    return f"Local/{ext}@{SIM_AGENT}/n", f"Custom:sim-{ext}"
+
+
+def queue_add(queue: str, ext: str, penalty: int = 0, paused: bool = False) -> dict[str, str]:
+    """AMI QueueAdd of simulated agent EXT."""
+    interface, state_interface = agent_member(ext)
+    return {
+        "Action": "QueueAdd",
+        "Queue": queue,
+        "Interface": interface,
+        "StateInterface": state_interface,
+        "MemberName": ext,
+        "Penalty": str(penalty),
+        "Paused": "true" if paused else "false",
+    }
+
+
+def queue_pause(queue: str, ext: str, paused: bool, reason: str = "") -> dict[str, str]:
+    """AMI QueuePause (or unpause) of simulated agent EXT in QUEUE."""
+    return {
+        "Action": "QueuePause",
+        "Queue": queue,
+        "Interface": agent_member(ext)[0],
+        "Paused": "true" if paused else "false",
+        "Reason": reason,
+    }
