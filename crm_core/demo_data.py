@@ -1,7 +1,7 @@
 """Demo customers, so that screen pops show something on a fresh install."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ class DemoCustomer:
     company: str | None = None
     email: str | None = None
     timezone: str | None = None
-    tags: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()
 
 
 DEMO_CUSTOMERS = (
