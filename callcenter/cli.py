@@ -1,0 +1,154 @@
+"""`callcenter` command line: the product's one entry point."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+
+from callcenter.settings import Settings, get_settings
+
+
+def _sandbox(settings: Settings):
+    from asterisk_conf.sandbox import Sandbox
+    from callcenter.demo import DEMO_AGENTS, DEMO_QUEUES
+
+    return Sandbox(settings, queues=DEMO_QUEUES, sim_agents=list(DEMO_AGENTS))
+
+
+def cmd_asterisk(args: argparse.Namespace, settings: Settings) -> int:
+    sandbox = _sandbox(settings)
+    if args.action == "up":
+        sandbox.start()
+        print(json.dumps(sandbox.status(), indent=2))
+    elif args.action == "down":
+        sandbox.stop()
+    elif args.action == "status":
+        print(json.dumps(sandbox.status(), indent=2))
+    else:
+        print(sandbox.cli(" ".join(args.command)), end="")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from crm_core.db import ensure_embedded_postgres, upgrade
+
+    url = ensure_embedded_postgres(settings)
+    upgrade(url)
+    print("database migrated to head")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    from crm_core.users import ensure_user
+    from callcenter.runtime import migrated_database
+
+    async def add() -> str:
+        db = await migrated_database(settings)
+        try:
+            _, token = await ensure_user(
+                db, args.username, display_name=args.name or args.username, role=args.role,
+                extension=args.extension, interface=args.interface,
+            )
+            return token
+        finally:
+            await db.close()
+
+    token = asyncio.run(add())
+    print(f"user {args.username} ({args.role}) saved; API token: {token}")
+    return 0
+
+
+async def _serve(settings: Settings, *, demo: bool) -> None:
+    from asterisk_conf.sandbox import ensure_ami_secret
+    from callcenter.runtime import migrated_database, start_services
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    secret = settings.ami_secret or ensure_ami_secret(settings)
+    extra: list[asyncio.Task] = []
+    if demo:
+        await loop.run_in_executor(None, _sandbox(settings).start)
+    db = await migrated_database(settings)
+    running = await start_services(settings, db, ami_secret=secret)
+    if demo:
+        extra = await _start_demo(settings, db, running)
+    print(f"CTI server and web up at {running.url}  (Ctrl-C stops)", flush=True)
+    await stop.wait()
+    for task in extra:
+        task.cancel()
+    await running.stop()
+    await db.close()
+
+
+async def _start_demo(settings: Settings, db, running) -> list[asyncio.Task]:
+    from callcenter import demo
+    from crm_core.demo_data import seed
+
+    await seed(db, default_region=settings.default_region)
+    tokens = await demo.create_demo_agents(db)
+    ami = running.server.ami
+    await asyncio.wait_for(ami.connected.wait(), 30)
+    await demo.log_in_demo_agents(ami)
+    await running.server.pops.load_agents()
+    print("\nDemo agents (simulated; their consoles show live screen pops):")
+    for username, token in tokens.items():
+        print(f"  {username}: {running.url}/console?token={token}")
+    print()
+    return [asyncio.create_task(demo.simulate_callers(ami))]
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_serve(settings, demo=False))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_serve(settings, demo=True))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callcenter", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ast = sub.add_parser("asterisk", help="the Asterisk sandbox (demo and tests)")
+    ast.add_argument("action", choices=["up", "down", "status", "cli"])
+    ast.add_argument("command", nargs="*", help="for cli: the Asterisk CLI command")
+    ast.set_defaults(func=cmd_asterisk)
+
+    db = sub.add_parser("db", help="database")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    user = sub.add_parser("user", help="users")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    add = user_sub.add_parser("add", help="create or update a user; prints its API token")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    add.add_argument("--name")
+    add.add_argument("--extension")
+    add.add_argument("--interface", help="queue member interface, e.g. PJSIP/1001")
+    add.set_defaults(func=cmd_user)
+
+    sub.add_parser("serve", help="CTI server and web on your Asterisk and database").set_defaults(func=cmd_serve)
+    sub.add_parser("demo", help="everything on embedded defaults, with simulated calls").set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return args.func(args, get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The demo: simulated agents and a stream of simulated callers, so a newcomer sees calls flow."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from asterisk_conf.render import QueueSpec
+from asterisk_conf.simulation import agent_member, caller_originate, queue_add
+from crm_core.db import Database
+from crm_core.demo_data import DEMO_CUSTOMERS
+from crm_core.users import ensure_user
+from ctiserver.ami import AmiClient, AmiError
+
+log = logging.getLogger(__name__)
+
+DEMO_QUEUES = [QueueSpec("support"), QueueSpec("sales")]
+DEMO_AGENTS = {"1001": "Maria Rossi", "1002": "Kenji Watanabe", "1003": "Olga Petrova",
+               "1004": "Sam Okafor"}
+UNKNOWN_CALLERS = [("+4930987654", "Fatima Al-Sayed"), ("+33142000000", "Émile Faure"),
+                   ("+81312345678", "佐藤 花子"), ("+4915700000", "")]
+
+
+async def create_demo_agents(db: Database) -> dict[str, str]:
+    """Demo agent accounts bound to the simulated agents. Returns {username: token}."""
+    tokens = {}
+    for ext, name in DEMO_AGENTS.items():
+        interface, _ = agent_member(ext)
+        _, token = await ensure_user(db, f"agent{ext}", display_name=name, role="agent",
+                                     extension=ext, interface=interface)
+        tokens[f"agent{ext}"] = token
+    return tokens
+
+
+async def log_in_demo_agents(ami: AmiClient) -> None:
+    for queue in DEMO_QUEUES:
+        for ext in DEMO_AGENTS:
+            try:
+                await ami.send(queue_add(queue.name, ext))
+            except AmiError as exc:  # already a member after a restart of the CTI server
+                log.debug("QueueAdd %s %s: %s", queue.name, ext, exc)
+
+
+def _random_caller(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < 0.6:
+        customer = rng.choice(DEMO_CUSTOMERS)
+        return customer.numbers[0].replace(" ", ""), customer.name
+    return rng.choice(UNKNOWN_CALLERS)
+
+
+async def simulate_callers(ami: AmiClient, *, mean_gap: float = 6.0, seed: int | None = None) -> None:
+    """Callers arrive at random (Poisson) into the demo queues, for ever."""
+    rng = random.Random(seed)
+    while True:
+        await ami.connected.wait()
+        number, name = _random_caller(rng)
+        action = caller_originate(
+            rng.choice(DEMO_QUEUES).name, number=number, name=name,
+            patience=rng.uniform(15, 90), talk=rng.uniform(8, 40), ring=rng.uniform(1, 4),
+            hangup_by=rng.choice(("caller", "agent")),
+        )
+        try:
+            await ami.originate(action)
+        except AmiError as exc:
+            log.warning("simulated caller not placed: %s", exc)
+        await asyncio.sleep(rng.expovariate(1 / mean_gap))

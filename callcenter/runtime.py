@@ -1,0 +1,51 @@
+"""Bringing the product up: database, CTI server, web. Shared by `serve`, `demo` and tests."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from agent_console.web import add_routes as add_console_routes
+from callcenter.settings import Settings
+from crm_core.db import Database, ensure_embedded_postgres, open_database, upgrade
+from ctiserver.server import CTIServer
+
+log = logging.getLogger(__name__)
+
+
+async def migrated_database(settings: Settings) -> Database:
+    """Start embedded PostgreSQL if configured so, migrate to head, connect."""
+    loop = asyncio.get_running_loop()
+    url = await loop.run_in_executor(None, ensure_embedded_postgres, settings)
+    await loop.run_in_executor(None, upgrade, url)
+    return await open_database(settings, url=url)
+
+
+@dataclass
+class Running:
+    server: CTIServer
+    runner: web.AppRunner
+
+    @property
+    def url(self) -> str:
+        s = self.server.settings
+        return f"http://{s.http_host}:{s.http_port}"
+
+    async def stop(self) -> None:
+        await self.server.stop()
+        await self.runner.cleanup()
+
+
+async def start_services(settings: Settings, db: Database, *, ami_secret: str) -> Running:
+    """CTI server (AMI link, tracker, writer) and the web app on settings.http_host:port."""
+    server = CTIServer(settings, db, ami_secret=ami_secret)
+    app = server.web_app()
+    add_console_routes(app)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    await server.start()
+    log.info("web on http://%s:%s", settings.http_host, settings.http_port)
+    return Running(server, runner)
