@@ -108,6 +108,7 @@ class Channel:
     exten: str
     created: float
     answered: float | None = None
+    hangup_requested: bool = False
     cause: int | None = None
     cause_text: str = ""
 
@@ -305,11 +306,15 @@ class CallTracker:
         )
         notices.append(QueueCallerArrived(call_key=_key(call), queue=event.queue, caller_num=event.caller_num))
 
+    def _on_hangup_request(self, event: ev.HangupRequested, channel: Channel, ts: float, notices: list[Notice]) -> None:
+        channel.hangup_requested = True
+
     def _on_abandon(self, event: ev.QueueCallerAbandoned, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
         if journey is not None:
-            journey.outcome, journey.wait, journey.left = "abandoned", float(event.hold_time), ts
-            self._end_offers(call, journey, "abandoned", notices)
+            journey.outcome = "abandoned" if channel.hangup_requested else "timeout"
+            journey.wait, journey.left = float(event.hold_time), ts
+            self._end_offers(call, journey, journey.outcome, notices)
 
     def _on_leave(self, event: ev.QueueCallerLeft, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
@@ -361,6 +366,7 @@ class CallTracker:
 
 _HANDLERS = {
     ev.ChannelHungUp: CallTracker._on_hangup,
+    ev.HangupRequested: CallTracker._on_hangup_request,
     ev.ChannelUpdated: CallTracker._on_caller_id,
     ev.BridgeEntered: CallTracker._on_bridge_enter,
     ev.BridgeLeft: CallTracker._on_bridge_leave,

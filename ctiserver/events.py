@@ -48,6 +48,11 @@ class ChannelHungUp(ChannelEvent):
 
 
 @dataclass(slots=True, kw_only=True)
+class HangupRequested(ChannelEvent):
+    """HangupRequest, SoftHangupRequest: something asked the channel to hang up."""
+
+
+@dataclass(slots=True, kw_only=True)
 class BridgeEntered(ChannelEvent):
     bridge_id: str
 
@@ -70,6 +75,9 @@ class QueueCallerLeft(ChannelEvent):
 
 @dataclass(slots=True, kw_only=True)
 class QueueCallerAbandoned(ChannelEvent):
+    """Sent when the caller hangs up while waiting, but also when the caller leaves the queue
+    alive (timeout, empty queue, key press): only a hang-up request before it tells them apart."""
+
     queue: str
     hold_time: int
 
@@ -232,6 +240,8 @@ BUILDERS: dict[str, Callable[[Fields], AmiEvent]] = {
     "Hangup": lambda f: ChannelHungUp(
         **_channel(f), cause=_int(f.get("Cause")), cause_text=f.get("Cause-txt", "")
     ),
+    "HangupRequest": lambda f: HangupRequested(**_channel(f)),
+    "SoftHangupRequest": lambda f: HangupRequested(**_channel(f)),
     "BridgeEnter": lambda f: BridgeEntered(**_channel(f), bridge_id=f.get("BridgeUniqueid", "")),
     "BridgeLeave": lambda f: BridgeLeft(**_channel(f), bridge_id=f.get("BridgeUniqueid", "")),
     "QueueCallerJoin": lambda f: QueueCallerJoined(

@@ -1,0 +1,45 @@
+"""Replaying recorded AMI transcripts (raw bytes from the real Asterisk 22) through the edge."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from ctiserver.amistream import AmiStreamParser
+from ctiserver.calltracker import CallTracker, Notice
+from ctiserver.events import BUILDERS, parse_event
+from ctiserver.queue_log import parse_queue_log, summarize_calls
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "ami"
+
+
+def transcript(name: str) -> bytes:
+    return (DATA / f"{name}.ami").read_bytes()
+
+
+def queue_log_summary(name: str):
+    return summarize_calls(parse_queue_log((DATA / f"{name}.queue_log").read_text("utf-8")))
+
+
+def chunks(data: bytes, seed: int = 1, largest: int = 700) -> list[bytes]:
+    """The bytes as a TCP stream might deliver them: random read sizes."""
+    rng = random.Random(seed)
+    out, i = [], 0
+    while i < len(data):
+        n = rng.randint(1, largest)
+        out.append(data[i:i + n])
+        i += n
+    return out
+
+
+def replay(data: bytes, reads: list[bytes] | None = None) -> list[Notice]:
+    parser = AmiStreamParser(BUILDERS)
+    tracker = CallTracker()
+    notices: list[Notice] = []
+    for read in reads if reads is not None else [data]:
+        for fields in parser.feed(read):
+            event = parse_event(fields) if "Event" in fields else None
+            if event is not None:
+                notices.extend(tracker.handle(event, now=0.0))
+    notices.extend(tracker.tick(now=float("inf")))
+    assert not tracker.calls, "every call in a complete transcript ends"
+    return notices
