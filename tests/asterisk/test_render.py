@@ -1,0 +1,60 @@
+"""Rendered configuration (no Asterisk needed)."""
+from __future__ import annotations
+
+from asterisk_conf.render import QueueSpec, render_config
+from asterisk_conf.simulation import agent_member
+from callcenter.settings import Settings
+
+
+def render(**kwargs: object) -> dict[str, str]:
+    settings = Settings(sandbox_name="demo", ami_port=25038, sandbox_sip_port=25060)
+    members = [(*agent_member("1001"), 2)]
+    return render_config(
+        settings, queues=[QueueSpec("support", members=members), QueueSpec("sales")],
+        ami_secret="s3cret", sim_agents=["1001", "1002"], **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_instance_folders_are_inside_srv():
+    conf = render()["asterisk.conf"]
+    for key in ("astetcdir", "astrundir", "astspooldir", "astlogdir", "astvarlibdir", "astdbdir"):
+        assert f"{key} => /srv/demo/" in conf
+
+
+def test_manager_least_privilege():
+    conf = render()["manager.conf"]
+    assert "port = 25038" in conf and "bindaddr = 127.0.0.1" in conf
+    assert "disabledevents = Newexten,VarSet" in conf
+    assert "[cti]" in conf and "secret = s3cret" in conf
+    assert "permit = 127.0.0.1/255.255.255.255" in conf
+    rights = [line for line in conf.splitlines() if line.startswith(("read =", "write ="))]
+    assert rights == ["read = call,agent,user,dtmf,reporting,cdr,originate",
+                      "write = call,agent,user,originate,reporting"]
+    assert not any(c in r for r in rights for c in ("system", "command", "config"))
+
+
+def test_queues_are_silent_and_members_static():
+    conf = render()["queues.conf"]
+    assert "[support]" in conf and "[sales]" in conf
+    assert "persistentmembers = no" in conf
+    assert conf.count("announce-position = no") == 2
+    assert conf.count("ringinuse = no") == 2
+    assert "member => Local/1001@sim-agent/n,2,,Custom:sim-1001" in conf
+
+
+def test_dialplan_contexts():
+    conf = render()["extensions.conf"]
+    for context in ("[cc-queues]", "[sim-inbound]", "[sim-phone]", "[sim-agent]",
+                    "[sim-agent-hangup]", "[sim-hints]"):
+        assert context in conf
+    assert "exten => 1002,hint,Custom:sim-1002" in conf
+    assert "Queue(${EXTEN},,,,${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)})" in conf
+
+
+def test_other_files():
+    files = render()
+    assert "bind = 127.0.0.1:25060" in files["pjsip.conf"]
+    assert "queue_log = yes" in files["logger.conf"]
+    assert "enabled = no" in files["http.conf"]
+    assert "noload => chan_iax2.so" in files["modules.conf"]
+    assert "noload => app_queue.so" not in files["modules.conf"]
