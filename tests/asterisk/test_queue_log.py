@@ -61,3 +61,13 @@ def test_exits_and_transfers():
     assert (calls["u2"].outcome, calls["u2"].wait_seconds) == ("exitwithkey", 2)
     assert (calls["u3"].completed_by, calls["u3"].talk_seconds) == ("transfer", 27)
     assert (calls["u4"].completed_by, calls["u4"].talk_seconds) == ("transfer", 20)
+
+
+def test_bench_recording():
+    root = Path(__file__).parents[2]
+    text = (root / "bench" / "data" / "ami_capture.queue_log").read_text()
+    calls = summarize_calls(parse_queue_log(text))
+    outcomes = {c.outcome for c in calls.values()}
+    assert len(calls) == 400 and outcomes == {"answered", "abandoned", "timeout"}
+    answered = [c for c in calls.values() if c.outcome == "answered"]
+    assert all(c.agent and c.completed_by and c.talk_seconds is not None for c in answered)
