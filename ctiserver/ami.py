@@ -151,7 +151,8 @@ class AmiClient:
             try:
                 await self._session()
             except (OSError, AmiError, asyncio.TimeoutError) as exc:
-                log.warning("AMI %s:%s: %s", self.host, self.port, exc)
+                if not self._stopping:
+                    log.warning("AMI %s:%s: %s", self.host, self.port, exc)
             finally:
                 self.connected.clear()
                 if self.protocol is not None and not self.protocol.closed:

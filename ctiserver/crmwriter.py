@@ -33,23 +33,21 @@ class CallRecordWriter:
     def add(self, record: CallRecord) -> None:
         self._pending.append(record)
         self._idle.clear()
-        if len(self._pending) >= self._batch_size:
-            self._wakeup.set()
+        self._wakeup.set()
 
     async def run(self) -> None:
+        # No asyncio.wait_for here: on Python 3.11 it can swallow a cancellation that
+        # arrives as the awaited event fires, and the task would never stop.
         delay = self._interval
         while True:
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), self._interval)
-            except asyncio.TimeoutError:
-                pass
+            await self._wakeup.wait()
+            if len(self._pending) < self._batch_size:
+                await asyncio.sleep(self._interval)  # let a batch gather
             self._wakeup.clear()
             while self._pending:
                 batch = self._pending[: self._batch_size]
                 try:
                     self.written += await self._write(batch)
-                except asyncio.CancelledError:
-                    raise
                 except Exception:
                     self.failures += 1
                     log.exception("writing %d calls to the CRM failed; retrying in %.1fs", len(batch), delay)
@@ -62,5 +60,4 @@ class CallRecordWriter:
 
     async def drained(self) -> None:
         """Wait until everything handed over so far is in the database."""
-        self._wakeup.set()
         await self._idle.wait()

@@ -74,6 +74,14 @@ class ClientHub:
     def __len__(self) -> int:
         return sum(len(clients) for clients in self._by_user.values())
 
+    async def close_all(self) -> None:
+        """Server shutdown: tell every console to reconnect later (1001 going away)."""
+        clients = [c for group in self._by_user.values() for c in group]
+        await asyncio.gather(
+            *(c.socket.close(code=1001, message=b"server shutdown") for c in clients),
+            return_exceptions=True,
+        )
+
     def to_user(self, user_id: int, message: dict | Awaitable[Any]) -> None:
         clients = self._by_user.get(user_id)
         if clients:

@@ -111,6 +111,7 @@ class CTIServer:
     def web_app(self) -> web.Application:
         app = web.Application()
         add_routes(app, self.hub, self._authenticate, self._agent_connected)
+        app.on_shutdown.append(lambda _: self.hub.close_all())
         return app
 
     async def start(self) -> None:
