@@ -34,6 +34,7 @@ class CallOffered:
     """A queue is ringing an agent for this call."""
 
     call_key: str
+    at: float
     queue: str
     interface: str
     member_name: str
@@ -43,9 +44,11 @@ class CallOffered:
 
 @dataclass(slots=True, frozen=True)
 class OfferEnded:
-    """The agent stopped ringing without taking the call (reason: noanswer|taken|abandoned|left)."""
+    """The agent stopped ringing without taking the call
+    (reason: noanswer|taken|abandoned|timeout|left)."""
 
     call_key: str
+    at: float
     interface: str
     reason: str
 
@@ -53,8 +56,10 @@ class OfferEnded:
 @dataclass(slots=True, frozen=True)
 class CallAnswered:
     call_key: str
+    at: float
     queue: str
     interface: str
+    wait: float
 
 
 @dataclass(slots=True, frozen=True)
@@ -69,11 +74,26 @@ class QueueCallerArrived:
     """A caller entered a queue: the earliest moment to look the caller up in the CRM."""
 
     call_key: str
+    at: float
     queue: str
     caller_num: str
+    caller_name: str
 
 
-Notice = CallOffered | OfferEnded | CallAnswered | CallEnded | QueueCallerArrived
+@dataclass(slots=True, frozen=True)
+class QueueCallerDeparted:
+    """A caller left a queue unanswered (outcome: abandoned|timeout)."""
+
+    call_key: str
+    at: float
+    queue: str
+    outcome: str
+    wait: float
+
+
+Notice = (
+    CallOffered | OfferEnded | CallAnswered | CallEnded | QueueCallerArrived | QueueCallerDeparted
+)
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -234,7 +254,7 @@ class CallTracker:
         journey = _journey_of(call, channel.uniqueid)
         if journey is not None:
             journey.cause, journey.cause_text = channel.cause, channel.cause_text
-            self._end_offers(call, journey, "abandoned" if journey.agent is None else "left", notices)
+            self._end_offers(call, journey, "abandoned" if journey.agent is None else "left", ts, notices)
         if not call.channels:
             if call.awaits_completion():
                 call.ended = ts
@@ -260,13 +280,13 @@ class CallTracker:
         if isinstance(event, ev.AgentCompleted):
             journey.talk, journey.completed_by = float(event.talk_time), event.reason
         elif isinstance(event, ev.QueueCallerAbandoned):
-            journey.outcome, journey.wait = "abandoned", float(event.hold_time)
+            self._depart(call, journey, "abandoned", float(event.hold_time), ts, notices)
         if call.linkedid in self._closing and not call.awaits_completion():
             self._finish(call, ts, notices)
 
-    def _end_offers(self, call: Call, journey: Journey, reason: str, notices: list[Notice]) -> None:
+    def _end_offers(self, call: Call, journey: Journey, reason: str, ts: float, notices: list[Notice]) -> None:
         for interface in sorted(journey.ringing):
-            notices.append(OfferEnded(call_key=_key(call), interface=interface, reason=reason))
+            notices.append(OfferEnded(call_key=_key(call), at=ts, interface=interface, reason=reason))
         journey.ringing.clear()
 
     # --- event handlers ------------------------------------------------------------------------
@@ -304,7 +324,8 @@ class CallTracker:
                 entered=ts,
             )
         )
-        notices.append(QueueCallerArrived(call_key=_key(call), queue=event.queue, caller_num=event.caller_num))
+        notices.append(QueueCallerArrived(call_key=_key(call), at=ts, queue=event.queue,
+                                          caller_num=event.caller_num, caller_name=event.caller_name))
 
     def _on_hangup_request(self, event: ev.HangupRequested, channel: Channel, ts: float, notices: list[Notice]) -> None:
         channel.hangup_requested = True
@@ -312,9 +333,15 @@ class CallTracker:
     def _on_abandon(self, event: ev.QueueCallerAbandoned, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
         if journey is not None:
-            journey.outcome = "abandoned" if channel.hangup_requested else "timeout"
-            journey.wait, journey.left = float(event.hold_time), ts
-            self._end_offers(call, journey, journey.outcome, notices)
+            outcome = "abandoned" if channel.hangup_requested else "timeout"
+            self._depart(call, journey, outcome, float(event.hold_time), ts, notices)
+
+    def _depart(self, call: Call, journey: Journey, outcome: str, wait: float, ts: float,
+                notices: list[Notice]) -> None:
+        journey.outcome, journey.wait, journey.left = outcome, wait, ts
+        self._end_offers(call, journey, outcome, ts, notices)
+        notices.append(QueueCallerDeparted(call_key=_key(call), at=ts, queue=journey.queue,
+                                           outcome=outcome, wait=wait))
 
     def _on_leave(self, event: ev.QueueCallerLeft, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
@@ -330,6 +357,7 @@ class CallTracker:
         notices.append(
             CallOffered(
                 call_key=_key(call),
+                at=ts,
                 queue=event.queue,
                 interface=event.interface,
                 member_name=event.member_name,
@@ -342,17 +370,18 @@ class CallTracker:
         call, journey = self._journey(event)
         if journey is not None and event.interface in journey.ringing:
             journey.ringing.discard(event.interface)
-            notices.append(OfferEnded(call_key=_key(call), interface=event.interface, reason="noanswer"))
+            notices.append(OfferEnded(call_key=_key(call), at=ts, interface=event.interface, reason="noanswer"))
 
     def _on_connect(self, event: ev.AgentConnected, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
         if journey is None:
             return
         journey.ringing.discard(event.interface)
-        self._end_offers(call, journey, "taken", notices)
+        self._end_offers(call, journey, "taken", ts, notices)
         journey.agent, journey.answered, journey.wait = event.interface, ts, float(event.hold_time)
         journey.outcome = "answered"
-        notices.append(CallAnswered(call_key=_key(call), queue=event.queue, interface=event.interface))
+        notices.append(CallAnswered(call_key=_key(call), at=ts, queue=event.queue,
+                                    interface=event.interface, wait=journey.wait))
 
     def _on_complete(self, event: ev.AgentCompleted, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
