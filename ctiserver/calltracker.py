@@ -157,6 +157,8 @@ class CallTracker:
         """Recently hung-up channels -> their call's linkedid, for events that trail the Hangup."""
         self._closing: dict[str, float] = {}
         """Calls with no channels left, waiting for their AgentComplete -> since when."""
+        self._serving: dict[tuple[str, str], tuple[Call, Journey]] = {}
+        """(queue, member interface) -> the call it answered, until AgentComplete."""
 
     # --- entry points ----------------------------------------------------------------------
 
@@ -165,6 +167,11 @@ class CallTracker:
             return []
         ts = event.timestamp if event.timestamp is not None else now
         notices: list[Notice] = []
+        if isinstance(event, ev.AgentCompleted):
+            # Often sent after the caller's Hangup, sometimes without any channel fields:
+            # the member that answered is what identifies the call.
+            self._on_complete(event, ts, notices)
+            return notices
         if event.uniqueid not in self.channels:
             if event.uniqueid in self._gone:
                 self._late(event, ts, notices)
@@ -265,24 +272,21 @@ class CallTracker:
     def _finish(self, call: Call, ts: float, notices: list[Notice]) -> None:
         del self.calls[call.linkedid]
         self._closing.pop(call.linkedid, None)
+        for journey in call.journeys:
+            if journey.agent is not None and self._serving.get((journey.queue, journey.agent), (None,))[0] is call:
+                del self._serving[(journey.queue, journey.agent)]
         call.ended = call.ended if call.ended is not None else ts
         notices.append(CallEnded(record=_record(call), interfaces=frozenset(call.offered)))
 
     def _late(self, event: ev.ChannelEvent, ts: float, notices: list[Notice]) -> None:
-        """A queue event for a caller channel that already hung up (app_queue reports the
-        end of a call after the channel's Hangup)."""
+        """A queue event for a caller channel that already hung up (app_queue may report the
+        caller's abandon after the channel's Hangup)."""
         call = self.calls.get(self._gone[event.uniqueid])
         if call is None:
             return
         journey = _journey_of(call, event.uniqueid)
-        if journey is None:
-            return
-        if isinstance(event, ev.AgentCompleted):
-            journey.talk, journey.completed_by = float(event.talk_time), event.reason
-        elif isinstance(event, ev.QueueCallerAbandoned):
+        if journey is not None and isinstance(event, ev.QueueCallerAbandoned):
             self._depart(call, journey, "abandoned", float(event.hold_time), ts, notices)
-        if call.linkedid in self._closing and not call.awaits_completion():
-            self._finish(call, ts, notices)
 
     def _end_offers(self, call: Call, journey: Journey, reason: str, ts: float, notices: list[Notice]) -> None:
         for interface in sorted(journey.ringing):
@@ -380,13 +384,18 @@ class CallTracker:
         self._end_offers(call, journey, "taken", ts, notices)
         journey.agent, journey.answered, journey.wait = event.interface, ts, float(event.hold_time)
         journey.outcome = "answered"
+        self._serving[(event.queue, event.interface)] = (call, journey)
         notices.append(CallAnswered(call_key=_key(call), at=ts, queue=event.queue,
                                     interface=event.interface, wait=journey.wait))
 
-    def _on_complete(self, event: ev.AgentCompleted, channel: Channel, ts: float, notices: list[Notice]) -> None:
-        call, journey = self._journey(event)
-        if journey is not None:
-            journey.talk, journey.completed_by = float(event.talk_time), event.reason
+    def _on_complete(self, event: ev.AgentCompleted, ts: float, notices: list[Notice]) -> None:
+        served = self._serving.pop((event.queue, event.interface), None)
+        if served is None:
+            return
+        call, journey = served
+        journey.talk, journey.completed_by = float(event.talk_time), event.reason
+        if call.linkedid in self._closing and not call.awaits_completion():
+            self._finish(call, ts, notices)
 
     def _journey(self, event: ev.ChannelEvent) -> tuple[Call, Journey | None]:
         call = self.calls[self.channels[event.uniqueid].linkedid]
@@ -405,7 +414,6 @@ _HANDLERS = {
     ev.AgentCalled: CallTracker._on_agent_called,
     ev.AgentRingNoAnswer: CallTracker._on_ring_no_answer,
     ev.AgentConnected: CallTracker._on_connect,
-    ev.AgentCompleted: CallTracker._on_complete,
 }
 
 

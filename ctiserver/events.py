@@ -84,7 +84,8 @@ class QueueCallerAbandoned(ChannelEvent):
 
 @dataclass(slots=True, kw_only=True)
 class AgentEvent(ChannelEvent):
-    """An app_queue agent event; the channel fields are the queue caller's."""
+    """An app_queue agent event; the channel fields are the queue caller's, all empty when
+    Asterisk no longer had that channel to describe."""
 
     queue: str
     interface: str
@@ -188,8 +189,13 @@ def _channel(f: Fields) -> dict:
 
 
 def _agent(f: Fields) -> dict:
+    # AgentComplete for a caller channel already destroyed carries no channel fields at all.
+    channel = _channel(f) if "Channel" in f else {
+        "timestamp": _timestamp(f), "channel": "", "uniqueid": "", "linkedid": "",
+        "caller_num": "", "caller_name": "", "state": 0,
+    }
     return {
-        **_channel(f),
+        **channel,
         "queue": f["Queue"],
         "interface": f.get("Interface", ""),
         "member_name": f.get("MemberName", ""),

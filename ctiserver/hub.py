@@ -50,9 +50,13 @@ class Client:
                     log.exception("message for user %s could not be built", self.user_id)
                     continue
                 if payload is None:
+                    self.outbox.task_done()
                     continue
                 item = json.dumps(payload, ensure_ascii=False)
-            await self.socket.send_str(item)
+            try:
+                await self.socket.send_str(item)
+            finally:
+                self.outbox.task_done()
 
 
 class ClientHub:
@@ -73,6 +77,11 @@ class ClientHub:
 
     def __len__(self) -> int:
         return sum(len(clients) for clients in self._by_user.values())
+
+    async def flushed(self) -> None:
+        """Wait until every message handed over so far has been sent."""
+        clients = [c for group in self._by_user.values() for c in group]
+        await asyncio.gather(*(c.outbox.join() for c in clients))
 
     async def close_all(self) -> None:
         """Server shutdown: tell every console to reconnect later (1001 going away)."""

@@ -93,3 +93,23 @@ def test_resync_ends_calls_that_vanished_while_disconnected_and_keeps_live_ones(
     (record,) = ended(notices)
     assert record.call_key == "a" and "AMI link was down" in record.hangup_cause_text
     assert set(tracker.channels) == {"b"}
+
+
+def test_four_hundred_calls_of_the_benchmark_capture_match_queue_log():
+    """Includes AgentComplete events that arrive with no caller channel fields at all."""
+    import gzip
+    from pathlib import Path
+
+    from ctiserver.queue_log import parse_queue_log, summarize_calls
+
+    data_dir = Path(__file__).resolve().parents[2] / "bench" / "data"
+    records = ended(replay(gzip.decompress((data_dir / "ami_capture.ami.gz").read_bytes())))
+    truth = summarize_calls(parse_queue_log((data_dir / "ami_capture.queue_log").read_text()))
+    by_key = {r.call_key: r for r in records}
+    assert len(truth) == 400 and set(by_key) == set(truth)
+    for key, summary in truth.items():
+        record = by_key[key]
+        assert (record.outcome, record.queue) == (summary.outcome, summary.queue), key
+        assert record.wait_seconds == summary.wait_seconds, key
+        assert record.talk_seconds == (summary.talk_seconds or 0), key
+        assert record.completed_by == summary.completed_by, key
