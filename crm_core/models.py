@@ -85,7 +85,50 @@ class User(Base):
     api_token_hash: Mapped[str | None] = mapped_column(Text, unique=True)
     """sha256 hex of the API token; the token itself is never stored."""
     active: Mapped[bool] = mapped_column(server_default=text("true"))
+    team: Mapped[str | None] = mapped_column(Text, index=True)
+    """The team the user works in; supervisors see the teams they lead (TeamLead)."""
     created_at: Mapped[datetime] = created_at_column()
+
+
+class TeamLead(Base):
+    """A supervisor leads a team (by name); a team may have several supervisors."""
+
+    __tablename__ = "team_leads"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class UserSession(Base):
+    """A browser login. Only the sha256 of the cookie's random id is stored, as for API tokens."""
+
+    __tablename__ = "user_sessions"
+
+    id_hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    """Absolute end; the idle limit is checked against last_seen_at."""
+
+
+class LoginAttempt(Base):
+    """Every password login, by the username typed (known or not): the lockout counts these."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('success', 'failure', 'locked')", name="outcome"),
+        Index(None, "username", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    outcome: Mapped[str] = mapped_column(Text)
+    remote: Mapped[str | None] = mapped_column(Text)
 
 
 class Call(Base):

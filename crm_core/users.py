@@ -1,16 +1,23 @@
-"""Users (agents, supervisors, admins) and their API tokens."""
+"""Users (agents, supervisors, admins): accounts, API tokens and passwords."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from crm_core.db import Database
-from crm_core.models import User
+from crm_core.models import User, UserSession
+from crm_core.passwords import hash_password
+
+ROLES = ("agent", "supervisor", "admin")
+EDITABLE_FIELDS = frozenset({"display_name", "role", "extension", "interface", "team", "active"})
+"""What update_user may change besides the password."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +28,7 @@ class UserInfo:
     role: str
     extension: str | None
     interface: str | None
+    team: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -29,7 +37,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _user_info(user: User) -> UserInfo:
+def user_info(user: User) -> UserInfo:
     return UserInfo(
         id=user.id,
         username=user.username,
@@ -37,25 +45,33 @@ def _user_info(user: User) -> UserInfo:
         role=user.role,
         extension=user.extension,
         interface=user.interface,
+        team=user.team,
     )
 
 
-def _values(
+async def _values(
     username: str,
     display_name: str,
     role: str,
     extension: str | None,
     interface: str | None,
+    team: str | None,
     token: str,
+    password: str | None,
 ) -> dict[str, Any]:
-    return {
+    values = {
         "username": username,
         "display_name": display_name,
         "role": role,
         "extension": extension,
         "interface": interface,
+        "team": team,
         "api_token_hash": hash_token(token),
     }
+    if password is not None:
+        # argon2 takes tens of milliseconds of CPU: keep it off the event loop
+        values["password_hash"] = await asyncio.to_thread(hash_password, password)
+    return values
 
 
 async def create_user(
@@ -66,12 +82,17 @@ async def create_user(
     role: str,
     extension: str | None = None,
     interface: str | None = None,
+    team: str | None = None,
+    password: str | None = None,
     token: str | None = None,
 ) -> tuple[int, str]:
-    """Add a user; role is agent, supervisor or admin. Returns (id, API token); only the token's
-    hash is stored. Raises IntegrityError when the username or interface is taken."""
+    """Add a user; role is agent, supervisor or admin. Returns (id, API token); only hashes of
+    the token and password are stored. Raises IntegrityError when the username or interface is
+    taken."""
     token = token or secrets.token_urlsafe(32)
-    values = _values(username, display_name, role, extension, interface, token)
+    values = await _values(
+        username, display_name, role, extension, interface, team, token, password
+    )
     async with db.sessionmaker.begin() as session:
         user_id = await session.scalar(insert(User).values(values).returning(User.id))
     return user_id, token
@@ -85,12 +106,17 @@ async def ensure_user(
     role: str,
     extension: str | None = None,
     interface: str | None = None,
+    team: str | None = None,
+    password: str | None = None,
     token: str | None = None,
 ) -> tuple[int, str]:
     """Create the user, or update the one with this username (reactivating it); either way the
-    API token is replaced. Returns (id, token)."""
+    API token is replaced, and the password too when one is given (ending the user's browser
+    sessions). Returns (id, token)."""
     token = token or secrets.token_urlsafe(32)
-    values = _values(username, display_name, role, extension, interface, token)
+    values = await _values(
+        username, display_name, role, extension, interface, team, token, password
+    )
     stmt = insert(User).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[User.username],
@@ -98,7 +124,37 @@ async def ensure_user(
     ).returning(User.id)
     async with db.sessionmaker.begin() as session:
         user_id = await session.scalar(stmt)
+        if password is not None:
+            await session.execute(delete(UserSession).where(UserSession.user_id == user_id))
     return user_id, token
+
+
+async def update_user(
+    db: Database,
+    username: str,
+    changes: Mapping[str, Any],
+    *,
+    password: str | None = None,
+) -> UserInfo | None:
+    """Change fields (see EDITABLE_FIELDS) and optionally the password of the user with this
+    username; None if there is none. A new password or deactivation ends the user's browser
+    sessions. Raises IntegrityError when the interface is taken."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    values = dict(changes)
+    if password is not None:
+        values["password_hash"] = await asyncio.to_thread(hash_password, password)
+    async with db.sessionmaker.begin() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            return None
+        for name, value in values.items():
+            setattr(user, name, value)
+        if password is not None or values.get("active") is False:
+            await session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        await session.flush()
+        return user_info(user)
 
 
 async def authenticate_token(db: Database, token: str) -> UserInfo | None:
@@ -106,7 +162,7 @@ async def authenticate_token(db: Database, token: str) -> UserInfo | None:
     stmt = select(User).where(User.api_token_hash == hash_token(token), User.active)
     async with db.sessionmaker() as session:
         user = await session.scalar(stmt)
-    return _user_info(user) if user else None
+    return user_info(user) if user else None
 
 
 async def users_by_interface(db: Database) -> dict[str, UserInfo]:
@@ -114,4 +170,4 @@ async def users_by_interface(db: Database) -> dict[str, UserInfo]:
     stmt = select(User).where(User.interface.is_not(None), User.active)
     async with db.sessionmaker() as session:
         users = await session.scalars(stmt)
-        return {u.interface: _user_info(u) for u in users}
+        return {u.interface: user_info(u) for u in users}

@@ -9,7 +9,9 @@ from crm_core.db import Database, alembic_config, open_database, run_blocking, u
 from crm_core.models import Base
 from tests.fixtures.database import fresh_database
 
-APP_TABLES = {"customers", "contact_numbers", "users", "calls"}
+APP_TABLES = {
+    "customers", "contact_numbers", "users", "calls", "team_leads", "user_sessions", "login_attempts"
+}
 
 
 async def table_names(db: Database) -> set[str]:
