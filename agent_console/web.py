@@ -1,22 +1,29 @@
-"""Agent console pages. The page authenticates like the websocket it opens."""
+"""Agent console web app: login, the console page, the admin API, and the access rules that
+guard every route of the application (see auth.py)."""
 from __future__ import annotations
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ctiserver.web import current_user, request_token
+from crm_core.db import Database
+from ctiserver.web import current_user
 
-_templates = Environment(
-    loader=PackageLoader("agent_console", "templates"),
-    autoescape=select_autoescape(["html"]),
-)
+from . import admin, login
+from .auth import SESSION, auth_middleware, db_key
+from .pages import render
 
 
 async def console_page(request: web.Request) -> web.Response:
     user = await current_user(request)
-    html = _templates.get_template("console.html").render(user=user, token=request_token(request))
+    session = request.get(SESSION)
+    html = render("console.html", user=user, csrf_token=session.csrf_token if session else "")
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, db: Database) -> None:
+    """Mount the console on the CTI server's app; from here on every route of ``app``, the
+    CTI server's too, needs a logged-in user unless marked public."""
+    app[db_key] = db
+    app.middlewares.append(auth_middleware)
+    login.add_routes(app)
+    admin.add_routes(app)
     app.router.add_get("/console", console_page)

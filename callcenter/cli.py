@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import signal
@@ -41,23 +42,45 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def read_password(args: argparse.Namespace) -> str | None:
+    """The new password from stdin (one line) or a prompt; never from the command line, where
+    it would show in the process list and the shell history."""
+    from crm_core.passwords import password_problem
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif args.ask_password:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise SystemExit("the passwords differ")
+    else:
+        return None
+    if problem := password_problem(password):
+        raise SystemExit(problem)
+    return password
+
+
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     from crm_core.users import ensure_user
     from callcenter.runtime import migrated_database
+
+    password = read_password(args)
 
     async def add() -> str:
         db = await migrated_database(settings)
         try:
             _, token = await ensure_user(
                 db, args.username, display_name=args.name or args.username, role=args.role,
-                extension=args.extension, interface=args.interface,
+                extension=args.extension, interface=args.interface, team=args.team,
+                password=password,
             )
             return token
         finally:
             await db.close()
 
     token = asyncio.run(add())
-    print(f"user {args.username} ({args.role}) saved; API token: {token}")
+    login = "password set" if password is not None else "password unchanged"
+    print(f"user {args.username} ({args.role}) saved, {login}; API token: {token}")
     return 0
 
 
@@ -134,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.add_argument("--extension")
     add.add_argument("--interface", help="queue member interface, e.g. PJSIP/1001")
+    add.add_argument("--team")
+    password = add.add_mutually_exclusive_group()
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the login password from the first line of stdin")
+    password.add_argument("--ask-password", action="store_true",
+                          help="prompt for the login password")
     add.set_defaults(func=cmd_user)
 
     sub.add_parser("serve", help="CTI server and web on your Asterisk and database").set_defaults(func=cmd_serve)

@@ -42,7 +42,7 @@ async def start_services(settings: Settings, db: Database, *, ami_secret: str) -
     """CTI server (AMI link, tracker, writer) and the web app on settings.http_host:port."""
     server = CTIServer(settings, db, ami_secret=ami_secret)
     app = server.web_app()
-    add_console_routes(app)
+    add_console_routes(app, db)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()

@@ -1,7 +1,8 @@
 """HTTP adapter of the CTI server: the agent websocket.
 
-Every request authenticates. For now an agent presents its API token (query ``token`` or
-``Authorization: Bearer``); session login comes with the agent console.
+Every request authenticates. With the agent console mounted, its middleware has already
+resolved the user (session cookie or API token) into ``request[USER]``; on a bare CTI app the
+socket checks the API token itself (``Authorization: Bearer`` or, websockets only, ``?token=``).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import logging
 from typing import Awaitable, Callable
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMsgType, hdrs, web
 
 from crm_core.users import UserInfo
 
@@ -19,31 +20,52 @@ from .hub import Client, ClientHub
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[str], Awaitable[UserInfo | None]]
+SessionCheck = Callable[[], Awaitable[bool]]
+
 MAX_WS_MESSAGE = 64 * 1024
+"""Larger requests get an error reply; the socket stays open."""
+MAX_WS_FRAME = 1024 * 1024
+"""Past this aiohttp closes the socket (1009 message too big) rather than buffer it."""
+
+USER = "user"
+"""Request key: the authenticated UserInfo (None on public routes)."""
+SESSION_CHECK = "session_check"
+"""Request key, browser sessions only: async () -> bool, keeps the session alive or tells it
+has ended (logout, expiry, deactivation)."""
+SESSION_ENDED = 4401
+"""Websocket close code when the browser session behind it has ended: log in again."""
 
 hub_key = web.AppKey("hub", ClientHub)
 auth_key = web.AppKey("authenticate", Authenticator)
 on_agent_key = web.AppKey("on_agent", Callable[[UserInfo], None])
 
 
+def is_websocket(request: web.Request) -> bool:
+    return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
+
+
 def request_token(request: web.Request) -> str:
-    header = request.headers.get("Authorization", "")
+    header = request.headers.get(hdrs.AUTHORIZATION, "")
     if header.startswith("Bearer "):
         return header[7:].strip()
-    return request.query.get("token", "")
+    # tokens in URLs end up in logs: only where no header can be set
+    return request.query.get("token", "") if is_websocket(request) else ""
 
 
 async def current_user(request: web.Request) -> UserInfo:
-    token = request_token(request)
-    user = await request.app[auth_key](token) if token else None
+    if USER in request:
+        user = request[USER]
+    else:
+        token = request_token(request)
+        user = await request.app[auth_key](token) if token else None
     if user is None:
-        raise web.HTTPUnauthorized(text="a valid token is required")
+        raise web.HTTPUnauthorized(text="a valid session or token is required")
     return user
 
 
 async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     user = await current_user(request)
-    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_MESSAGE)
+    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME)
     await socket.prepare(request)
     hub = request.app[hub_key]
     client = Client(socket=socket, user_id=user.id, role=user.role)
@@ -53,28 +75,44 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     await socket.send_json({"type": "hello", "user": user.username, "interface": user.interface})
     try:
         async for message in socket:
-            if message.type == WSMsgType.TEXT:
-                await _answer(socket, message.data)
-            elif message.type == WSMsgType.ERROR:
+            if message.type == WSMsgType.ERROR:
                 break
+            if not await _answer(socket, message, request.get(SESSION_CHECK)):
+                await socket.close(code=SESSION_ENDED, message=b"session ended")
     finally:
         hub.remove(client)
         pump.cancel()
     return socket
 
 
-async def _answer(socket: web.WebSocketResponse, data: str) -> None:
-    """Agents may ping; anything else is refused with a clear error, and the socket lives on."""
+def _parse(message: web.WSMessage) -> tuple[str | None, str | None]:
+    """(request type, None) or (None, error)."""
+    if message.type != WSMsgType.TEXT:
+        return None, "expected a text message"
+    if len(message.data) > MAX_WS_MESSAGE:
+        return None, f"message too large (at most {MAX_WS_MESSAGE} bytes)"
     try:
-        request = json.loads(data)
-        kind = request["type"]
+        kind = json.loads(message.data)["type"]
     except (ValueError, KeyError, TypeError):
-        await socket.send_json({"type": "error", "error": "expected a JSON object with a 'type'"})
-        return
-    if kind == "ping":
+        return None, "expected a JSON object with a 'type'"
+    return (kind, None) if isinstance(kind, str) else (None, "'type' must be a string")
+
+
+async def _answer(
+    socket: web.WebSocketResponse, message: web.WSMessage, session_check: SessionCheck | None
+) -> bool:
+    """Agents may ping (which keeps a browser session alive); anything else is refused with a
+    clear error, and the socket lives on. False: the session has ended."""
+    kind, error = _parse(message)
+    if error:
+        await socket.send_json({"type": "error", "error": error})
+    elif kind == "ping":
+        if session_check and not await session_check():
+            return False
         await socket.send_json({"type": "pong"})
     else:
         await socket.send_json({"type": "error", "error": f"unknown request type {kind!r}"})
+    return True
 
 
 def add_routes(app: web.Application, hub: ClientHub, authenticate: Authenticator,

@@ -1,0 +1,131 @@
+"""Who is asking: one middleware resolves the user of every request and refuses every route not
+marked public. Browsers authenticate with the session cookie (and must echo the session's CSRF
+token on state-changing requests); API and benchmark clients with ``Authorization: Bearer``,
+websocket clients also with ``?token=`` (browsers cannot set headers on websockets)."""
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode, urlsplit
+
+from aiohttp import hdrs, web
+
+from crm_core.db import Database
+from crm_core.sessions import Session, resolve_session
+from crm_core.users import UserInfo, authenticate_token
+from ctiserver.web import SESSION_CHECK, USER, is_websocket, request_token
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SESSION_COOKIE = "cc_session"
+SESSION = "session"
+"""Request key of the browser Session (absent for token clients)."""
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+db_key = web.AppKey("db", Database)
+
+
+def public(handler: Handler) -> Handler:
+    """Mark a handler as reachable without logging in (the login page only)."""
+    handler.public = True  # type: ignore[attr-defined]
+    return handler
+
+
+def require_role(*roles: str) -> Callable[[Handler], Handler]:
+    """Handler decorator: 403 unless the (already authenticated) user has one of ``roles``."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            ensure_role(request, *roles)
+            return await handler(request)
+
+        return checked
+
+    return decorate
+
+
+def ensure_role(request: web.Request, *roles: str) -> UserInfo:
+    user: UserInfo = request[USER]
+    if user.role not in roles:
+        raise web.HTTPForbidden(text=f"this needs the role {' or '.join(roles)}")
+    return user
+
+
+def _is_public(request: web.Request) -> bool:
+    # match_info.handler is the route's own handler, not the middleware chain's
+    return getattr(request.match_info.handler, "public", False)
+
+
+def cookie_settings(request: web.Request) -> dict:
+    return {"httponly": True, "samesite": "Strict", "secure": request.secure, "path": "/"}
+
+
+def set_session_cookie(response: web.StreamResponse, request: web.Request, value: str) -> None:
+    response.set_cookie(SESSION_COOKIE, value, **cookie_settings(request))
+
+
+async def _identify(request: web.Request) -> tuple[UserInfo | None, Session | None]:
+    db = request.app[db_key]
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = await resolve_session(db, cookie) if cookie else None
+    if session:
+        return session.user, session
+    token = request_token(request)
+    return (await authenticate_token(db, token) if token else None), None
+
+
+def _refuse_anonymous(request: web.Request) -> web.HTTPException:
+    accepts_html = "text/html" in request.headers.get(hdrs.ACCEPT, "")
+    if request.method == "GET" and accepts_html and not is_websocket(request):
+        return web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}))
+    return web.HTTPUnauthorized(
+        text='{"error": "log in first"}', content_type="application/json"
+    )
+
+
+async def presented_csrf(request: web.Request) -> str:
+    token = request.headers.get(CSRF_HEADER)
+    if token is None and request.content_type in (
+        "application/x-www-form-urlencoded", "multipart/form-data"
+    ):
+        token = (await request.post()).get(CSRF_FIELD)
+    return token if isinstance(token, str) else ""
+
+
+def same_token(expected: str, presented: str) -> bool:
+    return bool(expected) and hmac.compare_digest(expected.encode(), presented.encode())
+
+
+async def _check_browser_request(request: web.Request, session: Session) -> None:
+    """Cookies go along with requests other sites make: require proof the page is ours."""
+    if request.method not in SAFE_METHODS:
+        if not same_token(session.csrf_token, await presented_csrf(request)):
+            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+    origin = request.headers.get(hdrs.ORIGIN)
+    if is_websocket(request) and origin and urlsplit(origin).netloc != request.host:
+        raise web.HTTPForbidden(text="websocket from another origin")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    user, session = await _identify(request)
+    request[USER] = user
+    if _is_public(request):
+        return await handler(request)
+    if user is None:
+        raise _refuse_anonymous(request)
+    if session:
+        await _check_browser_request(request, session)
+        request[SESSION] = session
+        cookie = request.cookies[SESSION_COOKIE]
+        request[SESSION_CHECK] = functools.partial(_still_valid, request.app[db_key], cookie)
+    return await handler(request)
+
+
+async def _still_valid(db: Database, session_id: str) -> bool:
+    """For long-lived connections: the session lives on (and is kept alive) or has ended."""
+    return await resolve_session(db, session_id) is not None

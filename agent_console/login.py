@@ -1,0 +1,122 @@
+"""Login, logout and the landing page. The login form is protected against login CSRF with a
+double-submit cookie, since no session exists yet."""
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import datetime
+
+from aiohttp import web
+
+from crm_core.auth import LoginResult, login, now_utc
+from crm_core.sessions import create_session, end_session
+from ctiserver.web import USER
+
+from .auth import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    cookie_settings,
+    db_key,
+    public,
+    same_token,
+    set_session_cookie,
+)
+from .pages import render
+
+LOGIN_CSRF_COOKIE = "cc_login_csrf"
+ROLE_HOME = {"agent": "/console", "supervisor": "/wallboard", "admin": "/wallboard"}
+MAX_USERNAME = 200
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only paths on this site: no open redirect to another host, no loop back to /login."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    return None if target.startswith("/login") else target
+
+
+def _page(
+    request: web.Request, token: str, *, error: str | None = None, status: int = 200,
+    username: str = "",
+) -> web.Response:
+    html = render(
+        "login.html", csrf_token=token, error=error, username=username,
+        next=safe_next(request.query.get("next")) or "",
+    )
+    response = web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, **cookie_settings(request))
+    return response
+
+
+@public
+async def login_form(request: web.Request) -> web.Response:
+    if request[USER] is not None:
+        raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    return _page(request, token)
+
+
+def lockout_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return (
+        "Too many failed logins: this account is locked. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
+
+
+def _failure(request: web.Request, token: str, username: str, result: LoginResult) -> web.Response:
+    if result.locked_until:
+        now = now_utc()
+        response = _page(
+            request, token, username=username, status=429,
+            error=lockout_message(result.locked_until, now),
+        )
+        retry = math.ceil((result.locked_until - now).total_seconds())
+        response.headers["Retry-After"] = str(max(1, retry))
+        return response
+    return _page(request, token, username=username, status=401,
+                 error="Wrong username or password.")
+
+
+@public
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not same_token(token, str(form.get(CSRF_FIELD, ""))):
+        return _page(request, secrets.token_urlsafe(32), status=403,
+                     error="The login form had expired. Please try again.")
+    username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+    if not username or not password or len(username) > MAX_USERNAME:
+        return _page(request, token, username=username[:MAX_USERNAME], status=400,
+                     error="Enter your username and password.")
+    db = request.app[db_key]
+    result = await login(db, username, password, remote=request.remote)
+    if result.user is None:
+        return _failure(request, token, username, result)
+    if old := request.cookies.get(SESSION_COOKIE):
+        await end_session(db, old)  # never keep a session id chosen before the login
+    session_id, _ = await create_session(db, result.user.id)
+    target = safe_next(str(form.get("next", ""))) or ROLE_HOME[result.user.role]
+    response = web.HTTPSeeOther(target)
+    set_session_cookie(response, request, session_id)
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    if session_id := request.cookies.get(SESSION_COOKIE):
+        await end_session(request.app[db_key], session_id)
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login_submit)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", home)
