@@ -19,8 +19,8 @@ from ctiserver.web import SESSION_CHECK, USER, is_websocket, request_token
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SESSION_COOKIE = "cc_session"
-SESSION = "session"
-"""Request key of the browser Session (absent for token clients)."""
+SESSION = web.RequestKey("session", Session)
+"""The browser Session (absent for token clients)."""
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -27,10 +27,10 @@ MAX_WS_MESSAGE = 64 * 1024
 MAX_WS_FRAME = 1024 * 1024
 """Past this aiohttp closes the socket (1009 message too big) rather than buffer it."""
 
-USER = "user"
-"""Request key: the authenticated UserInfo (None on public routes)."""
-SESSION_CHECK = "session_check"
-"""Request key, browser sessions only: async () -> bool, keeps the session alive or tells it
+USER = web.RequestKey("user", UserInfo)
+"""The authenticated UserInfo (None on public routes), set by the console's auth middleware."""
+SESSION_CHECK = web.RequestKey("session_check", SessionCheck)
+"""Browser sessions only: async () -> bool, keeps the session alive or tells it
 has ended (logout, expiry, deactivation)."""
 SESSION_ENDED = 4401
 """Websocket close code when the browser session behind it has ended: log in again."""
