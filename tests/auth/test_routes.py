@@ -1,0 +1,72 @@
+"""Every route of the full application refuses anonymous requests, except the login page.
+
+The test walks the router, so a route added later is covered without anyone remembering to."""
+import re
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from callcenter.settings import Settings
+from crm_core.db import Database
+from tests.auth.conftest import build_app
+
+PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login")}
+METHODS_FOR_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def route_table(app: web.Application) -> list[tuple[str, str]]:
+    """(method, concrete path) for every route, path parameters filled in."""
+    table = []
+    for route in app.router.routes():
+        path = re.sub(r"\{[^}]*\}", "x", route.resource.canonical)
+        methods = METHODS_FOR_ANY if route.method == "*" else (route.method,)
+        table += [(method, path) for method in methods]
+    return table
+
+
+def is_refusal(response) -> bool:
+    if response.status == 401:
+        return True
+    return response.status == 303 and response.headers["Location"].startswith("/login?")
+
+
+def test_only_the_login_page_is_public(settings: Settings, db: Database) -> None:
+    app = build_app(settings, db)
+    public = {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if getattr(route.handler, "public", False)
+    }
+    assert public == PUBLIC
+
+
+async def test_every_route_refuses_anonymous_requests(client: TestClient) -> None:
+    table = route_table(client.app)
+    assert ("GET", "/ws/agent") in table and ("POST", "/admin/users") in table
+    for method, path in table:
+        if (method, path) in PUBLIC:
+            continue
+        for headers in ({"Accept": "text/html"}, {"Accept": "application/json"}):
+            response = await client.request(method, path, headers=headers, allow_redirects=False)
+            assert is_refusal(response), (method, path, response.status)
+
+
+async def test_unknown_paths_do_not_tell_anonymous_users_what_exists(client: TestClient) -> None:
+    response = await client.get("/no/such/page", allow_redirects=False)
+    assert response.status == 401
+
+
+async def test_bad_session_cookie_or_token_is_anonymous(client: TestClient) -> None:
+    for headers in ({"Cookie": "cc_session=forged"}, {"Authorization": "Bearer forged"}):
+        response = await client.get("/console", headers=headers, allow_redirects=False)
+        assert response.status == 401
+
+
+async def test_query_tokens_only_open_websockets(client: TestClient, db: Database) -> None:
+    from tests.auth.conftest import make_user
+
+    account = await make_user(db)
+    in_url = await client.get(f"/console?token={account.token}", allow_redirects=False)
+    assert in_url.status == 401
+    bearer = {"Authorization": f"Bearer {account.token}"}
+    assert (await client.get("/console", headers=bearer)).status == 200
