@@ -85,6 +85,8 @@ class _AgentBook:
     direction: str = ""
     reason: str = ""
     since: float = 0.0
+    counted: float = 0.0
+    """Time up to which the current state's time is in ``seconds``."""
     queues: frozenset[str] = frozenset()
     seconds: Counter = field(default_factory=Counter)
     pause: Counter = field(default_factory=Counter)
@@ -92,10 +94,11 @@ class _AgentBook:
 
     def close(self, t: float, day_start: float) -> None:
         """Account the current state's time up to ``t``."""
-        elapsed = t - max(self.since, day_start)
+        elapsed = t - max(self.counted, day_start)
         self.seconds[self.state] += elapsed
         if self.state == PAUSED:
             self.pause[self.reason] += elapsed
+        self.counted = t
 
 
 class _Book:
@@ -249,7 +252,7 @@ class QueueStats:
     def _agent(self, interface: str) -> _AgentBook:
         agent = self._agents.get(interface)
         if agent is None:
-            agent = self._agents[interface] = _AgentBook(since=self._clock)
+            agent = self._agents[interface] = _AgentBook(since=self._clock, counted=self._clock)
             self._all.shift(LOGGED_OUT, 1, self._clock)
         return agent
 
@@ -275,7 +278,7 @@ class QueueStats:
 
     def _agent_figures(self, agent: _AgentBook, now: float) -> dict:
         seconds, pause = Counter(agent.seconds), Counter(agent.pause)
-        running = now - max(agent.since, self.day.start)
+        running = now - max(agent.counted, self.day.start)
         seconds[agent.state] += running
         if agent.state == PAUSED:
             pause[agent.reason] += running

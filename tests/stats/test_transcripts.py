@@ -1,0 +1,87 @@
+"""Statistics from recorded Asterisk 22 captures equal the figures computed from the queue_log
+Asterisk wrote for the same calls; a rebuild from that queue_log equals the live replay."""
+from statistics import mean
+
+import pytest
+
+from ctiserver.queue_log import summarize_calls
+from ctiserver.queuestats import rebuild_from_queue_log
+
+from .replay import new_feed, queue_log, replay_live
+
+CAPTURES = ["mixed_calls", "ami_capture"]
+LEFT_ALIVE = {"timeout", "exitempty", "exitwithkey"}
+
+
+def truth(summaries) -> dict:
+    answered = [s for s in summaries if s.outcome == "answered"]
+    return {
+        "offered": len(summaries),
+        "answered": len(answered),
+        "abandoned": sum(s.outcome == "abandoned" for s in summaries),
+        "timed_out": sum(s.outcome in LEFT_ALIVE for s in summaries),
+        "asa": mean(s.wait_seconds for s in answered) if answered else None,
+        "handled": sum(s.talk_seconds is not None for s in answered),
+        "avg_talk": mean(s.talk_seconds for s in answered) if answered else None,
+    }
+
+
+def today_figures(tile: dict) -> dict:
+    today = tile["today"]
+    figures = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out", "asa", "handled")}
+    return figures | {"avg_talk": today["avg_talk"] + today["avg_hold"] if today["handled"] else None}
+
+
+def assert_same(figures: dict, expected: dict) -> None:
+    assert figures.keys() == expected.keys()
+    for key, value in expected.items():
+        assert figures[key] == pytest.approx(value, abs=1), key
+
+
+@pytest.fixture(scope="module", params=CAPTURES)
+def live(request):
+    feed = new_feed()
+    last, names = replay_live(request.param, feed)
+    return request.param, last + 1, names, feed.stats.snapshot(last + 1)
+
+
+def test_today_equals_queue_log_per_queue_and_for_all(live):
+    name, _, _, snap = live
+    summaries = list(summarize_calls(queue_log(name)).values())
+    assert_same(today_figures(snap["all"]), truth(summaries))
+    assert snap["queues"]
+    for queue, tile in snap["queues"].items():
+        assert_same(today_figures(tile), truth([s for s in summaries if s.queue == queue]))
+        assert tile["waiting"] == 0 and tile["longest_wait"] == 0
+
+
+def test_agents_handled_what_queue_log_says(live):
+    name, _, names, snap = live
+    completed = [s for s in summarize_calls(queue_log(name)).values() if s.talk_seconds is not None]
+    for member, interface in names.items():
+        talks = [s.talk_seconds for s in completed if s.agent == member]
+        figures = snap["agents"][interface]
+        assert figures["handled"] == len(talks)
+        assert figures["talk"] + figures["hold"] == pytest.approx(sum(talks), abs=1)
+        assert figures["state"] == "available"
+
+
+def test_rebuild_from_queue_log_equals_live(live):
+    name, now, names, snap = live
+    feed = new_feed()
+    rebuild_from_queue_log(queue_log(name), now, feed, names)
+    rebuilt = feed.stats.snapshot(now)
+    assert rebuilt["queues"].keys() == snap["queues"].keys()
+    for queue in [*snap["queues"], "all"]:
+        ours = snap["queues"].get(queue, snap["all"])
+        theirs = rebuilt["queues"].get(queue, rebuilt["all"])
+        assert_same(today_figures(theirs), today_figures(ours))
+        assert theirs["today"]["service_level"] == ours["today"]["service_level"]
+        assert theirs["today"]["short_abandoned"] == ours["today"]["short_abandoned"]
+        assert theirs["today"]["occupancy"] == pytest.approx(ours["today"]["occupancy"], abs=0.02)
+    for interface, figures in snap["agents"].items():
+        again = rebuilt["agents"][interface]
+        assert again["handled"] == figures["handled"]
+        assert again["pause_seconds"].keys() == figures["pause_seconds"].keys()
+        for reason, seconds in figures["pause_seconds"].items():
+            assert again["pause_seconds"][reason] == pytest.approx(seconds, abs=1)
