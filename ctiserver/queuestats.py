@@ -117,6 +117,7 @@ class _Book:
         self.today.apply(delta)
         for window in self.windows.values():
             window.add(t, delta)
+            window.expire(t)
 
     def shift(self, state: str, n: int, t: float) -> None:
         self.by_state[state] += n
@@ -185,6 +186,9 @@ class QueueStats:
 
     def snapshot(self, now: float) -> dict:
         now = self._advance(now)
+        for book in (*self._books.values(), self._all):
+            for window in book.windows.values():
+                window.expire(now)
         queues = {q: self._tile(q, book, now) for q, book in sorted(self._books.items())}
         return {
             "at": now,
@@ -199,14 +203,12 @@ class QueueStats:
     # --- internals -------------------------------------------------------------------------
 
     def _advance(self, t: float) -> float:
-        """Move the clock (never backwards): roll the day over, slide the windows."""
+        """Move the clock (never backwards) and roll the day over. Windows slide as their
+        queue is touched and all at once in ``snapshot``."""
         t = self._clock = max(self._clock, t)
         if not self.day.contains(t):
             self.day.move_to(t)
             self._new_day()
-        for book in (*self._books.values(), self._all):
-            for window in book.windows.values():
-                window.expire(t)
         return t
 
     def _new_day(self) -> None:
