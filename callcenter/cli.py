@@ -113,14 +113,14 @@ async def _start_demo(settings: Settings, db, running) -> list[asyncio.Task]:
     from crm_core.demo_data import seed
 
     await seed(db, default_region=settings.default_region)
-    tokens = await demo.create_demo_agents(db)
+    logins = await demo.create_demo_users(db)
     ami = running.server.ami
     await asyncio.wait_for(ami.connected.wait(), 30)
     await demo.log_in_demo_agents(ami)
     await running.server.pops.load_agents()
-    print("\nDemo agents (simulated; their consoles show live screen pops):")
-    for username, token in tokens.items():
-        print(f"  {username}: {running.url}/console?token={token}")
+    print(f"\nLog in at {running.url}/login (agents see live screen pops of the simulated calls):")
+    for username, password in logins.items():
+        print(f"  {username:<12} {password}")
     print()
     return [asyncio.create_task(demo.simulate_callers(ami))]
 

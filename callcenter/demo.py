@@ -4,11 +4,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 
 from asterisk_conf.render import QueueSpec
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 from crm_core.db import Database
 from crm_core.demo_data import DEMO_CUSTOMERS
+from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
 from ctiserver.ami import AmiClient, AmiError
 
@@ -21,15 +23,20 @@ UNKNOWN_CALLERS = [("+4930987654", "Fatima Al-Sayed"), ("+33142000000", "Émile 
                    ("+81312345678", "佐藤 花子"), ("+4915700000", "")]
 
 
-async def create_demo_agents(db: Database) -> dict[str, str]:
-    """Demo agent accounts bound to the simulated agents. Returns {username: token}."""
-    tokens = {}
+async def create_demo_users(db: Database) -> dict[str, str]:
+    """A demo supervisor and agent accounts bound to the simulated agents, with fresh
+    passwords on every start. Returns {username: password}."""
+    logins = {}
     for ext, name in DEMO_AGENTS.items():
         interface, _ = agent_member(ext)
-        _, token = await ensure_user(db, f"agent{ext}", display_name=name, role="agent",
-                                     extension=ext, interface=interface)
-        tokens[f"agent{ext}"] = token
-    return tokens
+        logins[f"agent{ext}"] = password = secrets.token_urlsafe(9)
+        await ensure_user(db, f"agent{ext}", display_name=name, role="agent", extension=ext,
+                          interface=interface, team="demo", password=password)
+    logins["supervisor"] = password = secrets.token_urlsafe(9)
+    supervisor_id, _ = await ensure_user(db, "supervisor", display_name="Demo Supervisor",
+                                         role="supervisor", password=password)
+    await set_led_teams(db, supervisor_id, ["demo"])
+    return logins
 
 
 async def log_in_demo_agents(ami: AmiClient) -> None:
