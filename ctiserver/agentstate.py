@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 from . import events as ev
 from .calltracker import CallAnswered, CallEnded, CallOffered, Notice, OfferEnded
 
-NOT_INUSE, INUSE, BUSY, INVALID, UNAVAILABLE, RINGING, RINGINUSE, ONHOLD = 1, 2, 3, 4, 5, 6, 7, 8
-BUSY_DEVICE = frozenset({INUSE, BUSY, RINGINUSE, ONHOLD})
+# Device states (QueueMember Status, ast_device_state) the state depends on.
+DEVICE_NOT_INUSE, DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_ONHOLD = 1, 4, 5, 8
+DEVICE_BUSY = frozenset({2, 3, 7, DEVICE_ONHOLD})  # INUSE, BUSY, RINGINUSE, ONHOLD
 
-LOGGED_OUT, AVAILABLE, RINGING_STATE = "logged_out", "available", "ringing"
-ON_CALL, ON_HOLD, WRAPUP, PAUSED, UNAVAILABLE_STATE = (
-    "on_call", "on_hold", "wrapup", "paused", "unavailable")
-STATES = (LOGGED_OUT, AVAILABLE, RINGING_STATE, ON_CALL, ON_HOLD, WRAPUP, PAUSED, UNAVAILABLE_STATE)
+LOGGED_OUT, AVAILABLE, RINGING, ON_CALL = "logged_out", "available", "ringing", "on_call"
+ON_HOLD, WRAPUP, PAUSED, UNAVAILABLE = "on_hold", "wrapup", "paused", "unavailable"
+STATES = (LOGGED_OUT, AVAILABLE, RINGING, ON_CALL, ON_HOLD, WRAPUP, PAUSED, UNAVAILABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +204,8 @@ class AgentStateMachine:
             return changes
         _hold_off(call, t)
         agent.call, agent.in_call = None, False
-        if agent.device in BUSY_DEVICE:
-            agent.device = NOT_INUSE  # the call's device state; the next status event corrects it
+        if agent.device in DEVICE_BUSY:
+            agent.device = DEVICE_NOT_INUSE  # the call's device state; the next status event corrects it
         talk = max(record.talk_seconds - call.hold, 0.0)
         seconds = self._wrapup_seconds(agent, call.queue)
         agent.wrapup = _Wrapup(call, talk, t, t + seconds)
@@ -254,7 +254,7 @@ class AgentStateMachine:
         """Re-derive the state; report it when something a consumer sees changed."""
         state, queues = _derive(agent), frozenset(agent.memberships)
         if agent.call is not None:
-            _hold(agent.call, agent.device == ONHOLD, t)
+            _hold(agent.call, agent.device == DEVICE_ONHOLD, t)
         if state == agent.state and queues == agent.queues and handled is None:
             return
         old = agent.state[0]
@@ -273,21 +273,21 @@ _NOTICE_HANDLERS = {
 
 
 def _derive(a: _Agent) -> tuple[str, str, str]:
-    held = a.device == ONHOLD
+    held = a.device == DEVICE_ONHOLD
     if a.call is not None or a.in_call:
         return (ON_HOLD if held and a.call is not None else ON_CALL), "inbound", ""
-    if a.memberships and a.device in BUSY_DEVICE:
+    if a.memberships and a.device in DEVICE_BUSY:
         return (ON_HOLD if held else ON_CALL), "outbound", ""
     if a.ringing:
-        return RINGING_STATE, "", ""
+        return RINGING, "", ""
     if a.wrapup is not None:
         return WRAPUP, "", ""
     if not a.memberships:
         return LOGGED_OUT, "", ""
     if all(m.paused for m in a.memberships.values()):
         return PAUSED, "", a.pause_reason
-    if a.device in (INVALID, UNAVAILABLE):
-        return UNAVAILABLE_STATE, "", ""
+    if a.device in (DEVICE_INVALID, DEVICE_UNAVAILABLE):
+        return UNAVAILABLE, "", ""
     return AVAILABLE, "", ""
 
 

@@ -41,7 +41,7 @@ from crm_core.calls import CallRecord
 
 from . import events as ev
 from .agentstate import (
-    AVAILABLE, LOGGED_OUT, ON_CALL, ON_HOLD, PAUSED, RINGING_STATE, WRAPUP, AgentChange,
+    AVAILABLE, LOGGED_OUT, ON_CALL, ON_HOLD, PAUSED, RINGING, WRAPUP, AgentChange,
     AgentStateMachine, HandledCall,
 )
 from .calltracker import CallAnswered, CallEnded, Notice, QueueCallerArrived, QueueCallerDeparted
@@ -57,7 +57,7 @@ SL_VARIANTS = {
 DEFAULT_SL_VARIANT = "abandons_within_excluded"
 WINDOWS = {"last15": 900.0, "last60": 3600.0}
 BUSY = (ON_CALL, ON_HOLD, WRAPUP)
-STAFFED = (*BUSY, AVAILABLE, RINGING_STATE)
+STAFFED = (*BUSY, AVAILABLE, RINGING)
 ALL = "all"
 
 FIELDS = ("offered", "answered", "answered_within", "wait", "abandoned", "short_abandoned",
@@ -121,9 +121,8 @@ class _Book:
 
     def shift(self, state: str, n: int, t: float) -> None:
         self.by_state[state] += n
-        busy = sum(self.by_state[s] for s in BUSY)
-        self.busy.set(t, busy)
-        self.staffed.set(t, busy + self.by_state[AVAILABLE] + self.by_state[RINGING_STATE])
+        self.busy.set(t, sum(self.by_state[s] for s in BUSY))
+        self.staffed.set(t, sum(self.by_state[s] for s in STAFFED))
 
     def new_day(self, start: float) -> None:
         self.today = Tally(len(FIELDS))
@@ -315,7 +314,8 @@ def _handling(v: list[float]) -> dict:
 
 def _period(tally: Tally, occupancy: float | None) -> dict:
     v = tally.values
-    answered, within, lost, lost_within = v[ANSWERED], v[ANSWERED_WITHIN], v[ABANDONED] + v[TIMED_OUT], v[LOST_WITHIN]
+    answered, within = v[ANSWERED], v[ANSWERED_WITHIN]
+    lost, lost_within = v[ABANDONED] + v[TIMED_OUT], v[LOST_WITHIN]
     return {
         **{FIELDS[i]: int(v[i]) for i in _COUNTS},
         "service_level": {

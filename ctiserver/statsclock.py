@@ -82,10 +82,6 @@ class StepIntegral:
         self._levels: list[float] = []
         self._head = 0
 
-    @property
-    def level(self) -> float:
-        return self._levels[-1] if self._levels else 0.0
-
     def set(self, t: float, level: float) -> None:
         if self._levels and level == self._levels[-1]:
             return
