@@ -32,14 +32,17 @@ def new_feed(**kwargs) -> StatsFeed:
     return StatsFeed(QueueStats(**kwargs), AgentStateMachine())
 
 
-def replay_live(name: str, feed: StatsFeed) -> tuple[float, dict[str, str]]:
-    """Feed the capture; returns the last event time and the member names seen (name -> interface)."""
+def replay_live(name: str, feed: StatsFeed, until: float = float("inf")) -> tuple[float, dict[str, str]]:
+    """Feed the capture's events up to ``until``; returns the last event time and the member
+    names seen (name -> interface)."""
     parser, tracker = AmiStreamParser(BUILDERS), CallTracker()
     last, names = 0.0, {}
     for fields in parser.feed(capture_bytes(name)):
         event = parse_event(fields) if "Event" in fields else None
         if event is None:
             continue
+        if (event.timestamp or last) > until:
+            return last, names
         last = event.timestamp or last
         if isinstance(event, QueueMemberChanged):
             names[event.member_name] = event.interface

@@ -85,3 +85,23 @@ def test_rebuild_from_queue_log_equals_live(live):
         assert again["pause_seconds"].keys() == figures["pause_seconds"].keys()
         for reason, seconds in figures["pause_seconds"].items():
             assert again["pause_seconds"][reason] == pytest.approx(seconds, abs=1)
+
+
+@pytest.mark.parametrize("second", [1795501900, 1795501950, 1795501990])
+def test_rebuild_in_the_middle_of_the_day_has_the_callers_still_waiting(second):
+    """queue_log stamps whole seconds: cut both just before a second ends."""
+    until = second + 0.9999
+    feed = new_feed()
+    _, names = replay_live("ami_capture", feed, until)
+    live = feed.stats.snapshot(until)
+    rebuilt_feed = new_feed()
+    rebuild_from_queue_log(queue_log("ami_capture"), until, rebuilt_feed, names)
+    rebuilt = rebuilt_feed.stats.snapshot(until)
+    assert_same(today_figures(rebuilt["all"]), today_figures(live["all"]))
+    assert rebuilt["all"]["last15"]["offered"] == live["all"]["last15"]["offered"]
+    assert rebuilt["all"]["waiting"] == live["all"]["waiting"] > 0
+    assert rebuilt["all"]["longest_wait"] == pytest.approx(live["all"]["longest_wait"], abs=1)
+    ringing_unlogged = {"ringing": "available"}  # queue_log does not say when ringing starts
+    for interface, figures in live["agents"].items():
+        state = rebuilt["agents"][interface]["state"]
+        assert state == ringing_unlogged.get(figures["state"], figures["state"]), interface
