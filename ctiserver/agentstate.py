@@ -187,8 +187,8 @@ class AgentStateMachine:
 
     def _answered(self, agent: _Agent, notice: CallAnswered, t: float, changes: list[AgentChange]) -> None:
         agent.ringing.discard(notice.call_key)
-        self._end_wrapup(agent, t, changes)
         agent.call = _Call(notice.call_key, notice.queue)
+        self._end_wrapup(agent, t, changes)
 
     def _call_ended(self, notice: CallEnded) -> list[AgentChange]:
         record = notice.record
