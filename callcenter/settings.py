@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     crm_batch_size: int = 200
     crm_flush_interval: float = 0.2
 
+    # --- agents and statistics ---------------------------------------------------------
+    pause_reasons: list[str] = ["break", "lunch", "training", "meeting", "after-call work", "technical"]
+    """Reason codes an agent or supervisor may give for a pause."""
+    stats_day_start_hour: int = 0
+    stats_timezone: str = "UTC"
+    """'Today' in the statistics starts at this hour in this IANA time zone."""
+
     # --- locale ---------------------------------------------------------------------
     default_region: str = "DE"
     """Region used to read caller numbers without a country code."""

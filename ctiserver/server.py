@@ -17,14 +17,21 @@ from callcenter.settings import Settings
 from crm_core.calls import record_calls
 from crm_core.customers import find_customer_by_number
 from crm_core.db import Database
+from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, authenticate_token, users_by_interface
 
 from . import events as ev
+from .agentcontrol import AgentControl
+from .agentstate import AgentStateMachine
 from .ami import AmiClient
 from .calltracker import CallEnded, CallTracker, Notice
 from .crmwriter import CallRecordWriter
 from .hub import ClientHub
+from .queue_log import parse_queue_log
+from .queuestats import QueueStats, StatsFeed, rebuild_from_queue_log
 from .screenpop import ScreenPopService
+from .wallboard import View, WallboardPublisher
+from .wallboard import add_routes as add_wallboard_routes
 from .web import add_routes
 
 log = logging.getLogger(__name__)
@@ -55,8 +62,17 @@ class CTIServer:
             action_timeout=settings.ami_action_timeout,
             ping_interval=settings.ami_ping_interval,
         )
-        self.event_listeners: list[EventListener] = []
-        self.notice_listeners: list[NoticeListener] = [self.pops.handle, self._write_finished]
+        self.agent_control = AgentControl(self.ami, settings.pause_reasons)
+        self.feed = StatsFeed(
+            QueueStats(day_start_hour=settings.stats_day_start_hour, tz=settings.stats_timezone),
+            AgentStateMachine(),
+        )
+        self.wallboard = WallboardPublisher(self.feed.stats.snapshot)
+        self.event_listeners: list[EventListener] = [self._feed_event]
+        self.notice_listeners: list[NoticeListener] = [
+            self.pops.handle, self._write_finished, self._feed_notice,
+        ]
+        self._rebuilt = False
         self._tasks: list[asyncio.Task] = []
 
     # --- event path --------------------------------------------------------------------
@@ -78,18 +94,52 @@ class CTIServer:
         if isinstance(notice, CallEnded):
             self.writer.add(notice.record)
 
+    def _feed_event(self, event: ev.AmiEvent) -> None:
+        if isinstance(event, ev.QueueMemberChanged) and self.feed.event(event, time.time()):
+            self.wallboard.changed()
+
+    def _feed_notice(self, notice: Notice) -> None:
+        self.feed.notice(notice)
+        self.wallboard.changed()
+
     async def resync(self, ami: AmiClient) -> None:
-        """After every (re)connect: what Asterisk has now replaces what we believed."""
+        """After every (re)connect: what Asterisk has now replaces what we believed. The first
+        time, today's statistics are rebuilt from queue_log before the live state is applied."""
         known = self.tracker.snapshot()
         items = await ami.event_list({"Action": "CoreShowChannels"})
         live = [e for e in map(ev.parse_event, items) if isinstance(e, ev.ChannelCreated)]
         self._publish(self.tracker.resync(known, live, time.time()))
-        log.info("resynced: %d live channels", len(live))
+        members = [e for e in map(ev.parse_event, await ami.event_list({"Action": "QueueStatus"}))
+                   if isinstance(e, ev.QueueMemberChanged)]
+        if not self._rebuilt:
+            await self._rebuild_today({m.member_name: m.interface for m in members})
+        now = time.time()
+        for member in members:
+            self.feed.event(member, now)
+        self.wallboard.changed()
+        log.info("resynced: %d live channels, %d queue members", len(live), len(members))
+
+    async def _rebuild_today(self, interfaces: dict[str, str]) -> None:
+        path = self.settings.effective_queue_log
+        loop = asyncio.get_running_loop()
+        try:
+            text = await loop.run_in_executor(None, path.read_text, "utf-8")
+        except OSError as exc:
+            log.warning("today's statistics start empty: queue_log %s unreadable (%s)", path, exc)
+        else:
+            now = time.time()
+            entries = [e for e in parse_queue_log(text) if e.time >= now - 86400]
+            rebuild_from_queue_log(entries, now, self.feed, interfaces)
+            log.info("today's statistics rebuilt from %d queue_log lines", len(entries))
+        self._rebuilt = True
 
     async def _ticker(self) -> None:
         while True:
             await asyncio.sleep(0.5)
-            self._publish(self.tracker.tick(time.time()))
+            now = time.time()
+            self._publish(self.tracker.tick(now))
+            if self.feed.tick(now):
+                self.wallboard.changed()
 
     # --- adapters ------------------------------------------------------------------------
 
@@ -106,12 +156,21 @@ class CTIServer:
         if user.interface:
             self.pops.register_agent(user.interface, user.id)
 
+    async def _wallboard_view(self, user: UserInfo) -> View:
+        visible = await visible_user_ids(self.db, user)
+        if visible is None:
+            return None
+        return frozenset(u.interface for u in (await users_by_interface(self.db)).values()
+                         if u.id in visible and u.interface)
+
     # --- lifecycle ------------------------------------------------------------------------
 
     def web_app(self) -> web.Application:
         app = web.Application()
         add_routes(app, self.hub, self._authenticate, self._agent_connected)
+        add_wallboard_routes(app, self.wallboard, self._wallboard_view)
         app.on_shutdown.append(lambda _: self.hub.close_all())
+        app.on_shutdown.append(lambda _: self.wallboard.close_all())
         return app
 
     async def start(self) -> None:
@@ -120,6 +179,7 @@ class CTIServer:
             asyncio.create_task(self.writer.run(), name="crm-writer"),
             asyncio.create_task(self.ami.run(), name="ami"),
             asyncio.create_task(self._ticker(), name="tracker-tick"),
+            asyncio.create_task(self.wallboard.run(), name="wallboard"),
         ]
 
     async def stop(self) -> None:

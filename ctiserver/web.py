@@ -77,7 +77,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
         async for message in socket:
             if message.type == WSMsgType.ERROR:
                 break
-            if not await _answer(socket, message, request.get(SESSION_CHECK)):
+            if not await answer(socket, message, request.get(SESSION_CHECK)):
                 await socket.close(code=SESSION_ENDED, message=b"session ended")
     finally:
         hub.remove(client)
@@ -98,7 +98,7 @@ def _parse(message: web.WSMessage) -> tuple[str | None, str | None]:
     return (kind, None) if isinstance(kind, str) else (None, "'type' must be a string")
 
 
-async def _answer(
+async def answer(
     socket: web.WebSocketResponse, message: web.WSMessage, session_check: SessionCheck | None
 ) -> bool:
     """Agents may ping (which keeps a browser session alive); anything else is refused with a

@@ -1,0 +1,141 @@
+"""Wallboard push: live statistics to supervisors' and admins' websockets, no polling.
+
+Any change marks the figures dirty; the publisher then computes one snapshot and sends it at
+once, unless it sent one less than ``min_interval`` ago (bursts of events coalesce into one
+update). Without changes it still refreshes every ``refresh`` seconds, since waits grow with
+the clock. Each update carries ``event_at``: when the oldest change it reflects arrived.
+
+A supervisor sees the agents of the teams they lead; an admin sees everyone. Clients with the
+same view share one serialised message.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from crm_core.users import UserInfo
+
+from .hub import Client
+from .web import MAX_WS_FRAME, SESSION_CHECK, SESSION_ENDED, answer, current_user
+
+log = logging.getLogger(__name__)
+
+Snapshot = Callable[[float], dict]
+View = frozenset[str] | None
+"""Agent interfaces a wallboard client may see; None: all."""
+Visibility = Callable[[UserInfo], Awaitable[View]]
+WALLBOARD_ROLES = ("supervisor", "admin")
+
+
+class WallboardPublisher:
+    def __init__(self, snapshot: Snapshot, *, min_interval: float = 0.05, refresh: float = 1.0) -> None:
+        self._snapshot = snapshot
+        self.min_interval = min_interval
+        self.refresh = refresh
+        self._clients: dict[Client, View] = {}
+        self._dirty_since: float | None = None
+        self._wake = asyncio.Event()
+        self._last_sent = 0.0
+        self.sent = 0
+
+    def add(self, client: Client, view: View) -> None:
+        self._clients[client] = view
+        self.changed()
+
+    def remove(self, client: Client) -> None:
+        self._clients.pop(client, None)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    async def close_all(self) -> None:
+        await asyncio.gather(
+            *(c.socket.close(code=1001, message=b"server shutdown") for c in list(self._clients)),
+            return_exceptions=True,
+        )
+
+    def changed(self, *_: object) -> None:
+        if self._dirty_since is None:
+            self._dirty_since = time.time()
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._next_round()
+            if self._clients:
+                self.publish()
+
+    async def _next_round(self) -> None:
+        # asyncio.wait, not wait_for: wait_for can swallow a cancellation on Python 3.11.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=self.refresh)
+        finally:
+            waiter.cancel()
+        self._wake.clear()
+        pause = self._last_sent + self.min_interval - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+
+    def publish(self) -> None:
+        now = time.time()
+        snapshot = self._snapshot(now)
+        snapshot["type"] = "stats"
+        snapshot["event_at"] = self._dirty_since or now
+        self._dirty_since = None
+        self._last_sent = time.monotonic()
+        texts: dict[View, str] = {}
+        for client, view in list(self._clients.items()):
+            text = texts.get(view)
+            if text is None:
+                text = texts[view] = json.dumps(_for_view(snapshot, view), ensure_ascii=False)
+            if not client.put(text):
+                log.warning("wallboard of user %s cannot keep up; disconnecting", client.user_id)
+                self.remove(client)
+                asyncio.ensure_future(client.socket.close(code=1013, message=b"too slow"))
+        self.sent += 1
+
+
+def _for_view(snapshot: dict, view: View) -> dict:
+    if view is None:
+        return snapshot
+    agents = snapshot.get("agents", {})
+    return {**snapshot, "agents": {k: v for k, v in agents.items() if k in view}}
+
+
+publisher_key = web.AppKey("wallboard_publisher", WallboardPublisher)
+visibility_key = web.AppKey("wallboard_visibility", Visibility)
+
+
+async def wallboard_socket(request: web.Request) -> web.WebSocketResponse:
+    user = await current_user(request)
+    if user.role not in WALLBOARD_ROLES:
+        raise web.HTTPForbidden(text="the wallboard is for supervisors and admins")
+    view = await request.app[visibility_key](user)
+    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME)
+    await socket.prepare(request)
+    publisher = request.app[publisher_key]
+    client = Client(socket=socket, user_id=user.id, role=user.role)
+    pump = asyncio.ensure_future(client.pump())
+    publisher.add(client, view)
+    try:
+        async for message in socket:
+            if message.type == web.WSMsgType.ERROR:
+                break
+            if not await answer(socket, message, request.get(SESSION_CHECK)):
+                await socket.close(code=SESSION_ENDED, message=b"session ended")
+    finally:
+        publisher.remove(client)
+        pump.cancel()
+    return socket
+
+
+def add_routes(app: web.Application, publisher: WallboardPublisher, visibility: Visibility) -> None:
+    app[publisher_key] = publisher
+    app[visibility_key] = visibility
+    app.router.add_get("/ws/wallboard", wallboard_socket)
