@@ -55,6 +55,9 @@ TEMPLATES: tuple[str, ...] = (
     "features.conf", "indications.conf",
 )
 
+INBOUND_CONTEXT = "cc-inbound"
+"""Routed entry: FastAGI decides queue, priority or closed, then Queue() (see extensions.conf)."""
+
 _env = Environment(
     loader=PackageLoader("asterisk_conf", "templates"),
     undefined=StrictUndefined,
@@ -98,6 +101,13 @@ def render_config(
         "queue_context": settings.queue_context,
         "sip_port": settings.sandbox_sip_port,
         "sim_agents": sim_agents,
+        "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
+        "inbound_context": INBOUND_CONTEXT,
     }
     files = {name: _env.get_template(f"{name}.j2").render(context) for name in TEMPLATES}
     return {name: "; defaults\n" for name in STUBS} | files
+
+
+def render_queues(queues: list[QueueSpec]) -> str:
+    """Queue sections alone: the file a production queues.conf #includes."""
+    return _env.get_template("queue_sections.j2").render(queues=queues).lstrip("\n")

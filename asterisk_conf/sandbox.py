@@ -6,6 +6,7 @@ asterisk_root/srv/NAME.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -131,6 +132,8 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.queues = list(queues or [])
+        self.crm_queues: list[QueueSpec] = []
+        """Queues from the CRM (apply_queues); they win over ``queues`` of the same name."""
         self.sim_agents = list(sim_agents or [])
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -246,6 +249,11 @@ class Sandbox:
                 self.reload(module)
         return changed
 
+    async def apply_queues(self, specs: list[QueueSpec]) -> list[str]:
+        """Take the CRM's queues; write and reload what changed (crm_core.queues)."""
+        self.crm_queues = list(specs)
+        return await asyncio.get_running_loop().run_in_executor(None, self.write_config)
+
     # --- queue_log ----------------------------------------------------------------
     def queue_log_mark(self) -> int:
         """A position in the queue_log; read_queue_log_since() returns what follows it."""
@@ -267,8 +275,11 @@ class Sandbox:
     # --- helpers ------------------------------------------------------------------
     def _render(self, secret: str) -> dict[str, str]:
         return render_config(
-            self.settings, queues=self.queues, ami_secret=secret, sim_agents=self.sim_agents
+            self.settings, queues=self._all_queues(), ami_secret=secret, sim_agents=self.sim_agents
         )
+
+    def _all_queues(self) -> list[QueueSpec]:
+        return list({q.name: q for q in [*self.queues, *self.crm_queues]}.values())
 
     def _prepare(self) -> None:
         for name in INSTANCE_DIRS:

@@ -36,13 +36,15 @@ def caller_originate(
     queue_timeout: int | None = None,
     channel_id: str | None = None,
     no_answer: list[str] | None = None,
+    routed: bool = False,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
     patience: seconds before the caller gives up unless answered; ring: seconds each agent
     rings before answering; talk: seconds from answer until hangup_by ('caller'|'agent')
     hangs up; queue_timeout: Queue() timeout (EXITWITHTIMEOUT); no_answer: agent exts that
-    ring without answering. The Variable list goes out as repeated headers.
+    ring without answering; routed: through the routing (cc-inbound, FastAGI) rather than
+    straight into QUEUE. The Variable list goes out as repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
@@ -57,6 +59,8 @@ def caller_originate(
     }
     if queue_timeout is not None:
         variables["CC_QUEUE_TIMEOUT"] = str(queue_timeout)
+    if routed:
+        variables["SIM_ROUTE"] = "1"
     return {
         "Action": "Originate",
         "Channel": f"Local/{queue}@{SIM_INBOUND}",

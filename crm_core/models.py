@@ -2,12 +2,14 @@
 every timestamp is ``timestamp with time zone``."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     TIMESTAMP,
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     MetaData,
@@ -16,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so migrations can refer to them.
@@ -50,6 +52,8 @@ class Customer(Base):
     """IANA name, e.g. Europe/Berlin: calling hours are in the customer's local time."""
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     notes: Mapped[str | None] = mapped_column(Text)
+    vip: Mapped[bool] = mapped_column(server_default=text("false"))
+    """VIP callers queue ahead of the others (routing gives them a higher QUEUE_PRIO)."""
     created_at: Mapped[datetime] = created_at_column()
 
     numbers: Mapped[list[ContactNumber]] = relationship(
@@ -174,3 +178,60 @@ class Call(Base):
     hangup_cause_text: Mapped[str | None] = mapped_column(Text)
     completed_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class Queue(Base):
+    """An inbound queue: rendered into queues.conf, and the rules routing applies before Queue()."""
+
+    __tablename__ = "queues"
+    __table_args__ = (
+        CheckConstraint(
+            "closed_action IN ('announce', 'voicemail_ticket', 'callback_offer')",
+            name="closed_action",
+        ),
+        CheckConstraint("name ~ '^[A-Za-z0-9][A-Za-z0-9_-]+$'", name="name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    """Asterisk's queue name and the inbound extension (letters, digits, _ and -)."""
+    display_name: Mapped[str] = mapped_column(Text)
+    strategy: Mapped[str] = mapped_column(Text, server_default="rrmemory")
+    member_timeout: Mapped[int] = mapped_column(server_default=text("15"))
+    """Seconds a member rings before the next try."""
+    retry: Mapped[int] = mapped_column(server_default=text("5"))
+    wrapup_seconds: Mapped[int] = mapped_column(server_default=text("0"))
+    max_wait: Mapped[int | None]
+    """Queue() timeout in seconds (EXITWITHTIMEOUT); NULL waits until answered or abandoned."""
+    # Statistics: thresholds and targets (names as in ctiserver.queuestats.QueueTargets).
+    sl_threshold: Mapped[int] = mapped_column(server_default=text("20"))
+    short_abandon: Mapped[int] = mapped_column(server_default=text("5"))
+    sl_target: Mapped[float] = mapped_column(server_default=text("0.8"))
+    max_wait_alert: Mapped[int] = mapped_column(server_default=text("60"))
+    asa_target: Mapped[int] = mapped_column(server_default=text("30"))
+    abandon_rate_target: Mapped[float] = mapped_column(server_default=text("0.05"))
+    # Overflow: to overflow_queue when either limit is passed (NULL: that limit is off).
+    overflow_queue: Mapped[str | None] = mapped_column(Text)
+    overflow_max_wait: Mapped[int | None]
+    """Estimated wait, seconds."""
+    overflow_max_ratio: Mapped[float | None]
+    """Callers waiting (the new one included) per available agent."""
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """{"mon": [["08:00", "18:00"]], ...} in ``timezone``; a missing day is closed; NULL: always open."""
+    timezone: Mapped[str] = mapped_column(Text, server_default="UTC")
+    closed_action: Mapped[str] = mapped_column(Text, server_default="announce")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Holiday(Base):
+    """A day a queue is closed all day, in the queue's time zone; queue_id NULL: every queue."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (Index(None, "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("queues.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(Text)

@@ -10,7 +10,8 @@ from crm_core.models import Base
 from tests.fixtures.database import fresh_database
 
 APP_TABLES = {
-    "customers", "contact_numbers", "users", "calls", "team_leads", "user_sessions", "login_attempts"
+    "customers", "contact_numbers", "users", "calls", "team_leads", "user_sessions", "login_attempts",
+    "queues", "holidays",
 }
 
 

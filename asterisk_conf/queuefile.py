@@ -1,0 +1,33 @@
+"""Production: the CRM's queues go into a file the site's queues.conf ``#include``s, and
+app_queue reloads them through AMI. QueueReload needs no privilege class, so the CTI server's
+AMI user as documented (no system/config/command) is enough."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from .render import QueueSpec, render_queues
+
+AmiSend = Callable[[dict[str, Any]], Awaitable[Any]]
+
+# Members: static ones follow the file; dynamic ones (QueueAdd) survive any reload.
+RELOAD = {"Action": "QueueReload", "Members": "yes", "Rules": "no", "Parameters": "yes"}
+
+
+class QueuesInclude:
+    def __init__(self, path: Path, send: AmiSend) -> None:
+        self.path = path
+        self.send = send
+        """E.g. ``AmiClient.send`` of the CTI server's AMI link."""
+
+    async def apply_queues(self, specs: list[QueueSpec]) -> list[str]:
+        """Write the file and reload app_queue, only when its contents change."""
+        text = render_queues(specs)
+        if self.path.exists() and self.path.read_text() == text:
+            return []
+        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(self.path)
+        await self.send(dict(RELOAD))
+        return [self.path.name]
