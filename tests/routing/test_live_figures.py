@@ -1,0 +1,33 @@
+"""Live queue figures for routing, from AMI QueueSummary or a QueueStats tile."""
+from __future__ import annotations
+
+from ctiserver.routeagi import ami_live_source, figures_from_summary, figures_from_tile
+from ctiserver.routing import LiveFigures
+
+SUMMARY = {"Event": "QueueSummary", "Queue": "support", "LoggedIn": "4", "Available": "1",
+           "Callers": "3", "HoldTime": "33", "TalkTime": "95", "LongestHoldTime": "41"}
+
+
+def test_from_queue_summary() -> None:
+    assert figures_from_summary(SUMMARY) == LiveFigures(3, 1, 3, 95.0)
+    assert figures_from_summary({**SUMMARY, "TalkTime": "0"}).aht is None
+
+
+async def test_ami_source_asks_for_the_queue() -> None:
+    asked: list[dict] = []
+
+    async def event_list(action: dict) -> list[dict]:
+        asked.append(action)
+        return [SUMMARY] if action["Queue"] == "support" else []
+
+    live = ami_live_source(event_list)
+    assert await live("support") == LiveFigures(3, 1, 3, 95.0)
+    assert await live("gone") is None
+    assert asked[0] == {"Action": "QueueSummary", "Queue": "support"}
+
+
+def test_from_stats_tile() -> None:
+    tile = {"waiting": 2, "agents_by_state": {"available": 1, "on_call": 2, "wrapup": 1,
+                                               "paused": 3}, "last60": {"aht": 150.0}}
+    assert figures_from_tile(tile) == LiveFigures(2, 1, 3, 150.0)
+    assert figures_from_tile(None) is None
