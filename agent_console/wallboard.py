@@ -1,0 +1,102 @@
+"""The supervisors' wallboard page and their actions on agents.
+
+- ``GET /wallboard``: the page (supervisors and admins). Its script follows ``/ws/wallboard``
+  (pushed statistics, no polling) and posts actions with the session's CSRF token.
+- ``GET /wallboard/wallboard.js``: that script (same roles).
+- ``POST /wallboard/actions``: JSON ``{"action": "listen|whisper|barge|pause|unpause|logout",
+  "agent": "<queue member interface>", "reason": "<pause reason, pause only>"}``; answers
+  ``{"ok": true, ...}`` or ``{"error": "..."}`` with 400 (bad request), 403 (not your team's
+  agent), 409 (no phone to listen on, agent not on a call or not logged in), 502 (Asterisk
+  refused).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp import web
+
+from crm_core.teams import visible_user_ids
+from crm_core.users import users_by_interface
+from ctiserver.queuestats import DEFAULT_SL_VARIANT, SL_VARIANTS
+from ctiserver.supervision import SPY_OPTIONS, Supervision, SupervisionError
+from ctiserver.wallboard import WALLBOARD_ROLES
+from ctiserver.web import USER, auth_key
+
+from .auth import SESSION, db_key, require_role
+from .pages import render
+
+SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
+MAX_BODY = 4096
+supervision_key = web.AppKey("supervision", Supervision)
+
+
+def supervision(app: web.Application) -> Supervision:
+    """The app's Supervision: set under ``supervision_key``, or made for the CTIServer whose
+    web_app() this is (its token authenticator is a method of that server)."""
+    service = app.get(supervision_key)
+    if service is None:
+        server = getattr(app[auth_key], "__self__", None)
+        if server is None:
+            raise web.HTTPServiceUnavailable(text="supervisor actions need the CTI server")
+        service = Supervision(server)
+    return service
+
+
+async def _directory(request: web.Request) -> dict[str, dict]:
+    """Display names of the agents this user may see, by interface (the statistics know
+    only the queue member names)."""
+    db, user = request.app[db_key], request[USER]
+    visible = await visible_user_ids(db, user)
+    return {
+        interface: {"name": u.display_name, "extension": u.extension, "team": u.team}
+        for interface, u in (await users_by_interface(db)).items()
+        if visible is None or u.id in visible
+    }
+
+
+@require_role(*WALLBOARD_ROLES)
+async def wallboard_page(request: web.Request) -> web.Response:
+    user = request[USER]
+    session = request.get(SESSION)
+    config = {
+        "csrf": session.csrf_token if session else "",
+        "pauseReasons": list(supervision(request.app).pause_reasons),
+        "spyModes": list(SPY_OPTIONS),
+        "canSpy": bool(user.interface),
+        "slVariant": DEFAULT_SL_VARIANT,
+        "slFormula": SL_VARIANTS[DEFAULT_SL_VARIANT],
+        "directory": await _directory(request),
+    }
+    html = render("wallboard.html", user=user, config=json.dumps(config, ensure_ascii=False),
+                  csrf_token=config["csrf"], sl_formula=config["slFormula"])
+    return web.Response(text=html, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+@require_role(*WALLBOARD_ROLES)
+async def wallboard_script(request: web.Request) -> web.Response:
+    return web.Response(text=SCRIPT.read_text("utf-8"), content_type="application/javascript",
+                        charset="utf-8", headers={"Cache-Control": "no-cache"})
+
+
+@require_role(*WALLBOARD_ROLES)
+async def wallboard_action(request: web.Request) -> web.Response:
+    user = request[USER]
+    try:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise SupervisionError(400, f"the body must be at most {MAX_BODY} bytes")
+        try:
+            data = json.loads(await request.text())
+        except ValueError:
+            raise SupervisionError(400, "the body must be JSON") from None
+        result = await supervision(request.app).act(user, data)
+    except SupervisionError as exc:
+        return web.json_response({"error": str(exc)}, status=exc.status)
+    return web.json_response(result)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/wallboard", wallboard_page)
+    app.router.add_get("/wallboard/wallboard.js", wallboard_script)
+    app.router.add_post("/wallboard/actions", wallboard_action)
