@@ -63,6 +63,14 @@ async def connect(server: asyncio.Server) -> tuple[asyncio.StreamReader, asyncio
     return await asyncio.open_connection("127.0.0.1", port)
 
 
+async def first_command(server: asyncio.Server) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Connected, header sent, the handler's first command read."""
+    reader, writer = await connect(server)
+    writer.write(HEADER)
+    await asyncio.wait_for(reader.readline(), 1)
+    return reader, writer
+
+
 async def set_two(session: AgiSession, seen: Scripted) -> None:
     for name in ("A", "B"):
         seen.results.append(await session.command("SET VARIABLE", name, "v"))
@@ -93,9 +101,7 @@ async def test_header_and_replies(agi) -> None:
 
 async def test_inline_hangup_does_not_shift_replies(agi) -> None:
     server, seen = await agi(set_two)
-    reader, writer = await connect(server)
-    writer.write(HEADER)
-    await reader.readline()
+    reader, writer = await first_command(server)
     writer.write(b"HANGUP\n200 result=1\n")
     await reader.readline()
     writer.write(b"511 Command Not Permitted on a dead channel or intercept routine\n")
@@ -107,9 +113,7 @@ async def test_inline_hangup_does_not_shift_replies(agi) -> None:
 
 async def test_multiline_usage_then_next_command(agi) -> None:
     server, seen = await agi(set_usage_then_ok)
-    reader, writer = await connect(server)
-    writer.write(HEADER)
-    await reader.readline()
+    reader, writer = await first_command(server)
     writer.write(USAGE)
     await reader.readline()
     writer.write(b"510 Invalid or unknown command\n")
@@ -160,14 +164,10 @@ async def test_garbage_header_is_dropped(agi, garbage: bytes) -> None:
 
 async def test_garbage_or_silence_as_reply_breaks_only_that_connection(agi) -> None:
     server, seen = await agi(set_two)
-    reader, writer = await connect(server)
-    writer.write(HEADER)
-    await reader.readline()
+    reader, writer = await first_command(server)
     writer.write(b"what is this\n")
     assert await asyncio.wait_for(reader.read(), 2) == b""
-    other_reader, other = await connect(server)
-    other.write(HEADER)
-    await other_reader.readline()  # no reply at all: the 1 s reply timeout ends it
+    other_reader, _ = await first_command(server)  # no reply at all: the 1 s timeout ends it
     assert await asyncio.wait_for(other_reader.read(), 3) == b""
     assert len(seen.sessions) == 2
 
