@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import events as ev
-from .calltracker import CallAnswered, CallEnded, CallOffered, Notice, OfferEnded
+from .calltracker import CallAnswered, CallCompleted, CallEnded, CallOffered, Notice, OfferEnded
 
 # Device states (QueueMember Status, ast_device_state) the state depends on.
 DEVICE_NOT_INUSE, DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_ONHOLD = 1, 4, 5, 8
@@ -190,6 +190,11 @@ class AgentStateMachine:
         agent.call = _Call(notice.call_key, notice.queue)
         self._end_wrapup(agent, t, changes)
 
+    def _completed(self, agent: _Agent, notice: CallCompleted, t: float, changes: list[AgentChange]) -> None:
+        """AgentComplete: this agent's part ends here, even if the call goes on elsewhere."""
+        if agent.call is not None and agent.call.call_key == notice.call_key:
+            self._end_call(agent, notice.talk, t, changes)
+
     def _call_ended(self, notice: CallEnded) -> list[AgentChange]:
         record = notice.record
         t, changes = self._advance(record.ended_at.timestamp())
@@ -198,15 +203,21 @@ class AgentStateMachine:
             if agent is not None and agent.ringing:
                 agent.ringing.discard(record.call_key)
                 self._settle(agent, t, changes)
-        agent = self._agents.get(record.agent_interface or "")
-        call = agent.call if agent is not None else None
-        if agent is None or call is None or call.call_key != record.call_key:
-            return changes
+        # Without an AgentComplete (missed while the AMI link was down) the call's end is the
+        # agent's end too.
+        for interface in notice.interfaces:
+            agent = self._agents.get(interface)
+            if agent is not None and agent.call is not None and agent.call.call_key == record.call_key:
+                self._end_call(agent, record.talk_seconds, t, changes)
+        return changes
+
+    def _end_call(self, agent: _Agent, talk_seconds: float, t: float, changes: list[AgentChange]) -> None:
+        call = agent.call
         _hold_off(call, t)
         agent.call, agent.in_call = None, False
         if agent.device in DEVICE_BUSY:
             agent.device = DEVICE_NOT_INUSE  # the call's device state; the next status event corrects it
-        talk = max(record.talk_seconds - call.hold, 0.0)
+        talk = max(talk_seconds - call.hold, 0.0)
         seconds = self._wrapup_seconds(agent, call.queue)
         agent.wrapup = _Wrapup(call, talk, t, t + seconds)
         if seconds > 0:
@@ -214,7 +225,6 @@ class AgentStateMachine:
             self._settle(agent, t, changes)
         else:
             self._end_wrapup(agent, t, changes)
-        return changes
 
     def _wrapup_seconds(self, agent: _Agent, queue: str) -> int:
         membership = agent.memberships.get(queue)
@@ -269,6 +279,7 @@ _NOTICE_HANDLERS = {
     CallOffered: AgentStateMachine._offered,
     OfferEnded: AgentStateMachine._offer_ended,
     CallAnswered: AgentStateMachine._answered,
+    CallCompleted: AgentStateMachine._completed,
 }
 
 

@@ -117,7 +117,9 @@ class AmiClient:
             raise AmiError("AMI link is down")
         request = Action(action, as_list=False if single else None)
         try:
-            response = await asyncio.wait_for(protocol.send(request), timeout or self.action_timeout)
+            response = await asyncio.wait_for(
+                protocol.send(request, as_list=request.as_list), timeout or self.action_timeout
+            )
         except asyncio.TimeoutError as exc:
             protocol.responses.pop(request.id, None)
             raise AmiError(f"AMI action {action.get('Action')} timed out") from exc

@@ -63,6 +63,19 @@ class CallAnswered:
 
 
 @dataclass(slots=True, frozen=True)
+class CallCompleted:
+    """The agent's part of a queue call is over (AgentComplete): hung up or transferred. The
+    call itself may go on, e.g. in another queue after a blind transfer."""
+
+    call_key: str
+    at: float
+    queue: str
+    interface: str
+    talk: float
+    reason: str
+
+
+@dataclass(slots=True, frozen=True)
 class CallEnded:
     record: CallRecord
     interfaces: frozenset[str]
@@ -92,7 +105,8 @@ class QueueCallerDeparted:
 
 
 Notice = (
-    CallOffered | OfferEnded | CallAnswered | CallEnded | QueueCallerArrived | QueueCallerDeparted
+    CallOffered | OfferEnded | CallAnswered | CallCompleted | CallEnded | QueueCallerArrived
+    | QueueCallerDeparted
 )
 
 
@@ -394,6 +408,8 @@ class CallTracker:
             return
         call, journey = served
         journey.talk, journey.completed_by = float(event.talk_time), event.reason
+        notices.append(CallCompleted(call_key=_key(call), at=ts, queue=event.queue,
+                                     interface=event.interface, talk=journey.talk, reason=event.reason))
         if call.linkedid in self._closing and not call.awaits_completion():
             self._finish(call, ts, notices)
 

@@ -107,6 +107,8 @@ class AgentConnected(AgentEvent):
     hold_time: int
     ring_time: int
     dest_uniqueid: str
+    dest_channel: str
+    """The member's channel now bridged with the caller (a transfer acts on it)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -264,6 +266,7 @@ BUILDERS: dict[str, Callable[[Fields], AmiEvent]] = {
         hold_time=_int(f.get("HoldTime")),
         ring_time=_int(f.get("RingTime")),
         dest_uniqueid=f.get("DestUniqueid", ""),
+        dest_channel=f.get("DestChannel", ""),
     ),
     "AgentComplete": lambda f: AgentCompleted(
         **_agent(f),

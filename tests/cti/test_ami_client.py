@@ -36,7 +36,10 @@ class FakeAmi:
                     continue
                 action_id = action.split(b"ActionID: ")[1].split(b"\r\n")[0]
                 if b"Action: CoreShowChannels" in action:
-                    writer.write(b"Response: Success\r\nActionID: " + action_id + b"\r\nEventList: start\r\n\r\n"
+                    writer.write(b"Response: Success\r\nActionID: " + action_id + b"\r\nEventList: start\r\n"
+                                 b"Message: Channels will follow\r\n\r\n"
+                                 b"Event: CoreShowChannel\r\nActionID: " + action_id +
+                                 b"\r\nChannel: PJSIP/trunk-00000001\r\nUniqueid: 9.1\r\n\r\n"
                                  b"Event: CoreShowChannelsComplete\r\nActionID: " + action_id +
                                  b"\r\nEventList: Complete\r\n\r\n")
                 elif b"Action: Hold" in action:
@@ -124,6 +127,20 @@ async def test_actions_time_out_and_originate_is_always_async_with_a_channel_id(
     sent = [a for a in fake.actions if b"Action: Originate" in a][0]
     assert b"Async: true" in sent and f"ChannelId: {channel_id}".encode() in sent
     assert "NAME=Jürgen 张伟".encode() in sent
+    client.stop()
+    await runner
+    await fake.stop()
+
+
+async def test_event_lists_return_their_items():
+    fake, events, resyncs = FakeAmi(), [], []
+    await fake.start()
+    client = await client_for(fake, events, resyncs)
+    runner = asyncio.ensure_future(client.run())
+    await wait_until(lambda: client.connected.is_set())
+    items = await client.event_list({"Action": "CoreShowChannels"})
+    assert [i["Channel"] for i in items] == ["PJSIP/trunk-00000001"]
+    assert [[i["Channel"] for i in r] for r in resyncs] == [["PJSIP/trunk-00000001"]]
     client.stop()
     await runner
     await fake.stop()
