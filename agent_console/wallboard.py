@@ -80,10 +80,11 @@ async def wallboard_script(request: web.Request) -> web.Response:
                         charset="utf-8", headers={"Cache-Control": "no-cache"})
 
 
-@require_role(*WALLBOARD_ROLES)
 async def wallboard_action(request: web.Request) -> web.Response:
     user = request[USER]
     try:
+        if user.role not in WALLBOARD_ROLES:
+            raise SupervisionError(403, "supervisor actions are for supervisors and admins")
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise SupervisionError(400, f"the body must be at most {MAX_BODY} bytes")
         try:
