@@ -49,9 +49,9 @@ function level(metric, value, targets) {
 
 const ALERT_TEXT = {
   longest_wait: (a) => `longest wait ${duration(a.value)} over ${duration(a.target)}`,
-  service_level: (a) => `service level ${percent(a.value)} under target ${percent(a.target)}`,
-  asa: (a) => `ASA ${duration(a.value)} over target ${duration(a.target)}`,
-  abandon_rate: (a) => `abandon rate ${percent(a.value)} over target ${percent(a.target)}`,
+  service_level: (a) => `service level today ${percent(a.value)} under target ${percent(a.target)}`,
+  asa: (a) => `ASA today ${duration(a.value)} over target ${duration(a.target)}`,
+  abandon_rate: (a) => `abandon rate today ${percent(a.value)} over target ${percent(a.target)}`,
 };
 
 // --- drawing -----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 without reloading the page; agents are refused."""
 from __future__ import annotations
 
+import re
+import time
 import uuid
 
 import pytest
@@ -10,6 +12,9 @@ from playwright.async_api import Page, expect
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
+from ctiserver.agentstate import AgentChange
+from ctiserver.calltracker import QueueCallerArrived, QueueCallerDeparted
+from ctiserver.queuestats import QueueStats, QueueTargets
 
 from tests.integration.conftest import new_number
 
@@ -22,6 +27,7 @@ QUEUE, EXT = "sales", "1003"
 AGENT_NAME = "Olga Petrova 张伟"
 PASSWORD = "wallboard test password"
 SCREENSHOT = "/tmp/wallboard.png"
+SCREENSHOT_ALERTS = "/tmp/wallboard-alerts.png"
 
 
 async def make_floor(db, team: str) -> tuple[str, str]:
@@ -75,3 +81,55 @@ async def test_an_agent_is_refused_the_wallboard(page: Page, product, db) -> Non
     assert response is not None and response.status == 403
     script = await page.request.get("/wallboard/wallboard.js")
     assert script.status == 403
+
+
+FAKE_SOCKET = """
+window.__sockets = [];
+window.WebSocket = class {
+  constructor(url) { this.url = url; window.__sockets.push(this);
+                     setTimeout(() => this.onopen && this.onopen(), 0); }
+  send() {}
+  close() {}
+};
+"""
+
+
+def missed_targets_snapshot(now: float) -> dict:
+    """What the server pushes when queue "vip" misses its targets: callers waiting past the
+    alert, a long abandon (service level and abandon rate missed), a paused agent."""
+    stats = QueueStats({"vip": QueueTargets(max_wait_alert=60, sl_target=0.8)})
+    stats.handle_notice(QueueCallerArrived("a", now - 95, "vip", "+4930", ""))
+    stats.handle_notice(QueueCallerArrived("b", now - 90, "vip", "+4931", ""))
+    stats.handle_change(AgentChange("PJSIP/1001", "logged_out", "paused", now - 75,
+                                    name="Jürgen 张伟", reason="lunch", queues=frozenset({"vip"})))
+    stats.handle_notice(QueueCallerDeparted("b", now - 10, "vip", "abandoned", 80))
+    stats.handle_notice(QueueCallerArrived("c", now - 30, "vip", "+4932", ""))
+    return {**stats.snapshot(now), "type": "stats", "event_at": now}
+
+
+async def test_missed_targets_are_red_and_alerted_and_time_in_state_ticks(page: Page, product, db) -> None:
+    _, supervisor = await make_floor(db, "floor-browser")
+    await page.add_init_script(FAKE_SOCKET)
+    await log_in(page, supervisor, PASSWORD)
+    message = missed_targets_snapshot(time.time())
+    await page.evaluate("m => window.__sockets.at(-1).onmessage({data: JSON.stringify(m)})", message)
+
+    tile = page.locator('.tile[data-queue="vip"]')
+    await expect(tile).to_have_class(re.compile(r"\bmissed\b"))
+    await expect(tile.locator('[data-figure="waiting"]')).to_have_text("2")
+    await expect(tile.locator('[data-figure="longest_wait"]')).to_have_class("bad")
+    await expect(tile.locator('[data-figure="service_level"]')).to_have_text("0%")
+    await expect(tile.locator('[data-figure="service_level"]')).to_have_class("bad")
+    await expect(tile.locator('[data-figure="abandon_rate"]')).to_have_class("bad")
+    await expect(page.locator('[data-alert="vip:longest_wait"]')).to_contain_text("longest wait 1:35 over 1:00")
+    await expect(page.locator('[data-alert="vip:service_level"]')).to_contain_text("under target 80%")
+    row = page.locator('#agents tr[data-agent="PJSIP/1001"]')
+    await expect(row.locator(".name")).to_have_text("Jürgen 张伟")
+    await expect(row.locator(".reason")).to_have_text("lunch")
+    await expect(row.locator(".time")).to_have_text("1:17", timeout=4_000)  # ticks without a push
+    await page.click('.periods button[data-period="last15"]')
+    await expect(tile.locator('[data-figure="offered"]')).to_have_text("3")
+    await page.screenshot(path=SCREENSHOT_ALERTS, full_page=True)
+
+    async with page.expect_request(re.compile(r"/login\?next=/wallboard")):
+        await page.evaluate("() => window.__sockets.at(-1).onclose({code: 4401})")
