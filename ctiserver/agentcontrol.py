@@ -10,7 +10,7 @@ from typing import Protocol
 
 
 class AmiSender(Protocol):
-    async def send(self, action: dict, *, timeout: float | None = None, single: bool = False) -> object: ...
+    async def send(self, action: dict, *, timeout: float | None = None, listing: bool = False) -> object: ...
 
 
 class AgentControlError(ValueError):

@@ -108,14 +108,15 @@ class AmiClient:
     # --- actions ----------------------------------------------------------------------------
 
     async def send(
-        self, action: dict[str, Any], *, timeout: float | None = None, single: bool = False
+        self, action: dict[str, Any], *, timeout: float | None = None, listing: bool = False
     ) -> Any:
-        """Send one action; its response (a list for event lists). Raises AmiError.
-        ``single``: complete on the first response even if more messages follow."""
+        """Send one action; its response, or for an event list (``listing``) every message up
+        to the list's Complete event. Raises AmiError. Said explicitly because panoramisk's
+        guesses are wrong for Asterisk 22 (it waits for more after QueueAdd or Originate)."""
         protocol = self.protocol
         if protocol is None or protocol.closed:
             raise AmiError("AMI link is down")
-        request = Action(action, as_list=False if single else None)
+        request = Action(action, as_list=listing)
         try:
             response = await asyncio.wait_for(
                 protocol.send(request, as_list=request.as_list), timeout or self.action_timeout
@@ -133,13 +134,13 @@ class AmiClient:
         OriginateResult event. A synchronous Originate would block the whole session."""
         channel_id = fields.get("ChannelId") or str(uuid.uuid4())
         await self.send(
-            {**fields, "Action": "Originate", "Async": "true", "ChannelId": channel_id}, single=True
+            {**fields, "Action": "Originate", "Async": "true", "ChannelId": channel_id}
         )
         return channel_id
 
     async def event_list(self, action: dict[str, Any]) -> list[dict[str, str]]:
         """Items of an EventList action (CoreShowChannels, QueueStatus...), completion excluded."""
-        response = await self.send(action, timeout=self.action_timeout * 4)
+        response = await self.send(action, timeout=self.action_timeout * 4, listing=True)
         messages = response if isinstance(response, list) else [response]
         return [
             dict(m) for m in messages
