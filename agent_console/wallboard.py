@@ -19,27 +19,19 @@ from aiohttp import web
 from crm_core.teams import visible_user_ids
 from crm_core.users import users_by_interface
 from ctiserver.queuestats import DEFAULT_SL_VARIANT, SL_VARIANTS
-from ctiserver.supervision import SPY_OPTIONS, Supervision, SupervisionError
+from ctiserver.supervision import SPY_OPTIONS, Supervision, SupervisionError, supervision_key
 from ctiserver.wallboard import WALLBOARD_ROLES
-from ctiserver.web import USER, auth_key
+from ctiserver.web import USER
 
 from .auth import SESSION, db_key, require_role
 from .pages import render
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
 MAX_BODY = 4096
-supervision_key = web.AppKey("supervision", Supervision)
-
-
 def supervision(app: web.Application) -> Supervision:
-    """The app's Supervision: set under ``supervision_key``, or made for the CTIServer whose
-    web_app() this is (its token authenticator is a method of that server)."""
     service = app.get(supervision_key)
     if service is None:
-        server = getattr(app[auth_key], "__self__", None)
-        if server is None:
-            raise web.HTTPServiceUnavailable(text="supervisor actions need the CTI server")
-        service = Supervision(server)
+        raise web.HTTPServiceUnavailable(text="supervisor actions need the CTI server")
     return service
 
 

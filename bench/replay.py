@@ -46,6 +46,21 @@ class ReplayServer:
             writer.write(self.capture)
             await writer.drain()
 
+    async def play_paced(self, speed: float) -> None:
+        """The capture at ``speed`` times the pace Asterisk sent it (its Timestamp headers)."""
+        frames = [f + b"\r\n\r\n" for f in self.capture.split(b"\r\n\r\n") if f]
+        loop = asyncio.get_running_loop()
+        start, first = loop.time(), None
+        for frame in frames:
+            at = _timestamp(frame)
+            if at is not None:
+                first = first if first is not None else at
+                delay = start + (at - first) / speed - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            for writer in self._writers:
+                writer.write(frame)
+
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"Asterisk Call Manager/9.0.0\r\n")
         self._writers.append(writer)
@@ -60,6 +75,13 @@ class ReplayServer:
         finally:
             if writer in self._writers:
                 self._writers.remove(writer)
+
+
+def _timestamp(frame: bytes) -> float | None:
+    index = frame.find(b"\r\nTimestamp: ")
+    if index < 0:
+        return None
+    return float(frame[index + 13:frame.index(b"\r\n", index + 13)])
 
 
 def _reply(action: bytes) -> bytes:

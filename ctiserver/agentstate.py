@@ -155,6 +155,10 @@ class AgentStateMachine:
         self._settle(agent, t, changes)
         return changes
 
+    def set_wrapup(self, per_queue: Mapping[str, int]) -> None:
+        """Per queue wrap-up seconds, when the queues' configuration changes."""
+        self._queue_wrapup = dict(per_queue)
+
     def tick(self, now: float) -> list[AgentChange]:
         """End the wrap-ups that are over by ``now``."""
         return self._advance(now)[1]

@@ -17,6 +17,7 @@ from callcenter.settings import Settings
 from crm_core.calls import record_calls
 from crm_core.customers import find_customer_by_number
 from crm_core.db import Database
+from crm_core.queues import QueueConfigTarget, apply_queue_config, list_queues
 from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, authenticate_token, users_by_interface
 
@@ -26,10 +27,13 @@ from .agentstate import AgentStateMachine
 from .ami import AmiClient
 from .calltracker import CallEnded, CallTracker, Notice
 from .crmwriter import CallRecordWriter
+from .fastagi import dispatch, start_fastagi
 from .hub import ClientHub
 from .queue_log import parse_queue_log
-from .queuestats import QueueStats, StatsFeed, rebuild_from_queue_log
+from .queuestats import QueueStats, QueueTargets, StatsFeed, rebuild_from_queue_log
+from .routeagi import RoutingService, ami_live_source
 from .screenpop import ScreenPopService
+from .supervision import Supervision, supervision_key
 from .wallboard import View, WallboardPublisher
 from .wallboard import add_routes as add_wallboard_routes
 from .web import add_routes
@@ -68,6 +72,11 @@ class CTIServer:
             AgentStateMachine(),
         )
         self.wallboard = WallboardPublisher(self.feed.stats.snapshot)
+        # Live figures for overflow come from app_queue itself (QueueSummary): it knows which
+        # members are free right now, including queues our statistics have not seen yet.
+        self.routing = RoutingService(db, default_region=settings.default_region,
+                                      live=ami_live_source(self.ami.event_list))
+        self.fastagi: asyncio.Server | None = None
         self.event_listeners: list[EventListener] = [self._feed_event]
         self.notice_listeners: list[NoticeListener] = [
             self.pops.handle, self._write_finished, self._feed_notice,
@@ -143,6 +152,26 @@ class CTIServer:
 
     # --- adapters ------------------------------------------------------------------------
 
+    async def load_queue_config(self) -> None:
+        """Targets and wrap-up times of the queues defined in the CRM."""
+        queues = await list_queues(self.db)
+        self.feed.stats.targets.update({
+            q.name: QueueTargets(
+                sl_threshold=q.sl_threshold, short_abandon=q.short_abandon, sl_target=q.sl_target,
+                max_wait_alert=q.max_wait_alert, asa_target=q.asa_target,
+                abandon_rate_target=q.abandon_rate_target,
+            )
+            for q in queues
+        })
+        self.feed.agents.set_wrapup({q.name: q.wrapup_seconds for q in queues})
+
+    async def apply_queues(self, target: QueueConfigTarget) -> list[str]:
+        """After a change of the CRM's queues: Asterisk's queues.conf and our targets follow."""
+        changed = await apply_queue_config(self.db, target)
+        await self.load_queue_config()
+        self.wallboard.changed()
+        return changed
+
     async def _lookup_customer(self, number: str) -> dict | None:
         return await find_customer_by_number(self.db, number, default_region=self.settings.default_region)
 
@@ -169,12 +198,15 @@ class CTIServer:
         app = web.Application()
         add_routes(app, self.hub, self._authenticate, self._agent_connected)
         add_wallboard_routes(app, self.wallboard, self._wallboard_view)
+        app[supervision_key] = Supervision(self)
         app.on_shutdown.append(lambda _: self.hub.close_all())
         app.on_shutdown.append(lambda _: self.wallboard.close_all())
         return app
 
     async def start(self) -> None:
         await self.pops.load_agents()
+        await self.load_queue_config()
+        self.fastagi = await start_fastagi(self.settings, dispatch(self.routing.handlers()))
         self._tasks = [
             asyncio.create_task(self.writer.run(), name="crm-writer"),
             asyncio.create_task(self.ami.run(), name="ami"),
@@ -184,6 +216,9 @@ class CTIServer:
 
     async def stop(self) -> None:
         self.ami.stop()
+        if self.fastagi is not None:
+            self.fastagi.close()
+            await self.fastagi.wait_closed()
         await asyncio.wait_for(self.writer.drained(), 10)
         for task in self._tasks:
             task.cancel()

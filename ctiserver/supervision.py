@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from aiohttp import web
+
 from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, users_by_interface
 
@@ -116,7 +118,8 @@ async def may_act_on(db, user: UserInfo, interface: str) -> bool:
 
 
 class Supervision:
-    """Carries out supervisor actions through the CTI server's AMI link and agent control."""
+    """Carries out supervisor actions through the CTI server's AMI link and agent control.
+    The CTI server's web app holds one under ``supervision_key``."""
 
     def __init__(self, server: CTIServer) -> None:
         self.server = server
@@ -161,3 +164,6 @@ class Supervision:
         name = _CALLER_ID_SPECIALS.sub("", view.name or interface)
         return await self.server.ami.originate(
             spy_originate(mode, interface, user.interface, caller_id=f'"{mode}: {name}" <{mode}>'))
+
+
+supervision_key = web.AppKey("supervision", Supervision)

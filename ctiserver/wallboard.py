@@ -86,6 +86,7 @@ class WallboardPublisher:
         now = time.time()
         snapshot = self._snapshot(now)
         snapshot["type"] = "stats"
+        snapshot["changed"] = self._dirty_since is not None
         snapshot["event_at"] = self._dirty_since or now
         self._dirty_since = None
         self._last_sent = time.monotonic()

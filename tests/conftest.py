@@ -10,7 +10,7 @@ import pytest
 
 from callcenter.settings import Settings
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.asterisk"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.asterisk", "tests.fixtures.product"]
 
 SLOTS = 8
 """Test runs on one machine at once: each takes a free slot with its own Asterisk instance,

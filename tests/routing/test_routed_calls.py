@@ -12,41 +12,18 @@ import pytest_asyncio
 from asterisk_conf.rawami import Message, RawAmi
 from asterisk_conf.sandbox import Sandbox
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
-from callcenter.settings import Settings
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.queues import apply_queue_config, create_queue, set_vip, update_queue
 from ctiserver.fastagi import dispatch, start_fastagi
-from ctiserver.routeagi import AmiEventList, RoutingService, ami_live_source
 from tests.asterisk.conftest import ami  # noqa: F401  (fixture)
 from tests.crm.helpers import berlin_number, unique
 
 
-def raw_event_list(settings: Settings, secret: str) -> AmiEventList:
-    """Event lists over a fresh RawAmi session (in a thread). Not the CTI server's
-    AmiClient.event_list: panoramisk's protocol.send(action) resets as_list to False, so that
-    returns [] for every event list (reported to the lead)."""
-    def blocking(action: dict[str, str]) -> list[Message]:
-        with RawAmi(settings.ami_host, settings.ami_port) as session:
-            session.login(settings.ami_user, secret, events=False)
-            action_id = session.send(action)
-            mine = lambda m: m.get("ActionID") == action_id  # noqa: E731
-            session.wait_for(lambda m: mine(m) and m.get("EventList") == "Complete", 5)
-            return [m for m in session.messages if mine(m) and "Event" in m
-                    and m.get("EventList") != "Complete"]
-
-    return lambda action: asyncio.to_thread(blocking, action)
-
-
-@pytest_asyncio.fixture
-async def fastagi(settings: Settings, db: Database, asterisk: Sandbox,
-                  ami_secret: str) -> AsyncIterator[None]:
-    live = ami_live_source(raw_event_list(settings, ami_secret))
-    routing = RoutingService(db, default_region=settings.default_region, live=live)
-    server = await start_fastagi(settings, dispatch(routing.handlers()))
+@pytest_asyncio.fixture(loop_scope="session")
+async def fastagi(cti) -> AsyncIterator[None]:
+    """The product's own FastAGI server and routing service, as the CTI server runs them."""
     yield
-    server.close()
-    await server.wait_closed()
 
 
 async def crm_queue(db: Database, asterisk: Sandbox, prefix: str, **fields: object) -> str:
@@ -121,7 +98,12 @@ async def test_overflow_when_the_queue_cannot_serve(db, asterisk, ami, fastagi) 
                                              "Interface": agent_member("1009")[0]})
 
 
-async def test_calls_still_queue_without_the_fastagi_server(db, asterisk, ami) -> None:
+async def test_calls_still_queue_without_the_fastagi_server(db, asterisk, ami, cti, settings) -> None:
     queue = await crm_queue(db, asterisk, "rnoagi", business_hours={})  # closed, if asked
-    cid = await call(ami, queue, berlin_number()[0], patience=3)
-    assert (await seen(ami, joined(cid)))["Queue"] == queue
+    cti.server.fastagi.close()
+    await cti.server.fastagi.wait_closed()
+    try:
+        cid = await call(ami, queue, berlin_number()[0], patience=3)
+        assert (await seen(ami, joined(cid)))["Queue"] == queue
+    finally:
+        cti.server.fastagi = await start_fastagi(settings, dispatch(cti.server.routing.handlers()))
