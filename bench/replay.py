@@ -7,6 +7,8 @@ import gzip
 from pathlib import Path
 
 CAPTURE = Path(__file__).parent / "data" / "ami_capture.ami.gz"
+EVENT_LISTS = {"coreshowchannels", "queuestatus", "queuesummary"}
+"""Actions answered as (empty) event lists, as the CTI server expects after a connect."""
 END_MARKER = b"Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: BenchEnd\r\n\r\n"
 """Appended to the stream: its arrival at the far end means everything before it did too."""
 
@@ -89,11 +91,12 @@ def _reply(action: bytes) -> bytes:
         line.split(": ", 1) for line in action.decode().split("\r\n") if ": " in line
     )
     action_id = fields.get("ActionID", "")
-    if fields.get("Action", "").lower() == "coreshowchannels":
+    name = fields.get("Action", "")
+    if name.lower() in EVENT_LISTS:
         return (
             f"Response: Success\r\nActionID: {action_id}\r\nEventList: start\r\n"
-            f"Message: Channels will follow\r\n\r\n"
-            f"Event: CoreShowChannelsComplete\r\nActionID: {action_id}\r\n"
+            f"Message: Items will follow\r\n\r\n"
+            f"Event: {name}Complete\r\nActionID: {action_id}\r\n"
             f"EventList: Complete\r\nListItems: 0\r\n\r\n"
         ).encode()
     return f"Response: Success\r\nActionID: {action_id}\r\nMessage: ok\r\n\r\n".encode()

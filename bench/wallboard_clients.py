@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 
 import aiohttp
+
+# The publisher writes its header first: {"type": "stats", "event_at": T, "changed": B, ...
+HEADER = re.compile(r'\{"type": "stats", "event_at": (?P<at>[0-9.e+-]+), "changed": (?P<changed>true|false)')
 
 
 async def wallboard(session: aiohttp.ClientSession, url: str, token: str, out: list[float]) -> None:
     async with session.ws_connect(f"{url}/ws/wallboard?token={token}", max_msg_size=0) as ws:
         async for message in ws:
             received = time.time()
-            data = json.loads(message.data)
-            if data.get("type") == "stats" and data.get("changed"):
-                out.append(received - data["event_at"])
+            match = HEADER.match(message.data)
+            if match and match["changed"] == "true":
+                out.append(received - float(match["at"]))
 
 
 async def main(url: str, token: str, count: int) -> None:

@@ -23,7 +23,7 @@ from crm_core.users import UserInfo, authenticate_token, users_by_interface
 
 from . import events as ev
 from .agentcontrol import AgentControl
-from .agentstate import AgentStateMachine
+from .agentstate import AgentChange, AgentStateMachine
 from .ami import AmiClient
 from .calltracker import CallEnded, CallTracker, Notice
 from .crmwriter import CallRecordWriter
@@ -104,12 +104,19 @@ class CTIServer:
             self.writer.add(notice.record)
 
     def _feed_event(self, event: ev.AmiEvent) -> None:
-        if isinstance(event, ev.QueueMemberChanged) and self.feed.event(event, time.time()):
-            self.wallboard.changed()
+        if isinstance(event, ev.QueueMemberChanged):
+            self._changed({event.queue}, self.feed.event(event, time.time()))
 
     def _feed_notice(self, notice: Notice) -> None:
-        self.feed.notice(notice)
-        self.wallboard.changed()
+        queue = notice.record.queue if isinstance(notice, CallEnded) else getattr(notice, "queue", None)
+        self._changed({queue} if queue else set(), self.feed.notice(notice))
+
+    def _changed(self, queues: set[str], changes: list[AgentChange]) -> None:
+        """Tell the wallboard which tiles and agents an input touched."""
+        for change in changes:
+            queues |= change.queues
+        if queues or changes:
+            self.wallboard.changed(queues, (c.interface for c in changes))
 
     async def resync(self, ami: AmiClient) -> None:
         """After every (re)connect: what Asterisk has now replaces what we believed. The first
@@ -147,8 +154,7 @@ class CTIServer:
             await asyncio.sleep(0.5)
             now = time.time()
             self._publish(self.tracker.tick(now))
-            if self.feed.tick(now):
-                self.wallboard.changed()
+            self._changed(set(), self.feed.tick(now))
 
     # --- adapters ------------------------------------------------------------------------
 

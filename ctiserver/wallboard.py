@@ -1,9 +1,12 @@
 """Wallboard push: live statistics to supervisors' and admins' websockets, no polling.
 
-Any change marks the figures dirty; the publisher then computes one snapshot and sends it at
-once, unless it sent one less than ``min_interval`` ago (bursts of events coalesce into one
-update). Without changes it still refreshes every ``refresh`` seconds, since waits grow with
-the clock. Each update carries ``event_at``: when the oldest change it reflects arrived.
+Any change marks the figures dirty, naming the queues and agents it touched; the publisher
+then sends at once, unless it sent less than ``min_interval`` ago (bursts of events coalesce
+into one update). An update carries only the touched queue tiles and agents, plus the "all"
+tile (``"full": false``): with thousands of wallboards the bytes on the wire are the cost.
+Every ``refresh`` seconds, and to a new client, the whole snapshot goes out (``"full": true``),
+since waits and times in state grow with the clock. Each update carries ``event_at``: when
+the oldest change it reflects arrived.
 
 A supervisor sees the agents of the teams they lead; an admin sees everyone. Clients with the
 same view share one serialised message.
@@ -14,7 +17,7 @@ import asyncio
 import json
 import logging
 import time
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
@@ -39,13 +42,19 @@ class WallboardPublisher:
         self.refresh = refresh
         self._clients: dict[Client, View] = {}
         self._dirty_since: float | None = None
+        self._queues: set[str] = set()
+        self._agents: set[str] = set()
+        self._full_due = True
+        self._last_full = 0.0
         self._wake = asyncio.Event()
         self._last_sent = 0.0
         self.sent = 0
 
     def add(self, client: Client, view: View) -> None:
         self._clients[client] = view
-        self.changed()
+        snapshot = {"type": "stats", "event_at": time.time(), "changed": False, "full": True,
+                    **self._snapshot(time.time())}
+        client.put(json.dumps(_for_view(snapshot, view), ensure_ascii=False))
 
     def remove(self, client: Client) -> None:
         self._clients.pop(client, None)
@@ -59,9 +68,15 @@ class WallboardPublisher:
             return_exceptions=True,
         )
 
-    def changed(self, *_: object) -> None:
+    def changed(self, queues: Iterable[str] | None = None, agents: Iterable[str] = ()) -> None:
+        """Something changed; ``queues`` None: anything may have (send everything)."""
         if self._dirty_since is None:
             self._dirty_since = time.time()
+        if queues is None:
+            self._full_due = True
+        else:
+            self._queues.update(queues)
+            self._agents.update(agents)
         self._wake.set()
 
     async def run(self) -> None:
@@ -84,11 +99,21 @@ class WallboardPublisher:
 
     def publish(self) -> None:
         now = time.time()
-        snapshot = self._snapshot(now)
-        snapshot["type"] = "stats"
-        snapshot["changed"] = self._dirty_since is not None
-        snapshot["event_at"] = self._dirty_since or now
+        full = self._full_due or now - self._last_full >= self.refresh
+        if not full and self._dirty_since is None:
+            return
+        # The header first: a reader can time an update without parsing all of it.
+        snapshot = {"type": "stats", "event_at": self._dirty_since or now,
+                    "changed": self._dirty_since is not None, "full": full, **self._snapshot(now)}
+        if full:
+            self._last_full, self._full_due = now, False
+        else:
+            snapshot["queues"] = {q: t for q, t in snapshot["queues"].items() if q in self._queues}
+            snapshot["agents"] = {a: v for a, v in snapshot["agents"].items() if a in self._agents}
+            snapshot.pop("definitions", None)
         self._dirty_since = None
+        self._queues.clear()
+        self._agents.clear()
         self._last_sent = time.monotonic()
         texts: dict[View, str] = {}
         for client, view in list(self._clients.items()):
@@ -118,7 +143,9 @@ async def wallboard_socket(request: web.Request) -> web.WebSocketResponse:
     if user.role not in WALLBOARD_ROLES:
         raise web.HTTPForbidden(text="the wallboard is for supervisors and admins")
     view = await request.app[visibility_key](user)
-    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME)
+    # No per-message deflate: compressing one update separately for every wallboard costs
+    # more CPU than its bytes are worth on a LAN.
+    socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME, compress=False)
     await socket.prepare(request)
     publisher = request.app[publisher_key]
     client = Client(socket=socket, user_id=user.id, role=user.role)

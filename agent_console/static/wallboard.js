@@ -249,7 +249,9 @@ function connect(delay = 1000) {
     lastMessageAt = Date.now();
     skew = msg.at - Date.now() / 1000;
     link.textContent = "live";
-    last = msg;
+    // Between full snapshots the server sends only the tiles and agents that changed.
+    last = msg.full || !last ? msg : {...last, ...msg, queues: {...last.queues, ...msg.queues},
+                                      agents: {...last.agents, ...msg.agents}};
     draw();
   };
 }
