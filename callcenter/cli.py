@@ -94,12 +94,13 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     secret = settings.ami_secret or ensure_ami_secret(settings)
     extra: list[asyncio.Task] = []
-    if demo:
-        await loop.run_in_executor(None, _sandbox(settings).start)
+    sandbox = _sandbox(settings) if demo else None
+    if sandbox is not None:
+        await loop.run_in_executor(None, sandbox.start)
     db = await migrated_database(settings)
-    running = await start_services(settings, db, ami_secret=secret)
+    running = await start_services(settings, db, ami_secret=secret, sandbox=sandbox)
     if demo:
-        extra = await _start_demo(settings, db, running)
+        extra = await _start_demo(settings, db, running, sandbox)
     print(f"CTI server and web up at {running.url}  (Ctrl-C stops)", flush=True)
     await stop.wait()
     for task in extra:
@@ -108,11 +109,13 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
     await db.close()
 
 
-async def _start_demo(settings: Settings, db, running) -> list[asyncio.Task]:
+async def _start_demo(settings: Settings, db, running, sandbox) -> list[asyncio.Task]:
     from callcenter import demo
     from crm_core.demo_data import seed
 
     await seed(db, default_region=settings.default_region)
+    await demo.define_demo_queues(db)
+    await running.server.apply_queues(sandbox)
     logins = await demo.create_demo_users(db)
     ami = running.server.ami
     await asyncio.wait_for(ami.connected.wait(), 30)

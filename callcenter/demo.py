@@ -10,6 +10,7 @@ from asterisk_conf.render import QueueSpec
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 from crm_core.db import Database
 from crm_core.demo_data import DEMO_CUSTOMERS
+from crm_core.queues import create_queue, get_queue
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
 from ctiserver.ami import AmiClient, AmiError
@@ -21,6 +22,14 @@ DEMO_AGENTS = {"1001": "Maria Rossi", "1002": "Kenji Watanabe", "1003": "Olga Pe
                "1004": "Sam Okafor"}
 UNKNOWN_CALLERS = [("+4930987654", "Fatima Al-Sayed"), ("+33142000000", "Émile Faure"),
                    ("+81312345678", "佐藤 花子"), ("+4915700000", "")]
+
+
+async def define_demo_queues(db: Database) -> None:
+    """The demo queues as the CRM defines them (with wrap-up and targets), unless already there."""
+    for spec in DEMO_QUEUES:
+        if await get_queue(db, spec.name) is None:
+            await create_queue(db, spec.name, display_name=spec.name.title(), wrapup_seconds=5,
+                               sl_threshold=20, sl_target=0.8, max_wait_alert=45)
 
 
 async def create_demo_users(db: Database) -> dict[str, str]:

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from agent_console.queues_api import add_routes as add_queue_routes
 from agent_console.web import add_routes as add_console_routes
+from asterisk_conf.queuefile import QueuesInclude
 from callcenter.settings import Settings
 from crm_core.db import Database, ensure_embedded_postgres, open_database, upgrade
+from crm_core.queues import QueueConfigTarget
 from ctiserver.server import CTIServer
 
 log = logging.getLogger(__name__)
@@ -38,11 +41,25 @@ class Running:
         await self.runner.cleanup()
 
 
-async def start_services(settings: Settings, db: Database, *, ami_secret: str) -> Running:
+def queue_target(settings: Settings, server: CTIServer,
+                 sandbox: QueueConfigTarget | None) -> QueueConfigTarget | None:
+    """Where the CRM's queues go: the sandbox's queues.conf, the file a site #includes, or
+    nowhere (the site keeps its own queues.conf; statistics targets still follow the CRM)."""
+    if sandbox is not None:
+        return sandbox
+    if settings.queues_include_path is not None:
+        return QueuesInclude(settings.queues_include_path, server.ami.send)
+    return None
+
+
+async def start_services(settings: Settings, db: Database, *, ami_secret: str,
+                         sandbox: QueueConfigTarget | None = None) -> Running:
     """CTI server (AMI link, tracker, writer) and the web app on settings.http_host:port."""
     server = CTIServer(settings, db, ami_secret=ami_secret)
     app = server.web_app()
     add_console_routes(app, db)
+    target = queue_target(settings, server, sandbox)
+    add_queue_routes(app, lambda: server.apply_queues(target))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()

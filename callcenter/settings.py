@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     """Dialplan context whose extension NAME runs Queue(NAME)."""
     queue_log_path: Path | None = None
     """Asterisk's queue_log; unset with the sandbox: the sandbox's own."""
+    queues_include_path: Path | None = None
+    """Production: the file the CRM's queues are written to, #included by queues.conf."""
 
     # --- Asterisk sandbox (demo and tests) -----------------------------------------
     asterisk_root: Path = Path("/var/cache/callcenter/asterisk-root")

@@ -171,9 +171,10 @@ class CTIServer:
         })
         self.feed.agents.set_wrapup({q.name: q.wrapup_seconds for q in queues})
 
-    async def apply_queues(self, target: QueueConfigTarget) -> list[str]:
-        """After a change of the CRM's queues: Asterisk's queues.conf and our targets follow."""
-        changed = await apply_queue_config(self.db, target)
+    async def apply_queues(self, target: QueueConfigTarget | None) -> list[str]:
+        """After a change of the CRM's queues: Asterisk's queues.conf (when we manage it) and
+        our targets follow."""
+        changed = await apply_queue_config(self.db, target) if target is not None else []
         await self.load_queue_config()
         self.wallboard.changed()
         return changed
