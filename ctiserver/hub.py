@@ -24,6 +24,10 @@ class Socket(Protocol):
     async def close(self, *, code: int = ..., message: bytes = ...) -> Any: ...
 
 
+WRITE_NOW_LIMIT = 256 * 1024
+"""Bytes already waiting in a client's transport past which a broadcast goes to its outbox."""
+
+
 @dataclass(eq=False)
 class Client:
     socket: Socket
@@ -31,6 +35,19 @@ class Client:
     role: str
     outbox: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
     closed: bool = False
+    transport: asyncio.WriteTransport | None = None
+    """Set for broadcast receivers without per-message compression: see write_now."""
+
+    def write_now(self, frame: bytes) -> bool:
+        """Write a ready-made websocket frame straight to the transport when nothing is queued
+        before it and the client keeps up: one write instead of a task switch per client,
+        which is what fan-out to thousands of wallboards costs. False: use put()."""
+        transport = self.transport
+        if (transport is None or not self.outbox.empty() or transport.is_closing()
+                or transport.get_write_buffer_size() > WRITE_NOW_LIMIT):
+            return False
+        transport.write(frame)
+        return True
 
     def put(self, message: Outgoing) -> bool:
         try:
@@ -57,6 +74,20 @@ class Client:
                 await self.socket.send_str(item)
             finally:
                 self.outbox.task_done()
+
+
+def text_frame(text: str) -> bytes:
+    """An unmasked, final, uncompressed websocket text frame (RFC 6455 section 5.2), as a
+    server sends it."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return header + payload
 
 
 class ClientHub:

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from crm_core.users import UserInfo
 
-from .hub import Client
+from .hub import Client, text_frame
 from .web import MAX_WS_FRAME, SESSION_CHECK, SESSION_ENDED, answer, current_user
 
 log = logging.getLogger(__name__)
@@ -115,12 +115,13 @@ class WallboardPublisher:
         self._queues.clear()
         self._agents.clear()
         self._last_sent = time.monotonic()
-        texts: dict[View, str] = {}
+        messages: dict[View, tuple[str, bytes]] = {}
         for client, view in list(self._clients.items()):
-            text = texts.get(view)
-            if text is None:
-                text = texts[view] = json.dumps(_for_view(snapshot, view), ensure_ascii=False)
-            if not client.put(text):
+            message = messages.get(view)
+            if message is None:
+                text = json.dumps(_for_view(snapshot, view), ensure_ascii=False)
+                message = messages[view] = (text, text_frame(text))
+            if not client.write_now(message[1]) and not client.put(message[0]):
                 log.warning("wallboard of user %s cannot keep up; disconnecting", client.user_id)
                 self.remove(client)
                 asyncio.ensure_future(client.socket.close(code=1013, message=b"too slow"))
@@ -148,7 +149,7 @@ async def wallboard_socket(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME, compress=False)
     await socket.prepare(request)
     publisher = request.app[publisher_key]
-    client = Client(socket=socket, user_id=user.id, role=user.role)
+    client = Client(socket=socket, user_id=user.id, role=user.role, transport=request.transport)
     pump = asyncio.ensure_future(client.pump())
     publisher.add(client, view)
     try:
