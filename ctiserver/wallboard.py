@@ -24,7 +24,7 @@ from aiohttp import web
 from crm_core.users import UserInfo
 
 from .hub import Client, text_frame
-from .web import MAX_WS_FRAME, SESSION_CHECK, SESSION_ENDED, answer, current_user
+from .web import MAX_WS_FRAME, converse, current_user
 
 log = logging.getLogger(__name__)
 
@@ -150,17 +150,11 @@ async def wallboard_socket(request: web.Request) -> web.WebSocketResponse:
     await socket.prepare(request)
     publisher = request.app[publisher_key]
     client = Client(socket=socket, user_id=user.id, role=user.role, transport=request.transport)
-    pump = asyncio.ensure_future(client.pump())
     publisher.add(client, view)
     try:
-        async for message in socket:
-            if message.type == web.WSMsgType.ERROR:
-                break
-            if not await answer(socket, message, request.get(SESSION_CHECK)):
-                await socket.close(code=SESSION_ENDED, message=b"session ended")
+        await converse(request, client)
     finally:
         publisher.remove(client)
-        pump.cancel()
     return socket
 
 

@@ -71,8 +71,18 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     client = Client(socket=socket, user_id=user.id, role=user.role)
     hub.add(client)
     request.app[on_agent_key](user)
-    pump = asyncio.ensure_future(client.pump())
     await socket.send_json({"type": "hello", "user": user.username, "interface": user.interface})
+    try:
+        await converse(request, client)
+    finally:
+        hub.remove(client)
+    return socket
+
+
+async def converse(request: web.Request, client: Client) -> None:
+    """Pump the client's outbox and answer what it sends until the socket closes."""
+    socket = client.socket
+    pump = asyncio.ensure_future(client.pump())
     try:
         async for message in socket:
             if message.type == WSMsgType.ERROR:
@@ -80,9 +90,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
             if not await answer(socket, message, request.get(SESSION_CHECK)):
                 await socket.close(code=SESSION_ENDED, message=b"session ended")
     finally:
-        hub.remove(client)
         pump.cancel()
-    return socket
 
 
 def _parse(message: web.WSMessage) -> tuple[str | None, str | None]:
