@@ -4,14 +4,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from crm_core.callbacks import callback_json
 from crm_core.db import Database
-from crm_core.models import Call, ContactNumber, Customer
+from crm_core.models import Call, Callback, CallWrapup, ContactNumber, Customer, User
 from crm_core.phones import normalize_number
+from crm_core.tickets import open_tickets
+from crm_core.workscope import Scope
 
 RECENT_CALLS = 5
+SEARCH_LIMIT = 20
+TIMELINE_LIMIT = 50
 
 
 def customer_card(customer: Customer, recent_calls: Sequence[Call]) -> dict[str, Any]:
@@ -87,6 +92,7 @@ async def create_customer(
     timezone: str | None = None,
     tags: Iterable[str] = (),
     default_region: str,
+    created_by: int | None = None,
 ) -> int:
     """Add a customer with its phone numbers (any format, stored as E.164). Returns its id."""
     customer = Customer(
@@ -95,8 +101,91 @@ async def create_customer(
         email=email,
         timezone=timezone,
         tags=list(tags),
+        created_by=created_by,
         numbers=[ContactNumber(number_e164=n) for n in normalize_all(numbers, default_region)],
     )
     async with db.sessionmaker.begin() as session:
         session.add(customer)
     return customer.id
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_customers(
+    db: Database, query: str, scope: Scope, *, default_region: str
+) -> list[dict[str, Any]]:
+    """Customers ``scope`` may see whose name or email contains ``query`` (case-insensitive), or
+    who own the number ``query`` (any format); at most SEARCH_LIMIT, by name."""
+    pattern = _like(query.strip())
+    matches = [Customer.name.ilike(pattern), Customer.email.ilike(pattern)]
+    number = normalize_number(query, default_region)
+    if number:
+        owners = select(ContactNumber.customer_id).where(ContactNumber.number_e164 == number)
+        matches.append(Customer.id.in_(owners))
+    stmt = (
+        select(Customer)
+        .where(or_(*matches), scope.customers())
+        .order_by(func.lower(Customer.name), Customer.id)
+        .limit(SEARCH_LIMIT)
+        .options(selectinload(Customer.numbers))
+    )
+    async with db.sessionmaker() as session:
+        return [
+            {"id": c.id, "name": c.name, "company": c.company, "email": c.email,
+             "numbers": [n.number_e164 for n in c.numbers]}
+            for c in await session.scalars(stmt)
+        ]
+
+
+def _timeline_statement(customer_id: int) -> Any:
+    wrapup = and_(CallWrapup.call_key == Call.call_key, CallWrapup.user_id == Call.agent_user_id)
+    return (
+        select(Call, User.display_name, CallWrapup.disposition, CallWrapup.note)
+        .outerjoin(User, User.id == Call.agent_user_id)
+        .outerjoin(CallWrapup, wrapup)
+        .where(Call.customer_id == customer_id)
+        .order_by(Call.entered_at.desc(), Call.id.desc())
+        .limit(TIMELINE_LIMIT)
+    )
+
+
+def _timeline_entry(call: Call, agent: str | None, disposition: str | None,
+                    note: str | None) -> dict[str, Any]:
+    return {
+        "call_key": call.call_key, "when": call.entered_at.isoformat(), "queue": call.queue,
+        "direction": call.direction, "outcome": call.outcome, "talk_seconds": call.talk_seconds,
+        "agent": agent, "disposition": disposition, "note": note,
+    }
+
+
+async def customer_details(db: Database, customer_id: int, scope: Scope) -> dict[str, Any] | None:
+    """The full card: details, the timeline of past calls (newest first, with the handling
+    agent's disposition and note), open tickets, open callbacks ``scope`` may see. None when
+    the customer does not exist or is outside ``scope``."""
+    find = (
+        select(Customer)
+        .where(Customer.id == customer_id, scope.customers())
+        .options(selectinload(Customer.numbers))
+    )
+    async with db.sessionmaker() as session:
+        customer = await session.scalar(find)
+        if customer is None:
+            return None
+        timeline = await session.execute(_timeline_statement(customer_id))
+        callbacks = await session.scalars(
+            select(Callback)
+            .where(Callback.customer_id == customer_id, Callback.status == "open",
+                   scope.callbacks())
+            .order_by(Callback.due_at)
+        )
+        card = customer_card(customer, [])
+        del card["recent_calls"]
+        return card | {
+            "vip": customer.vip,
+            "timeline": [_timeline_entry(*row) for row in timeline],
+            "tickets": await open_tickets(session, customer_id),
+            "callbacks": [callback_json(c) for c in callbacks],
+        }

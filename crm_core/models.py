@@ -54,6 +54,8 @@ class Customer(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     vip: Mapped[bool] = mapped_column(server_default=text("false"))
     """VIP callers queue ahead of the others (routing gives them a higher QUEUE_PRIO)."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """Who added the customer (agents see the customers they created)."""
     created_at: Mapped[datetime] = created_at_column()
 
     numbers: Mapped[list[ContactNumber]] = relationship(
@@ -235,3 +237,81 @@ class Holiday(Base):
     )
     day: Mapped[date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(Text)
+
+
+class Disposition(Base):
+    """An outcome an agent picks after a call; queue and campaign NULL: offered everywhere."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)
+    queue: Mapped[str | None] = mapped_column(Text, index=True)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    requires_callback: Mapped[bool] = mapped_column(server_default=text("false"))
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class CallWrapup(Base):
+    """An agent's after-call work on one call: one row per call and agent, updated on resubmit.
+    ``call_key`` is not a foreign key: the call's row is written a moment after the call ends."""
+
+    __tablename__ = "call_wrapups"
+    __table_args__ = (UniqueConstraint("call_key", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    call_key: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    disposition: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Callback(Base):
+    """A promise to call a customer back; assigned_user_id NULL: anyone may take it."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
+        Index(None, "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    timezone: Mapped[str] = mapped_column(Text)
+    """IANA name the due time was given in (the customer's)."""
+    assigned_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    call_key: Mapped[str | None] = mapped_column(Text, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Ticket(Base):
+    """A service ticket opened for a customer, usually from a call."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name="priority"),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    call_key: Mapped[str | None] = mapped_column(Text, index=True)
+    category: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(Text, server_default="normal")
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="open")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,179 @@
+"""After-call work: the agent's disposition and note for a call, and the callback or ticket
+scheduled from it, stored in one transaction. Submitting again for the same call updates all
+three instead of adding more."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_core.callbacks import due_utc
+from crm_core.db import Database
+from crm_core.dispositions import dispositions_for
+from crm_core.models import Call, Callback, CallWrapup, ContactNumber, Customer, Queue, Ticket
+from crm_core.workscope import PoppedCall, Scope
+
+
+class WorkInputError(ValueError):
+    """The request cannot be stored as given (the message says why)."""
+
+
+class NotVisible(LookupError):
+    """The call or customer does not exist for this user."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    due_local: str
+    timezone: str | None
+    for_me: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRequest:
+    category: str
+    priority: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class WrapupRequest:
+    disposition: str
+    note: str | None = None
+    callback: CallbackRequest | None = None
+    ticket: TicketRequest | None = None
+    customer_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WrapupResult:
+    customer_id: int | None
+    callback_id: int | None
+    ticket_id: int | None
+
+    def json(self) -> dict[str, int | None]:
+        return {"customer_id": self.customer_id, "callback_id": self.callback_id,
+                "ticket_id": self.ticket_id}
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What the wrap-up needs to know about the call: from its CRM row, else from the pop."""
+
+    queue: str | None
+    customer_id: int | None
+
+
+async def _context(session: AsyncSession, call_key: str, user_id: int,
+                   popped: PoppedCall | None) -> CallContext:
+    call = await session.scalar(select(Call).where(Call.call_key == call_key))
+    if call is not None and call.agent_user_id == user_id:
+        return CallContext(call.queue, call.customer_id or (popped and popped.customer_id))
+    if popped is None:
+        raise NotVisible(call_key)
+    return CallContext(popped.queue or (call and call.queue),
+                       (call and call.customer_id) or popped.customer_id)
+
+
+async def _customer(session: AsyncSession, context: CallContext, request: WrapupRequest,
+                    scope: Scope) -> Customer | None:
+    customer_id = context.customer_id or request.customer_id
+    if customer_id is None:
+        if request.callback or request.ticket:
+            raise WorkInputError("this call has no customer: give 'customer_id'")
+        return None
+    allowed = customer_id == context.customer_id or await session.scalar(
+        select(exists().where(Customer.id == customer_id, scope.customers()))
+    )
+    customer = await session.get(Customer, customer_id) if allowed else None
+    if customer is None:
+        raise NotVisible(f"customer {customer_id}")
+    return customer
+
+
+async def _check_disposition(session: AsyncSession, queue: str | None,
+                             request: WrapupRequest) -> None:
+    offered = {d.code: d for d in await dispositions_for(session, queue)}
+    chosen = offered.get(request.disposition)
+    if chosen is None:
+        raise WorkInputError(
+            f"unknown disposition {request.disposition!r}; one of {', '.join(offered)}"
+        )
+    if chosen.requires_callback and request.callback is None:
+        raise WorkInputError(f"the disposition {chosen.code!r} needs a callback")
+
+
+async def _timezone(session: AsyncSession, wanted: str | None, customer: Customer,
+                    queue: str | None) -> str:
+    if wanted or customer.timezone:
+        return wanted or customer.timezone
+    queue_zone = await session.scalar(select(Queue.timezone).where(Queue.name == queue))
+    return queue_zone or "UTC"
+
+
+async def _save_callback(session: AsyncSession, call_key: str, scope: Scope,
+                         customer: Customer, queue: str | None,
+                         request: CallbackRequest) -> int:
+    timezone = await _timezone(session, request.timezone, customer, queue)
+    try:
+        due_at = due_utc(request.due_local, timezone)
+    except ValueError as exc:
+        raise WorkInputError(str(exc)) from None
+    number = await session.scalar(
+        select(ContactNumber.number_e164)
+        .where(ContactNumber.customer_id == customer.id).order_by(ContactNumber.id).limit(1)
+    )
+    callback = await session.scalar(select(Callback).where(
+        Callback.call_key == call_key, Callback.created_by == scope.user_id
+    )) or Callback(call_key=call_key, created_by=scope.user_id, status="open")
+    callback.customer_id, callback.number, callback.note = customer.id, number, request.note
+    callback.due_at, callback.timezone = due_at, timezone
+    callback.assigned_user_id = scope.user_id if request.for_me else None
+    session.add(callback)
+    await session.flush()
+    return callback.id
+
+
+async def _save_ticket(session: AsyncSession, call_key: str, scope: Scope,
+                       customer: Customer, request: TicketRequest) -> int:
+    ticket = await session.scalar(select(Ticket).where(
+        Ticket.call_key == call_key, Ticket.created_by == scope.user_id
+    )) or Ticket(call_key=call_key, created_by=scope.user_id, status="open")
+    ticket.customer_id, ticket.category = customer.id, request.category
+    ticket.priority, ticket.description = request.priority, request.description
+    session.add(ticket)
+    await session.flush()
+    return ticket.id
+
+
+async def _save_wrapup(session: AsyncSession, call_key: str, user_id: int,
+                       request: WrapupRequest) -> None:
+    values = {"call_key": call_key, "user_id": user_id,
+              "disposition": request.disposition, "note": request.note}
+    stmt = insert(CallWrapup).values(values)
+    await session.execute(stmt.on_conflict_do_update(
+        index_elements=[CallWrapup.call_key, CallWrapup.user_id],
+        set_={"disposition": stmt.excluded.disposition, "note": stmt.excluded.note},
+    ))
+
+
+async def save_wrapup(db: Database, call_key: str, request: WrapupRequest, scope: Scope,
+                      popped: PoppedCall | None) -> WrapupResult:
+    """Store the wrap-up of ``call_key`` by ``scope.user_id``, who must have handled the call
+    (its CRM row names them) or had it popped (``popped``). Raises NotVisible, WorkInputError."""
+    async with db.sessionmaker.begin() as session:
+        context = await _context(session, call_key, scope.user_id, popped)
+        await _check_disposition(session, context.queue, request)
+        customer = await _customer(session, context, request, scope)
+        await _save_wrapup(session, call_key, scope.user_id, request)
+        callback_id = ticket_id = None
+        if customer is not None and request.callback is not None:
+            callback_id = await _save_callback(
+                session, call_key, scope, customer, context.queue, request.callback
+            )
+        if customer is not None and request.ticket is not None:
+            ticket_id = await _save_ticket(session, call_key, scope, customer, request.ticket)
+        return WrapupResult(customer and customer.id, callback_id, ticket_id)
