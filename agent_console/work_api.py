@@ -36,7 +36,7 @@ WrapupListener = Callable[[str, str], Awaitable[None]]
 
 working_key = web.AppKey("working", Working)
 default_region_key = web.AppKey("default_region", str)
-wrapup_listener_key = web.AppKey("wrapup_listener", WrapupListener)
+wrapup_listeners_key = web.AppKey("wrapup_listeners", list[WrapupListener])
 
 
 class BadRequest(ValueError):
@@ -213,8 +213,7 @@ async def wrapup(request: web.Request) -> web.Response:
         return _error(400, str(exc))
     except NotVisible:
         return _not_found()
-    listener = request.app.get(wrapup_listener_key)
-    if listener is not None and user.interface:
+    for listener in request.app[wrapup_listeners_key] if user.interface else ():
         await listener(user.interface, call_key)
     return web.json_response({"call_key": call_key, **result.json()})
 
@@ -235,6 +234,7 @@ async def callback_done(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     """Mount on the CTI server's app (its settings give the default region for numbers)."""
     app[working_key] = Working()
+    app[wrapup_listeners_key] = []
     app[default_region_key] = app[supervision_key].server.settings.default_region
     app.router.add_get("/api/customers/search", search)
     app.router.add_get("/api/customers/{id}", customer)

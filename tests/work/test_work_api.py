@@ -6,13 +6,14 @@ from dataclasses import asdict
 
 from aiohttp.test_utils import TestClient
 
-from agent_console.work_api import MAX_BODY, working_key
+from sqlalchemy import select
+
+from agent_console.work_api import MAX_BODY, working_key, wrapup_listeners_key
 from crm_core.db import Database
 from crm_core.models import Call, CallWrapup, Callback, Ticket
+from crm_core.users import update_user
 from tests.auth.conftest import Account, make_user
 from tests.crm.helpers import berlin_number, call_record, unique
-
-from sqlalchemy import select
 
 
 def bearer(account: Account) -> dict[str, str]:
@@ -214,3 +215,21 @@ async def test_dispositions_for_a_queue(client: TestClient, db: Database) -> Non
                                 headers=bearer(agent))
     codes = [d["code"] for d in (await response.json())["dispositions"]]
     assert {"resolved", "follow-up", "sale", "no-sale", "wrong-number", "escalated"} <= set(codes)
+
+
+async def test_a_stored_wrapup_is_reported_to_the_gate(client: TestClient, db: Database) -> None:
+    agent = await make_user(db)
+    interface = f"PJSIP/{unique('w')}"
+    await update_user(db, agent.username, {"interface": interface})
+    heard: list[tuple[str, str]] = []
+
+    async def listener(on: str, call_key: str) -> None:
+        heard.append((on, call_key))
+
+    call_key = await handled_call(db, agent, None)
+    client.app[wrapup_listeners_key].append(listener)
+    try:
+        status, _ = await wrapup(client, agent, call_key, {"disposition": "resolved"})
+    finally:
+        client.app[wrapup_listeners_key].remove(listener)
+    assert status == 200 and heard == [(interface, call_key)]
