@@ -7,7 +7,7 @@ from aiohttp import web
 from crm_core.db import Database
 from ctiserver.web import current_user
 
-from . import admin, login, wallboard, work_api
+from . import admin, login, softphone, wallboard, work_api
 from .auth import SESSION, auth_middleware, db_key
 from .pages import render
 
@@ -29,3 +29,4 @@ def add_routes(app: web.Application, db: Database) -> None:
     app.router.add_get("/console", console_page)
     wallboard.add_routes(app)
     work_api.add_routes(app)
+    softphone.add_routes(app)

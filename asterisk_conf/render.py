@@ -86,10 +86,18 @@ def srv_dir(settings: Settings) -> PurePosixPath:
     return PurePosixPath("/srv") / settings.sandbox_name
 
 
+def webrtc_endpoint(extension: str) -> str:
+    """The PJSIP endpoint (also its AOR, auth and SIP user name) of an agent's in-browser
+    softphone; ``PJSIP/webrtc-EXT`` is the agent's queue member interface."""
+    return f"webrtc-{extension}"
+
+
 def render_config(
-    settings: Settings, *, queues: list[QueueSpec], ami_secret: str, sim_agents: list[str]
+    settings: Settings, *, queues: list[QueueSpec], ami_secret: str, sim_agents: list[str],
+    softphones: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """File name -> contents for the instance's etc folder."""
+    """File name -> contents for the instance's etc folder. softphones: extension -> SIP
+    password of the agents given a WebRTC endpoint (webrtc_endpoint)."""
     context = {
         "name": settings.sandbox_name,
         "srv": str(srv_dir(settings)),
@@ -100,6 +108,8 @@ def render_config(
         "queues": queues,
         "queue_context": settings.queue_context,
         "sip_port": settings.sandbox_sip_port,
+        "http_port": settings.sandbox_http_port,
+        "softphones": {webrtc_endpoint(ext): pw for ext, pw in (softphones or {}).items()},
         "sim_agents": sim_agents,
         "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "inbound_context": INBOUND_CONTEXT,

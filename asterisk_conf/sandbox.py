@@ -7,6 +7,8 @@ asterisk_root/srv/NAME.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import secrets
 import shutil
@@ -75,7 +77,18 @@ def ensure_ami_secret(settings: Settings) -> str:
     """settings.ami_secret, else one generated once and kept in data_dir (mode 0600)."""
     if settings.ami_secret:
         return settings.ami_secret
-    path = settings.data_dir / "ami_secret"
+    return _generated_secret(settings, "ami_secret")
+
+
+def softphone_password(settings: Settings, extension: str) -> str:
+    """The SIP password of agent EXTENSION's WebRTC endpoint: derived from a secret generated
+    once into data_dir/softphone_secret (0600), so the sandbox and the web agree on it."""
+    key = _generated_secret(settings, "softphone_secret").encode()
+    return hmac.new(key, extension.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _generated_secret(settings: Settings, name: str) -> str:
+    path = settings.data_dir / name
     if path.exists():
         return path.read_text().strip()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -129,12 +142,15 @@ class Sandbox:
         settings: Settings,
         queues: list[QueueSpec] | None = None,
         sim_agents: list[str] | None = None,
+        softphones: list[str] | None = None,
     ) -> None:
         self.settings = settings
         self.queues = list(queues or [])
         self.crm_queues: list[QueueSpec] = []
         """Queues from the CRM (apply_queues); they win over ``queues`` of the same name."""
         self.sim_agents = list(sim_agents or [])
+        self.softphones = list(softphones or [])
+        """Agent extensions given an in-browser softphone endpoint (render.webrtc_endpoint)."""
         self._proc: subprocess.Popen[bytes] | None = None
 
     # --- paths --------------------------------------------------------------------
@@ -221,6 +237,7 @@ class Sandbox:
             "dir": str(self.host_dir),
             "ami": f"{self.settings.ami_host}:{self.settings.ami_port}",
             "sip": f"127.0.0.1:{self.settings.sandbox_sip_port}",
+            "websocket": f"ws://127.0.0.1:{self.settings.sandbox_http_port}/ws",
             "queue_log": str(self.queue_log_path),
             "log": str(self.log_path),
         }
@@ -275,7 +292,8 @@ class Sandbox:
     # --- helpers ------------------------------------------------------------------
     def _render(self, secret: str) -> dict[str, str]:
         return render_config(
-            self.settings, queues=self._all_queues(), ami_secret=secret, sim_agents=self.sim_agents
+            self.settings, queues=self._all_queues(), ami_secret=secret, sim_agents=self.sim_agents,
+            softphones={ext: softphone_password(self.settings, ext) for ext in self.softphones},
         )
 
     def _all_queues(self) -> list[QueueSpec]:

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     sandbox_name: str = "pbx"
     """Instance name: several sandboxes can run side by side with their own ports."""
     sandbox_sip_port: int = 5060
+    sandbox_http_port: int = 8088
+    """Asterisk's HTTP server (loopback): the softphones' SIP-over-websocket at ``/ws``."""
 
     # --- CRM writes ------------------------------------------------------------------
     crm_batch_size: int = 200

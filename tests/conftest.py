@@ -42,6 +42,7 @@ def settings() -> Iterator[Settings]:
         sandbox_name="test" if slot == 0 else f"test{slot}",
         ami_port=15038 + offset,
         sandbox_sip_port=15060 + offset,
+        sandbox_http_port=18088 + offset,
         fastagi_port=14573 + offset,
         http_port=18080 + offset,
     )

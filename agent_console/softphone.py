@@ -1,0 +1,78 @@
+"""The in-page softphone: its scripts and the logged-in agent's SIP credentials.
+
+- ``GET /softphone/softphone.js`` and ``GET /softphone/jssip-VERSION.min.js``: the scripts (any
+  logged-in user; the console page includes both, JsSIP first).
+- ``GET /api/softphone/config``: ``{"wsUrl", "sipUri", "password", "endpoint"}`` for the
+  logged-in user's WebRTC endpoint ``webrtc-EXT`` (render.webrtc_endpoint); 409 when the user
+  has no extension. The password is derived from a secret generated into the data folder
+  (asterisk_conf.sandbox.softphone_password), never stored in the repository.
+- ``GET /softphone``: a bare page (agents) that registers the softphone and shows its state,
+  with answer and hang-up buttons.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from asterisk_conf.render import webrtc_endpoint
+from asterisk_conf.sandbox import softphone_password
+from callcenter.settings import Settings
+from ctiserver.supervision import supervision_key
+from ctiserver.web import USER
+
+from .auth import require_role
+from .pages import render
+
+STATIC = Path(__file__).with_name("static")
+SCRIPT = STATIC / "softphone.js"
+JSSIP = STATIC / "vendor" / "jssip-3.13.8.min.js"
+JSSIP_URL = f"/softphone/{JSSIP.name}"
+NO_STORE = {"Cache-Control": "no-store"}
+
+settings_key = web.AppKey("softphone_settings", Settings)
+
+
+def softphone_config(settings: Settings, extension: str) -> dict[str, str]:
+    endpoint = webrtc_endpoint(extension)
+    return {
+        "wsUrl": f"ws://{settings.ami_host}:{settings.sandbox_http_port}/ws",
+        "sipUri": f"sip:{endpoint}@{settings.ami_host}",
+        "password": softphone_password(settings, extension),
+        "endpoint": endpoint,
+    }
+
+
+async def config(request: web.Request) -> web.Response:
+    user = request[USER]
+    if not user.extension:
+        return web.json_response({"error": "this user has no extension"}, status=409,
+                                 headers=NO_STORE)
+    return web.json_response(softphone_config(request.app[settings_key], user.extension),
+                             headers=NO_STORE)
+
+
+async def script(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(SCRIPT, headers={"Cache-Control": "no-cache",
+                                             "Content-Type": "application/javascript"})
+
+
+async def jssip(request: web.Request) -> web.FileResponse:
+    # The file name carries the version: cache it for good.
+    return web.FileResponse(JSSIP, headers={"Cache-Control": "max-age=31536000, immutable",
+                                            "Content-Type": "application/javascript"})
+
+
+@require_role("agent")
+async def page(request: web.Request) -> web.Response:
+    html = render("softphone.html", user=request[USER], jssip_url=JSSIP_URL)
+    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=NO_STORE)
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount on the CTI server's app (its settings say where Asterisk's websocket is)."""
+    app[settings_key] = app[supervision_key].server.settings
+    app.router.add_get("/softphone", page)
+    app.router.add_get("/softphone/softphone.js", script)
+    app.router.add_get(JSSIP_URL, jssip)
+    app.router.add_get("/api/softphone/config", config)
