@@ -55,6 +55,6 @@ def test_other_files():
     files = render()
     assert "bind = 127.0.0.1:25060" in files["pjsip.conf"]
     assert "queue_log = yes" in files["logger.conf"]
-    assert "enabled = no" in files["http.conf"]
+    assert "bindaddr = 127.0.0.1" in files["http.conf"] and "bindport = 8088" in files["http.conf"]
     assert "noload => chan_iax2.so" in files["modules.conf"]
     assert "noload => app_queue.so" not in files["modules.conf"]
