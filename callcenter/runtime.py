@@ -9,6 +9,7 @@ from aiohttp import web
 
 from agent_console.queues_api import add_routes as add_queue_routes
 from agent_console.web import add_routes as add_console_routes
+from agent_console.work_api import working_key, wrapup_listeners_key
 from asterisk_conf.queuefile import QueuesInclude
 from callcenter.settings import Settings
 from crm_core.db import Database, ensure_embedded_postgres, open_database, upgrade
@@ -58,6 +59,12 @@ async def start_services(settings: Settings, db: Database, *, ami_secret: str,
     server = CTIServer(settings, db, ami_secret=ami_secret)
     app = server.web_app()
     add_console_routes(app, db)
+    # After-call work: a stored wrap-up releases the agent; a pop lets the agent see the caller.
+    app[wrapup_listeners_key].append(server.wrapups.on_wrapup_submitted)
+    working = app[working_key]
+    server.pops.pop_listeners.append(
+        lambda user_id, offer, customer_id: working.allow_call(
+            user_id, offer.call_key, customer_id=customer_id, queue=offer.queue))
     target = queue_target(settings, server, sandbox)
     add_queue_routes(app, lambda: server.apply_queues(target))
     runner = web.AppRunner(app, access_log=None)

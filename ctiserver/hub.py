@@ -109,6 +109,9 @@ class ClientHub:
     def __len__(self) -> int:
         return sum(len(clients) for clients in self._by_user.values())
 
+    def connected(self, user_id: int | None) -> bool:
+        return user_id in self._by_user
+
     async def flushed(self) -> None:
         """Wait until every message handed over so far has been sent."""
         clients = [c for group in self._by_user.values() for c in group]

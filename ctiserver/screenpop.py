@@ -16,6 +16,8 @@ from .hub import ClientHub
 log = logging.getLogger(__name__)
 
 CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+PopListener = Callable[[int, CallOffered, int | None], None]
+"""(user id, the offer, customer id or None): an agent is being shown this call."""
 AgentDirectory = Callable[[], Awaitable[dict[str, int]]]
 """Loads {queue member interface: user id}."""
 
@@ -30,10 +32,14 @@ class ScreenPopService:
         self._agents: dict[str, int] = {}
         self._loaded_at = float("-inf")
         self._customers: dict[str, asyncio.Task] = {}
+        self.pop_listeners: list[PopListener] = []
 
     async def load_agents(self) -> None:
         self._agents = await self._directory()
         self._loaded_at = time.monotonic()
+
+    def user_of(self, interface: str) -> int | None:
+        return self._agents.get(interface)
 
     def register_agent(self, interface: str, user_id: int) -> None:
         """An agent's console connected: pops for its interface go to that user from now on."""
@@ -43,7 +49,11 @@ class ScreenPopService:
         if isinstance(notice, QueueCallerArrived):
             self._customer(notice.call_key, notice.caller_num)
         elif isinstance(notice, CallOffered):
-            self._send(notice.interface, self._pop(notice))
+            user_id = self._agents.get(notice.interface)
+            if user_id is None:
+                self._refresh_soon()
+            else:
+                self._hub.to_user(user_id, self._pop(notice, user_id))
         elif isinstance(notice, OfferEnded):
             self._send(notice.interface, {"type": "offer_ended", "call_id": notice.call_key, "reason": notice.reason})
         elif isinstance(notice, CallAnswered):
@@ -64,11 +74,13 @@ class ScreenPopService:
             log.exception("customer lookup for %r failed; popping as unknown caller", number)
             return None
 
-    def _pop(self, offer: CallOffered) -> asyncio.Task:
+    def _pop(self, offer: CallOffered, user_id: int) -> asyncio.Task:
         customer = self._customer(offer.call_key, offer.caller_num)
 
         async def payload() -> dict[str, Any]:
             card = await customer
+            for listener in self.pop_listeners:
+                listener(user_id, offer, card["id"] if card else None)
             return {
                 "type": "pop",
                 "call_id": offer.call_key,
@@ -97,9 +109,6 @@ class ScreenPopService:
         user_id = self._agents.get(interface)
         if user_id is None:
             self._refresh_soon()
-            if isinstance(message, asyncio.Task):
-                # Nobody to show it to; the pop is dropped rather than kept forever.
-                message.cancel()
             return
         self._hub.to_user(user_id, message)
 

@@ -25,7 +25,7 @@ from . import events as ev
 from .agentcontrol import AgentControl
 from .agentstate import AgentChange, AgentStateMachine
 from .ami import AmiClient
-from .calltracker import CallEnded, CallTracker, Notice
+from .calltracker import CallCompleted, CallEnded, CallTracker, Notice
 from .crmwriter import CallRecordWriter
 from .fastagi import dispatch, start_fastagi
 from .hub import ClientHub
@@ -37,6 +37,7 @@ from .supervision import Supervision, supervision_key
 from .wallboard import View, WallboardPublisher
 from .wallboard import add_routes as add_wallboard_routes
 from .web import add_routes
+from .wrapup import WrapupGate
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,11 @@ class CTIServer:
         self.routing = RoutingService(db, default_region=settings.default_region,
                                       live=ami_live_source(self.ami.event_list))
         self.fastagi: asyncio.Server | None = None
+        # A disposition is required before the agent takes the next call.
+        self.wrapups = WrapupGate(self.agent_control.pause, self.agent_control.unpause)
         self.event_listeners: list[EventListener] = [self._feed_event]
         self.notice_listeners: list[NoticeListener] = [
-            self.pops.handle, self._write_finished, self._feed_notice,
+            self.pops.handle, self._write_finished, self._feed_notice, self._gate_after_call,
         ]
         self._rebuilt = False
         self._tasks: list[asyncio.Task] = []
@@ -102,6 +105,16 @@ class CTIServer:
     def _write_finished(self, notice: Notice) -> None:
         if isinstance(notice, CallEnded):
             self.writer.add(notice.record)
+
+    def _gate_after_call(self, notice: Notice) -> None:
+        # Only agents at a console can give a disposition; phones without one are not held.
+        if isinstance(notice, CallCompleted) and self.hub.connected(self.pops.user_of(notice.interface)):
+            self._background(self.wrapups.on_call_completed(notice.interface, notice.call_key))
+
+    def _background(self, coro) -> None:
+        """Run an I/O follow-up of an event; failures are logged, never lost silently."""
+        task = asyncio.ensure_future(coro)
+        task.add_done_callback(_log_failure)
 
     def _feed_event(self, event: ev.AmiEvent) -> None:
         if isinstance(event, ev.QueueMemberChanged):
@@ -230,3 +243,8 @@ class CTIServer:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task failed", exc_info=task.exception())
