@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from crm_core.closedhours import callback_request, voicemail_ticket
 from crm_core.db import Database
 from crm_core.models import Queue
 from crm_core.queues import holiday_days, is_vip, list_queues
@@ -31,7 +32,25 @@ class RoutingService:
 
     def handlers(self) -> dict[str, Handler]:
         """For ``fastagi.dispatch``."""
-        return {"route": self.handle}
+        return {"route": self.handle, "voicemail_ticket": self.voicemail, "callback_offer": self.callback}
+
+    async def voicemail(self, session: AgiSession) -> None:
+        """After a closed queue recorded the caller's message: a ticket to work it."""
+        ticket = await voicemail_ticket(
+            self.db, queue=session.params.get("queue", ""), number=session.env.get("agi_callerid", ""),
+            recording=session.params.get("file", ""), call_key=session.env.get("agi_uniqueid", ""),
+            default_region=self.default_region)
+        await session.set_variable("CC_TICKET", str(ticket))
+
+    async def callback(self, session: AgiSession) -> None:
+        """A closed queue offered a callback: book it for anyone, in the queue's time zone."""
+        queue = session.params.get("queue", "")
+        rule = (await load_rules(self.db, self.clock())).get(queue)
+        booked = await callback_request(
+            self.db, queue=queue, number=session.params.get("number") or session.env.get("agi_callerid", ""),
+            call_key=session.env.get("agi_uniqueid", ""), timezone=rule.timezone if rule else "UTC",
+            default_region=self.default_region)
+        await session.set_variable("CC_CALLBACK", str(booked))
 
     async def handle(self, session: AgiSession) -> None:
         queue = session.params.get("queue", "")

@@ -1,0 +1,44 @@
+"""What a caller leaves when a queue is closed: a voicemail becomes a service ticket, an
+accepted callback offer becomes a callback for anyone. The caller's customer record is found
+by number, or created for an unknown caller."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crm_core.customers import create_customer, find_customer_by_number
+from crm_core.db import Database
+from crm_core.models import Callback, Ticket
+
+
+async def _customer_id(db: Database, number: str, *, default_region: str) -> int:
+    card = await find_customer_by_number(db, number, default_region=default_region) if number else None
+    if card is not None:
+        return card["id"]
+    try:
+        return await create_customer(db, f"Caller {number}".strip(), [number] if number else [],
+                                     default_region=default_region)
+    except ValueError:  # a number that is no phone number: keep the caller anyway
+        return await create_customer(db, f"Caller {number}".strip(), [], default_region=default_region)
+
+
+async def voicemail_ticket(db: Database, *, queue: str, number: str, recording: str,
+                           call_key: str, default_region: str) -> int:
+    customer_id = await _customer_id(db, number, default_region=default_region)
+    ticket = Ticket(customer_id=customer_id, call_key=call_key, category="voicemail",
+                    priority="normal",
+                    description=f"Voicemail left while queue {queue} was closed: {recording}")
+    async with db.sessionmaker.begin() as session:
+        session.add(ticket)
+    return ticket.id
+
+
+async def callback_request(db: Database, *, queue: str, number: str, call_key: str,
+                           timezone: str, default_region: str) -> int:
+    """A callback for anyone, due at once: the list is worked soonest first when the queue opens."""
+    customer_id = await _customer_id(db, number, default_region=default_region)
+    callback = Callback(customer_id=customer_id, number=number, due_at=datetime.now(UTC),
+                        timezone=timezone, call_key=call_key,
+                        note=f"Asked for a callback while queue {queue} was closed")
+    async with db.sessionmaker.begin() as session:
+        session.add(callback)
+    return callback.id
