@@ -5,18 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from crm_core.db import Database
-from ctiserver.web import current_user
 
-from . import admin, login, softphone, wallboard, work_api
-from .auth import SESSION, auth_middleware, db_key
-from .pages import render
-
-
-async def console_page(request: web.Request) -> web.Response:
-    user = await current_user(request)
-    session = request.get(SESSION)
-    html = render("console.html", user=user, csrf_token=session.csrf_token if session else "")
-    return web.Response(text=html, content_type="text/html", charset="utf-8")
+from . import admin, console, login, softphone, wallboard, work_api
+from .auth import auth_middleware, db_key
 
 
 def add_routes(app: web.Application, db: Database) -> None:
@@ -26,7 +17,7 @@ def add_routes(app: web.Application, db: Database) -> None:
     app.middlewares.append(auth_middleware)
     login.add_routes(app)
     admin.add_routes(app)
-    app.router.add_get("/console", console_page)
     wallboard.add_routes(app)
     work_api.add_routes(app)
+    console.add_routes(app)
     softphone.add_routes(app)

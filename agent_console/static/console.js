@@ -1,0 +1,362 @@
+// The agent console: status bar, screen pop card, search, call controls, after-call work.
+// Plain JavaScript. Whatever the agent types in the after-call form is kept in sessionStorage
+// until the server stored it, so a reload or a dropped connection loses nothing.
+"use strict";
+(function () {
+  const CONFIG = JSON.parse(document.getElementById("config").textContent);
+  const SESSION_ENDED = 4401;  // ctiserver.web.SESSION_ENDED
+  const PING_MS = 60000;
+  const STATE_REFRESH_MS = 5000;
+  const STORE = "console.wrapups";  // sessionStorage: {call_id: {queue, customer_id, started, fields}}
+  const $ = (id) => document.getElementById(id);
+
+  let agent = null, stateSkew = 0;      // last /api/agent/state and server-minus-browser clock
+  let call = null;                       // {call_id, queue, number, customer_id, state}
+  let wrapupCall = null;                 // call_id whose after-call form is shown
+
+  // --- helpers -------------------------------------------------------------------------------
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v);
+    }
+    for (const c of children) if (c != null) node.append(c instanceof Node ? c : String(c));
+    return node;
+  }
+  function say(text, isError) {
+    const m = $("message");
+    m.textContent = text || "";
+    m.className = isError ? "error" : "";
+  }
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    const h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+    return (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s).padStart(2, "0");
+  }
+  async function api(method, path, body) {
+    const options = {method, headers: {}};
+    if (method !== "GET") {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRF-Token"] = CONFIG.csrf;
+      options.body = JSON.stringify(body || {});
+    }
+    let response;
+    try { response = await fetch(path, options); }
+    catch (e) { throw new Error("the server is unreachable"); }
+    if (response.status === 401) { location.assign("/login?next=/console"); throw new Error("logged out"); }
+    let data = null;
+    try { data = await response.json(); } catch (e) { /* not JSON */ }
+    if (!response.ok) throw new Error((data && data.error) || `${path}: HTTP ${response.status}`);
+    return data;
+  }
+  async function act(method, path, body, done) {
+    try { const r = await api(method, path, body); say(done || "Done."); refreshState(); return r; }
+    catch (e) { say(e.message, true); return null; }
+  }
+
+  // --- status bar ----------------------------------------------------------------------------
+  for (const reason of CONFIG.pauseReasons) $("pause-reason").append(el("option", {value: reason}, reason));
+
+  async function refreshState() {
+    let state;
+    try { state = await api("GET", "/api/agent/state"); }
+    catch (e) { $("agent-state").textContent = "unknown"; $("agent-reason").textContent = e.message; return; }
+    agent = state;
+    stateSkew = state.now * 1000 - Date.now();
+    $("agent-state").textContent = state.state;
+    $("agent-state").dataset.state = state.state;
+    $("agent-reason").textContent = state.reason || "";
+    $("my-queues").textContent = state.queues.length ? "in " + state.queues.join(", ") : "not in any queue";
+    const select = $("queue-select"), chosen = new Set([...select.selectedOptions].map((o) => o.value));
+    if ([...select.options].map((o) => o.value).join() !== state.available.join()) {
+      select.replaceChildren(...state.available.map((q) => el("option", {value: q}, q)));
+      select.size = Math.min(4, Math.max(1, state.available.length));
+    }
+    for (const o of select.options) o.selected = chosen.has(o.value);
+    tick();
+  }
+  function tick() {
+    if (agent && agent.since) $("time-in-state").textContent = clock((Date.now() + stateSkew) / 1000 - agent.since);
+    const saved = wrapupCall && loadStore()[wrapupCall];
+    if (saved) $("wrapup-timer").textContent = clock((Date.now() - saved.started) / 1000);
+  }
+  setInterval(tick, 1000);
+  setInterval(refreshState, STATE_REFRESH_MS);
+
+  $("queue-login").onclick = () => {
+    const queues = [...$("queue-select").selectedOptions].map((o) => o.value);
+    if (!queues.length) { say("Choose one or more queues first.", true); return; }
+    act("POST", "/api/agent/login", {queues}, "Logged in to " + queues.join(", ") + ".");
+  };
+  $("queue-logout").onclick = () => {
+    const queues = [...$("queue-select").selectedOptions].map((o) => o.value);
+    act("POST", "/api/agent/logout", queues.length ? {queues} : {}, "Logged out.");
+  };
+  $("pause").onclick = () => act("POST", "/api/agent/pause", {reason: $("pause-reason").value}, "Paused.");
+  $("unpause").onclick = () => act("POST", "/api/agent/unpause", {}, "Available.");
+
+  // --- customer card, search, new customer ---------------------------------------------------
+  function dialButton(number) {
+    return el("button", {type: "button", class: "small", onclick: () => dial(number)}, "Dial");
+  }
+  function list(title, items, render) {
+    return el("div", {class: "block"}, el("h4", {}, title),
+      items && items.length ? el("ul", {}, ...items.map((i) => el("li", {}, ...render(i)))) : el("p", {class: "muted"}, "none"));
+  }
+  function showCard(card) {
+    const box = $("customer");
+    box.replaceChildren(
+      el("h2", {class: "name"}, card.name, card.vip ? el("span", {class: "vip"}, " VIP") : null),
+      el("dl", {},
+        el("dt", {}, "Company"), el("dd", {class: "company"}, card.company || "—"),
+        el("dt", {}, "E-mail"), el("dd", {}, card.email || "—"),
+        el("dt", {}, "Time zone"), el("dd", {}, card.timezone || "—"),
+        el("dt", {}, "Tags"), el("dd", {class: "tags"}, (card.tags || []).join(", ") || "—"),
+        el("dt", {}, "Numbers"), el("dd", {class: "numbers"},
+          ...(card.numbers || []).map((n) => el("div", {}, n.number, n.label ? ` (${n.label})` : "", " ", dialButton(n.number))))),
+      list("Past calls", card.timeline, (t) => [
+        (t.at || "").replace("T", " ").slice(0, 16), " · ", t.queue || "", " · ", t.outcome || "",
+        t.disposition ? " · " + t.disposition : "", t.agent ? " · " + t.agent : "",
+        t.note ? el("div", {class: "note"}, t.note) : null]),
+      list("Open tickets", card.tickets, (t) => [t.category || "", " · ", t.priority || "", " · ", t.description || t.status || ""]),
+      list("Callbacks", card.callbacks, (c) => [c.due_local, " ", c.timezone, " · ", c.for, c.note ? " · " + c.note : ""]),
+    );
+    box.dataset.customerId = card.id;
+    box.hidden = false;
+    $("new-customer").hidden = true;
+    $("idle").hidden = true;
+  }
+  async function openCustomer(id) {
+    try { showCard(await api("GET", `/api/customers/${id}`)); }
+    catch (e) { say("Customer card: " + e.message, true); }
+  }
+  function showNewCustomer(number) {
+    $("customer").hidden = true;
+    $("idle").hidden = true;
+    $("new-number").value = number || "";
+    $("new-customer").hidden = false;
+  }
+  $("new-customer").onsubmit = async (event) => {
+    event.preventDefault();
+    const body = {name: $("new-name").value, numbers: $("new-number").value ? [$("new-number").value] : [],
+      company: $("new-company").value || null, email: $("new-email").value || null};
+    const made = await act("POST", "/api/customers", body, "Customer created.");
+    if (made) {
+      if (call && !call.customer_id) { call.customer_id = made.id; rememberCustomer(call.call_id, made.id); }
+      openCustomer(made.id);
+    }
+  };
+  $("search-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const q = $("search").value.trim(), out = $("search-results");
+    if (!q) return;
+    try {
+      const data = await api("GET", "/api/customers/search?q=" + encodeURIComponent(q));
+      const found = data.customers || data;
+      out.replaceChildren(...(found.length ? found.map((c) => el("li", {},
+        el("a", {href: "#", onclick: (e) => { e.preventDefault(); openCustomer(c.id); }}, c.name),
+        " ", c.company || "", " ", (c.numbers || []).map((n) => n.number).join(", "), " ", c.email || ""))
+        : [el("li", {class: "muted"}, "nobody found")]));
+    } catch (e) { out.replaceChildren(el("li", {class: "error"}, e.message)); }
+  };
+
+  // --- the call ------------------------------------------------------------------------------
+  function dial(number) { act("POST", "/api/call/dial", {number}, "Dialling " + number + ": pick up your phone."); }
+  $("dial-form").onsubmit = (event) => { event.preventDefault(); if ($("dial-number").value) dial($("dial-number").value); };
+  const control = (action, body, done) => act("POST", "/api/call/" + action, body, done);
+  $("hangup").onclick = () => control("hangup", {}, "Hung up.");
+  $("conference").onclick = () => control("conference", {}, "Calling your supervisor in.");
+  $("send-dtmf").onclick = () => control("dtmf", {digits: $("dtmf").value}, "Sent.");
+  const transfer = (action) => control(action, {kind: $("transfer-kind").value, target: $("transfer-target").value}, "Transferring.");
+  $("blind-transfer").onclick = () => transfer("transfer");
+  $("attended-transfer").onclick = () => transfer("atxfer");
+  // Hold is the phone's (see ctiserver/callcontrol.py): the in-page softphone when it runs.
+  function phoneHold(on) {
+    const phone = window.consoleSoftphone;
+    if (phone && typeof phone[on ? "hold" : "unhold"] === "function") { phone[on ? "hold" : "unhold"](); say(on ? "On hold." : "Resumed."); }
+    else say("Use your phone's hold key: Asterisk has no hold for a bridged call over AMI.", true);
+  }
+  $("hold").onclick = () => phoneHold(true);
+  $("unhold").onclick = () => phoneHold(false);
+
+  function onPop(msg) {
+    call = {call_id: msg.call_id, queue: msg.queue, number: msg.caller_number,
+            customer_id: msg.customer ? msg.customer.id : null};
+    rememberCustomer(msg.call_id, call.customer_id, msg.queue);
+    $("call").hidden = false;
+    $("call-state").textContent = "Ringing";
+    $("call-queue").textContent = msg.queue || "—";
+    $("call-number").textContent = [msg.caller_name, msg.caller_number].filter(Boolean).join(" ") || "unknown";
+    if (msg.customer) { showCard(msg.customer); openCustomer(msg.customer.id); }
+    else showNewCustomer(msg.caller_number);
+    loadScript(msg.queue, call.customer_id);
+  }
+  async function loadScript(queue, customerId) {
+    const box = $("script");
+    box.hidden = true;
+    if (!queue) return;
+    try {
+      const data = await api("GET", `/api/script?queue=${encodeURIComponent(queue)}` + (customerId ? `&customer_id=${customerId}` : ""));
+      if (data.script) { $("script-text").textContent = data.script; box.hidden = false; }
+    } catch (e) { /* no script: nothing to show */ }
+  }
+  function onCallState(msg, label) {
+    if (!call || call.call_id !== msg.call_id) return;
+    $("call-state").textContent = label;
+  }
+  function onHangup(msg) {
+    onCallState(msg, "Ended · " + msg.outcome);
+    const store = loadStore();
+    if (!store[msg.call_id]) rememberCustomer(msg.call_id, call && call.call_id === msg.call_id ? call.customer_id : null, call && call.queue);
+    const ended = loadStore();
+    ended[msg.call_id].ended = true;
+    saveStore(ended);
+    if (call && call.call_id === msg.call_id) { $("call").hidden = true; $("script").hidden = true; call = null; }
+    showWrapup(msg.call_id);
+  }
+
+  // --- after the call ------------------------------------------------------------------------
+  function loadStore() { try { return JSON.parse(sessionStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
+  function saveStore(store) { sessionStorage.setItem(STORE, JSON.stringify(store)); }
+  function rememberCustomer(callId, customerId, queue) {
+    const store = loadStore();
+    const entry = store[callId] || {started: Date.now(), fields: {}};
+    if (customerId) entry.customer_id = customerId;
+    if (queue) entry.queue = queue;
+    store[callId] = entry;
+    saveStore(store);
+  }
+  const FIELDS = ["disposition", "note", "callback-on", "callback-date", "callback-time", "callback-for",
+                  "ticket-on", "ticket-category", "ticket-priority", "ticket-description"];
+  function readFields() {
+    const out = {};
+    for (const id of FIELDS) out[id] = $(id).type === "checkbox" ? $(id).checked : $(id).value;
+    return out;
+  }
+  function writeFields(fields) {
+    for (const id of FIELDS) {
+      if (!(id in fields)) continue;
+      if ($(id).type === "checkbox") $(id).checked = fields[id]; else $(id).value = fields[id];
+    }
+    $("callback-fields").hidden = !$("callback-on").checked;
+    $("ticket-fields").hidden = !$("ticket-on").checked;
+  }
+  function keepTyping() {
+    if (!wrapupCall) return;
+    const store = loadStore();
+    if (!store[wrapupCall]) return;
+    store[wrapupCall].fields = readFields();
+    saveStore(store);
+    $("callback-fields").hidden = !$("callback-on").checked;
+    $("ticket-fields").hidden = !$("ticket-on").checked;
+  }
+  $("wrapup").addEventListener("input", keepTyping);
+  $("wrapup").addEventListener("change", keepTyping);
+
+  async function showWrapup(callId) {
+    const entry = loadStore()[callId];
+    if (!entry) return;
+    wrapupCall = callId;
+    const form = $("wrapup");
+    form.dataset.callId = callId;
+    form.hidden = false;
+    $("wrapup-error").textContent = "";
+    let dispositions = [];
+    try {
+      const data = await api("GET", "/api/dispositions" + (entry.queue ? "?queue=" + encodeURIComponent(entry.queue) : ""));
+      dispositions = data.dispositions || data;
+    } catch (e) { $("wrapup-error").textContent = "Dispositions: " + e.message; }
+    $("disposition").replaceChildren(el("option", {value: ""}, "— choose —"),
+      ...dispositions.map((d) => el("option", {value: d.code, "data-callback": d.requires_callback ? "1" : ""}, d.label)));
+    if (!entry.fields.disposition) {  // the fields start empty for a new call
+      writeFields({note: "", disposition: "", "callback-on": false, "callback-date": "", "callback-time": "",
+                   "ticket-on": false, "ticket-category": "", "ticket-description": "", "callback-for": "me", "ticket-priority": "normal"});
+    }
+    writeFields(entry.fields);
+    $("callback-zone").textContent = "customer's local time";
+    if (entry.customer_id) {
+      try { const c = await api("GET", `/api/customers/${entry.customer_id}`); if (c.timezone) $("callback-zone").textContent = c.timezone + " (customer's time)"; }
+      catch (e) { /* the card is optional here */ }
+    }
+    tick();
+  }
+  $("wrapup").onsubmit = async (event) => {
+    event.preventDefault();
+    const callId = wrapupCall, entry = loadStore()[callId] || {fields: {}}, f = readFields();
+    if (!f.disposition) { $("wrapup-error").textContent = "Choose a disposition."; return; }
+    const body = {disposition: f.disposition};
+    if (f.note.trim()) body.note = f.note;
+    if (entry.customer_id) body.customer_id = entry.customer_id;
+    if (f["callback-on"]) {
+      if (!f["callback-date"] || !f["callback-time"]) { $("wrapup-error").textContent = "Give the callback's date and time."; return; }
+      body.callback = {due_local: `${f["callback-date"]}T${f["callback-time"]}`, for: f["callback-for"]};
+    }
+    if (f["ticket-on"]) body.ticket = {category: f["ticket-category"], priority: f["ticket-priority"], description: f["ticket-description"]};
+    try {
+      await api("POST", `/api/calls/${encodeURIComponent(callId)}/wrapup`, body);
+    } catch (e) { $("wrapup-error").textContent = e.message; return; }  // the form keeps everything
+    const store = loadStore();
+    delete store[callId];
+    saveStore(store);
+    $("wrapup").hidden = true;
+    wrapupCall = null;
+    say("Saved.");
+    refreshState();
+    const next = Object.keys(store).find((k) => store[k].ended);
+    if (next) showWrapup(next);
+  };
+
+  // --- preview (filled by the dialer) -------------------------------------------------------
+  function onPreview(msg) {
+    const box = $("preview");
+    $("preview-body").textContent = [msg.name, msg.number, msg.campaign].filter(Boolean).join(" · ");
+    box.dataset.number = msg.number || "";
+    box.hidden = false;
+  }
+  $("preview-dial").onclick = () => { const n = $("preview").dataset.number; if (n) dial(n); $("preview").hidden = true; };
+  $("preview-skip").onclick = () => { $("preview").hidden = true; };
+
+  // --- websocket -----------------------------------------------------------------------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/agent`);
+    const link = $("link");
+    let opened = false, pinger = null;
+    ws.onopen = () => {
+      opened = true;
+      link.textContent = "connected";
+      pinger = setInterval(() => ws.send(JSON.stringify({type: "ping"})), PING_MS);
+      refreshState();
+    };
+    ws.onclose = (event) => {
+      clearInterval(pinger);
+      if (event.code === SESSION_ENDED || !opened) loginIfLoggedOut();
+      link.textContent = "reconnecting…";
+      setTimeout(connect, 1000);
+    };
+    ws.onmessage = (event) => {
+      let msg;
+      try { msg = JSON.parse(event.data); } catch (e) { return; }
+      if (msg.type === "pop") onPop(msg);
+      else if (msg.type === "answered") onCallState(msg, "On call");
+      else if (msg.type === "offer_ended") { onCallState(msg, "Missed (" + msg.reason + ")"); if (call && call.call_id === msg.call_id) { $("call").hidden = true; call = null; } }
+      else if (msg.type === "hangup") onHangup(msg);
+      else if (msg.type === "preview") onPreview(msg);
+      if (msg.type !== "pong") refreshState();
+    };
+  }
+  async function loginIfLoggedOut() {
+    try {
+      const response = await fetch(location.pathname, {redirect: "manual"});
+      if (response.type === "opaqueredirect" || response.status === 401) location.assign("/login?next=/console");
+    } catch (e) { /* unreachable: keep reconnecting */ }
+  }
+
+  // a reload in the middle of after-call work brings the form back with what was typed
+  const pending = loadStore();
+  const unfinished = Object.keys(pending).find((k) => pending[k].ended);
+  if (unfinished) showWrapup(unfinished);
+  window.consoleState = () => ({agent, call, wrapupCall});
+  connect();
+})();
