@@ -25,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 from jinja2 import TemplateError
+from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
 
 from asterisk_conf.simulation import SIM_AGENT, agent_member
@@ -134,7 +135,7 @@ async def console_page(request: web.Request) -> web.Response:
                          if r != "after-call work"],
     }
     html = render("console.html", user=user, csrf_token=config["csrf"],
-                  config=json.dumps(config, ensure_ascii=False))
+                  config=Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")))
     return web.Response(text=html, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
 

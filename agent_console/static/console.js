@@ -180,7 +180,9 @@
   $("hold").onclick = () => phoneHold(true);
   $("unhold").onclick = () => phoneHold(false);
 
+  const timings = window.consoleTimings = {};  // performance.now() of pops and full cards, by call
   function onPop(msg) {
+    timings[msg.call_id] = {pop: performance.now()};
     call = {call_id: msg.call_id, queue: msg.queue, number: msg.caller_number,
             customer_id: msg.customer ? msg.customer.id : null};
     rememberCustomer(msg.call_id, call.customer_id, msg.queue);
@@ -188,7 +190,10 @@
     $("call-state").textContent = "Ringing";
     $("call-queue").textContent = msg.queue || "—";
     $("call-number").textContent = [msg.caller_name, msg.caller_number].filter(Boolean).join(" ") || "unknown";
-    if (msg.customer) { showCard(msg.customer); openCustomer(msg.customer.id); }
+    if (msg.customer) {
+      showCard(msg.customer);
+      openCustomer(msg.customer.id).then(() => { timings[msg.call_id].card = performance.now(); });
+    }
     else showNewCustomer(msg.caller_number);
     loadScript(msg.queue, call.customer_id);
   }

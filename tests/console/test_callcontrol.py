@@ -1,0 +1,83 @@
+"""The pure call-control builders, target checks, the agent's call in a channel listing, the
+state interface of a console user, and telemarketing scripts (jinja2 sandbox)."""
+from __future__ import annotations
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from agent_console.console import load_scripts, render_script, state_interface
+from ctiserver.callcontrol import (
+    CallControlError, atxfer_action, blind_transfer_action, dial_action, dtmf_actions, find_call,
+    hangup_action, transfer_target,
+)
+
+CONTEXTS = {"queue": "cc-queues", "extension": "cc-internal", "number": "cc-outbound"}
+
+
+def test_hangup_and_transfers() -> None:
+    assert hangup_action("PJSIP/1001-0000002a") == {"Action": "Hangup", "Channel": "PJSIP/1001-0000002a"}
+    assert blind_transfer_action("PJSIP/1001-2a", "sales", "cc-queues") == {
+        "Action": "BlindTransfer", "Channel": "PJSIP/1001-2a", "Exten": "sales", "Context": "cc-queues"}
+    assert atxfer_action("PJSIP/1001-2a", "1002", "cc-internal") == {
+        "Action": "Atxfer", "Channel": "PJSIP/1001-2a", "Exten": "1002", "Context": "cc-internal"}
+
+
+def test_dtmf_is_one_action_per_digit() -> None:
+    assert [a["Digit"] for a in dtmf_actions("X/1-1", "12#*")] == ["1", "2", "#", "*"]
+    assert dtmf_actions("X/1-1", "5")[0] == {"Action": "PlayDTMF", "Channel": "X/1-1", "Digit": "5", "Duration": "250"}
+    for bad in ("", "12x", "1" * 33, "1\r\nAction: Command"):
+        with pytest.raises(ValueError):
+            dtmf_actions("X/1-1", bad)
+
+
+def test_click_to_dial_rings_the_agent_first() -> None:
+    action = dial_action("PJSIP/1001", "+4930123456", "cc-outbound", channel_id="d-1")
+    assert action == {
+        "Action": "Originate", "Channel": "PJSIP/1001", "Context": "cc-outbound",
+        "Exten": "+4930123456", "Priority": "1", "CallerID": "<+4930123456>", "Timeout": "30000",
+        "Async": "true", "ChannelId": "d-1",
+    }
+    with pytest.raises(ValueError):
+        dial_action("nonsense", "123", "cc-outbound")
+
+
+def test_transfer_targets_are_checked() -> None:
+    assert transfer_target({"kind": "queue", "target": " sales "}, CONTEXTS) == ("sales", "cc-queues")
+    assert transfer_target({"kind": "extension", "target": "1002"}, CONTEXTS) == ("1002", "cc-internal")
+    assert transfer_target({"kind": "number", "target": "+4930123"}, CONTEXTS) == ("+4930123", "cc-outbound")
+    for bad in ({"kind": "planet", "target": "x"}, {"kind": "queue"}, {"kind": "queue", "target": 5},
+                {"kind": "number", "target": "call me"}, {"kind": "queue", "target": "a\r\nb"},
+                {"kind": "extension", "target": "1,2"}):
+        with pytest.raises(CallControlError) as caught:
+            transfer_target(bad, CONTEXTS)
+        assert caught.value.status == 400
+
+
+def test_find_call_picks_the_agents_bridged_channel_and_its_peer() -> None:
+    listing = [
+        {"Channel": "Local/1010@sim-agent-00000003;2", "BridgeId": ""},
+        {"Channel": "Local/1010@sim-agent-00000003;1", "BridgeId": "b1"},
+        {"Channel": "Local/itest3@sim-inbound-00000001;2", "BridgeId": "b1"},
+        {"Channel": "Local/10100@sim-agent-00000009;1", "BridgeId": "b2"},
+        {"Channel": "PJSIP/1001-0000000a", "BridgeId": "b3"},
+    ]
+    assert find_call(listing, "Local/1010@sim-agent/n") == (
+        "Local/1010@sim-agent-00000003;1", "Local/itest3@sim-inbound-00000001;2")
+    assert find_call(listing, "PJSIP/1001") == ("PJSIP/1001-0000000a", None)
+    assert find_call(listing, "PJSIP/1002") is None
+    assert find_call(listing[:1], "Local/1010@sim-agent/n") is None  # not in a bridge: no call
+
+
+def test_state_interface() -> None:
+    assert state_interface("Local/1010@sim-agent/n") == "Custom:sim-1010"
+    assert state_interface("PJSIP/1001") == "PJSIP/1001"
+
+
+def test_scripts_render_customer_fields_in_a_sandbox(tmp_path) -> None:
+    (tmp_path / "sales.j2").write_text("Hallo {{ customer.name }}, {{ agent }}!", "utf-8")
+    scripts = load_scripts(tmp_path)
+    assert render_script(scripts["sales"], {"name": "Jürgen 张伟"}, "Zoë") == "Hallo Jürgen 张伟, Zoë!"
+    assert render_script("{{ customer.name or 'there' }}", None, "a") == "there"
+    with pytest.raises(SecurityError):
+        render_script("{{ customer.__class__.__mro__[1].__subclasses__() }}", {}, "a")
+    assert "sales" in load_scripts()  # the shipped example
