@@ -20,6 +20,7 @@ from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.customers import create_customer
 from crm_core.models import Callback, CallWrapup
 from crm_core.users import ensure_user
+from agent_console.console import scripts_key
 from ctiserver import events as ev
 from ctiserver.ami import AmiError
 
@@ -73,6 +74,8 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
     number = new_number()
     customer_id = await create_customer(db, NAME, [number], company="Müller & Söhne 株式会社",
                                         timezone="Europe/Berlin", default_region="DE")
+    scripts = cti.runner.app[scripts_key]
+    scripts[QUEUE] = "Guten Tag {{ customer.name }}, hier spricht {{ agent }}."
     try:
         await log_in(page, username, PASSWORD, next_path="/console")
         await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
@@ -90,6 +93,8 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
         timings = await wait_for(lambda: page.evaluate(
             "Object.values(window.consoleTimings).find(t => t.card)"), 5, "the full card")
         assert timings["card"] - timings["pop"] < 1000, timings
+        await expect(page.locator("#script-text")).to_have_text(
+            f"Guten Tag {NAME}, hier spricht Zoë Agent 李.", timeout=5000)
         await expect(page.locator("#call-state")).to_have_text("On call", timeout=10000)
         await expect(page.locator("#agent-state")).to_have_text("on_call", timeout=6000)
 
@@ -126,9 +131,21 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
         # the wrap-up released the after-call work pause
         await expect(page.locator("#agent-state")).to_have_text("available", timeout=8000)
 
+        # search (non-ASCII) finds the customer the agent is working
+        await page.fill("#search", "张伟 Konsole")
+        await page.click("#search-form button")
+        await expect(page.locator("#search-results li")).to_contain_text(NAME, timeout=5000)
+        # the dialer's preview card appears only when the dialer sends one
+        assert await page.locator("#preview").is_hidden()
+        cti.server.hub.to_user(user_id, {"type": "preview", "name": "Åsa", "number": "+4930999"})
+        await expect(page.locator("#preview-body")).to_have_text("Åsa · +4930999", timeout=5000)
+        await page.click("#preview-skip")
+        await expect(page.locator("#preview")).to_be_hidden()
+
         await page.click("#queue-logout")
         await expect(page.locator("#my-queues")).to_have_text("not in any queue", timeout=5000)
     finally:
+        scripts.pop(QUEUE, None)
         await leave_queue(cti)
 
 
@@ -146,7 +163,7 @@ async def test_call_controls_on_live_calls(cti, db) -> None:
             return await wait_for(lambda: asyncio.sleep(0, result=any(
                 isinstance(e, kind) and e.uniqueid == uid
                 and all(getattr(e, k) == v for k, v in fields.items()) for e in seen)),
-                10, f"{kind.__name__} {fields}")
+                10, f"{kind.__name__} {fields} of {uid}")
 
         status, body = await post("/api/call/hangup", {})
         assert status == 409 and "not on a call" in body["error"]
@@ -170,8 +187,11 @@ async def test_call_controls_on_live_calls(cti, db) -> None:
                     assert (await post("/api/call/transfer", {"kind": "planet", "target": "x"}))[0] == 400
                     status, body = await post("/api/call/hangup", {})
                     assert status == 200 and body["channel"].startswith(f"Local/{EXT}@sim-agent-"), body
-                    await event(ev.AgentCompleted, uid, queue=QUEUE)
-                    await event(ev.QueueCallerLeft, uid, queue=QUEUE)
+                    # the agent's channel is gone; the caller left the bridge
+                    await wait_for(lambda: asyncio.sleep(0, result=any(
+                        isinstance(e, ev.ChannelHungUp) and e.channel == body["channel"] for e in seen)),
+                        10, "the agent's channel to hang up")
+                    await event(ev.BridgeLeft, uid)
                 else:
                     status, body = await post("/api/call/transfer", {"kind": "queue", "target": "itest4"})
                     assert status == 200 and body["context"] == cti.server.settings.queue_context, body
