@@ -64,9 +64,10 @@ def _server(app: web.Application):
 
 
 def call_control(app: web.Application) -> CallControl:
-    """The CTI server's service, or one made here until the server sets the app key."""
     service = app.get(callcontrol_key)
-    return service if service is not None else CallControl(_server(app))
+    if service is None:
+        raise ConsoleError(503, "call controls need the CTI server")
+    return service
 
 
 def state_interface(interface: str) -> str:

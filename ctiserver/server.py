@@ -25,6 +25,7 @@ from . import events as ev
 from .agentcontrol import AgentControl
 from .agentstate import AgentChange, AgentStateMachine
 from .ami import AmiClient
+from .callcontrol import CallControl, callcontrol_key
 from .calltracker import CallCompleted, CallEnded, CallTracker, Notice
 from .crmwriter import CallRecordWriter
 from .fastagi import dispatch, start_fastagi
@@ -219,6 +220,7 @@ class CTIServer:
         add_routes(app, self.hub, self._authenticate, self._agent_connected)
         add_wallboard_routes(app, self.wallboard, self._wallboard_view)
         app[supervision_key] = Supervision(self)
+        app[callcontrol_key] = CallControl(self)
         app.on_shutdown.append(lambda _: self.hub.close_all())
         app.on_shutdown.append(lambda _: self.wallboard.close_all())
         return app
