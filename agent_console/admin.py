@@ -13,8 +13,10 @@ from crm_core.teams import led_teams, set_led_teams
 from crm_core.users import EDITABLE_FIELDS, ROLES, UserInfo, create_user, update_user
 
 from .auth import db_key, require_role
+from .jsonbody import BodyError, json_object
 
 MAX_FIELD = 200
+MAX_BODY = 16 * 1024
 TEXT_FIELDS = ("display_name", "extension", "interface", "team")
 
 
@@ -79,11 +81,11 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-async def _body(request: web.Request) -> Any:
+async def _body(request: web.Request) -> dict[str, Any]:
     try:
-        return await request.json()
-    except ValueError:
-        raise BadRequest("the body must be JSON") from None
+        return await json_object(request, MAX_BODY)
+    except BodyError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 @require_role("admin")

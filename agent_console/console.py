@@ -37,6 +37,7 @@ from ctiserver.supervision import supervision_key
 from ctiserver.web import USER
 
 from .auth import SESSION, db_key
+from .jsonbody import BodyError, json_object
 from .pages import render
 from .work_api import _scope as work_scope
 
@@ -92,16 +93,10 @@ def _json_errors(handler):
 
 
 async def _body(request: web.Request) -> dict:
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise ConsoleError(400, f"the body must be at most {MAX_BODY} bytes")
     try:
-        data = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        raise ConsoleError(400, "the body must be JSON") from None
-    if not isinstance(data, dict):
-        raise ConsoleError(400, "expected a JSON object")
-    return data
+        return await json_object(request, MAX_BODY, empty={})
+    except BodyError as exc:
+        raise ConsoleError(400, str(exc)) from None
 
 
 def _interface(request: web.Request) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from crm_core.queues import EDITABLE, create_queue, delete_queue, get_queue, list_queues, update_queue
 
 from .auth import db_key, require_role
+from .jsonbody import BodyError, json_object
 
 ApplyQueues = Callable[[], Awaitable[list[str]]]
 apply_key = web.AppKey("apply_queues", ApplyQueues)
@@ -23,15 +24,10 @@ def _public(queue) -> dict[str, Any]:
 
 
 async def _fields(request: web.Request) -> dict[str, Any]:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise web.HTTPBadRequest(text=f"body over {MAX_BODY} bytes")
     try:
-        data = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text="expected a JSON object") from None
-    if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
-    return data
+        return await json_object(request, MAX_BODY)
+    except BodyError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
 
 
 @require_role("admin")

@@ -24,6 +24,7 @@ from ctiserver.wallboard import WALLBOARD_ROLES
 from ctiserver.web import USER
 
 from .auth import SESSION, db_key, require_role
+from .jsonbody import BodyError, json_object
 from .pages import render
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
@@ -77,12 +78,10 @@ async def wallboard_action(request: web.Request) -> web.Response:
     try:
         if user.role not in WALLBOARD_ROLES:
             raise SupervisionError(403, "supervisor actions are for supervisors and admins")
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            raise SupervisionError(400, f"the body must be at most {MAX_BODY} bytes")
         try:
-            data = json.loads(await request.text())
-        except ValueError:
-            raise SupervisionError(400, "the body must be JSON") from None
+            data = await json_object(request, MAX_BODY)
+        except BodyError as exc:
+            raise SupervisionError(400, str(exc)) from None
         result = await supervision(request.app).act(user, data)
     except SupervisionError as exc:
         return web.json_response({"error": str(exc)}, status=exc.status)

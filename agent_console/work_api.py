@@ -4,7 +4,6 @@ sessions send X-CSRF-Token on POST). What lies outside the user's scope answers 
 what does not exist."""
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ from ctiserver.supervision import supervision_key
 from ctiserver.web import USER
 
 from .auth import db_key
+from .jsonbody import BodyError, json_object
 
 MAX_BODY = 16 * 1024
 MAX_TEXT = 200
@@ -52,16 +52,10 @@ def _not_found() -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise BadRequest(f"the body is larger than {MAX_BODY} bytes")
     try:
-        data = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body must be JSON") from None
-    if not isinstance(data, dict):
-        raise BadRequest("expected a JSON object")
-    return data
+        return await json_object(request, MAX_BODY)
+    except BodyError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _text(data: dict, key: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
