@@ -180,6 +180,14 @@
   $("hold").onclick = () => phoneHold(true);
   $("unhold").onclick = () => phoneHold(false);
 
+  // An agent whose phone is the browser (a WebRTC endpoint) gets the softphone in this page.
+  if (CONFIG.interface.startsWith("PJSIP/webrtc-") && window.loadSoftphone) {
+    // Queue calls are answered at once, as a headset agent expects (the pop shows who it is).
+    window.loadSoftphone({autoAnswer: true, onState: (state) => say("Softphone: " + state)})
+      .then((phone) => { window.consoleSoftphone = phone; })
+      .catch((error) => say("Softphone unavailable: " + error.message, true));
+  }
+
   const timings = window.consoleTimings = {};  // performance.now() of pops and full cards, by call
   function onPop(msg) {
     timings[msg.call_id] = {pop: performance.now()};

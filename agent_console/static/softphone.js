@@ -2,7 +2,7 @@
 // to the agent's WebRTC endpoint on Asterisk (SIP over websocket, DTLS-SRTP media).
 //
 //   const phone = startSoftphone({wsUrl, sipUri, password, onState, autoAnswer});
-//   phone.answer(); phone.hangup(); phone.stop();
+//   phone.answer(); phone.hangup(); phone.hold(); phone.unhold(); phone.stop();
 //   loadSoftphone({onState}) fetches the logged-in agent's /api/softphone/config first.
 //
 // onState(state, detail) is told: "connecting", "registered", "unregistered", "failed"
@@ -67,6 +67,14 @@
     };
     phone.hangup = function () {
       if (session) session.terminate();
+    };
+    // Hold the SIP way (a sendonly re-INVITE): the caller stays in the queue call's bridge and
+    // Asterisk plays music on hold, which AMI alone cannot do for a bridged call.
+    phone.hold = function () {
+      if (session && session.isEstablished()) { session.hold(); tell("held"); }
+    };
+    phone.unhold = function () {
+      if (session && session.isEstablished()) { session.unhold(); tell("incall"); }
     };
     phone.stop = function () {
       phone.hangup();

@@ -89,6 +89,11 @@ async def test_the_softphone_registers_answers_a_queue_call_and_is_bridged(
                                          "Variable": "CHANNEL(rtp,secure,audio)"})
         assert secure.get("Value") == "1", f"media not SRTP: {secure}"
 
+        await page.evaluate("window.softphone.hold()")
+        await call(seen, ami, lambda m: m.get("Event") == "Hold" and m.get("Channel") == agent_leg["Channel"], 10)
+        await page.evaluate("window.softphone.unhold()")
+        await call(seen, ami, lambda m: m.get("Event") == "Unhold" and m.get("Channel") == agent_leg["Channel"], 10)
+
         await page.click("#softphone-hangup")
         await expect(state).to_have_text("ended", timeout=10_000)
         await call(seen, ami, lambda m: (
