@@ -208,3 +208,21 @@ async def test_call_controls_on_live_calls(cti, db) -> None:
                         await cti.server.ami.send({"Action": "Hangup", "Channel": item["Channel"]})
                     except AmiError:
                         pass  # gone meanwhile
+
+
+async def test_click_to_dial_rings_the_agent_then_bridges_the_number(cti, db) -> None:
+    _, _, token = await agent(db)
+    number = "+4930" + str(uuid.uuid4().int)[:7]
+    async with aiohttp.ClientSession(cti.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        async with http.post("/api/call/dial", json={"number": number}) as response:
+            assert response.status == 200, await response.text()
+        leg = await wait_for(lambda: bridged(cti), 15, "the agent's phone bridged with the number")
+        items = await cti.server.ami.event_list({"Action": "CoreShowChannels"})
+        peers = [c["Channel"] for c in items
+                 if c.get("BridgeId") == leg["BridgeId"] and c["Channel"] != leg["Channel"]]
+        assert any(p.startswith(f"Local/{number}@sim-called-") for p in peers), peers
+        async with http.post("/api/call/hangup", json={}) as response:
+            assert response.status == 200, await response.text()
+        await wait_for(lambda: asyncio.sleep(0, result=not any(
+            c.linkedid == leg["Linkedid"] for c in cti.server.tracker.calls.values())), 10,
+            "the click-to-dial call to end")
