@@ -127,16 +127,21 @@ async def pause_during(cti, ext: str) -> None:
     await cti.server.agent_control.unpause(interface)
 
 
+def scenario_calls(cti) -> list:
+    """Calls of this scenario still in progress (other tests' calls do not count)."""
+    return [c for c in cti.server.tracker.calls.values() if any(j.queue in QUEUES for j in c.journeys)]
+
+
 async def settled(cti, quiet: float = 3.0, timeout: float = 240) -> None:
-    """No call in progress and nothing new for a while (wrap-ups over)."""
+    """No call of the scenario in progress and nothing new for a while (wrap-ups over)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not cti.server.tracker.calls:
+        if not scenario_calls(cti):
             await asyncio.sleep(quiet)
-            if not cti.server.tracker.calls:
+            if not scenario_calls(cti):
                 return
         await asyncio.sleep(0.5)
-    pytest.fail("calls still in progress")
+    pytest.fail(f"calls still in progress: {scenario_calls(cti)[:3]}")
 
 
 async def test_wallboard_figures_equal_queue_log_after_300_random_calls(cti, db, asterisk, queue_log_mark):
