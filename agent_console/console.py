@@ -33,13 +33,13 @@ from crm_core.customers import customer_details
 from ctiserver.agentcontrol import AgentControlError
 from ctiserver.ami import AmiError
 from ctiserver.callcontrol import QUEUE_NAME, CallControl, CallControlError, callcontrol_key
-from ctiserver.supervision import supervision_key
+from ctiserver.server import server_key
 from ctiserver.web import USER
 
 from .auth import SESSION, db_key
 from .jsonbody import BodyError, json_object
 from .pages import render
-from .work_api import _scope as work_scope
+from .work_api import request_scope
 
 STATIC = Path(__file__).with_name("static")
 SCRIPTS = Path(__file__).with_name("scripts")
@@ -58,10 +58,10 @@ class ConsoleError(CallControlError):
 
 
 def _server(app: web.Application):
-    service = app.get(supervision_key)
-    if service is None:
+    server = app.get(server_key)
+    if server is None:
         raise ConsoleError(503, "the console needs the CTI server")
-    return service.server
+    return server
 
 
 def call_control(app: web.Application) -> CallControl:
@@ -122,7 +122,7 @@ async def available_queues(app: web.Application) -> list[str]:
 async def console_page(request: web.Request) -> web.Response:
     user = request[USER]
     session = request.get(SESSION)
-    server = _server(request.app) if supervision_key in request.app else None
+    server = request.app.get(server_key)
     config = {
         "csrf": session.csrf_token if session else "",
         "user": user.display_name,
@@ -246,7 +246,7 @@ async def script(request: web.Request) -> dict:
     if raw_id:
         if not raw_id.isdigit() or len(raw_id) > 9:
             raise ConsoleError(400, "'customer_id' must be a customer id")
-        customer = await customer_details(request.app[db_key], int(raw_id), await work_scope(request))
+        customer = await customer_details(request.app[db_key], int(raw_id), await request_scope(request))
         if customer is None:
             raise ConsoleError(404, "not found")
     try:

@@ -19,7 +19,7 @@ from crm_core.worklog import (
     CallbackRequest, NotVisible, TicketRequest, WorkInputError, WrapupRequest, save_wrapup,
 )
 from crm_core.workscope import Scope, Working
-from ctiserver.supervision import supervision_key
+from ctiserver.server import server_key
 from ctiserver.web import USER
 
 from .auth import db_key
@@ -149,7 +149,7 @@ def parse_customer(data: dict) -> dict[str, Any]:
     }
 
 
-async def _scope(request: web.Request) -> Scope:
+async def request_scope(request: web.Request) -> Scope:
     user: UserInfo = request[USER]
     visible = await visible_user_ids(request.app[db_key], user)
     return Scope(user.id, visible, request.app[working_key].customers(visible))
@@ -159,7 +159,7 @@ async def search(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     if not query or len(query) > MAX_QUERY:
         return _error(400, f"'q' must be 1 to {MAX_QUERY} characters")
-    found = await search_customers(request.app[db_key], query, await _scope(request),
+    found = await search_customers(request.app[db_key], query, await request_scope(request),
                                    default_region=request.app[default_region_key])
     return web.json_response({"customers": found})
 
@@ -167,7 +167,7 @@ async def search(request: web.Request) -> web.Response:
 async def customer(request: web.Request) -> web.Response:
     customer_id = _path_id(request)
     card = customer_id and await customer_details(
-        request.app[db_key], customer_id, await _scope(request)
+        request.app[db_key], customer_id, await request_scope(request)
     )
     return web.json_response(card) if card else _not_found()
 
@@ -200,7 +200,7 @@ async def wrapup(request: web.Request) -> web.Response:
     try:
         parsed = parse_wrapup(await _body(request))
         result = await save_wrapup(
-            request.app[db_key], call_key, parsed, await _scope(request),
+            request.app[db_key], call_key, parsed, await request_scope(request),
             request.app[working_key].popped(user.id, call_key),
         )
     except (BadRequest, WorkInputError) as exc:
@@ -213,14 +213,14 @@ async def wrapup(request: web.Request) -> web.Response:
 
 
 async def callbacks(request: web.Request) -> web.Response:
-    found = await open_callbacks(request.app[db_key], await _scope(request))
+    found = await open_callbacks(request.app[db_key], await request_scope(request))
     return web.json_response({"callbacks": found})
 
 
 async def callback_done(request: web.Request) -> web.Response:
     callback_id = _path_id(request)
     done = callback_id and await finish_callback(
-        request.app[db_key], callback_id, await _scope(request)
+        request.app[db_key], callback_id, await request_scope(request)
     )
     return web.json_response({"id": callback_id, "status": "done"}) if done else _not_found()
 
@@ -229,7 +229,7 @@ def add_routes(app: web.Application) -> None:
     """Mount on the CTI server's app (its settings give the default region for numbers)."""
     app[working_key] = Working()
     app[wrapup_listeners_key] = []
-    app[default_region_key] = app[supervision_key].server.settings.default_region
+    app[default_region_key] = app[server_key].settings.default_region
     app.router.add_get("/api/customers/search", search)
     app.router.add_get("/api/customers/{id}", customer)
     app.router.add_post("/api/customers", add_customer)

@@ -153,12 +153,13 @@ class CTIServer:
         path = self.settings.effective_queue_log
         loop = asyncio.get_running_loop()
         try:
-            text = await loop.run_in_executor(None, path.read_text, "utf-8")
+            # A queue_log of months is big: read and parse it off the event loop.
+            entries = await loop.run_in_executor(None, lambda: parse_queue_log(path.read_text("utf-8")))
         except OSError as exc:
             log.warning("today's statistics start empty: queue_log %s unreadable (%s)", path, exc)
         else:
             now = time.time()
-            entries = [e for e in parse_queue_log(text) if e.time >= now - 86400]
+            entries = [e for e in entries if e.time >= now - 86400]
             rebuild_from_queue_log(entries, now, self.feed, interfaces)
             log.info("today's statistics rebuilt from %d queue_log lines", len(entries))
         self._rebuilt = True
@@ -219,6 +220,7 @@ class CTIServer:
         app = web.Application()
         add_routes(app, self.hub, self._authenticate, self._agent_connected)
         add_wallboard_routes(app, self.wallboard, self._wallboard_view)
+        app[server_key] = self
         app[supervision_key] = Supervision(self)
         app[callcontrol_key] = CallControl(self)
         app.on_shutdown.append(lambda _: self.hub.close_all())
@@ -250,3 +252,7 @@ class CTIServer:
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("background task failed", exc_info=task.exception())
+
+
+server_key = web.AppKey("cti_server", CTIServer)
+"""The CTI server whose web app this is: pages and APIs reach its services through it."""
