@@ -179,6 +179,8 @@ class Call(Base):
     hangup_cause: Mapped[int | None]
     hangup_cause_text: Mapped[str | None] = mapped_column(Text)
     completed_by: Mapped[str | None] = mapped_column(Text)
+    collected: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """What the IVR collected on this call ({field: value}), if anything."""
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -315,3 +317,29 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(Text, server_default="open")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+class Script(Base):
+    """A telemarketing script (jinja2 with the customer's fields) for one queue or campaign."""
+
+    __tablename__ = "scripts"
+    __table_args__ = (CheckConstraint("(queue IS NULL) <> (campaign IS NULL)", name="owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    queue: Mapped[str | None] = mapped_column(Text, unique=True)
+    campaign: Mapped[str | None] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text, server_default="")
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class PendingWrapup(Base):
+    """A call an agent finished and has not wrapped up yet: the after-call gate keeps the agent
+    paused while any row for their interface exists (ctiserver.wrapup)."""
+
+    __tablename__ = "pending_wrapups"
+
+    interface: Mapped[str] = mapped_column(Text, primary_key=True)
+    call_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    since: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
