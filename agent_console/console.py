@@ -9,8 +9,9 @@
 - ``POST /api/call/{action}``: hangup ``{}``, transfer / atxfer ``{"kind":
   "extension|queue|number", "target"}``, conference ``{}``, dial ``{"number"}``, dtmf
   ``{"digits"}`` on the agent's own call (ctiserver.callcontrol). Hold is the phone's.
-- ``GET /api/script?queue=&customer_id=``: the queue's telemarketing script rendered with the
-  customer's fields (jinja2 sandbox), ``{"script": null}`` when the queue has none.
+- ``GET /api/script?queue=|campaign=&customer_id=``: the queue's or campaign's telemarketing
+  script from the CRM rendered with the customer's fields (crm_core.scripts),
+  ``{"script": null}`` when it has none.
 
 Errors: ``{"error": "..."}`` with 400 (bad input), 404, 409 (no call, no phone, not logged in),
 502 (Asterisk refused), 503 (no CTI server).
@@ -21,15 +22,14 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
-from jinja2 import TemplateError
 from markupsafe import Markup
-from jinja2.sandbox import SandboxedEnvironment
 
 from asterisk_conf.simulation import SIM_AGENT, agent_member
 from crm_core.customers import customer_details
+from crm_core.dispositions import Owner
+from crm_core.scripts import ScriptError, get_script, render_script
 from ctiserver.agentcontrol import AgentControlError
 from ctiserver.ami import AmiError
 from ctiserver.callcontrol import QUEUE_NAME, CallControl, CallControlError, callcontrol_key
@@ -42,15 +42,10 @@ from .pages import render
 from .work_api import request_scope
 
 STATIC = Path(__file__).with_name("static")
-SCRIPTS = Path(__file__).with_name("scripts")
 MAX_BODY = 4096
 QUEUES_CACHE_SECONDS = 10.0
 
-scripts_key = web.AppKey("console_scripts", dict)
-"""{queue: jinja2 source}: the telemarketing scripts, loaded from agent_console/scripts/QUEUE.j2
-(no CRM table yet). Tests may add entries to the dict."""
 _queue_cache_key = web.AppKey("console_queue_cache", dict)
-_sandbox = SandboxedEnvironment(autoescape=False)
 
 
 class ConsoleError(CallControlError):
@@ -227,19 +222,21 @@ async def call_action(request: web.Request) -> dict:
     return await call_control(request.app).act(request[USER], request.match_info["action"], data)
 
 
-def load_scripts(folder: Path = SCRIPTS) -> dict[str, str]:
-    return {p.stem: p.read_text("utf-8") for p in sorted(folder.glob("*.j2"))} if folder.is_dir() else {}
-
-
-def render_script(source: str, customer: dict[str, Any] | None, agent: str) -> str:
-    return _sandbox.from_string(source).render(customer=customer or {}, agent=agent)
+def _script_owner(request: web.Request) -> Owner:
+    given = [(kind, request.query[kind]) for kind in ("queue", "campaign") if kind in request.query]
+    if len(given) != 1:
+        raise ConsoleError(400, "give either 'queue' or 'campaign'")
+    try:
+        return Owner(*given[0])
+    except ValueError as exc:
+        raise ConsoleError(400, str(exc)) from None
 
 
 @_json_errors
 async def script(request: web.Request) -> dict:
-    queue = request.query.get("queue", "")
-    source = request.app[scripts_key].get(queue)
-    if source is None:
+    owner = _script_owner(request)
+    found = await get_script(request.app[db_key], owner)
+    if found is None:
         return {"script": None}
     customer = None
     raw_id = request.query.get("customer_id", "")
@@ -250,14 +247,14 @@ async def script(request: web.Request) -> dict:
         if customer is None:
             raise ConsoleError(404, "not found")
     try:
-        text = render_script(source, customer, request[USER].display_name)
-    except TemplateError as exc:
-        raise ConsoleError(500, f"the script for {queue} is broken: {exc}") from None
-    return {"script": text, "queue": queue}
+        text = render_script(found.body, customer, request[USER].display_name)
+    except ScriptError as exc:
+        broken = f"the script for {owner.kind} {owner.name} is broken: {exc}"
+        raise ConsoleError(500, broken) from None
+    return {"script": text, "title": found.title, owner.kind: owner.name}
 
 
 def add_routes(app: web.Application) -> None:
-    app[scripts_key] = load_scripts()
     app[_queue_cache_key] = {}
     app.router.add_get("/console", console_page)
     app.router.add_get("/console/console.js", _static("console.js", "application/javascript"))

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from crm_core.db import Database
 
-from . import admin, console, login, softphone, wallboard, work_api
+from . import admin, console, login, scripts_api, softphone, wallboard, work_api
 from .auth import auth_middleware, db_key
 
 
@@ -17,6 +17,7 @@ def add_routes(app: web.Application, db: Database) -> None:
     app.middlewares.append(auth_middleware)
     login.add_routes(app)
     admin.add_routes(app)
+    scripts_api.add_routes(app)
     wallboard.add_routes(app)
     work_api.add_routes(app)
     console.add_routes(app)

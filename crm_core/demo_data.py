@@ -1,4 +1,4 @@
-"""Demo customers, so that screen pops show something on a fresh install."""
+"""Demo customers and a sales script, so that screen pops show something on a fresh install."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from crm_core.customers import create_customer, normalize_all
 from crm_core.db import Database
+from crm_core.dispositions import Owner
 from crm_core.models import ContactNumber
+from crm_core.scripts import get_script, put_script
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,22 @@ DEMO_CUSTOMERS = (
     ),
 )
 
+SALES_SCRIPT = Owner("queue", "sales")
+SALES_SCRIPT_BODY = """\
+Good day, {% if customer.name %}{{ customer.name }}{% else %}and welcome{% endif %}! \
+My name is {{ agent }}, calling from the sales team.
+{% if customer.company %}I see you are with {{ customer.company }}.{% endif %}
+1. Ask whether now is a good time to talk.
+2. Present this month's offer.
+3. Agree on a next step: order, callback or ticket.
+"""
+
 
 async def seed(db: Database, *, default_region: str) -> int:
-    """Add the demo customers whose first number is not stored yet. Returns how many were added."""
+    """Add the demo customers whose first number is not stored yet, and the sales queue's
+    script unless it has one (an admin's edit stays). Returns how many customers were added."""
+    if await get_script(db, SALES_SCRIPT) is None:
+        await put_script(db, SALES_SCRIPT, SALES_SCRIPT_BODY, title="Sales call")
     first_numbers = {c: normalize_all(c.numbers[:1], default_region)[0] for c in DEMO_CUSTOMERS}
     async with db.sessionmaker() as session:
         known = set(

@@ -1,11 +1,10 @@
-"""The pure call-control builders, target checks, the agent's call in a channel listing, the
-state interface of a console user, and telemarketing scripts (jinja2 sandbox)."""
+"""The pure call-control builders, target checks, the agent's call in a channel listing and the
+state interface of a console user."""
 from __future__ import annotations
 
 import pytest
-from jinja2.exceptions import SecurityError
 
-from agent_console.console import load_scripts, render_script, state_interface
+from agent_console.console import state_interface
 from ctiserver.callcontrol import (
     CallControlError, atxfer_action, blind_transfer_action, dial_action, dtmf_actions, find_call,
     hangup_action, transfer_target,
@@ -72,12 +71,3 @@ def test_state_interface() -> None:
     assert state_interface("Local/1010@sim-agent/n") == "Custom:sim-1010"
     assert state_interface("PJSIP/1001") == "PJSIP/1001"
 
-
-def test_scripts_render_customer_fields_in_a_sandbox(tmp_path) -> None:
-    (tmp_path / "sales.j2").write_text("Hallo {{ customer.name }}, {{ agent }}!", "utf-8")
-    scripts = load_scripts(tmp_path)
-    assert render_script(scripts["sales"], {"name": "Jürgen 张伟"}, "Zoë") == "Hallo Jürgen 张伟, Zoë!"
-    assert render_script("{{ customer.name or 'there' }}", None, "a") == "there"
-    with pytest.raises(SecurityError):
-        render_script("{{ customer.__class__.__mro__[1].__subclasses__() }}", {}, "a")
-    assert "sales" in load_scripts()  # the shipped example

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.customers import create_customer
+from crm_core.dispositions import Owner
 from crm_core.models import Callback, CallWrapup
+from crm_core.scripts import delete_script, put_script
 from crm_core.users import ensure_user
-from agent_console.console import scripts_key
 from ctiserver import events as ev
 from ctiserver.ami import AmiError
 
@@ -74,8 +75,8 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
     number = new_number()
     customer_id = await create_customer(db, NAME, [number], company="Müller & Söhne 株式会社",
                                         timezone="Europe/Berlin", default_region="DE")
-    scripts = cti.runner.app[scripts_key]
-    scripts[QUEUE] = "Guten Tag {{ customer.name }}, hier spricht {{ agent }}."
+    script = Owner("queue", QUEUE)
+    await put_script(db, script, "Guten Tag {{ customer.name }}, hier spricht {{ agent }}.")
     try:
         await log_in(page, username, PASSWORD, next_path="/console")
         await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
@@ -145,7 +146,7 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
         await page.click("#queue-logout")
         await expect(page.locator("#my-queues")).to_have_text("not in any queue", timeout=5000)
     finally:
-        scripts.pop(QUEUE, None)
+        await delete_script(db, script)
         await leave_queue(cti)
 
 
