@@ -17,6 +17,7 @@ from callcenter.settings import Settings
 from crm_core.calls import record_calls
 from crm_core.customers import find_customer_by_number
 from crm_core.db import Database
+from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.queues import QueueConfigTarget, apply_queue_config, list_queues
 from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, authenticate_token, users_by_interface
@@ -80,7 +81,8 @@ class CTIServer:
                                       live=ami_live_source(self.ami.event_list))
         self.fastagi: asyncio.Server | None = None
         # A disposition is required before the agent takes the next call.
-        self.wrapups = WrapupGate(self.agent_control.pause, self.agent_control.unpause)
+        self.wrapups = WrapupGate(self.agent_control.pause, self.agent_control.unpause,
+                                  SqlPendingWrapups(db))
         self.event_listeners: list[EventListener] = [self._feed_event]
         self.notice_listeners: list[NoticeListener] = [
             self.pops.handle, self._write_finished, self._feed_notice, self._gate_after_call,
@@ -139,6 +141,8 @@ class CTIServer:
         items = await ami.event_list({"Action": "CoreShowChannels"})
         live = [e for e in map(ev.parse_event, items) if isinstance(e, ev.ChannelCreated)]
         self._publish(self.tracker.resync(known, live, time.time()))
+        # After a start, the after-call gate takes over its pending calls (unpausing needs AMI).
+        await self.wrapups.restore()
         members = [e for e in map(ev.parse_event, await ami.event_list({"Action": "QueueStatus"}))
                    if isinstance(e, ev.QueueMemberChanged)]
         if not self._rebuilt:
