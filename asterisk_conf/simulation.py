@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 
 SIM_INBOUND = "sim-inbound"
 SIM_PHONE = "sim-phone"
@@ -14,6 +15,10 @@ _ARG_SPECIALS = re.compile(r'([\\,"()\[\]|])')
 
 
 _QUOTES = re.compile(r'["\\<>]')
+
+# The collected fields are parsed twice more in the dialplan (UserEvent's arguments, then each
+# "Name: value"): characters those parsers treat specially are refused rather than escaped.
+_UNSAFE_COLLECTED = re.compile(r'[\\,"()\[\]|\x00-\x1f]')
 
 
 def _escape(value: str) -> str:
@@ -37,6 +42,7 @@ def caller_originate(
     channel_id: str | None = None,
     no_answer: list[str] | None = None,
     routed: bool = False,
+    collected: Mapping[str, str] | None = None,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
@@ -44,7 +50,8 @@ def caller_originate(
     rings before answering; talk: seconds from answer until hangup_by ('caller'|'agent')
     hangs up; queue_timeout: Queue() timeout (EXITWITHTIMEOUT); no_answer: agent exts that
     ring without answering; routed: through the routing (cc-inbound, FastAGI) rather than
-    straight into QUEUE. The Variable list goes out as repeated headers.
+    straight into QUEUE; collected: what an IVR collected, raised as UserEvent CcCollected on
+    the caller's channel before the queue. The Variable list goes out as repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
@@ -61,6 +68,8 @@ def caller_originate(
         variables["CC_QUEUE_TIMEOUT"] = str(queue_timeout)
     if routed:
         variables["SIM_ROUTE"] = "1"
+    if collected:
+        variables["SIM_COLLECTED"] = _collected(collected)
     return {
         "Action": "Originate",
         "Channel": f"Local/{queue}@{SIM_INBOUND}",
@@ -73,6 +82,14 @@ def caller_originate(
         "CallerID": f'"{_QUOTES.sub("", name)}" <{number}>',
         "Variable": [f"{key}={_escape(value)}" for key, value in variables.items()],
     }
+
+
+def _collected(fields: Mapping[str, str]) -> str:
+    """SIM_COLLECTED: "Name: value,Name: value" as UserEvent's arguments."""
+    for name, value in fields.items():
+        if _UNSAFE_COLLECTED.search(name + value) or ":" in name or not name.strip():
+            raise ValueError(f"collected field {name!r}: {value!r} cannot go through the dialplan")
+    return ",".join(f"{name}: {value}" for name, value in fields.items())
 
 
 def agent_member(ext: str) -> tuple[str, str]:

@@ -22,6 +22,9 @@ DEMO_AGENTS = {"1001": "Maria Rossi", "1002": "Kenji Watanabe", "1003": "Olga Pe
                "1004": "Sam Okafor"}
 UNKNOWN_CALLERS = [("+4930987654", "Fatima Al-Sayed"), ("+33142000000", "Émile Faure"),
                    ("+81312345678", "佐藤 花子"), ("+4915700000", "")]
+MENU_CHOICES = {"support": ["Technical problem", "Outage", "Installation"],
+                "sales": ["New contract", "Upgrade", "Cancellation"]}
+LANGUAGES = ["English", "Deutsch", "Français", "日本語"]
 
 
 async def define_demo_queues(db: Database) -> None:
@@ -57,6 +60,17 @@ async def log_in_demo_agents(ami: AmiClient) -> None:
                 log.debug("QueueAdd %s %s: %s", queue.name, ext, exc)
 
 
+def _ivr_answers(rng: random.Random, queue: str) -> dict[str, str]:
+    """What an IVR in front of the queue might have collected; some callers skip it."""
+    if rng.random() < 0.3:
+        return {}
+    answers = {"Reason": rng.choice(MENU_CHOICES.get(queue, ["Other"])),
+               "Language": rng.choice(LANGUAGES)}
+    if rng.random() < 0.7:
+        answers["Account"] = str(rng.randrange(1_000_000, 10_000_000))
+    return answers
+
+
 def _random_caller(rng: random.Random) -> tuple[str, str]:
     if rng.random() < 0.6:
         customer = rng.choice(DEMO_CUSTOMERS)
@@ -70,10 +84,11 @@ async def simulate_callers(ami: AmiClient, *, mean_gap: float = 6.0, seed: int |
     while True:
         await ami.connected.wait()
         number, name = _random_caller(rng)
+        queue = rng.choice(DEMO_QUEUES).name
         action = caller_originate(
-            rng.choice(DEMO_QUEUES).name, number=number, name=name,
+            queue, number=number, name=name,
             patience=rng.uniform(15, 90), talk=rng.uniform(8, 40), ring=rng.uniform(1, 4),
-            hangup_by=rng.choice(("caller", "agent")),
+            hangup_by=rng.choice(("caller", "agent")), collected=_ivr_answers(rng, queue),
         )
         try:
             await ami.originate(action)

@@ -1,13 +1,14 @@
 """The call history: finished calls written in batches, exactly once per ``call_key``."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, bindparam, cast, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, Insert, insert
 from sqlalchemy.types import TypeEngine
 
 from crm_core.db import Database
@@ -41,10 +42,17 @@ class CallRecord:
     hangup_cause_text: str | None
     completed_by: str | None
     """caller, agent, transfer or None."""
+    collected: Mapping[str, str] | None = None
+    """What the IVR collected on the call, if anything."""
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(CallRecord))
 _calls = Call.__table__
+
+
+JSON_FIELDS = frozenset({"collected"})
+"""Travel as text[] of JSON documents, cast to jsonb per row: a jsonb[] parameter would turn
+None into JSON null instead of SQL NULL."""
 
 
 def _array_param(name: str, element_type: TypeEngine[Any]) -> ColumnElement[Any]:
@@ -52,12 +60,20 @@ def _array_param(name: str, element_type: TypeEngine[Any]) -> ColumnElement[Any]
     return cast(bindparam(name), ARRAY(element_type))
 
 
+def _param_type(name: str) -> TypeEngine[Any]:
+    return Text() if name in JSON_FIELDS else _calls.c[name].type
+
+
+def _column(rows: Any, name: str) -> ColumnElement[Any]:
+    return cast(rows.c[name], JSONB) if name in JSON_FIELDS else rows.c[name]
+
+
 def _insert_statement() -> Insert:
     """One INSERT for a whole batch: each column travels as one array, unnest() turns the arrays
     back into rows. The agent and the customer are looked up per row through the indexes on
     users.interface and contact_numbers.number_e164 (of several customers sharing a number, the
     oldest wins). Far faster than a multi-row VALUES list, and without its parameter limit."""
-    arrays = [_array_param(name, _calls.c[name].type) for name in RECORD_FIELDS]
+    arrays = [_array_param(name, _param_type(name)) for name in RECORD_FIELDS]
     arrays += [_array_param("agent_match", Text()), _array_param("number_match", Text())]
     rows = func.unnest(*arrays).table_valued(*RECORD_FIELDS, "agent_match", "number_match")
     rows = rows.render_derived().alias("r")
@@ -67,7 +83,7 @@ def _insert_statement() -> Insert:
         .where(ContactNumber.number_e164 == rows.c.number_match)
         .scalar_subquery()
     )
-    source = select(*(rows.c[name] for name in RECORD_FIELDS), agent, customer)
+    source = select(*(_column(rows, name) for name in RECORD_FIELDS), agent, customer)
     return (
         insert(_calls)
         .from_select([*RECORD_FIELDS, "agent_user_id", "customer_id"], source)
@@ -91,6 +107,9 @@ def customer_number(record: CallRecord, default_region: str) -> str | None:
 def column_arrays(records: Sequence[CallRecord], default_region: str) -> dict[str, list[Any]]:
     """The batch column by column, as the INSERT takes it, plus the keys to resolve."""
     arrays = {name: [getattr(r, name) for r in records] for name in RECORD_FIELDS}
+    for name in JSON_FIELDS:
+        arrays[name] = [None if v is None else json.dumps(v, ensure_ascii=False)
+                        for v in arrays[name]]
     arrays["agent_match"] = arrays["agent_interface"]
     arrays["number_match"] = [customer_number(r, default_region) for r in records]
     return arrays

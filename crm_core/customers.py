@@ -157,14 +157,14 @@ def _timeline_entry(call: Call, agent: str | None, disposition: str | None,
     return {
         "call_key": call.call_key, "when": call.entered_at.isoformat(), "queue": call.queue,
         "direction": call.direction, "outcome": call.outcome, "talk_seconds": call.talk_seconds,
-        "agent": agent, "disposition": disposition, "note": note,
+        "agent": agent, "disposition": disposition, "note": note, "collected": call.collected,
     }
 
 
 async def customer_details(db: Database, customer_id: int, scope: Scope) -> dict[str, Any] | None:
     """The full card: details, the timeline of past calls (newest first, with the handling
-    agent's disposition and note), open tickets, open callbacks ``scope`` may see. None when
-    the customer does not exist or is outside ``scope``."""
+    agent's disposition and note, and what the IVR collected), open tickets, open callbacks
+    ``scope`` may see. None when the customer does not exist or is outside ``scope``."""
     find = (
         select(Customer)
         .where(Customer.id == customer_id, scope.customers())

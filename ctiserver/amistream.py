@@ -4,6 +4,10 @@ Text is decoded per *complete* message, never per TCP read, so a UTF-8 name spli
 reads ("Jürgen 张伟") survives. Events nobody listens to are recognised from their first
 line and dropped before they are decoded or split into headers: most AMI traffic is such
 events, and skipping them is what keeps the pipeline fast.
+
+A UserEvent's own headers (the ones its sender wrote, after its ``UserEvent:`` line) are kept
+apart from the channel's: a sender may write ``Uniqueid`` or ``Language`` too, and must neither
+replace the channel's fields nor be lost (see ``UserEventFields``).
 """
 from __future__ import annotations
 
@@ -14,6 +18,18 @@ log = logging.getLogger(__name__)
 
 SEPARATOR = b"\r\n\r\n"
 _EVENT_PREFIX = b"Event: "
+_USER_EVENT = b"Event: UserEvent\r\n"
+
+
+class UserEventFields(dict[str, str]):
+    """A UserEvent: its envelope (event name, channel fields, ``UserEvent``) as the dict, and
+    the headers its sender wrote, in order, as ``payload``."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, envelope: dict[str, str], payload: list[tuple[str, str]]) -> None:
+        super().__init__(envelope)
+        self.payload = payload
 
 
 class AmiStreamParser:
@@ -38,10 +54,25 @@ class AmiStreamParser:
                 if frame[7:end if end >= 0 else None] not in wanted and b"\r\nActionID: " not in frame:
                     self.skipped += 1
                     continue
-            fields = self._fields(frame)
+            user_event = frame.startswith(_USER_EVENT)
+            fields = self._user_event(frame) if user_event else self._fields(frame)
             if fields:
                 messages.append(fields)
         return messages
+
+    def _user_event(self, frame: bytes) -> UserEventFields:
+        envelope: dict[str, str] = {}
+        payload: list[tuple[str, str]] = []
+        for line in frame.decode("utf-8", "replace").split("\r\n"):
+            key, sep, value = line.partition(":")
+            if not sep:
+                continue  # not a header; Asterisk itself refuses such UserEvent arguments
+            value = value.removeprefix(" ")
+            if "UserEvent" in envelope:
+                payload.append((key, value))
+            else:
+                envelope[key] = value
+        return UserEventFields(envelope, payload)
 
     def _fields(self, frame: bytes) -> dict[str, str] | None:
         fields: dict[str, str] = {}

@@ -9,16 +9,25 @@ requested them, so they land in the same call.
 The queue side of a call (a *journey* through one queue) follows app_queue's events, whose
 channel fields are always the queue caller's. Wait and talk durations come from Asterisk's
 own HoldTime/TalkTime, the very numbers it writes to queue_log.
+
+What the IVR collected (``DataCollected``) belongs to the call, not to a queue journey: it
+usually arrives before the caller enters any queue, on whichever channel ran the IVR (for
+instance the trunk channel, with a Local channel's ``;2`` leg queueing later), and stays with
+the call into its CRM record.
 """
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from crm_core.calls import CallRecord
 
 from . import events as ev
+
+log = logging.getLogger(__name__)
 
 STATE_UP = 6
 COMPLETE_GRACE = 2.0
@@ -40,6 +49,8 @@ class CallOffered:
     member_name: str
     caller_num: str
     caller_name: str
+    collected: Mapping[str, str] = field(default_factory=dict)
+    """What the IVR collected so far."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -104,9 +115,21 @@ class QueueCallerDeparted:
     wait: float
 
 
+@dataclass(slots=True, frozen=True)
+class CollectedChanged:
+    """The IVR collected more on this call; ``interfaces``: the agents ringing for it or
+    talking to it now, whose card should show it."""
+
+    call_key: str
+    at: float
+    collected: Mapping[str, str]
+    """Everything collected on the call so far."""
+    interfaces: frozenset[str]
+
+
 Notice = (
     CallOffered | OfferEnded | CallAnswered | CallCompleted | CallEnded | QueueCallerArrived
-    | QueueCallerDeparted
+    | QueueCallerDeparted | CollectedChanged
 )
 
 
@@ -155,11 +178,21 @@ class Call:
     channels: set[str] = field(default_factory=set)
     journeys: list[Journey] = field(default_factory=list)
     offered: set[str] = field(default_factory=set)
+    collected: dict[str, str] = field(default_factory=dict)
     bridged: float | None = None
     ended: float | None = None
 
     def awaits_completion(self) -> bool:
         return any(j.answered is not None and j.talk is None for j in self.journeys)
+
+    def agents_now(self) -> frozenset[str]:
+        """Agents ringing for the call or talking to it."""
+        now: set[str] = set()
+        for journey in self.journeys:
+            now |= journey.ringing
+            if journey.agent is not None and journey.talk is None:
+                now.add(journey.agent)
+        return frozenset(now)
 
 
 class CallTracker:
@@ -293,14 +326,19 @@ class CallTracker:
         notices.append(CallEnded(record=_record(call), interfaces=frozenset(call.offered)))
 
     def _late(self, event: ev.ChannelEvent, ts: float, notices: list[Notice]) -> None:
-        """A queue event for a caller channel that already hung up (app_queue may report the
-        caller's abandon after the channel's Hangup)."""
+        """An event for a channel that already hung up: app_queue may report the caller's
+        abandon after the channel's Hangup; our FastAGI code may record collected data late."""
         call = self.calls.get(self._gone[event.uniqueid])
         if call is None:
+            if isinstance(event, ev.DataCollected):
+                log.warning("collected data for the finished call of %s dropped: %r",
+                            event.uniqueid, event.fields)
             return
         journey = _journey_of(call, event.uniqueid)
         if journey is not None and isinstance(event, ev.QueueCallerAbandoned):
             self._depart(call, journey, "abandoned", float(event.hold_time), ts, notices)
+        elif isinstance(event, ev.DataCollected):
+            self._collect(call, event, ts, notices)
 
     def _end_offers(self, call: Call, journey: Journey, reason: str, ts: float, notices: list[Notice]) -> None:
         for interface in sorted(journey.ringing):
@@ -361,6 +399,19 @@ class CallTracker:
         notices.append(QueueCallerDeparted(call_key=_key(call), at=ts, queue=journey.queue,
                                            outcome=outcome, wait=wait))
 
+    def _on_collected(self, event: ev.DataCollected, channel: Channel, ts: float,
+                      notices: list[Notice]) -> None:
+        self._collect(self.calls[channel.linkedid], event, ts, notices)
+
+    def _collect(self, call: Call, event: ev.DataCollected, ts: float,
+                 notices: list[Notice]) -> None:
+        dropped = _merge(call.collected, event.fields)
+        if dropped:
+            log.warning("call %s: collected fields %s dropped (at most %d per call)",
+                        _key(call), ", ".join(map(repr, dropped)), ev.MAX_FIELDS)
+        notices.append(CollectedChanged(call_key=_key(call), at=ts, collected=dict(call.collected),
+                                        interfaces=call.agents_now()))
+
     def _on_leave(self, event: ev.QueueCallerLeft, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
         if journey is not None and journey.left is None:
@@ -381,6 +432,7 @@ class CallTracker:
                 member_name=event.member_name,
                 caller_num=journey.caller_num,
                 caller_name=journey.caller_name,
+                collected=dict(call.collected),
             )
         )
 
@@ -430,7 +482,20 @@ _HANDLERS = {
     ev.AgentCalled: CallTracker._on_agent_called,
     ev.AgentRingNoAnswer: CallTracker._on_ring_no_answer,
     ev.AgentConnected: CallTracker._on_connect,
+    ev.DataCollected: CallTracker._on_collected,
 }
+
+
+def _merge(collected: dict[str, str], fields: Mapping[str, str]) -> list[str]:
+    """Add ``fields`` to a call's collected data (a name collected again takes the new value);
+    returns the names refused because the call already holds MAX_FIELDS."""
+    dropped = []
+    for name, value in fields.items():
+        if name in collected or len(collected) < ev.MAX_FIELDS:
+            collected[name] = value
+        else:
+            dropped.append(name)
+    return dropped
 
 
 # --- the finished call as a CRM record ------------------------------------------------------------
@@ -493,6 +558,7 @@ def _record(call: Call) -> CallRecord:
         hangup_cause=journey.cause,
         hangup_cause_text=journey.cause_text,
         completed_by=journey.completed_by,
+        collected=dict(call.collected) or None,
     )
 
 
@@ -519,4 +585,5 @@ def _plain_record(call: Call, ended: float) -> CallRecord:
         hangup_cause=origin.cause,
         hangup_cause_text=origin.cause_text,
         completed_by=None,
+        collected=dict(call.collected) or None,
     )

@@ -6,8 +6,14 @@ use for are dropped here, before any object is built for them.
 """
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
+
+from .amistream import UserEventFields
+
+log = logging.getLogger(__name__)
 
 Fields = Mapping[str, str]
 
@@ -151,6 +157,15 @@ class OriginateResult(AmiEvent):
 
 
 @dataclass(slots=True, kw_only=True)
+class DataCollected(ChannelEvent):
+    """The IVR collected data on the caller's channel: a ``UserEvent(CcCollected,Name: value,
+    ...)`` from the dialplan, or our own FastAGI code (``ctiserver.collected``)."""
+
+    fields: dict[str, str]
+    """Cleaned by ``collected_fields``: at most MAX_FIELDS, bounded names and values."""
+
+
+@dataclass(slots=True, kw_only=True)
 class AsteriskBooted(AmiEvent):
     """FullyBooted: Asterisk is (again) ready; its channels must be resynced."""
 
@@ -240,7 +255,56 @@ def _originate(f: Fields) -> OriginateResult:
     )
 
 
-BUILDERS: dict[str, Callable[[Fields], AmiEvent]] = {
+# --- collected data ----------------------------------------------------------------------
+
+COLLECTED_EVENT = "CcCollected"
+MAX_FIELDS = 32
+MAX_NAME = 64
+MAX_VALUE = 256
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def collected_fields(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Collected (name, value) pairs within the limits, so that bad input cannot grow memory
+    or break the CRM write (PostgreSQL's JSONB refuses NUL); a later pair with the same name
+    wins. Returns the fields and what was refused or cut, for the caller to log."""
+    fields: dict[str, str] = {}
+    problems: list[str] = []
+    for raw_name, raw_value in pairs:
+        name, value = _text(raw_name).strip(), _CONTROL.sub(" ", _text(raw_value))
+        if not name or len(name) > MAX_NAME or _CONTROL.search(name):
+            problems.append(f"name {raw_name[:MAX_NAME]!r} refused (1 to {MAX_NAME} characters)")
+        elif name not in fields and len(fields) >= MAX_FIELDS:
+            problems.append(f"{name!r} dropped (more than {MAX_FIELDS} fields)")
+        else:
+            if len(value) > MAX_VALUE:
+                problems.append(f"{name!r} cut to {MAX_VALUE} characters")
+                value = value[:MAX_VALUE]
+            fields[name] = value
+    return fields, problems
+
+
+def _text(value: str) -> str:
+    # Lone surrogates cannot be stored as UTF-8: our own callers' strings might hold them.
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def _user_event(f: Fields) -> DataCollected | None:
+    """UserEvent CcCollected; other UserEvents (CcClosed, a site's own) are not ours."""
+    if f.get("UserEvent") != COLLECTED_EVENT:
+        return None
+    fields, problems = collected_fields(f.payload if isinstance(f, UserEventFields) else [])
+    if problems:
+        log.warning("UserEvent %s on %s: %s", COLLECTED_EVENT, f.get("Channel"),
+                    "; ".join(problems))
+    if not fields:
+        log.warning("UserEvent %s on %s has no valid field; dropped", COLLECTED_EVENT,
+                    f.get("Channel"))
+        return None
+    return DataCollected(**_channel(f), fields=fields)
+
+
+BUILDERS: dict[str, Callable[[Fields], AmiEvent | None]] = {
     "Newchannel": _created,
     "CoreShowChannel": _created,
     "Newstate": lambda f: ChannelUpdated(**_channel(f)),
@@ -283,6 +347,7 @@ BUILDERS: dict[str, Callable[[Fields], AmiEvent]] = {
     "QueueMember": _member("resync"),
     "OriginateResponse": _originate,
     "FullyBooted": lambda f: AsteriskBooted(timestamp=_timestamp(f)),
+    "UserEvent": _user_event,
 }
 
 

@@ -1,5 +1,7 @@
 """The FastAGI script "route" (thin adapter): CRM queue rules, the caller's VIP flag and live
-queue figures in, ``ctiserver.routing``'s decision out as channel variables."""
+queue figures in, ``ctiserver.routing``'s decision out as channel variables. An overflow is
+recorded on the call as collected data: the agent in the overflow queue sees which queue the
+caller asked for."""
 from __future__ import annotations
 
 import logging
@@ -12,6 +14,7 @@ from crm_core.models import Queue
 from crm_core.queues import holiday_days, is_vip, list_queues
 
 from .agentstate import AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP
+from .collected import CollectedRecorder
 from .fastagi import AgiSession, Handler
 from .routing import Decision, LiveFigures, QueueRule, holidays_for, route
 
@@ -20,15 +23,18 @@ log = logging.getLogger(__name__)
 LiveSource = Callable[[str], Awaitable[LiveFigures | None]]
 """Queue name -> its figures now (None: unknown)."""
 AmiEventList = Callable[[dict[str, str]], Awaitable[list[dict[str, str]]]]
+OVERFLOWED_FROM = "Overflowed from"
 
 
 class RoutingService:
     def __init__(self, db: Database, *, default_region: str, live: LiveSource | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 collected: CollectedRecorder | None = None) -> None:
         self.db = db
         self.default_region = default_region
         self.live = live
         self.clock = clock
+        self.collected = collected
 
     def handlers(self) -> dict[str, Handler]:
         """For ``fastagi.dispatch``."""
@@ -58,6 +64,8 @@ class RoutingService:
         log.info("route %s (caller %s): %s", queue, session.env.get("agi_callerid"), decision)
         for name, value in decision.variables().items():
             await session.set_variable(name, value)
+        if self.collected is not None and decision.queue != queue and not decision.closed:
+            await self.collected.record_agi(session, {OVERFLOWED_FROM: queue})
 
     async def decide(self, queue: str, caller: str) -> Decision:
         """A queue unknown to the CRM is always open and never overflows; VIPs still go first."""

@@ -2,6 +2,8 @@
 
 The CRM lookup starts as soon as the caller enters a queue, so the customer card is usually
 ready before any agent rings. Messages to one agent go through that agent's ordered outbox.
+The pop carries what the IVR collected; whatever it collects later while the agent is ringing
+or talking follows as a "collected" update, which the outbox keeps behind the pop.
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import logging
 import time
 from typing import Any, Awaitable, Callable
 
-from .calltracker import CallAnswered, CallEnded, CallOffered, Notice, OfferEnded, QueueCallerArrived
+from .calltracker import (
+    CallAnswered, CallEnded, CallOffered, CollectedChanged, Notice, OfferEnded, QueueCallerArrived,
+)
 from .hub import ClientHub
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,11 @@ class ScreenPopService:
             self._send(notice.interface, {"type": "answered", "call_id": notice.call_key, "queue": notice.queue})
         elif isinstance(notice, CallEnded):
             self._ended(notice)
+        elif isinstance(notice, CollectedChanged):
+            message = {"type": "collected", "call_id": notice.call_key,
+                       "collected": dict(notice.collected)}
+            for interface in notice.interfaces:
+                self._send(interface, message)
 
     def _customer(self, call_key: str, number: str) -> asyncio.Task:
         task = self._customers.get(call_key)
@@ -89,6 +98,7 @@ class ScreenPopService:
                 "caller_name": offer.caller_name,
                 "customer": card,
                 "known": card is not None,
+                "collected": dict(offer.collected),
             }
 
         return asyncio.ensure_future(payload())

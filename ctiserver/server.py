@@ -28,6 +28,7 @@ from .agentstate import AgentChange, AgentStateMachine
 from .ami import AmiClient
 from .callcontrol import CallControl, callcontrol_key
 from .calltracker import CallCompleted, CallEnded, CallTracker, Notice
+from .collected import CollectedRecorder
 from .crmwriter import CallRecordWriter
 from .fastagi import dispatch, start_fastagi
 from .hub import ClientHub
@@ -77,8 +78,11 @@ class CTIServer:
         self.wallboard = WallboardPublisher(self.feed.stats.snapshot)
         # Live figures for overflow come from app_queue itself (QueueSummary): it knows which
         # members are free right now, including queues our statistics have not seen yet.
+        # Our FastAGI scripts record collected data through the event path, as a UserEvent would.
+        self.collected = CollectedRecorder(self.on_event)
         self.routing = RoutingService(db, default_region=settings.default_region,
-                                      live=ami_live_source(self.ami.event_list))
+                                      live=ami_live_source(self.ami.event_list),
+                                      collected=self.collected)
         self.fastagi: asyncio.Server | None = None
         # A disposition is required before the agent takes the next call.
         self.wrapups = WrapupGate(self.agent_control.pause, self.agent_control.unpause,

@@ -116,9 +116,10 @@
         el("dt", {}, "Numbers"), el("dd", {class: "numbers"},
           ...(card.numbers || []).map((n) => el("div", {}, n.number, n.label ? ` (${n.label})` : "", " ", dialButton(n.number))))),
       list("Past calls", card.timeline, (t) => [
-        (t.at || "").replace("T", " ").slice(0, 16), " · ", t.queue || "", " · ", t.outcome || "",
+        (t.when || "").replace("T", " ").slice(0, 16), " · ", t.queue || "", " · ", t.outcome || "",
         t.disposition ? " · " + t.disposition : "", t.agent ? " · " + t.agent : "",
-        t.note ? el("div", {class: "note"}, t.note) : null]),
+        t.note ? el("div", {class: "note"}, t.note) : null,
+        t.collected ? el("div", {class: "collected"}, Object.entries(t.collected).map(([k, v]) => k + ": " + v).join(" · ")) : null]),
       list("Open tickets", card.tickets, (t) => [t.category || "", " · ", t.priority || "", " · ", t.description || t.status || ""]),
       list("Callbacks", card.callbacks, (c) => [c.due_local, " ", c.timezone, " · ", c.for, c.note ? " · " + c.note : ""]),
     );
@@ -188,6 +189,20 @@
       .catch((error) => say("Softphone unavailable: " + error.message, true));
   }
 
+  // --- what the IVR collected on the call (text nodes only: the values come from callers) ----
+  function showCollected(callId, collected) {
+    const names = Object.keys(collected || {});
+    $("collected").dataset.callId = callId;
+    $("collected-fields").replaceChildren(...names.flatMap((n) => [el("dt", {}, n), el("dd", {}, collected[n])]));
+    $("collected").hidden = !names.length;
+  }
+  function onCollected(msg) {
+    if (call && call.call_id === msg.call_id) showCollected(msg.call_id, msg.collected);
+  }
+  function hideCollected(callId) {
+    if ($("collected").dataset.callId === callId) $("collected").hidden = true;
+  }
+
   const timings = window.consoleTimings = {};  // performance.now() of pops and full cards, by call
   function onPop(msg) {
     timings[msg.call_id] = {pop: performance.now()};
@@ -198,6 +213,7 @@
     $("call-state").textContent = "Ringing";
     $("call-queue").textContent = msg.queue || "—";
     $("call-number").textContent = [msg.caller_name, msg.caller_number].filter(Boolean).join(" ") || "unknown";
+    showCollected(msg.call_id, msg.collected);
     if (msg.customer) {
       showCard(msg.customer);
       openCustomer(msg.customer.id).then(() => { timings[msg.call_id].card = performance.now(); });
@@ -313,6 +329,7 @@
     delete store[callId];
     saveStore(store);
     $("wrapup").hidden = true;
+    hideCollected(callId);
     wrapupCall = null;
     say("Saved.");
     refreshState();
@@ -353,7 +370,8 @@
       try { msg = JSON.parse(event.data); } catch (e) { return; }
       if (msg.type === "pop") onPop(msg);
       else if (msg.type === "answered") onCallState(msg, "On call");
-      else if (msg.type === "offer_ended") { onCallState(msg, "Missed (" + msg.reason + ")"); if (call && call.call_id === msg.call_id) { $("call").hidden = true; call = null; } }
+      else if (msg.type === "offer_ended") { onCallState(msg, "Missed (" + msg.reason + ")"); if (call && call.call_id === msg.call_id) { $("call").hidden = true; hideCollected(msg.call_id); call = null; } }
+      else if (msg.type === "collected") onCollected(msg);
       else if (msg.type === "hangup") onHangup(msg);
       else if (msg.type === "preview") onPreview(msg);
       if (msg.type !== "pong") refreshState();
