@@ -6,9 +6,10 @@
 - ``POST /api/agent/login`` ``{"queues": [...]}``, ``/logout`` ``{"queues"?: [...]}`` (default:
   all the agent's queues), ``/pause`` ``{"reason"}``, ``/unpause`` ``{}``: the agent's own
   queue membership (AgentControl with the user's interface).
-- ``POST /api/call/{action}``: hangup ``{}``, transfer / atxfer ``{"kind":
-  "extension|queue|number", "target"}``, conference ``{}``, dial ``{"number"}``, dtmf
-  ``{"digits"}`` on the agent's own call (ctiserver.callcontrol). Hold is the phone's.
+- ``POST /api/call/{action}``: hangup ``{}``, hold / unhold ``{}``, transfer / atxfer
+  ``{"kind": "extension|queue|number", "target"}``, atxfer_cancel ``{}`` (hang up completes an
+  attended transfer), conference ``{}``, dial ``{"number"}``, dtmf ``{"digits"}`` on the
+  agent's own call (ctiserver.callcontrol).
 - ``GET /api/script?queue=|campaign=&customer_id=``: the queue's or campaign's telemarketing
   script from the CRM rendered with the customer's fields (crm_core.scripts),
   ``{"script": null}`` when it has none.

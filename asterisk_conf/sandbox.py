@@ -21,6 +21,7 @@ from pathlib import Path
 
 from callcenter.settings import Settings
 
+from .holdmusic import write_hold_music
 from .render import QueueSpec, render_config, srv_dir
 
 ASTERISK = "/usr/sbin/asterisk"
@@ -30,7 +31,7 @@ MMDEBSTRAP = [
     "--aptopt=Acquire::Check-Valid-Until \"false\"",
     "--include=asterisk,asterisk-modules,asterisk-core-sounds-en-gsm", "sid",
 ]
-INSTANCE_DIRS = ("etc", "run", "spool", "log", "lib", "lib/keys", "lib/moh", "db", "cache")
+INSTANCE_DIRS = ("etc", "run", "spool", "log", "lib", "lib/keys", "lib/moh", "lib/moh-hold", "db", "cache")
 # Character devices Asterisk opens: (name, major, minor).
 DEVICES = (("null", 1, 3), ("zero", 1, 5), ("random", 1, 8), ("urandom", 1, 9))
 # Config file -> what reloads it; files not listed need a restart.
@@ -302,6 +303,7 @@ class Sandbox:
     def _prepare(self) -> None:
         for name in INSTANCE_DIRS:
             (self.host_dir / name).mkdir(parents=True, exist_ok=True)
+        write_hold_music(self.host_dir / "lib" / "moh-hold")
         dev = self.root / "dev"
         dev.mkdir(exist_ok=True)
         for name, major, minor in DEVICES:

@@ -14,9 +14,10 @@ from callcenter.settings import Settings, get_settings
 
 def _sandbox(settings: Settings):
     from asterisk_conf.sandbox import Sandbox
-    from callcenter.demo import DEMO_AGENTS, DEMO_QUEUES
+    from callcenter.demo import DEMO_AGENTS, DEMO_QUEUES, DEMO_SOFTPHONE_AGENTS
 
-    return Sandbox(settings, queues=DEMO_QUEUES, sim_agents=list(DEMO_AGENTS))
+    return Sandbox(settings, queues=DEMO_QUEUES, sim_agents=list(DEMO_AGENTS),
+                   softphones=list(DEMO_SOFTPHONE_AGENTS))
 
 
 def cmd_asterisk(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,7 +122,9 @@ async def _start_demo(settings: Settings, db, running, sandbox) -> list[asyncio.
     await asyncio.wait_for(ami.connected.wait(), 30)
     await demo.log_in_demo_agents(ami)
     await running.server.pops.load_agents()
-    print(f"\nLog in at {running.url}/login (agents see live screen pops of the simulated calls):")
+    print(f"\nLog in at {running.url}/login (agents see live screen pops of the simulated calls;"
+          f" {', '.join(f'agent{e}' for e in demo.DEMO_SOFTPHONE_AGENTS)} takes them in the"
+          " browser's softphone after logging in to a queue):")
     for username, password in logins.items():
         print(f"  {username:<12} {password}")
     print()

@@ -6,7 +6,7 @@ import logging
 import random
 import secrets
 
-from asterisk_conf.render import QueueSpec
+from asterisk_conf.render import QueueSpec, webrtc_endpoint
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 from crm_core.db import Database
 from crm_core.demo_data import DEMO_CUSTOMERS
@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 DEMO_QUEUES = [QueueSpec("support"), QueueSpec("sales")]
 DEMO_AGENTS = {"1001": "Maria Rossi", "1002": "Kenji Watanabe", "1003": "Olga Petrova",
                "1004": "Sam Okafor"}
+DEMO_SOFTPHONE_AGENTS = {"2001": "Ana Souza"}
+"""Agents whose phone is the browser (a WebRTC endpoint in the sandbox): they log in to the
+queues from the console and take the simulated calls in the page."""
 UNKNOWN_CALLERS = [("+4930987654", "Fatima Al-Sayed"), ("+33142000000", "Émile Faure"),
                    ("+81312345678", "佐藤 花子"), ("+4915700000", "")]
 MENU_CHOICES = {"support": ["Technical problem", "Outage", "Installation"],
@@ -44,6 +47,10 @@ async def create_demo_users(db: Database) -> dict[str, str]:
         logins[f"agent{ext}"] = password = secrets.token_urlsafe(9)
         await ensure_user(db, f"agent{ext}", display_name=name, role="agent", extension=ext,
                           interface=interface, team="demo", password=password)
+    for ext, name in DEMO_SOFTPHONE_AGENTS.items():
+        logins[f"agent{ext}"] = password = secrets.token_urlsafe(9)
+        await ensure_user(db, f"agent{ext}", display_name=name, role="agent", extension=ext,
+                          interface=f"PJSIP/{webrtc_endpoint(ext)}", team="demo", password=password)
     logins["supervisor"] = password = secrets.token_urlsafe(9)
     supervisor_id, _ = await ensure_user(db, "supervisor", display_name="Demo Supervisor",
                                          role="supervisor", password=password)

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     # --- Asterisk dialplan names the CTI server relies on --------------------------
     queue_context: str = "cc-queues"
     """Dialplan context whose extension NAME runs Queue(NAME)."""
+    internal_context: str = "cc-internal"
+    """Where agents' transfers to an extension are dialled (exten = the extension)."""
+    outbound_context: str = "cc-outbound"
+    """Where agents' external numbers (transfers, click-to-dial) are dialled."""
+    hold_context: str = "cc-hold"
+    """Console hold: extension ``hold`` here answers and plays music on hold (the CTI server
+    whispers it to the held party with ChanSpy, see ctiserver/callcontrol.py)."""
     queue_log_path: Path | None = None
     """Asterisk's queue_log; unset with the sandbox: the sandbox's own."""
     queues_include_path: Path | None = None

@@ -4,7 +4,8 @@
 The state is a function of facts kept per agent, in this order of precedence:
 
 1. a queue call the agent answered (CallAnswered .. CallEnded): ``on_call`` inbound, or
-   ``on_hold`` while the device state is ONHOLD;
+   ``on_hold`` while the device state is ONHOLD (the phone's hold) or the console holds the
+   call (``set_held``: Asterisk's device state does not see that hold);
 2. app_queue says the member is in a call we did not see start (InCall after a resync):
    ``on_call`` inbound;
 3. a logged-in member whose device is in use outside a queue call: ``on_call`` outbound
@@ -112,6 +113,8 @@ class _Agent:
     in_call: bool = False
     pause_reason: str = ""
     ringing: set[str] = field(default_factory=set)
+    held: bool = False
+    """The console put the agent's call on hold (ctiserver.callcontrol)."""
     call: _Call | None = None
     wrapup: _Wrapup | None = None
     state: tuple[str, str, str] = (LOGGED_OUT, "", "")
@@ -155,6 +158,14 @@ class AgentStateMachine:
         self._settle(agent, t, changes)
         return changes
 
+    def set_held(self, interface: str, held: bool, now: float) -> list[AgentChange]:
+        """The console put the agent's current call on hold, or took it off hold."""
+        t, changes = self._advance(now)
+        agent = self._agent(interface)
+        agent.held = held and (agent.call is not None or agent.device in DEVICE_BUSY)
+        self._settle(agent, t, changes)
+        return changes
+
     def set_wrapup(self, per_queue: Mapping[str, int]) -> None:
         """Per queue wrap-up seconds, when the queues' configuration changes."""
         self._queue_wrapup = dict(per_queue)
@@ -178,6 +189,7 @@ class AgentStateMachine:
             agent.pause_reason = event.paused_reason
         membership.paused, membership.wrapup = event.paused, event.wrapup_time
         agent.device = event.status
+        agent.held = agent.held and (agent.call is not None or agent.device in DEVICE_BUSY)
         # InCall only tells of a call we did not see (after a restart); a live call is tracked.
         agent.in_call = event.in_call and (event.kind == "resync" or agent.in_call)
 
@@ -191,7 +203,7 @@ class AgentStateMachine:
 
     def _answered(self, agent: _Agent, notice: CallAnswered, t: float, changes: list[AgentChange]) -> None:
         agent.ringing.discard(notice.call_key)
-        agent.call = _Call(notice.call_key, notice.queue)
+        agent.call, agent.held = _Call(notice.call_key, notice.queue), False
         self._end_wrapup(agent, t, changes)
 
     def _completed(self, agent: _Agent, notice: CallCompleted, t: float, changes: list[AgentChange]) -> None:
@@ -218,7 +230,7 @@ class AgentStateMachine:
     def _end_call(self, agent: _Agent, talk_seconds: float, t: float, changes: list[AgentChange]) -> None:
         call = agent.call
         _hold_off(call, t)
-        agent.call, agent.in_call = None, False
+        agent.call, agent.in_call, agent.held = None, False, False
         if agent.device in DEVICE_BUSY:
             agent.device = DEVICE_NOT_INUSE  # the call's device state; the next status event corrects it
         talk = max(talk_seconds - call.hold, 0.0)
@@ -268,7 +280,7 @@ class AgentStateMachine:
         """Re-derive the state; report it when something a consumer sees changed."""
         state, queues = _derive(agent), frozenset(agent.memberships)
         if agent.call is not None:
-            _hold(agent.call, agent.device == DEVICE_ONHOLD, t)
+            _hold(agent.call, _held(agent), t)
         if state == agent.state and queues == agent.queues and handled is None:
             return
         old = agent.state[0]
@@ -287,8 +299,12 @@ _NOTICE_HANDLERS = {
 }
 
 
+def _held(a: _Agent) -> bool:
+    return a.device == DEVICE_ONHOLD or a.held
+
+
 def _derive(a: _Agent) -> tuple[str, str, str]:
-    held = a.device == DEVICE_ONHOLD
+    held = _held(a)
     if a.call is not None or a.in_call:
         return (ON_HOLD if held and a.call is not None else ON_CALL), "inbound", ""
     if a.memberships and a.device in DEVICE_BUSY:

@@ -1,16 +1,21 @@
-"""Call controls for an agent's own call through AMI: hang up, blind and attended transfer (to
-an extension, a queue or an external number), conference the supervisor in, click-to-dial and
-DTMF. The AMI actions are built by pure functions; ``CallControl`` finds the agent's channel
-in the live call (CoreShowChannels: the channel named after the agent's interface that is in a
+"""Call controls for an agent's own call through AMI: hang up, hold/unhold, blind and attended
+transfer (to an extension, a queue or an external number; an attended transfer completes when
+the agent hangs up, or is cancelled), conference the supervisor in, click-to-dial and DTMF.
+The AMI actions are built by pure functions; ``CallControl`` finds the agent's channel in the
+live call (CoreShowChannels: the channel named after the agent's interface that is in a
 bridge) and sends them.
 
-Hold: Asterisk 22's AMI has no hold for a bridged call. Redirecting the caller out of the bridge
-(to music on hold, later joined back with the AMI Bridge action) ends app_queue's call (the
-queue logs a completed call and the agent is put in after-call work), and MuteAudio needs the
-AMI class ``system``, which the CTI user must not have. So hold is the phone's: a SIP phone or
-the in-page softphone puts the call on hold with a re-INVITE, Asterisk plays music on hold to
-the caller inside the same bridge, and app_queue, the statistics and the call stay intact. The
-console's Hold/Unhold buttons drive the in-page softphone when it is registered.
+Hold: Asterisk 22's AMI has no hold for a bridged call, and taking the caller out of the
+bridge (Redirect to music, later the Bridge action) would end app_queue's call: the queue would
+log it completed and its statistics would be wrong. So the call stays bridged: the agent's
+channel is muted both ways with the MUTEAUDIO function (AMI Setvar, class ``call``; the
+MuteAudio action would need ``system``), and a Local channel into the hold context runs
+``ChanSpy(<caller's channel>,qwE)``, whispering music on hold to the caller alone; its other
+half plays the music. Unhold hangs up the music half and unmutes. (Asterisk 22's ChanSpy
+ignores a hangup of its own channel, so the ChanSpy half, now whispering silence, ends with
+the caller's channel: option E.) The hold channels belong to no call (the CTI server keeps them
+out of the call tracker), and the agent shows ``on_hold`` (AgentStateMachine.set_held). A SIP
+phone's own hold key works as well (Asterisk then plays music on hold itself).
 
 Channels: an agent's channel names start with ``channel_prefix(interface) + "-"``
 (``PJSIP/1001-0000002a``; the simulated ``Local/1001@sim-agent-0000000b;1``); of those, the one
@@ -42,11 +47,9 @@ EXTENSION = re.compile(r"^[0-9A-Za-z*#+_.-]{1,40}$")
 NUMBER = re.compile(r"^\+?[0-9]{2,20}$")
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DIAL_RING_TIMEOUT_MS = 30000
-DEFAULT_INTERNAL_CONTEXT = "cc-internal"
-"""Where extensions are dialled (settings.internal_context when the lead adds it)."""
-DEFAULT_OUTBOUND_CONTEXT = "cc-outbound"
-"""Where external numbers are dialled (settings.outbound_context when the lead adds it)."""
-ACTIONS = ("hangup", "transfer", "atxfer", "conference", "dial", "dtmf")
+HOLD_EXTEN = "hold"
+ACTIONS = ("hangup", "hold", "unhold", "transfer", "atxfer", "atxfer_cancel", "conference",
+           "dial", "dtmf")
 
 
 CallControlError = SupervisionError
@@ -69,6 +72,43 @@ def atxfer_action(channel: str, exten: str, context: str) -> dict[str, str]:
     """AMI Atxfer: the caller waits on hold while CHANNEL (the agent's) calls EXTEN@CONTEXT;
     the agent hanging up completes the transfer."""
     return {"Action": "Atxfer", "Channel": channel, "Exten": exten, "Context": context}
+
+
+def cancel_atxfer_action(channel: str) -> dict[str, str]:
+    """AMI CancelAtxfer: the agent (CHANNEL) drops the consultation and is back with the caller."""
+    return {"Action": "CancelAtxfer", "Channel": channel}
+
+
+def mute_actions(channel: str, on: bool) -> list[dict[str, str]]:
+    """MUTEAUDIO both ways on CHANNEL through AMI Setvar (a dialplan function write)."""
+    value = "on" if on else "off"
+    return [{"Action": "Setvar", "Channel": channel, "Variable": f"MUTEAUDIO({way})", "Value": value}
+            for way in ("in", "out")]
+
+
+def hold_channel_prefix(hold_context: str) -> str:
+    return f"Local/{HOLD_EXTEN}@{hold_context}-"
+
+
+def hold_music_action(held: str, hold_context: str, *, channel_id: str | None = None) -> dict[str, str]:
+    """Originate the hold music: ChanSpy whispers it to HELD (q quiet, w whisper, E end with
+    HELD). ``/n``: the Local channel must stay, it is what whispers."""
+    return {
+        "Action": "Originate", "Channel": f"Local/{HOLD_EXTEN}@{hold_context}/n",
+        "Application": "ChanSpy", "Data": f"{held},qwE", "CallerID": '"on hold" <hold>',
+        "Async": "true", "ChannelId": channel_id or str(uuid.uuid4()),
+    }
+
+
+def hold_music(channels: Sequence[Mapping[str, str]], held: str, hold_context: str) -> list[str]:
+    """The music halves (``;2``) of the hold channels whispering to HELD that still play, in a
+    CoreShowChannels listing: HELD is on hold while there is one."""
+    prefix = hold_channel_prefix(hold_context)
+    spies = {c["Channel"][:-2] for c in channels
+             if c.get("Channel", "").startswith(prefix) and c["Channel"].endswith(";1")
+             and c.get("Application") == "ChanSpy" and c.get("ApplicationData", "").startswith(held + ",")}
+    return [c["Channel"] for c in channels
+            if c.get("Channel", "").endswith(";2") and c["Channel"][:-2] in spies]
 
 
 def dtmf_actions(channel: str, digits: str, duration_ms: int = 250) -> list[dict[str, str]]:
@@ -140,15 +180,15 @@ class CallControl:
     @property
     def contexts(self) -> dict[str, str]:
         s = self.server.settings
-        return {
-            "queue": s.queue_context,
-            "extension": getattr(s, "internal_context", DEFAULT_INTERNAL_CONTEXT),
-            "number": getattr(s, "outbound_context", DEFAULT_OUTBOUND_CONTEXT),
-        }
+        return {"queue": s.queue_context, "extension": s.internal_context, "number": s.outbound_context}
 
-    async def current_call(self, interface: str) -> tuple[str, str | None]:
+    async def channels(self) -> list[dict[str, str]]:
         listing = await self.server.ami.event_list({"Action": "CoreShowChannels"})
-        found = find_call([c for c in listing if c.get("Event") == "CoreShowChannel"], interface)
+        return [c for c in listing if c.get("Event") == "CoreShowChannel"]
+
+    async def current_call(self, interface: str,
+                           channels: list[dict[str, str]] | None = None) -> tuple[str, str | None]:
+        found = find_call(channels if channels is not None else await self.channels(), interface)
         if found is None:
             raise CallControlError(409, "you are not on a call")
         return found
@@ -171,6 +211,38 @@ class CallControl:
         await self.server.ami.send(hangup_action(channel))
         return {"channel": channel}
 
+    async def _hold(self, user: UserInfo, data: object) -> dict:
+        _fields(data, set())
+        context = self.server.settings.hold_context
+        channels = await self.channels()
+        channel, peer = await self.current_call(user.interface, channels)
+        if peer is None:
+            raise CallControlError(409, "no other party on your call")
+        if hold_music(channels, peer, context):
+            raise CallControlError(409, "the call is already on hold")
+        for action in mute_actions(channel, True):
+            await self.server.ami.send(action)
+        try:
+            await self.server.ami.originate(hold_music_action(peer, context))
+        except AmiError:
+            for action in mute_actions(channel, False):
+                await self.server.ami.send(action)
+            raise
+        self.server.set_held(user.interface, True)
+        return {"channel": channel, "held": peer}
+
+    async def _unhold(self, user: UserInfo, data: object) -> dict:
+        _fields(data, set())
+        channels = await self.channels()
+        channel, peer = await self.current_call(user.interface, channels)
+        music = hold_music(channels, peer, self.server.settings.hold_context) if peer else []
+        for name in music:
+            await self.server.ami.send(hangup_action(name))
+        for action in mute_actions(channel, False):
+            await self.server.ami.send(action)
+        self.server.set_held(user.interface, False)
+        return {"channel": channel, "was_held": bool(music)}
+
     async def _transfer(self, user: UserInfo, data: object, *, attended: bool = False) -> dict:
         exten, context = transfer_target(_fields(data, {"kind", "target"}), self.contexts)
         channel, _ = await self.current_call(user.interface)
@@ -180,6 +252,12 @@ class CallControl:
 
     async def _atxfer(self, user: UserInfo, data: object) -> dict:
         return await self._transfer(user, data, attended=True)
+
+    async def _atxfer_cancel(self, user: UserInfo, data: object) -> dict:
+        _fields(data, set())
+        channel, _ = await self.current_call(user.interface)
+        await self.server.ami.send(cancel_atxfer_action(channel))
+        return {"channel": channel}
 
     async def _dtmf(self, user: UserInfo, data: object) -> dict:
         digits = _fields(data, {"digits"}).get("digits")

@@ -367,6 +367,9 @@ class StatsFeed:
     def tick(self, now: float) -> list[AgentChange]:
         return self._changes(self.agents.tick(now))
 
+    def held(self, interface: str, held: bool, now: float) -> list[AgentChange]:
+        return self._changes(self.agents.set_held(interface, held, now))
+
     def _changes(self, changes: list[AgentChange]) -> list[AgentChange]:
         for change in changes:
             self.stats.handle_change(change)

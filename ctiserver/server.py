@@ -26,7 +26,7 @@ from . import events as ev
 from .agentcontrol import AgentControl
 from .agentstate import AgentChange, AgentStateMachine
 from .ami import AmiClient
-from .callcontrol import CallControl, callcontrol_key
+from .callcontrol import CallControl, callcontrol_key, hold_channel_prefix
 from .calltracker import CallCompleted, CallEnded, CallTracker, Notice
 from .collected import CollectedRecorder
 from .crmwriter import CallRecordWriter
@@ -92,6 +92,7 @@ class CTIServer:
             self.pops.handle, self._write_finished, self._feed_notice, self._gate_after_call,
         ]
         self._rebuilt = False
+        self._hold_prefix = hold_channel_prefix(settings.hold_context)
         self._tasks: list[asyncio.Task] = []
 
     # --- event path --------------------------------------------------------------------
@@ -99,7 +100,16 @@ class CTIServer:
     def on_event(self, event: ev.AmiEvent) -> None:
         for listener in self.event_listeners:
             listener(event)
-        self._publish(self.tracker.handle(event, time.time()))
+        if not self._is_hold_music(event):
+            self._publish(self.tracker.handle(event, time.time()))
+
+    def _is_hold_music(self, event: ev.AmiEvent) -> bool:
+        """The console's hold music channels are part of no call (ctiserver.callcontrol)."""
+        return isinstance(event, ev.ChannelEvent) and event.channel.startswith(self._hold_prefix)
+
+    def set_held(self, interface: str, held: bool) -> None:
+        """The console put the agent's call on hold or took it off."""
+        self._changed(set(), self.feed.held(interface, held, time.time()))
 
     def _publish(self, notices: list[Notice]) -> None:
         for notice in notices:
@@ -143,7 +153,8 @@ class CTIServer:
         time, today's statistics are rebuilt from queue_log before the live state is applied."""
         known = self.tracker.snapshot()
         items = await ami.event_list({"Action": "CoreShowChannels"})
-        live = [e for e in map(ev.parse_event, items) if isinstance(e, ev.ChannelCreated)]
+        live = [e for e in map(ev.parse_event, items)
+                if isinstance(e, ev.ChannelCreated) and not self._is_hold_music(e)]
         self._publish(self.tracker.resync(known, live, time.time()))
         # After a start, the after-call gate takes over its pending calls (unpausing needs AMI).
         await self.wrapups.restore()

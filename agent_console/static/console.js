@@ -171,15 +171,14 @@
   $("send-dtmf").onclick = () => control("dtmf", {digits: $("dtmf").value}, "Sent.");
   const transfer = (action) => control(action, {kind: $("transfer-kind").value, target: $("transfer-target").value}, "Transferring.");
   $("blind-transfer").onclick = () => transfer("transfer");
-  $("attended-transfer").onclick = () => transfer("atxfer");
-  // Hold is the phone's (see ctiserver/callcontrol.py): the in-page softphone when it runs.
-  function phoneHold(on) {
-    const phone = window.consoleSoftphone;
-    if (phone && typeof phone[on ? "hold" : "unhold"] === "function") { phone[on ? "hold" : "unhold"](); say(on ? "On hold." : "Resumed."); }
-    else say("Use your phone's hold key: Asterisk has no hold for a bridged call over AMI.", true);
-  }
-  $("hold").onclick = () => phoneHold(true);
-  $("unhold").onclick = () => phoneHold(false);
+  // Attended: the caller waits while the agent talks to the target; hanging up completes it.
+  const atxferSteps = (shown) => { $("atxfer-steps").hidden = !shown; };
+  $("attended-transfer").onclick = () => transfer("atxfer").then((ok) => atxferSteps(ok));
+  $("atxfer-complete").onclick = () => control("hangup", {}, "Transferred.").then(() => atxferSteps(false));
+  $("atxfer-cancel").onclick = () => control("atxfer_cancel", {}, "Back with the caller.").then((ok) => ok && atxferSteps(false));
+  // Hold keeps the call bridged: Asterisk mutes the agent and plays music to the caller.
+  $("hold").onclick = () => control("hold", {}, "On hold: the caller hears music.");
+  $("unhold").onclick = () => control("unhold", {}, "Resumed.");
 
   // An agent whose phone is the browser (a WebRTC endpoint) gets the softphone in this page.
   if (CONFIG.interface.startsWith("PJSIP/webrtc-") && window.loadSoftphone) {

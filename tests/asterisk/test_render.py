@@ -44,11 +44,18 @@ def test_queues_are_silent_and_members_static():
 
 def test_dialplan_contexts():
     conf = render()["extensions.conf"]
-    for context in ("[cc-queues]", "[sim-inbound]", "[sim-phone]", "[sim-agent]",
-                    "[sim-agent-hangup]", "[sim-hints]"):
+    for context in ("[cc-queues]", "[cc-internal]", "[cc-outbound]", "[cc-hold]", "[sim-inbound]",
+                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]"):
         assert context in conf
     assert "exten => 1002,hint,Custom:sim-1002" in conf
-    assert "Queue(${EXTEN},,,,${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)})" in conf
+    assert "Queue(${EXTEN},t,,,${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)})" in conf
+    assert "MusicOnHold(cc-hold)" in conf
+
+
+def test_hold_music_and_attended_transfer_feature():
+    files = render()
+    assert "[cc-hold]" in files["musiconhold.conf"] and "/lib/moh-hold" in files["musiconhold.conf"]
+    assert "atxfer => *2" in files["features.conf"]
 
 
 def test_other_files():

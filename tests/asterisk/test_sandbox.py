@@ -7,9 +7,9 @@ from asterisk_conf.sandbox import Sandbox, ami_login_ok
 from callcenter.settings import Settings
 
 
-def test_running(asterisk: Sandbox):
+def test_running(asterisk: Sandbox, settings: Settings):
     status = asterisk.status()
-    assert status["running"] and status["name"] == "test"
+    assert status["running"] and status["name"] == settings.sandbox_name
     assert "Asterisk 22" in asterisk.cli("core show version")
     assert "itest1" in asterisk.cli("queue show itest1")
 
@@ -32,15 +32,17 @@ def test_start_is_idempotent_and_config_unchanged(asterisk: Sandbox):
 
 
 def test_second_instance_side_by_side(asterisk: Sandbox, settings: Settings, ami_secret: str):
+    # The slot's own ports shifted by 70 (slots are 100 apart; the demo test takes +50).
+    shifted = {name: getattr(settings, name) + 70
+               for name in ("ami_port", "sandbox_sip_port", "sandbox_http_port")}
     other = Sandbox(
-        settings.model_copy(update={"sandbox_name": "test2", "ami_port": 15238,
-                                    "sandbox_sip_port": 15260}),
+        settings.model_copy(update={"sandbox_name": f"{settings.sandbox_name}side", **shifted}),
         queues=[QueueSpec("other")],
     )
     try:
         other.start()
         assert other.pid() != asterisk.pid()
-        assert ami_login_ok("127.0.0.1", 15238, settings.ami_user, ami_secret)
+        assert ami_login_ok("127.0.0.1", shifted["ami_port"], settings.ami_user, ami_secret)
         assert asterisk.status()["running"]
     finally:
         other.stop()

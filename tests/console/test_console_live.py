@@ -98,6 +98,11 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
             f"Guten Tag {NAME}, hier spricht Zoë Agent 李.", timeout=5000)
         await expect(page.locator("#call-state")).to_have_text("On call", timeout=10000)
         await expect(page.locator("#agent-state")).to_have_text("on_call", timeout=6000)
+        # hold and unhold from the page (AMI: the agent muted, music whispered to the caller)
+        await page.click("#hold")
+        await expect(page.locator("#agent-state")).to_have_text("on_hold", timeout=6000)
+        await page.click("#unhold")
+        await expect(page.locator("#agent-state")).to_have_text("on_call", timeout=6000)
 
         await page.click("#hangup")  # the AMI Hangup of the agent's channel
         form = page.locator("#wrapup")
