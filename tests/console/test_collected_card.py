@@ -17,7 +17,8 @@ from tests.integration.conftest import add_members, new_number, remove_members
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-EXT = "1002"
+EXT = "1032"
+"""No other test uses agent 1032 (see tests/integration/test_collected_live.py)."""
 PASSWORD = "collected card password"
 NAME = "Jürgen 张伟 IVR"
 COLLECTED = {"Account": "4711", "Name": NAME, "Markup": "<b>fett</b> & Co"}
