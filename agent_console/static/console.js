@@ -132,10 +132,11 @@
     try { showCard(await api("GET", `/api/customers/${id}`)); }
     catch (e) { say("Customer card: " + e.message, true); }
   }
-  function showNewCustomer(number) {
+  function showNewCustomer(number, name) {
     $("customer").hidden = true;
     $("idle").hidden = true;
     $("new-number").value = number || "";
+    $("new-name").value = name || "";  // the caller ID name, for the agent to confirm
     $("new-customer").hidden = false;
   }
   $("new-customer").onsubmit = async (event) => {
@@ -217,7 +218,7 @@
       showCard(msg.customer);
       openCustomer(msg.customer.id).then(() => { timings[msg.call_id].card = performance.now(); });
     }
-    else showNewCustomer(msg.caller_number);
+    else showNewCustomer(msg.caller_number, msg.caller_name);
     loadScript(msg.queue, call.customer_id);
   }
   async function loadScript(queue, customerId) {
