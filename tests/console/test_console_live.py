@@ -58,6 +58,17 @@ async def wait_for(predicate, timeout: float, what: str):
     pytest.fail(f"timed out waiting for {what}")
 
 
+async def console_in_queue(page: Page, username: str) -> None:
+    """Log in at the console and join QUEUE from its status bar, as the agent would."""
+    await log_in(page, username, PASSWORD, next_path="/console")
+    await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
+    await expect(page.locator("#queue-select option", has_text=QUEUE)).to_have_count(1, timeout=10000)
+    await page.select_option("#queue-select", [QUEUE])
+    await page.click("#queue-login")
+    await expect(page.locator("#my-queues")).to_contain_text(QUEUE, timeout=5000)
+    await expect(page.locator("#agent-state")).to_have_text("available", timeout=5000)
+
+
 async def leave_queue(cti) -> None:
     if QUEUE in cti.server.feed.agents.queues_of(INTERFACE):
         await cti.server.agent_control.log_out(INTERFACE, [QUEUE])
@@ -78,13 +89,7 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
     script = Owner("queue", QUEUE)
     await put_script(db, script, "Guten Tag {{ customer.name }}, hier spricht {{ agent }}.")
     try:
-        await log_in(page, username, PASSWORD, next_path="/console")
-        await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
-        await expect(page.locator("#queue-select option", has_text=QUEUE)).to_have_count(1, timeout=10000)
-        await page.select_option("#queue-select", [QUEUE])
-        await page.click("#queue-login")
-        await expect(page.locator("#my-queues")).to_contain_text(QUEUE, timeout=5000)
-        await expect(page.locator("#agent-state")).to_have_text("available", timeout=5000)
+        await console_in_queue(page, username)
 
         await cti.server.ami.originate(caller_originate(
             QUEUE, number=number, name=NAME, patience=60, ring=1, talk=600, hangup_by="caller"))

@@ -10,9 +10,7 @@ from sqlalchemy import select
 from asterisk_conf.simulation import caller_originate
 from crm_core.models import ContactNumber, Customer
 
-from tests.browser.conftest import log_in
-
-from .test_console_live import PASSWORD, QUEUE, agent, leave_queue, new_number
+from .test_console_live import QUEUE, agent, console_in_queue, leave_queue, new_number
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -24,12 +22,7 @@ async def test_unknown_caller_becomes_a_customer(cti, db, console_page: Page) ->
     _, username, _ = await agent(db)
     number = new_number()
     try:
-        await log_in(page, username, PASSWORD, next_path="/console")
-        await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
-        await expect(page.locator("#queue-select option", has_text=QUEUE)).to_have_count(1, timeout=10000)
-        await page.select_option("#queue-select", [QUEUE])
-        await page.click("#queue-login")
-        await expect(page.locator("#agent-state")).to_have_text("available", timeout=5000)
+        await console_in_queue(page, username)
 
         await cti.server.ami.originate(caller_originate(
             QUEUE, number=number, name=CALLER, patience=60, ring=1, talk=600, hangup_by="caller"))
