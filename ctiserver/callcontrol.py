@@ -14,7 +14,8 @@ MuteAudio action would need ``system``), and a Local channel into the hold conte
 half plays the music. Unhold hangs up the music half and unmutes. (Asterisk 22's ChanSpy
 ignores a hangup of its own channel, so the ChanSpy half, now whispering silence, ends with
 the caller's channel: option E.) The hold channels belong to no call (the CTI server keeps them
-out of the call tracker), and the agent shows ``on_hold`` (AgentStateMachine.set_held). A SIP
+out of the call tracker), and the agent shows ``on_hold`` (AgentStateMachine.set_held; a
+restarted CTI server finds the hold music again in its resync: ``held_agents``). A SIP
 phone's own hold key works as well (Asterisk then plays music on hold itself).
 
 Channels: an agent's channel names start with ``channel_prefix(interface) + "-"``
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,21 @@ def hold_music(channels: Sequence[Mapping[str, str]], held: str, hold_context: s
              and c.get("Application") == "ChanSpy" and c.get("ApplicationData", "").startswith(held + ",")}
     return [c["Channel"] for c in channels
             if c.get("Channel", "").endswith(";2") and c["Channel"][:-2] in spies]
+
+
+def held_agents(channels: Sequence[Mapping[str, str]], interfaces: Iterable[str],
+                hold_context: str) -> list[str]:
+    """The agents (of INTERFACES) whose call has hold music playing, in a CoreShowChannels
+    listing: after a restart of the CTI server, the holds the console started before."""
+    held = []
+    for interface in interfaces:
+        try:
+            found = find_call(channels, interface)
+        except ValueError:  # not a channel interface: no call to find
+            continue
+        if found and found[1] and hold_music(channels, found[1], hold_context):
+            held.append(interface)
+    return held
 
 
 def dtmf_actions(channel: str, digits: str, duration_ms: int = 250) -> list[dict[str, str]]:

@@ -26,7 +26,7 @@ from . import events as ev
 from .agentcontrol import AgentControl
 from .agentstate import AgentChange, AgentStateMachine
 from .ami import AmiClient
-from .callcontrol import CallControl, callcontrol_key, hold_channel_prefix
+from .callcontrol import CallControl, callcontrol_key, held_agents, hold_channel_prefix
 from .calltracker import CallCompleted, CallEnded, CallTracker, Notice
 from .collected import CollectedRecorder
 from .crmwriter import CallRecordWriter
@@ -165,6 +165,9 @@ class CTIServer:
         now = time.time()
         for member in members:
             self.feed.event(member, now)
+        channels = [i for i in items if i.get("Event") == "CoreShowChannel"]
+        for interface in held_agents(channels, self.feed.agents.agents(), self.settings.hold_context):
+            self.set_held(interface, True)
         self.wallboard.changed()
         log.info("resynced: %d live channels, %d queue members", len(live), len(members))
 

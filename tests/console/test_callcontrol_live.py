@@ -97,6 +97,11 @@ async def test_hold_keeps_the_call_bridged_mutes_the_agent_and_plays_music(conso
         await wait_for(lambda: asyncio.sleep(0, result=any(
             getattr(e, "channel", "") == spy["Channel"] for e in me.seen)), 5, "hold channel events")
         await me.state("on_hold")
+        # a restarted CTI server finds the hold again (resync reads Asterisk's channels)
+        me.cti.server.set_held(INTERFACE, False)
+        await me.state("on_call")
+        await me.cti.server.resync(me.cti.server.ami)
+        await me.state("on_hold")
         # the caller and the agent are still bridged: app_queue's call goes on
         assert (await bridged(me.cti))["BridgeId"]
         assert not any(isinstance(e, ev.AgentCompleted) for e in me.seen)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ctiserver.agentstate import AgentStateMachine
 from ctiserver.callcontrol import (
-    cancel_atxfer_action, hold_channel_prefix, hold_music, hold_music_action, mute_actions,
+    cancel_atxfer_action, held_agents, hold_channel_prefix, hold_music, hold_music_action, mute_actions,
 )
 from ctiserver.calltracker import CallAnswered
 
@@ -39,6 +39,11 @@ def test_hold_music_is_the_other_half_of_a_channel_spying_on_the_held_party() ->
     assert hold_music(listing, "Local/itest3@sim-inbound-00000001;1", "cc-hold") == []
     # after unhold the ChanSpy half lingers (silent) until the caller hangs up: not on hold
     assert hold_music(listing[:1] + listing[2:], CALLER, "cc-hold") == []
+    bridged = [{"Channel": "Local/1010@sim-agent-00000003;1", "BridgeId": "b1"},
+               {"Channel": CALLER, "BridgeId": "b1"}]
+    assert held_agents(bridged + listing, ["Local/1010@sim-agent/n", "PJSIP/1001", "odd"],
+                       "cc-hold") == ["Local/1010@sim-agent/n"]
+    assert held_agents(bridged + listing[:1], ["Local/1010@sim-agent/n"], "cc-hold") == []
 
 
 def test_console_hold_is_counted_as_hold_and_ends_with_the_call() -> None:
