@@ -48,8 +48,10 @@ class ReplayServer:
             writer.write(self.capture)
             await writer.drain()
 
-    async def play_paced(self, speed: float) -> None:
-        """The capture at ``speed`` times the pace Asterisk sent it (its Timestamp headers)."""
+    async def play_paced(self, speed: float, *, until: float | None = None) -> None:
+        """The capture at ``speed`` times the pace Asterisk sent it (its Timestamp headers);
+        with ``until``, only its first ``until`` seconds (capture time, the end marker left
+        out). Each frame goes to ``wrote`` right after it is written."""
         frames = [f + b"\r\n\r\n" for f in self.capture.split(b"\r\n\r\n") if f]
         loop = asyncio.get_running_loop()
         start, first = loop.time(), None
@@ -57,11 +59,18 @@ class ReplayServer:
             at = _timestamp(frame)
             if at is not None:
                 first = first if first is not None else at
+                if until is not None and at - first > until:
+                    return
                 delay = start + (at - first) / speed - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
             for writer in self._writers:
                 writer.write(frame)
+            self.wrote(frame)
+
+    def wrote(self, frame: bytes) -> None:
+        """Hook for benchmarks that time deliveries against the moment a frame was written
+        (called synchronously, so nothing has read it yet)."""
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"Asterisk Call Manager/9.0.0\r\n")
