@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -36,7 +37,11 @@ from ctiserver import events as ev
 from ctiserver.calltracker import CallTracker
 
 CLIENTS_PER_AGENT = 10
-AGENTS = [f"10{n:02d}" for n in range(1, 11)]
+
+
+def capture_agents(capture: bytes) -> list[str]:
+    """The queue member interfaces the capture's queues ring (AgentCalled's Interface)."""
+    return sorted({m.decode() for m in re.findall(rb"\r\nInterface: (\S+)\r\n", capture)})
 
 
 async def bare_panoramisk(server: ReplayServer, messages: int) -> float:
@@ -64,9 +69,13 @@ async def bare_panoramisk(server: ReplayServer, messages: int) -> float:
     return messages / elapsed
 
 
-async def pipeline(running: Running, server: ReplayServer, db, messages: int) -> float:
+async def pipeline(running: Running, server: ReplayServer, db, messages: int) -> tuple[float, int]:
+    """messages/s, and how many screen pops went out (to agents, each with several consoles)."""
     cti = running.server
     cti.tracker = CallTracker()  # a fresh pass: the same calls are new again
+    pops = []
+    count_pop = lambda user_id, offer, customer_id: pops.append(offer.call_key)  # noqa: E731
+    cti.pops.pop_listeners.append(count_pop)
     async with db.sessionmaker.begin() as session:
         await session.execute(text("TRUNCATE calls"))
     done = asyncio.get_running_loop().create_future()
@@ -84,10 +93,12 @@ async def pipeline(running: Running, server: ReplayServer, db, messages: int) ->
     await cti.hub.flushed()
     elapsed = time.perf_counter() - start
     cti.event_listeners.remove(on_end)
+    cti.pops.pop_listeners.remove(count_pop)
     async with db.sessionmaker() as session:
         written = await session.scalar(text("SELECT count(*) FROM calls"))
     assert written == 400, f"{written} calls in the CRM, expected 400"
-    return messages / elapsed
+    assert pops, "no screen pop went out: the agents are not the capture's queue members"
+    return messages / elapsed, len(pops)
 
 
 def start_clients(url: str, tokens: list[str]) -> subprocess.Popen:
@@ -116,19 +127,20 @@ async def main(passes: int) -> dict:
     settings = settings.model_copy(update={"ami_port": server.port, "ami_ping_interval": 3600})
     running = await start_services(settings, db, ami_secret="bench")
     tokens = []
-    for ext in AGENTS:
-        _, token = await ensure_user(db, f"bench{ext}", display_name=f"Bench {ext}", role="agent",
-                                     extension=ext, interface=f"Local/{ext}@sim-agent/n")
+    for n, interface in enumerate(capture_agents(capture)):
+        _, token = await ensure_user(db, f"bench{n}", display_name=f"Bench {n}", role="agent",
+                                     interface=interface)
         tokens += [token] * CLIENTS_PER_AGENT
     clients = start_clients(running.url, tokens)
     while len(running.server.hub) < len(tokens):
         await asyncio.sleep(0.1)
     await asyncio.wait_for(running.server.ami.connected.wait(), 10)
 
-    bare, full = [], []
+    bare, full, pops = [], [], 0
     for _ in range(passes):
         bare.append(await bare_panoramisk(server, messages))
-        full.append(await pipeline(running, server, db, messages))
+        rate, pops = await pipeline(running, server, db, messages)
+        full.append(rate)
     clients.terminate()
     await running.stop()
     await server.stop()
@@ -139,6 +151,7 @@ async def main(passes: int) -> dict:
         "messages": messages,
         "passes": passes,
         "clients": len(tokens),
+        "pops_per_pass": pops,
         "bare_msgs_per_s": round(best_bare),
         "pipeline_msgs_per_s": round(best_full),
         "ratio": round(best_full / best_bare, 3),
@@ -147,7 +160,7 @@ async def main(passes: int) -> dict:
 
 def print_table(figures: dict) -> None:
     print(f"AMI capture: {figures['messages']} messages, best of {figures['passes']} passes, "
-          f"{figures['clients']} websocket clients")
+          f"{figures['clients']} websocket clients, {figures['pops_per_pass']} screen pops per pass")
     print(f"{'path':<44}{'msgs/s':>12}")
     print(f"{'(a) bare panoramisk parse + dispatch':<44}{figures['bare_msgs_per_s']:>12,}")
     print(f"{'(b) CTI pipeline (tracker, pops, ws, CRM)':<44}{figures['pipeline_msgs_per_s']:>12,}")

@@ -49,17 +49,18 @@ async def find_customer_by_number(
     number = normalize_number(raw_number, default_region)
     if number is None:
         return None
-    find = (
-        select(Customer)
-        .join(ContactNumber)
-        .where(ContactNumber.number_e164 == number)
-        .order_by(Customer.id)
-        .limit(1)
-        .options(selectinload(Customer.numbers))
-    )
+    # Runs for every queue caller, most of them unknown: the owner's id over a plain connection
+    # first, the ORM only for a card to build.
+    owner = (select(ContactNumber.customer_id).where(ContactNumber.number_e164 == number)
+             .order_by(ContactNumber.customer_id).limit(1))
+    async with db.engine.connect() as conn:
+        customer_id = await conn.scalar(owner)
+    if customer_id is None:
+        return None
+    find = select(Customer).where(Customer.id == customer_id).options(selectinload(Customer.numbers))
     async with db.sessionmaker() as session:
         customer = await session.scalar(find)
-        if customer is None:
+        if customer is None:  # deleted meanwhile
             return None
         recent = await session.scalars(
             select(Call)

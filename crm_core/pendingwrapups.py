@@ -13,14 +13,15 @@ class SqlPendingWrapups:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    # add and remove run once per queue call: a plain connection, no ORM session, is cheaper.
     async def add(self, interface: str, call_key: str) -> None:
         stmt = insert(PendingWrapup).values(interface=interface, call_key=call_key)
-        async with self._db.sessionmaker.begin() as session:
-            await session.execute(stmt.on_conflict_do_nothing())
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt.on_conflict_do_nothing())
 
     async def remove(self, interface: str, call_key: str) -> None:
-        async with self._db.sessionmaker.begin() as session:
-            await session.execute(delete(PendingWrapup).where(
+        async with self._db.engine.begin() as conn:
+            await conn.execute(delete(PendingWrapup).where(
                 PendingWrapup.interface == interface, PendingWrapup.call_key == call_key))
 
     async def load(self) -> list[tuple[str, str, bool]]:
