@@ -2,7 +2,7 @@
 // to the agent's WebRTC endpoint on Asterisk (SIP over websocket, DTLS-SRTP media).
 //
 //   const phone = startSoftphone({wsUrl, sipUri, password, onState, autoAnswer});
-//   phone.answer(); phone.hangup(); phone.hold(); phone.unhold(); phone.stop();
+//   phone.answer(); phone.hangup(); await phone.hold(); await phone.unhold(); phone.stop();
 //   loadSoftphone({onState}) fetches the logged-in agent's /api/softphone/config first.
 //
 // onState(state, detail) is told: "connecting", "registered", "unregistered", "failed"
@@ -69,13 +69,17 @@
       if (session) session.terminate();
     };
     // Hold the SIP way (a sendonly re-INVITE): the caller stays in the queue call's bridge and
-    // Asterisk plays music on hold, which AMI alone cannot do for a bridged call.
-    phone.hold = function () {
-      if (session && session.isEstablished()) { session.hold(); tell("held"); }
-    };
-    phone.unhold = function () {
-      if (session && session.isEstablished()) { session.unhold(); tell("incall"); }
-    };
+    // Asterisk plays its music on hold. Resolves true once the re-INVITE is answered (JsSIP
+    // refuses a second one while the first is under way), false when none could start.
+    function reoffer(method, state) {
+      return new Promise((resolve) => {
+        if (!session || !session.isEstablished()) return resolve(false);
+        const started = session[method]({}, () => { tell(state); resolve(true); });
+        if (!started) resolve(false);
+      });
+    }
+    phone.hold = () => reoffer("hold", "held");
+    phone.unhold = () => reoffer("unhold", "incall");
     phone.stop = function () {
       phone.hangup();
       ua.stop();

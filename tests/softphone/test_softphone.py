@@ -89,9 +89,9 @@ async def test_the_softphone_registers_answers_a_queue_call_and_is_bridged(
                                          "Variable": "CHANNEL(rtp,secure,audio)"})
         assert secure.get("Value") == "1", f"media not SRTP: {secure}"
 
-        await page.evaluate("window.softphone.hold()")
+        assert await page.evaluate("window.softphone.hold()")  # once the re-INVITE is answered
         await call(seen, ami, lambda m: m.get("Event") == "Hold" and m.get("Channel") == agent_leg["Channel"], 10)
-        await page.evaluate("window.softphone.unhold()")
+        assert await page.evaluate("window.softphone.unhold()")
         await call(seen, ami, lambda m: m.get("Event") == "Unhold" and m.get("Channel") == agent_leg["Channel"], 10)
 
         await page.click("#softphone-hangup")
