@@ -25,3 +25,24 @@ async def json_object(request: web.Request, limit: int, *, empty: dict | None = 
     if not isinstance(data, dict):
         raise BodyError("expected a JSON object")
     return data
+
+
+class ApiError(Exception):
+    """A refused request: ``status`` and the message for ``{"error": ...}``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def json_errors(handler):
+    """Answer ApiError and BodyError (a 400) as ``{"error": ...}`` JSON."""
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        except BodyError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+    wrapped.__name__ = handler.__name__
+    return wrapped

@@ -24,30 +24,10 @@ from crm_core.scripts import ScriptError, delete_script, get_script, list_script
 from ctiserver.web import USER
 
 from .auth import db_key, require_role
-from .jsonbody import BodyError, json_object
+from .jsonbody import ApiError, json_errors, json_object
 
 MAX_BODY = 6 * MAX_SCRIPT + 4096
 """The longest script even if every character comes \\uXXXX-escaped, and the rest."""
-
-
-class BadRequest(ValueError):
-    pass
-
-
-class NotFound(Exception):
-    pass
-
-
-def _json_errors(handler):
-    async def wrapped(request: web.Request) -> web.Response:
-        try:
-            return await handler(request)
-        except (BadRequest, BodyError) as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        except NotFound as exc:
-            return web.json_response({"error": str(exc)}, status=404)
-    wrapped.__name__ = handler.__name__
-    return wrapped
 
 
 def _owner(request: web.Request) -> Owner:
@@ -56,51 +36,51 @@ def _owner(request: web.Request) -> Owner:
         return Owner(kind, name)
     except ValueError as exc:
         if kind in KINDS:
-            raise BadRequest(str(exc)) from None
-        raise NotFound("not found") from None
+            raise ApiError(400, str(exc)) from None
+        raise ApiError(404, "not found") from None
 
 
 # --- scripts ---------------------------------------------------------------------------------
 
 
 @require_role("admin")
-@_json_errors
+@json_errors
 async def scripts(request: web.Request) -> web.Response:
     found = await list_scripts(request.app[db_key])
     return web.json_response({"scripts": [s.json() for s in found]})
 
 
 @require_role("admin")
-@_json_errors
+@json_errors
 async def script(request: web.Request) -> web.Response:
     owner = _owner(request)
     found = await get_script(request.app[db_key], owner)
     if found is None:
-        raise NotFound(f"no script for {owner.kind} {owner.name}")
+        raise ApiError(404, f"no script for {owner.kind} {owner.name}")
     return web.json_response(found.json())
 
 
 @require_role("admin")
-@_json_errors
+@json_errors
 async def save_script(request: web.Request) -> web.Response:
     owner, data = _owner(request), await json_object(request, MAX_BODY)
     unknown = set(data) - {"body", "title"}
     if unknown:
-        raise BadRequest(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise ApiError(400, f"unknown fields: {', '.join(sorted(unknown))}")
     try:
         saved = await put_script(request.app[db_key], owner, data.get("body"),
                                  title=data.get("title", ""), user_id=request[USER].id)
     except ScriptError as exc:
-        raise BadRequest(str(exc)) from None
+        raise ApiError(400, str(exc)) from None
     return web.json_response(saved.json())
 
 
 @require_role("admin")
-@_json_errors
+@json_errors
 async def remove_script(request: web.Request) -> web.Response:
     owner = _owner(request)
     if not await delete_script(request.app[db_key], owner):
-        raise NotFound(f"no script for {owner.kind} {owner.name}")
+        raise ApiError(404, f"no script for {owner.kind} {owner.name}")
     return web.json_response({"deleted": {"kind": owner.kind, "name": owner.name}})
 
 
@@ -122,21 +102,21 @@ def _path_owner(request: web.Request) -> Owner:
 
 
 @require_role("admin")
-@_json_errors
+@json_errors
 async def dispositions(request: web.Request) -> web.Response:
     return web.json_response(await _dispositions_json(request, _path_owner(request)))
 
 
 @require_role("admin")
-@_json_errors
+@json_errors
 async def save_dispositions(request: web.Request) -> web.Response:
     owner, data = _path_owner(request), await json_object(request, MAX_BODY)
     if set(data) != {"dispositions"}:
-        raise BadRequest("expected {\"dispositions\": [...]} and nothing else")
+        raise ApiError(400, "expected {\"dispositions\": [...]} and nothing else")
     try:
         entries = parse_entries(data["dispositions"], owner)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise ApiError(400, str(exc)) from None
     await replace_dispositions(request.app[db_key], owner, entries)
     return web.json_response(await _dispositions_json(request, owner))
 

@@ -42,15 +42,12 @@ async def create_demo_users(db: Database) -> dict[str, str]:
     """A demo supervisor and agent accounts bound to the simulated agents, with fresh
     passwords on every start. Returns {username: password}."""
     logins = {}
-    for ext, name in DEMO_AGENTS.items():
-        interface, _ = agent_member(ext)
+    phones = {**{ext: agent_member(ext)[0] for ext in DEMO_AGENTS},
+              **{ext: f"PJSIP/{webrtc_endpoint(ext)}" for ext in DEMO_SOFTPHONE_AGENTS}}
+    for ext, name in {**DEMO_AGENTS, **DEMO_SOFTPHONE_AGENTS}.items():
         logins[f"agent{ext}"] = password = secrets.token_urlsafe(9)
         await ensure_user(db, f"agent{ext}", display_name=name, role="agent", extension=ext,
-                          interface=interface, team="demo", password=password)
-    for ext, name in DEMO_SOFTPHONE_AGENTS.items():
-        logins[f"agent{ext}"] = password = secrets.token_urlsafe(9)
-        await ensure_user(db, f"agent{ext}", display_name=name, role="agent", extension=ext,
-                          interface=f"PJSIP/{webrtc_endpoint(ext)}", team="demo", password=password)
+                          interface=phones[ext], team="demo", password=password)
     logins["supervisor"] = password = secrets.token_urlsafe(9)
     supervisor_id, _ = await ensure_user(db, "supervisor", display_name="Demo Supervisor",
                                          role="supervisor", password=password)

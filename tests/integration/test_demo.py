@@ -18,6 +18,8 @@ import pytest
 from asterisk_conf.sandbox import Sandbox
 from callcenter.settings import Settings
 
+from .test_supervisor import Browser
+
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PORT_SHIFT = 50
@@ -63,14 +65,6 @@ async def read_logins(stdout: asyncio.StreamReader, timeout: float) -> tuple[str
     pytest.fail(f"the demo did not print its logins in {timeout}s (got {logins})")
 
 
-async def log_in(http: aiohttp.ClientSession, url: str, username: str, password: str, page: str) -> None:
-    form = await (await http.get(f"{url}/login")).text()
-    token = re.search(r'name="csrf_token" value="([^"]*)"', form).group(1)
-    response = await http.post(f"{url}/login", data={
-        "csrf_token": token, "username": username, "password": password, "next": page})
-    assert response.status == 200, await response.text()
-
-
 async def offered_calls(http: aiohttp.ClientSession, url: str, timeout: float) -> int:
     """Calls the wallboard counts today, once the simulated callers produced some."""
     async with http.ws_connect(url.replace("http", "ws") + "/ws/wallboard") as ws:
@@ -92,16 +86,19 @@ async def test_the_demo_command_runs_the_product(settings: Settings) -> None:
     try:
         url, logins = await read_logins(proc.stdout, 120)
         assert {"supervisor", "agent1001", "agent2001"} <= set(logins)
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            await log_in(http, url, "supervisor", logins["supervisor"], "/wallboard")
-            assert await offered_calls(http, url, 60) > 0
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            await log_in(http, url, "agent2001", logins["agent2001"], "/console")
-            async with http.get(f"{url}/api/softphone/config") as response:
+        supervisor, agent = Browser(url), Browser(url)
+        try:
+            assert await supervisor.log_in("supervisor", logins["supervisor"]) == 200
+            assert await offered_calls(supervisor.http, url, 60) > 0
+            assert await agent.log_in("agent2001", logins["agent2001"], "/console") == 200
+            async with agent.http.get(f"{url}/api/softphone/config") as response:
                 assert response.status == 200
                 assert (await response.json())["endpoint"] == "webrtc-2001"
-            async with http.get(f"{url}/console") as response:
+            async with agent.http.get(f"{url}/console") as response:
                 assert response.status == 200 and "PJSIP/webrtc-2001" in await response.text()
+        finally:
+            await supervisor.close()
+            await agent.close()
         proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(proc.wait(), 30) == 0
     finally:

@@ -98,14 +98,15 @@ class Browser:
         self._updated = asyncio.Event()
         self._reader: asyncio.Task | None = None
 
-    async def log_in(self, username: str) -> int:
+    async def log_in(self, username: str, password: str = PASSWORD, page: str = "/wallboard") -> int:
+        """Through the login form; the status of the page it leads to."""
         form = await (await self.http.get(f"{self.url}/login")).text()
         token = re.search(r'name="csrf_token" value="([^"]*)"', form).group(1)
         response = await self.http.post(f"{self.url}/login", data={
-            "csrf_token": token, "username": username, "password": PASSWORD, "next": "/wallboard"})
-        page = await response.text()
-        if response.status == 200:
-            self.csrf = re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)
+            "csrf_token": token, "username": username, "password": password, "next": page})
+        found = re.search(r'name="csrf_token" value="([^"]*)"', await response.text())
+        if response.status == 200 and found:
+            self.csrf = found.group(1)
         return response.status
 
     async def act(self, **body: str) -> tuple[int, dict]:
