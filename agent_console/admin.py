@@ -13,7 +13,7 @@ from crm_core.teams import led_teams, set_led_teams
 from crm_core.users import EDITABLE_FIELDS, ROLES, UserInfo, create_user, update_user
 
 from .auth import db_key, require_role
-from .jsonbody import BodyError, json_object
+from .jsonbody import BodyError, error_response, json_object
 
 MAX_FIELD = 200
 MAX_BODY = 16 * 1024
@@ -77,10 +77,6 @@ def user_json(user: UserInfo, leads: set[str]) -> dict[str, Any]:
     }
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         return await json_object(request, MAX_BODY)
@@ -97,14 +93,14 @@ async def add_user(request: web.Request) -> web.Response:
         if not username or "role" not in changes:
             raise BadRequest("'username' and 'role' are required")
     except BadRequest as exc:
-        return _error(400, str(exc))
+        return error_response(400, str(exc))
     db = request.app[db_key]
     changes.setdefault("display_name", username)
     changes.pop("active", None)
     try:
         user_id, _ = await create_user(db, username, password=password, **changes)
     except IntegrityError:
-        return _error(409, "username or interface already taken")
+        return error_response(409, "username or interface already taken")
     await set_led_teams(db, user_id, leads or ())
     user = UserInfo(
         user_id, username, changes["display_name"], changes["role"],
@@ -121,14 +117,14 @@ async def change_user(request: web.Request) -> web.Response:
         if "username" in data:
             raise BadRequest("usernames cannot be changed")
     except BadRequest as exc:
-        return _error(400, str(exc))
+        return error_response(400, str(exc))
     db = request.app[db_key]
     try:
         user = await update_user(db, request.match_info["username"], changes, password=password)
     except IntegrityError:
-        return _error(409, "interface already taken")
+        return error_response(409, "interface already taken")
     if user is None:
-        return _error(404, "no such user")
+        return error_response(404, "no such user")
     if leads is not None:
         await set_led_teams(db, user.id, leads)
     return web.json_response(user_json(user, await led_teams(db, user.id)))

@@ -35,14 +35,18 @@ class ApiError(Exception):
         self.status = status
 
 
+def error_response(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
 def json_errors(handler):
     """Answer ApiError and BodyError (a 400) as ``{"error": ...}`` JSON."""
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)
         except ApiError as exc:
-            return web.json_response({"error": str(exc)}, status=exc.status)
+            return error_response(exc.status, str(exc))
         except BodyError as exc:
-            return web.json_response({"error": str(exc)}, status=400)
+            return error_response(400, str(exc))
     wrapped.__name__ = handler.__name__
     return wrapped

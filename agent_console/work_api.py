@@ -23,7 +23,7 @@ from ctiserver.server import server_key
 from ctiserver.web import USER
 
 from .auth import db_key
-from .jsonbody import BodyError, json_object
+from .jsonbody import BodyError, error_response, json_object
 
 MAX_BODY = 16 * 1024
 MAX_TEXT = 200
@@ -43,12 +43,8 @@ class BadRequest(ValueError):
     pass
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 def _not_found() -> web.Response:
-    return _error(404, "not found")
+    return error_response(404, "not found")
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -158,7 +154,7 @@ async def request_scope(request: web.Request) -> Scope:
 async def search(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     if not query or len(query) > MAX_QUERY:
-        return _error(400, f"'q' must be 1 to {MAX_QUERY} characters")
+        return error_response(400, f"'q' must be 1 to {MAX_QUERY} characters")
     found = await search_customers(request.app[db_key], query, await request_scope(request),
                                    default_region=request.app[default_region_key])
     return web.json_response({"customers": found})
@@ -181,14 +177,14 @@ async def add_customer(request: web.Request) -> web.Response:
             default_region=request.app[default_region_key],
         )
     except ValueError as exc:  # BadRequest, or an invalid phone number
-        return _error(400, str(exc))
+        return error_response(400, str(exc))
     return web.json_response({"id": customer_id}, status=201)
 
 
 async def dispositions(request: web.Request) -> web.Response:
     queue = request.query.get("queue") or None
     if queue is not None and len(queue) > MAX_TEXT:
-        return _error(400, "'queue' is too long")
+        return error_response(400, "'queue' is too long")
     async with request.app[db_key].sessionmaker() as session:
         found = await dispositions_for(session, queue)
     return web.json_response({"dispositions": [d.json() for d in found]})
@@ -204,7 +200,7 @@ async def wrapup(request: web.Request) -> web.Response:
             request.app[working_key].popped(user.id, call_key),
         )
     except (BadRequest, WorkInputError) as exc:
-        return _error(400, str(exc))
+        return error_response(400, str(exc))
     except NotVisible:
         return _not_found()
     for listener in request.app[wrapup_listeners_key] if user.interface else ():
