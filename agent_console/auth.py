@@ -14,7 +14,7 @@ from aiohttp import hdrs, web
 from crm_core.db import Database
 from crm_core.sessions import Session, resolve_session
 from crm_core.users import UserInfo, authenticate_token
-from ctiserver.web import SESSION_CHECK, USER, is_websocket, request_token
+from ctiserver.web.agentsocket import SESSION_CHECK, USER, is_websocket, request_token
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

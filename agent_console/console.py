@@ -9,7 +9,7 @@
 - ``POST /api/call/{action}``: hangup ``{}``, hold / unhold ``{}``, transfer / atxfer
   ``{"kind": "extension|queue|number", "target"}``, atxfer_cancel ``{}`` (hang up completes an
   attended transfer), conference ``{}``, dial ``{"number"}``, dtmf ``{"digits"}`` on the
-  agent's own call (ctiserver.callcontrol).
+  agent's own call (ctiserver.control.callcontrol).
 - ``GET /api/script?queue=|campaign=&customer_id=``: the queue's or campaign's telemarketing
   script from the CRM rendered with the customer's fields (crm_core.scripts),
   ``{"script": null}`` when it has none.
@@ -31,11 +31,11 @@ from asterisk_conf.simulation import SIM_AGENT, agent_member
 from crm_core.customers import customer_details
 from crm_core.dispositions import Owner
 from crm_core.scripts import ScriptError, get_script, render_script
-from ctiserver.agentcontrol import AgentControlError
-from ctiserver.ami import AmiError
-from ctiserver.callcontrol import QUEUE_NAME, CallControl, CallControlError, callcontrol_key
+from ctiserver.acd.agentcontrol import AgentControlError
+from ctiserver.ami.client import AmiError
+from ctiserver.control.callcontrol import QUEUE_NAME, CallControl, CallControlError, callcontrol_key
 from ctiserver.server import server_key
-from ctiserver.web import USER
+from ctiserver.web.agentsocket import USER
 
 from .auth import SESSION, db_key
 from .jsonbody import BodyError, json_object

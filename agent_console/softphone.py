@@ -18,8 +18,8 @@ from aiohttp import web
 from asterisk_conf.render import webrtc_endpoint
 from asterisk_conf.sandbox import softphone_password
 from callcenter.settings import Settings
-from ctiserver.supervision import supervision_key
-from ctiserver.web import USER
+from ctiserver.acd.supervision import supervision_key
+from ctiserver.web.agentsocket import USER
 
 from .auth import require_role
 from .pages import render

@@ -18,10 +18,10 @@ from aiohttp import web
 
 from crm_core.teams import visible_user_ids
 from crm_core.users import users_by_interface
-from ctiserver.queuestats import DEFAULT_SL_VARIANT, SL_VARIANTS
-from ctiserver.supervision import SPY_OPTIONS, Supervision, SupervisionError, supervision_key
-from ctiserver.wallboard import WALLBOARD_ROLES
-from ctiserver.web import USER
+from ctiserver.acd.stats import DEFAULT_SL_VARIANT, SL_VARIANTS
+from ctiserver.acd.supervision import SPY_OPTIONS, Supervision, SupervisionError, supervision_key
+from ctiserver.acd.wallboard import WALLBOARD_ROLES
+from ctiserver.web.agentsocket import USER
 
 from .auth import SESSION, db_key, require_role
 from .jsonbody import BodyError, json_object

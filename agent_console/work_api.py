@@ -20,7 +20,7 @@ from crm_core.worklog import (
 )
 from crm_core.workscope import Scope, Working
 from ctiserver.server import server_key
-from ctiserver.web import USER
+from ctiserver.web.agentsocket import USER
 
 from .auth import db_key
 from .jsonbody import BodyError, error_response, json_object
@@ -32,7 +32,7 @@ MAX_NUMBERS = 10
 MAX_QUERY = 100
 
 WrapupListener = Callable[[str, str], Awaitable[None]]
-"""(agent interface, call_key): called after a wrap-up is stored (see ctiserver.wrapup)."""
+"""(agent interface, call_key): called after a wrap-up is stored (see ctiserver.acd.wrapup)."""
 
 working_key = web.AppKey("working", Working)
 default_region_key = web.AppKey("default_region", str)

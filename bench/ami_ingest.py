@@ -33,8 +33,8 @@ from callcenter.runtime import Running, start_services
 from callcenter.settings import Settings
 from crm_core.db import create_database, ensure_embedded_postgres, open_database, upgrade, with_database
 from crm_core.users import ensure_user
-from ctiserver import events as ev
-from ctiserver.calltracker import CallTracker
+from ctiserver.ami import events as ev
+from ctiserver.calls.tracker import CallTracker
 
 CLIENTS_PER_AGENT = 10
 

@@ -48,7 +48,7 @@ from crm_core.db import (
     Database, create_database, ensure_embedded_postgres, open_database, upgrade, with_database,
 )
 from crm_core.users import ensure_user
-from ctiserver.calltracker import CallTracker
+from ctiserver.calls.tracker import CallTracker
 
 DATABASE = "callcenter_bench_console"
 BASELINE_SPEED = 1.0

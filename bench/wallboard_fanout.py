@@ -27,7 +27,7 @@ from callcenter.runtime import start_services
 from callcenter.settings import Settings
 from crm_core.db import create_database, ensure_embedded_postgres, open_database, upgrade, with_database
 from crm_core.users import ensure_user
-from ctiserver.calltracker import CallTracker
+from ctiserver.calls.tracker import CallTracker
 
 CLIENT_PROCESSES = 2
 BASELINE_CLIENTS = 10

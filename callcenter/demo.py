@@ -13,7 +13,7 @@ from crm_core.demo_data import DEMO_CUSTOMERS
 from crm_core.queues import create_queue, get_queue
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
-from ctiserver.ami import AmiClient, AmiError
+from ctiserver.ami.client import AmiClient, AmiError
 
 log = logging.getLogger(__name__)
 

@@ -207,7 +207,7 @@ class Queue(Base):
     wrapup_seconds: Mapped[int] = mapped_column(server_default=text("0"))
     max_wait: Mapped[int | None]
     """Queue() timeout in seconds (EXITWITHTIMEOUT); NULL waits until answered or abandoned."""
-    # Statistics: thresholds and targets (names as in ctiserver.queuestats.QueueTargets).
+    # Statistics: thresholds and targets (names as in ctiserver.acd.stats.QueueTargets).
     sl_threshold: Mapped[int] = mapped_column(server_default=text("20"))
     short_abandon: Mapped[int] = mapped_column(server_default=text("5"))
     sl_target: Mapped[float] = mapped_column(server_default=text("0.8"))
@@ -336,7 +336,7 @@ class Script(Base):
 
 class PendingWrapup(Base):
     """A call an agent finished and has not wrapped up yet: the after-call gate keeps the agent
-    paused while any row for their interface exists (ctiserver.wrapup)."""
+    paused while any row for their interface exists (ctiserver.acd.wrapup)."""
 
     __tablename__ = "pending_wrapups"
 

@@ -1,5 +1,5 @@
 """The after-call gate's pending wrap-ups in the CRM (table pending_wrapups), so that a CTI
-restart keeps gating the agents it gated (the store ctiserver.wrapup.WrapupGate mirrors to)."""
+restart keeps gating the agents it gated (the store ctiserver.acd.wrapup.WrapupGate mirrors to)."""
 from __future__ import annotations
 
 from sqlalchemy import delete, exists, select

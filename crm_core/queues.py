@@ -13,14 +13,14 @@ from asterisk_conf.render import QueueSpec
 from crm_core.db import Database
 from crm_core.models import ContactNumber, Customer, Holiday, Queue
 from crm_core.phones import normalize_number
-from ctiserver.routing import CLOSED_ACTIONS, validate_hours
+from ctiserver.acd.routing import CLOSED_ACTIONS, validate_hours
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]+$")
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "rrordered",
               "linear", "wrandom")
 TARGET_FIELDS = ("sl_threshold", "short_abandon", "sl_target", "max_wait_alert", "asa_target",
                  "abandon_rate_target")
-"""Named as ctiserver.queuestats.QueueTargets' fields."""
+"""Named as ctiserver.acd.stats.QueueTargets' fields."""
 EDITABLE = frozenset(
     c.key for c in Queue.__table__.columns if c.key not in ("id", "name", "created_at")
 )
@@ -129,7 +129,7 @@ async def queue_specs(db: Database) -> list[QueueSpec]:
 
 
 async def targets(db: Database) -> dict[str, dict[str, float]]:
-    """Queue name -> keyword arguments of ctiserver.queuestats.QueueTargets."""
+    """Queue name -> keyword arguments of ctiserver.acd.stats.QueueTargets."""
     return {q.name: {f: float(getattr(q, f)) for f in TARGET_FIELDS} for q in await list_queues(db)}
 
 

@@ -22,25 +22,25 @@ from crm_core.queues import QueueConfigTarget, apply_queue_config, list_queues
 from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, authenticate_token, users_by_interface
 
-from . import events as ev
-from .agentcontrol import AgentControl
-from .agentstate import AgentChange, AgentStateMachine
-from .ami import AmiClient
-from .callcontrol import CallControl, callcontrol_key, held_agents, hold_channel_prefix
-from .calltracker import CallCompleted, CallEnded, CallTracker, Notice
-from .collected import CollectedRecorder
-from .crmwriter import CallRecordWriter
-from .fastagi import dispatch, start_fastagi
-from .hub import ClientHub
-from .queue_log import parse_queue_log
-from .queuestats import QueueStats, QueueTargets, StatsFeed, rebuild_from_queue_log
-from .routeagi import RoutingService, ami_live_source
-from .screenpop import ScreenPopService
-from .supervision import Supervision, supervision_key
-from .wallboard import View, WallboardPublisher
-from .wallboard import add_routes as add_wallboard_routes
-from .web import add_routes
-from .wrapup import WrapupGate
+from ctiserver.ami import events as ev
+from ctiserver.acd.agentcontrol import AgentControl
+from ctiserver.acd.agentstate import AgentChange, AgentStateMachine
+from ctiserver.ami.client import AmiClient
+from ctiserver.control.callcontrol import CallControl, callcontrol_key, held_agents, hold_channel_prefix
+from ctiserver.calls.tracker import CallCompleted, CallEnded, CallTracker, Notice
+from ctiserver.calls.collected import CollectedRecorder
+from ctiserver.calls.writer import CallRecordWriter
+from ctiserver.agi.server import dispatch, start_fastagi
+from ctiserver.web.hub import ClientHub
+from ctiserver.acd.queue_log import parse_queue_log
+from ctiserver.acd.stats import QueueStats, QueueTargets, StatsFeed, rebuild_from_queue_log
+from ctiserver.acd.routeagi import RoutingService, ami_live_source
+from ctiserver.calls.screenpop import ScreenPopService
+from ctiserver.acd.supervision import Supervision, supervision_key
+from ctiserver.acd.wallboard import View, WallboardPublisher
+from ctiserver.acd.wallboard import add_routes as add_wallboard_routes
+from ctiserver.web.agentsocket import add_routes
+from ctiserver.acd.wrapup import WrapupGate
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class CTIServer:
             self._publish(self.tracker.handle(event, time.time()))
 
     def _is_hold_music(self, event: ev.AmiEvent) -> bool:
-        """The console's hold music channels are part of no call (ctiserver.callcontrol)."""
+        """The console's hold music channels are part of no call (ctiserver.control.callcontrol)."""
         return isinstance(event, ev.ChannelEvent) and event.channel.startswith(self._hold_prefix)
 
     def set_held(self, interface: str, held: bool) -> None:

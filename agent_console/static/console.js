@@ -4,7 +4,7 @@
 "use strict";
 (function () {
   const CONFIG = JSON.parse(document.getElementById("config").textContent);
-  const SESSION_ENDED = 4401;  // ctiserver.web.SESSION_ENDED
+  const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
   const PING_MS = 60000;
   const STATE_REFRESH_MS = 5000;
   const STORE = "console.wrapups";  // sessionStorage: {call_id: {queue, customer_id, started, fields}}

@@ -2,7 +2,7 @@
 // tile per queue and the agent grid, and posts supervisor actions to /wallboard/actions.
 "use strict";
 
-const SESSION_ENDED = 4401;  // ctiserver.web.SESSION_ENDED
+const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
 const PING_MS = 60000;       // pings keep the login session alive while the board is open
 const STALE_MS = 5000;       // the server refreshes at least every second
 const CONFIG = JSON.parse(document.getElementById("wallboard-config").dataset.config);

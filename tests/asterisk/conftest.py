@@ -9,7 +9,7 @@ import pytest
 from asterisk_conf.rawami import RawAmi
 from asterisk_conf.sandbox import Sandbox
 from callcenter.settings import Settings
-from ctiserver.queue_log import QueueLogEntry, parse_queue_log
+from ctiserver.acd.queue_log import QueueLogEntry, parse_queue_log
 
 
 @pytest.fixture

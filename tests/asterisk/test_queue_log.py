@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ctiserver.queue_log import QueueLogEntry, parse_line, parse_queue_log, summarize_calls
+from ctiserver.acd.queue_log import QueueLogEntry, parse_line, parse_queue_log, summarize_calls
 
 DATA = Path(__file__).parents[1] / "data" / "ami"
 

@@ -4,7 +4,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from crm_core.db import Database
-from ctiserver.web import MAX_WS_FRAME, MAX_WS_MESSAGE, SESSION_ENDED
+from ctiserver.web.agentsocket import MAX_WS_FRAME, MAX_WS_MESSAGE, SESSION_ENDED
 from tests.auth.conftest import log_in, make_user
 
 

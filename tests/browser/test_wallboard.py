@@ -12,9 +12,9 @@ from playwright.async_api import Page, expect
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
-from ctiserver.agentstate import AgentChange
-from ctiserver.calltracker import QueueCallerArrived, QueueCallerDeparted
-from ctiserver.queuestats import QueueStats, QueueTargets
+from ctiserver.acd.agentstate import AgentChange
+from ctiserver.calls.tracker import QueueCallerArrived, QueueCallerDeparted
+from ctiserver.acd.stats import QueueStats, QueueTargets
 
 from tests.integration.conftest import new_number
 

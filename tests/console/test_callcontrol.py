@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent_console.console import state_interface
-from ctiserver.callcontrol import (
+from ctiserver.control.callcontrol import (
     CallControlError, atxfer_action, blind_transfer_action, dial_action, dtmf_actions, find_call,
     hangup_action, transfer_target,
 )

@@ -16,9 +16,9 @@ from asterisk_conf.simulation import caller_originate
 from crm_core.models import Call, User
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
-from ctiserver import events as ev
-from ctiserver.ami import AmiError
-from ctiserver.callcontrol import hold_channel_prefix
+from ctiserver.ami import events as ev
+from ctiserver.ami.client import AmiError
+from ctiserver.control.callcontrol import hold_channel_prefix
 
 from .test_console_live import EXT, INTERFACE, QUEUE, agent, bridged, leave_queue, new_number, wait_for
 

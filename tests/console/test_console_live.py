@@ -22,8 +22,8 @@ from crm_core.dispositions import Owner
 from crm_core.models import Callback, CallWrapup
 from crm_core.scripts import delete_script, put_script
 from crm_core.users import ensure_user
-from ctiserver import events as ev
-from ctiserver.ami import AmiError
+from ctiserver.ami import events as ev
+from ctiserver.ami.client import AmiError
 
 from tests.browser.conftest import log_in
 

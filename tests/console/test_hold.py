@@ -2,11 +2,11 @@
 agent state the console's hold gives (pure logic)."""
 from __future__ import annotations
 
-from ctiserver.agentstate import AgentStateMachine
-from ctiserver.callcontrol import (
+from ctiserver.acd.agentstate import AgentStateMachine
+from ctiserver.control.callcontrol import (
     cancel_atxfer_action, held_agents, hold_channel_prefix, hold_music, hold_music_action, mute_actions,
 )
-from ctiserver.calltracker import CallAnswered
+from ctiserver.calls.tracker import CallAnswered
 
 from tests.stats.test_agentstate import A, T0, ended, member
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from ctiserver import events as ev
-from ctiserver.ami import AmiClient, AmiError
+from ctiserver.ami import events as ev
+from ctiserver.ami.client import AmiClient, AmiError
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -1,6 +1,6 @@
 """The AMI edge: framing, UTF-8 per whole message, malformed input."""
-from ctiserver.amistream import AmiStreamParser
-from ctiserver.events import BUILDERS, QueueCallerJoined, parse_event
+from ctiserver.ami.stream import AmiStreamParser
+from ctiserver.ami.events import BUILDERS, QueueCallerJoined, parse_event
 
 from .transcripts import chunks, transcript
 

@@ -2,8 +2,8 @@
 queue_log Asterisk wrote for the same calls."""
 import pytest
 
-from ctiserver import events as ev
-from ctiserver.calltracker import (
+from ctiserver.ami import events as ev
+from ctiserver.calls.tracker import (
     CallAnswered, CallEnded, CallOffered, CallTracker, OfferEnded, QueueCallerArrived,
 )
 
@@ -100,7 +100,7 @@ def test_four_hundred_calls_of_the_benchmark_capture_match_queue_log():
     import gzip
     from pathlib import Path
 
-    from ctiserver.queue_log import parse_queue_log, summarize_calls
+    from ctiserver.acd.queue_log import parse_queue_log, summarize_calls
 
     data_dir = Path(__file__).resolve().parents[2] / "bench" / "data"
     records = ended(replay(gzip.decompress((data_dir / "ami_capture.ami.gz").read_bytes())))

@@ -8,11 +8,11 @@ import logging
 
 import pytest
 
-from ctiserver import events as ev
-from ctiserver.amistream import AmiStreamParser
-from ctiserver.calltracker import CallEnded, CallOffered, CallTracker, CollectedChanged
-from ctiserver.collected import CollectedRecorder
-from ctiserver.screenpop import ScreenPopService
+from ctiserver.ami import events as ev
+from ctiserver.ami.stream import AmiStreamParser
+from ctiserver.calls.tracker import CallEnded, CallOffered, CallTracker, CollectedChanged
+from ctiserver.calls.collected import CollectedRecorder
+from ctiserver.calls.screenpop import ScreenPopService
 
 from .transcripts import chunks
 

@@ -5,7 +5,7 @@ import pytest
 from aiohttp import WSMsgType
 from aiohttp._websocket.writer import WebSocketWriter
 
-from ctiserver.hub import text_frame
+from ctiserver.web.hub import text_frame
 
 
 class Collect:

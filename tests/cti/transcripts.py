@@ -4,10 +4,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from ctiserver.amistream import AmiStreamParser
-from ctiserver.calltracker import CallTracker, Notice
-from ctiserver.events import BUILDERS, parse_event
-from ctiserver.queue_log import parse_queue_log, summarize_calls
+from ctiserver.ami.stream import AmiStreamParser
+from ctiserver.calls.tracker import CallTracker, Notice
+from ctiserver.ami.events import BUILDERS, parse_event
+from ctiserver.acd.queue_log import parse_queue_log, summarize_calls
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ami"
 

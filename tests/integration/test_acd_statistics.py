@@ -12,10 +12,10 @@ import pytest
 
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.users import create_user
-from ctiserver import events as ev
-from ctiserver.ami import AmiError
-from ctiserver.queue_log import QueueLogEntry, parse_queue_log
-from ctiserver.queuestats import QueueTargets
+from ctiserver.ami import events as ev
+from ctiserver.ami.client import AmiError
+from ctiserver.acd.queue_log import QueueLogEntry, parse_queue_log
+from ctiserver.acd.stats import QueueTargets
 
 from .conftest import new_number
 

@@ -14,7 +14,7 @@ from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.models import Call
 from crm_core.queues import apply_queue_config, create_queue
 from crm_core.users import create_user
-from ctiserver.routeagi import OVERFLOWED_FROM
+from ctiserver.acd.routeagi import OVERFLOWED_FROM
 
 from tests.fixtures.product import AgentSocket
 

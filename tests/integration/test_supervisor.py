@@ -17,7 +17,7 @@ from asterisk_conf.rawami import RawAmi
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
-from ctiserver.supervision import (
+from ctiserver.acd.supervision import (
     SPY_OPTIONS, SupervisionError, channel_prefix, check_request, spy_data, spy_originate,
 )
 

@@ -12,7 +12,7 @@ from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.customers import create_customer
 from crm_core.models import Customer, User
 from crm_core.users import create_user
-from ctiserver.queue_log import parse_queue_log, summarize_calls
+from ctiserver.acd.queue_log import parse_queue_log, summarize_calls
 
 from .conftest import add_members, new_number, remove_members, wait_for_calls
 

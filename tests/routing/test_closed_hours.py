@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crm_core.customers import create_customer
 from crm_core.models import Callback, Customer, Ticket
 from crm_core.queues import create_queue
-from ctiserver.routeagi import RoutingService
+from ctiserver.acd.routeagi import RoutingService
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 import pytest_asyncio
 
-from ctiserver.fastagi import (
+from ctiserver.agi.server import (
     AgiError, AgiHangup, AgiReply, AgiSession, AgiUsageError, dispatch, parse_reply, quote, serve,
 )
 

@@ -1,8 +1,8 @@
 """Live queue figures for routing, from AMI QueueSummary or a QueueStats tile."""
 from __future__ import annotations
 
-from ctiserver.routeagi import ami_live_source, figures_from_summary, figures_from_tile
-from ctiserver.routing import LiveFigures
+from ctiserver.acd.routeagi import ami_live_source, figures_from_summary, figures_from_tile
+from ctiserver.acd.routing import LiveFigures
 
 SUMMARY = {"Event": "QueueSummary", "Queue": "support", "LoggedIn": "4", "Available": "1",
            "Callers": "3", "HoldTime": "33", "TalkTime": "95", "LongestHoldTime": "41"}

@@ -16,8 +16,8 @@ from crm_core.queues import (
     QueueNotFound, add_holiday, apply_queue_config, create_queue, delete_holiday, delete_queue,
     get_queue, holiday_days, is_vip, queue_specs, set_vip, targets, update_queue,
 )
-from ctiserver.queuestats import QueueTargets
-from ctiserver.routeagi import RoutingService, load_rules
+from ctiserver.acd.stats import QueueTargets
+from ctiserver.acd.routeagi import RoutingService, load_rules
 from tests.crm.helpers import berlin_number, unique
 
 HOURS = {"mon": [["08:00", "18:00"]], "sat": [["10:00", "14:00"]]}

@@ -15,7 +15,7 @@ from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.queues import apply_queue_config, create_queue, set_vip, update_queue
-from ctiserver.fastagi import dispatch, start_fastagi
+from ctiserver.agi.server import dispatch, start_fastagi
 from tests.asterisk.conftest import ami  # noqa: F401  (fixture)
 from tests.crm.helpers import berlin_number, unique
 

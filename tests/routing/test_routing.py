@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ctiserver.routing import (
+from ctiserver.acd.routing import (
     DEFAULT_AHT, VIP_PRIORITY, Decision, LiveFigures, QueueRule, holidays_for, is_open, route,
     validate_hours,
 )

@@ -4,12 +4,12 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from ctiserver.agentstate import AgentStateMachine
-from ctiserver.amistream import AmiStreamParser
-from ctiserver.calltracker import CallTracker
-from ctiserver.events import BUILDERS, QueueMemberChanged, parse_event
-from ctiserver.queue_log import QueueLogEntry, parse_queue_log
-from ctiserver.queuestats import QueueStats, StatsFeed
+from ctiserver.acd.agentstate import AgentStateMachine
+from ctiserver.ami.stream import AmiStreamParser
+from ctiserver.calls.tracker import CallTracker
+from ctiserver.ami.events import BUILDERS, QueueMemberChanged, parse_event
+from ctiserver.acd.queue_log import QueueLogEntry, parse_queue_log
+from ctiserver.acd.stats import QueueStats, StatsFeed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CAPTURES = {

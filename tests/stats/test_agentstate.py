@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_core.calls import CallRecord
-from ctiserver.agentstate import AgentStateMachine
-from ctiserver.calltracker import CallAnswered, CallEnded, CallOffered, OfferEnded
-from ctiserver.events import QueueMemberChanged
+from ctiserver.acd.agentstate import AgentStateMachine
+from ctiserver.calls.tracker import CallAnswered, CallEnded, CallOffered, OfferEnded
+from ctiserver.ami.events import QueueMemberChanged
 
 A = "PJSIP/1001"
 T0 = 1_800_000_000.0

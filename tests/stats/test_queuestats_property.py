@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_core.calls import CallRecord
-from ctiserver.agentstate import STATES, AgentChange, HandledCall
-from ctiserver.calltracker import CallAnswered, CallEnded, QueueCallerArrived, QueueCallerDeparted
-from ctiserver.queuestats import QueueStats, QueueTargets
+from ctiserver.acd.agentstate import STATES, AgentChange, HandledCall
+from ctiserver.calls.tracker import CallAnswered, CallEnded, QueueCallerArrived, QueueCallerDeparted
+from ctiserver.acd.stats import QueueStats, QueueTargets
 
 QUEUES = ["q1", "q2", "q3"]
 TARGETS = {"q1": QueueTargets(sl_threshold=10, short_abandon=3), "q2": QueueTargets()}

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ctiserver.statsclock import DayClock, StepIntegral
+from ctiserver.acd.statsclock import DayClock, StepIntegral
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

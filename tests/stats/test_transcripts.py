@@ -4,8 +4,8 @@ from statistics import mean
 
 import pytest
 
-from ctiserver.queue_log import summarize_calls
-from ctiserver.queuestats import rebuild_from_queue_log
+from ctiserver.acd.queue_log import summarize_calls
+from ctiserver.acd.stats import rebuild_from_queue_log
 
 from .replay import new_feed, queue_log, replay_live
 

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from ctiserver.wrapup import AFTER_CALL_WORK, WrapupGate
+from ctiserver.acd.wrapup import AFTER_CALL_WORK, WrapupGate
 
 
 class FakeControl:

@@ -15,8 +15,8 @@ from crm_core.db import Database
 from crm_core.models import PendingWrapup
 from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.users import create_user
-from ctiserver import events as ev
-from ctiserver.wrapup import AFTER_CALL_WORK, WrapupGate
+from ctiserver.ami import events as ev
+from ctiserver.acd.wrapup import AFTER_CALL_WORK, WrapupGate
 from tests.auth.conftest import Account
 from tests.work.test_work_api import bearer, handled_call
 

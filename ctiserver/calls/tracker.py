@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 
 from crm_core.calls import CallRecord
 
-from . import events as ev
+from ctiserver.ami import events as ev
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,11 @@ from aiohttp import web
 from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, users_by_interface
 
-from .agentstate import ON_CALL, ON_HOLD
-from .ami import AmiError
+from ctiserver.acd.agentstate import ON_CALL, ON_HOLD
+from ctiserver.ami.client import AmiError
 
 if TYPE_CHECKING:
-    from .server import CTIServer
+    from ctiserver.server import CTIServer
 
 SPY_OPTIONS = {"listen": "bqES", "whisper": "bqwES", "barge": "bqBES"}
 """ChanSpy options per supervisor action."""

@@ -36,11 +36,11 @@ from aiohttp import web
 from crm_core.teams import visible_user_ids
 from crm_core.users import UserInfo, users_by_interface
 
-from .ami import AmiError
-from .supervision import SupervisionError, channel_prefix, spy_originate
+from ctiserver.ami.client import AmiError
+from ctiserver.acd.supervision import SupervisionError, channel_prefix, spy_originate
 
 if TYPE_CHECKING:
-    from .server import CTIServer
+    from ctiserver.server import CTIServer
 
 TRANSFER_KINDS = ("extension", "queue", "number")
 DTMF_DIGITS = re.compile(r"^[0-9*#A-Da-d]{1,32}$")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
-from . import events as ev
-from .fastagi import AgiSession
+from ctiserver.ami import events as ev
+from ctiserver.agi.server import AgiSession
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from aiohttp import web
 
 from crm_core.users import UserInfo
 
-from .hub import Client, text_frame
-from .web import MAX_WS_FRAME, converse, current_user
+from ctiserver.web.hub import Client, text_frame
+from ctiserver.web.agentsocket import MAX_WS_FRAME, converse, current_user
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The FastAGI script "route" (thin adapter): CRM queue rules, the caller's VIP flag and live
-queue figures in, ``ctiserver.routing``'s decision out as channel variables. An overflow is
+queue figures in, ``ctiserver.acd.routing``'s decision out as channel variables. An overflow is
 recorded on the call as collected data: the agent in the overflow queue sees which queue the
 caller asked for."""
 from __future__ import annotations
@@ -13,10 +13,10 @@ from crm_core.db import Database
 from crm_core.models import Queue
 from crm_core.queues import holiday_days, is_vip, list_queues
 
-from .agentstate import AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP
-from .collected import CollectedRecorder
-from .fastagi import AgiSession, Handler
-from .routing import Decision, LiveFigures, QueueRule, holidays_for, route
+from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP
+from ctiserver.calls.collected import CollectedRecorder
+from ctiserver.agi.server import AgiSession, Handler
+from ctiserver.acd.routing import Decision, LiveFigures, QueueRule, holidays_for, route
 
 log = logging.getLogger(__name__)
 

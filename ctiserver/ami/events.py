@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
-from .amistream import UserEventFields
+from ctiserver.ami.stream import UserEventFields
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class OriginateResult(AmiEvent):
 @dataclass(slots=True, kw_only=True)
 class DataCollected(ChannelEvent):
     """The IVR collected data on the caller's channel: a ``UserEvent(CcCollected,Name: value,
-    ...)`` from the dialplan, or our own FastAGI code (``ctiserver.collected``)."""
+    ...)`` from the dialplan, or our own FastAGI code (``ctiserver.calls.collected``)."""
 
     fields: dict[str, str]
     """Cleaned by ``collected_fields``: at most MAX_FIELDS, bounded names and values."""

@@ -18,8 +18,8 @@ from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
-from .amistream import AmiStreamParser
-from .events import BUILDERS, AmiEvent, parse_event
+from ctiserver.ami.stream import AmiStreamParser
+from ctiserver.ami.events import BUILDERS, AmiEvent, parse_event
 
 log = logging.getLogger(__name__)
 

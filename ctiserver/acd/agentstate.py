@@ -32,8 +32,8 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import events as ev
-from .calltracker import CallAnswered, CallCompleted, CallEnded, CallOffered, Notice, OfferEnded
+from ctiserver.ami import events as ev
+from ctiserver.calls.tracker import CallAnswered, CallCompleted, CallEnded, CallOffered, Notice, OfferEnded
 
 # Device states (QueueMember Status, ast_device_state) the state depends on.
 DEVICE_NOT_INUSE, DEVICE_INVALID, DEVICE_UNAVAILABLE, DEVICE_ONHOLD = 1, 4, 5, 8
@@ -114,7 +114,7 @@ class _Agent:
     pause_reason: str = ""
     ringing: set[str] = field(default_factory=set)
     held: bool = False
-    """The console put the agent's call on hold (ctiserver.callcontrol)."""
+    """The console put the agent's call on hold (ctiserver.control.callcontrol)."""
     call: _Call | None = None
     wrapup: _Wrapup | None = None
     state: tuple[str, str, str] = (LOGGED_OUT, "", "")

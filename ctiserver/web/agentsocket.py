@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, hdrs, web
 
 from crm_core.users import UserInfo
 
-from .hub import Client, ClientHub
+from ctiserver.web.hub import Client, ClientHub
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import logging
 import time
 from typing import Any, Awaitable, Callable
 
-from .calltracker import (
+from ctiserver.calls.tracker import (
     CallAnswered, CallEnded, CallOffered, CollectedChanged, Notice, OfferEnded, QueueCallerArrived,
 )
-from .hub import ClientHub
+from ctiserver.web.hub import ClientHub
 
 log = logging.getLogger(__name__)
 

@@ -39,14 +39,14 @@ from datetime import datetime, timezone
 
 from crm_core.calls import CallRecord
 
-from . import events as ev
-from .agentstate import (
+from ctiserver.ami import events as ev
+from ctiserver.acd.agentstate import (
     AVAILABLE, LOGGED_OUT, ON_CALL, ON_HOLD, PAUSED, RINGING, WRAPUP, AgentChange,
     AgentStateMachine, HandledCall,
 )
-from .calltracker import CallAnswered, CallEnded, Notice, QueueCallerArrived, QueueCallerDeparted
-from .queue_log import QueueLogEntry, summarize_calls
-from .statsclock import DayClock, Delta, SlidingTally, StepIntegral, Tally
+from ctiserver.calls.tracker import CallAnswered, CallEnded, Notice, QueueCallerArrived, QueueCallerDeparted
+from ctiserver.acd.queue_log import QueueLogEntry, summarize_calls
+from ctiserver.acd.statsclock import DayClock, Delta, SlidingTally, StepIntegral, Tally
 
 SL_VARIANTS = {
     "answered_only": "answered_within / answered",
