@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from crm_core.passwords import password_problem
 from crm_core.teams import led_teams, set_led_teams
-from crm_core.users import EDITABLE_FIELDS, ROLES, UserInfo, create_user, update_user
+from crm_core.users import EDITABLE_FIELDS, ROLES, create_user, update_user
+from crm_core.values import UserInfo
 
 from .auth import db_key, require_role
 from .jsonbody import BodyError, error_response, json_object

@@ -13,8 +13,8 @@ from aiohttp import hdrs, web
 
 from crm_core.db import Database
 from crm_core.sessions import Session, resolve_session
-from crm_core.users import UserInfo, authenticate_token
-from ctiserver.web.agentsocket import SESSION_CHECK, USER, is_websocket, request_token
+from crm_core.users import authenticate_token
+from crm_core.values import UserInfo
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -26,6 +26,24 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 db_key = web.AppKey("db", Database)
+SessionCheck = Callable[[], Awaitable[bool]]
+USER = web.RequestKey("user", UserInfo)
+"""The authenticated UserInfo (None on public routes), set by the console's auth middleware."""
+SESSION_CHECK = web.RequestKey("session_check", SessionCheck)
+"""Browser sessions only: async () -> bool, keeps the session alive or tells it
+has ended (logout, expiry, deactivation)."""
+
+
+def is_websocket(request: web.Request) -> bool:
+    return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
+
+
+def request_token(request: web.Request) -> str:
+    header = request.headers.get(hdrs.AUTHORIZATION, "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    # tokens in URLs end up in logs: only where no header can be set
+    return request.query.get("token", "") if is_websocket(request) else ""
 
 
 def public(handler: Handler) -> Handler:

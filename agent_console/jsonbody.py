@@ -6,8 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.errors import Invalid
 
-class BodyError(ValueError):
+
+class BodyError(Invalid):
     """The body is too large, not JSON, or not an object: the message says which (a 400)."""
 
 

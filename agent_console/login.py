@@ -10,7 +10,7 @@ from aiohttp import web
 
 from crm_core.auth import LoginResult, login, now_utc
 from crm_core.sessions import create_session, end_session
-from ctiserver.web.agentsocket import USER
+from agent_console.auth import USER
 
 from .auth import (
     CSRF_FIELD,

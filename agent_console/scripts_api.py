@@ -21,7 +21,7 @@ from crm_core.dispositions import (
 )
 from crm_core.scripts import MAX_BODY as MAX_SCRIPT
 from crm_core.scripts import ScriptError, delete_script, get_script, list_scripts, put_script
-from ctiserver.web.agentsocket import USER
+from agent_console.auth import USER
 
 from .auth import db_key, require_role
 from .jsonbody import ApiError, json_errors, json_object

@@ -5,21 +5,21 @@
 - ``GET /api/softphone/config``: ``{"wsUrl", "sipUri", "password", "endpoint"}`` for the
   logged-in user's WebRTC endpoint ``webrtc-EXT`` (render.webrtc_endpoint); 409 when the user
   has no extension. The password is derived from a secret generated into the data folder
-  (asterisk_conf.sandbox.softphone_password), never stored in the repository.
+  (asterisk_conf.credentials.softphone_password), never stored in the repository.
 - ``GET /softphone``: a bare page (agents) that registers the softphone and shows its state,
   with answer and hang-up buttons.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
 from asterisk_conf.render import webrtc_endpoint
-from asterisk_conf.sandbox import softphone_password
-from callcenter.settings import Settings
-from ctiserver.acd.supervision import supervision_key
-from ctiserver.web.agentsocket import USER
+
+from .auth import USER
 
 from .auth import require_role
 from .pages import render
@@ -30,17 +30,24 @@ JSSIP = STATIC / "vendor" / "jssip-3.13.8.min.js"
 JSSIP_URL = f"/softphone/{JSSIP.name}"
 NO_STORE = {"Cache-Control": "no-store"}
 
-settings_key = web.AppKey("softphone_settings", Settings)
 
 
-def softphone_config(settings: Settings, extension: str) -> dict[str, str]:
-    endpoint = webrtc_endpoint(extension)
-    return {
-        "wsUrl": f"ws://{settings.ami_host}:{settings.sandbox_http_port}/ws",
-        "sipUri": f"sip:{endpoint}@{settings.ami_host}",
-        "password": softphone_password(settings, extension),
-        "endpoint": endpoint,
-    }
+@dataclass(frozen=True)
+class SoftphoneSite:
+    """Where the agents' browsers reach Asterisk's SIP websocket, and their SIP passwords."""
+
+    sip_host: str
+    ws_url: str
+    password: Callable[[str], str]
+    """Extension -> its WebRTC endpoint's SIP password."""
+
+    def config(self, extension: str) -> dict[str, str]:
+        endpoint = webrtc_endpoint(extension)
+        return {"wsUrl": self.ws_url, "sipUri": f"sip:{endpoint}@{self.sip_host}",
+                "password": self.password(extension), "endpoint": endpoint}
+
+
+site_key = web.AppKey("softphone_site", SoftphoneSite)
 
 
 async def config(request: web.Request) -> web.Response:
@@ -48,7 +55,7 @@ async def config(request: web.Request) -> web.Response:
     if not user.extension:
         return web.json_response({"error": "this user has no extension"}, status=409,
                                  headers=NO_STORE)
-    return web.json_response(softphone_config(request.app[settings_key], user.extension),
+    return web.json_response(request.app[site_key].config(user.extension),
                              headers=NO_STORE)
 
 
@@ -69,9 +76,8 @@ async def page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html", charset="utf-8", headers=NO_STORE)
 
 
-def add_routes(app: web.Application) -> None:
-    """Mount on the CTI server's app (its settings say where Asterisk's websocket is)."""
-    app[settings_key] = app[supervision_key].server.settings
+def add_routes(app: web.Application, site: SoftphoneSite) -> None:
+    app[site_key] = site
     app.router.add_get("/softphone", page)
     app.router.add_get("/softphone/softphone.js", script)
     app.router.add_get(JSSIP_URL, jssip)

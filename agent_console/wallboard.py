@@ -19,21 +19,19 @@ from aiohttp import web
 from crm_core.teams import visible_user_ids
 from crm_core.users import users_by_interface
 from ctiserver.acd.stats import DEFAULT_SL_VARIANT, SL_VARIANTS
-from ctiserver.acd.supervision import SPY_OPTIONS, Supervision, SupervisionError, supervision_key
+from callcenter.errors import Forbidden
+from ctiserver.acd.spy import SPY_OPTIONS
+from ctiserver.acd.supervision import Supervision
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
-from ctiserver.web.agentsocket import USER
+from agent_console.auth import USER
 
 from .auth import SESSION, db_key, require_role
-from .jsonbody import BodyError, json_object
+from .jsonbody import json_object
 from .pages import render
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
 MAX_BODY = 4096
-def supervision(app: web.Application) -> Supervision:
-    service = app.get(supervision_key)
-    if service is None:
-        raise web.HTTPServiceUnavailable(text="supervisor actions need the CTI server")
-    return service
+supervision_key = web.AppKey("supervision", Supervision)
 
 
 async def _directory(request: web.Request) -> dict[str, dict]:
@@ -54,7 +52,7 @@ async def wallboard_page(request: web.Request) -> web.Response:
     session = request.get(SESSION)
     config = {
         "csrf": session.csrf_token if session else "",
-        "pauseReasons": list(supervision(request.app).pause_reasons),
+        "pauseReasons": list(request.app[supervision_key].pause_reasons),
         "spyModes": list(SPY_OPTIONS),
         "canSpy": bool(user.interface),
         "slVariant": DEFAULT_SL_VARIANT,
@@ -75,20 +73,15 @@ async def wallboard_script(request: web.Request) -> web.Response:
 
 async def wallboard_action(request: web.Request) -> web.Response:
     user = request[USER]
-    try:
-        if user.role not in WALLBOARD_ROLES:
-            raise SupervisionError(403, "supervisor actions are for supervisors and admins")
-        try:
-            data = await json_object(request, MAX_BODY)
-        except BodyError as exc:
-            raise SupervisionError(400, str(exc)) from None
-        result = await supervision(request.app).act(user, data)
-    except SupervisionError as exc:
-        return web.json_response({"error": str(exc)}, status=exc.status)
-    return web.json_response(result)
+    if user.role not in WALLBOARD_ROLES:
+        raise Forbidden("supervisor actions are for supervisors and admins")
+    data = await json_object(request, MAX_BODY)
+    result = await request.app[supervision_key].act(user, data)
+    return web.json_response(result.model_dump(exclude_none=True))
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, supervision: Supervision) -> None:
+    app[supervision_key] = supervision
     app.router.add_get("/wallboard", wallboard_page)
     app.router.add_get("/wallboard/wallboard.js", wallboard_script)
     app.router.add_post("/wallboard/actions", wallboard_action)

@@ -14,13 +14,12 @@ from crm_core.customers import create_customer, customer_details, search_custome
 from crm_core.dispositions import dispositions_for
 from crm_core.teams import visible_user_ids
 from crm_core.tickets import PRIORITIES
-from crm_core.users import UserInfo
+from crm_core.values import UserInfo
 from crm_core.worklog import (
     CallbackRequest, NotVisible, TicketRequest, WorkInputError, WrapupRequest, save_wrapup,
 )
 from crm_core.workscope import Scope, Working
-from ctiserver.server import server_key
-from ctiserver.web.agentsocket import USER
+from agent_console.auth import USER
 
 from .auth import db_key
 from .jsonbody import BodyError, error_response, json_object
@@ -221,11 +220,13 @@ async def callback_done(request: web.Request) -> web.Response:
     return web.json_response({"id": callback_id, "status": "done"}) if done else _not_found()
 
 
-def add_routes(app: web.Application) -> None:
-    """Mount on the CTI server's app (its settings give the default region for numbers)."""
-    app[working_key] = Working()
-    app[wrapup_listeners_key] = []
-    app[default_region_key] = app[server_key].settings.default_region
+def add_routes(app: web.Application, *, default_region: str, working: Working,
+               wrapup_listeners: list[WrapupListener]) -> None:
+    """WORKING: which calls each agent was shown (the pops fill it); WRAPUP_LISTENERS: told
+    of every stored wrap-up (the after-call gate)."""
+    app[working_key] = working
+    app[wrapup_listeners_key] = wrapup_listeners
+    app[default_region_key] = default_region
     app.router.add_get("/api/customers/search", search)
     app.router.add_get("/api/customers/{id}", customer)
     app.router.add_post("/api/customers", add_customer)

@@ -7,10 +7,7 @@ asterisk_root/srv/NAME.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -21,8 +18,10 @@ from pathlib import Path
 
 from callcenter.settings import Settings
 
+from .credentials import generated_secret, softphone_password
 from .holdmusic import write_hold_music
-from .render import QueueSpec, render_config, srv_dir
+from .render import QueueSpec
+from .sandbox_config import render_config, srv_dir
 
 ASTERISK = "/usr/sbin/asterisk"
 MMDEBSTRAP = [
@@ -78,26 +77,7 @@ def ensure_ami_secret(settings: Settings) -> str:
     """settings.ami_secret, else one generated once and kept in data_dir (mode 0600)."""
     if settings.ami_secret:
         return settings.ami_secret
-    return _generated_secret(settings, "ami_secret")
-
-
-def softphone_password(settings: Settings, extension: str) -> str:
-    """The SIP password of agent EXTENSION's WebRTC endpoint: derived from a secret generated
-    once into data_dir/softphone_secret (0600), so the sandbox and the web agree on it."""
-    key = _generated_secret(settings, "softphone_secret").encode()
-    return hmac.new(key, extension.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _generated_secret(settings: Settings, name: str) -> str:
-    path = settings.data_dir / name
-    if path.exists():
-        return path.read_text().strip()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secret + "\n")
-    return secret
+    return generated_secret(settings.data_dir, "ami_secret")
 
 
 def ami_login_ok(host: str, port: int, user: str, secret: str, timeout: float = 2.0) -> bool:
@@ -294,7 +274,7 @@ class Sandbox:
     def _render(self, secret: str) -> dict[str, str]:
         return render_config(
             self.settings, queues=self._all_queues(), ami_secret=secret, sim_agents=self.sim_agents,
-            softphones={ext: softphone_password(self.settings, ext) for ext in self.softphones},
+            softphones={ext: softphone_password(self.settings.data_dir, ext) for ext in self.softphones},
         )
 
     def _all_queues(self) -> list[QueueSpec]:

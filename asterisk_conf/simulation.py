@@ -97,6 +97,13 @@ def agent_member(ext: str) -> tuple[str, str]:
     return f"Local/{ext}@{SIM_AGENT}/n", f"Custom:sim-{ext}"
 
 
+def state_interface(interface: str) -> str:
+    """What Asterisk watches for a member's busy state: the simulated agents' custom device
+    state, else (a real phone, a softphone) the interface itself."""
+    match = re.fullmatch(rf"Local/([^@/]+)@{SIM_AGENT}(/n)?", interface)
+    return agent_member(match.group(1))[1] if match else interface
+
+
 def queue_add(queue: str, ext: str, penalty: int = 0, paused: bool = False) -> dict[str, str]:
     """AMI QueueAdd of simulated agent EXT."""
     interface, state_interface = agent_member(ext)

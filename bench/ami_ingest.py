@@ -29,6 +29,7 @@ from panoramisk import Manager
 from sqlalchemy import text
 
 from bench.replay import ReplayServer, count_messages, load_capture
+from ctiserver.ami.events import AmiEvent
 from callcenter.runtime import Running, start_services
 from callcenter.settings import Settings
 from crm_core.db import create_database, ensure_embedded_postgres, open_database, upgrade, with_database
@@ -84,7 +85,7 @@ async def pipeline(running: Running, server: ReplayServer, db, messages: int) ->
         if isinstance(event, ev.AsteriskBooted) and not done.done():
             done.set_result(None)
 
-    cti.event_listeners.append(on_end)
+    unsubscribe = cti.bus.subscribe(AmiEvent, on_end)
     start = time.perf_counter()
     await server.play()
     await done
@@ -92,7 +93,7 @@ async def pipeline(running: Running, server: ReplayServer, db, messages: int) ->
     await cti.writer.drained()
     await cti.hub.flushed()
     elapsed = time.perf_counter() - start
-    cti.event_listeners.remove(on_end)
+    unsubscribe()
     cti.pops.pop_listeners.remove(count_pop)
     async with db.sessionmaker() as session:
         written = await session.scalar(text("SELECT count(*) FROM calls"))

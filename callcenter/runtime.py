@@ -5,16 +5,20 @@ import asyncio
 import gc
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from aiohttp import web
 
-from agent_console.queues_api import add_routes as add_queue_routes
-from agent_console.web import add_routes as add_console_routes
-from agent_console.work_api import working_key, wrapup_listeners_key
+from agent_console.console import AgentResource
+from agent_console.softphone import SoftphoneSite
+from agent_console.wiring import add_routes as add_console_routes
+from asterisk_conf.credentials import softphone_password
 from asterisk_conf.queuefile import QueuesInclude
+from asterisk_conf.simulation import state_interface
 from callcenter.settings import Settings
 from crm_core.db import Database, ensure_embedded_postgres, open_database, upgrade
 from crm_core.queues import QueueConfigTarget
+from ctiserver.acd.queuenames import QueueNames
 from ctiserver.server import CTIServer
 
 log = logging.getLogger(__name__)
@@ -54,20 +58,33 @@ def queue_target(settings: Settings, server: CTIServer,
     return None
 
 
+def build_web_app(settings: Settings, db: Database, server: CTIServer,
+                  target: QueueConfigTarget | None) -> web.Application:
+    """The product's one web app: the CTI server's sockets with the console mounted on it."""
+    app = server.web_app()
+    add_console_routes(
+        app, db,
+        agent=AgentResource(server.agent_control, server.feed.agents, server.wrapups,
+                            server.call_control, QueueNames(server.ami.queue_summary)),
+        supervision=server.supervision, pops=server.pops,
+        on_wrapup=server.wrapups.on_wrapup_submitted,
+        default_region=settings.default_region,
+        softphone_site=SoftphoneSite(
+            sip_host=settings.ami_host,
+            ws_url=f"ws://{settings.ami_host}:{settings.sandbox_http_port}/ws",
+            password=partial(softphone_password, settings.data_dir)),
+        apply_queues=lambda: server.apply_queues(target),
+    )
+    return app
+
+
 async def start_services(settings: Settings, db: Database, *, ami_secret: str,
                          sandbox: QueueConfigTarget | None = None) -> Running:
-    """CTI server (AMI link, tracker, writer) and the web app on settings.http_host:port."""
-    server = CTIServer(settings, db, ami_secret=ami_secret)
-    app = server.web_app()
-    add_console_routes(app, db)
-    # After-call work: a stored wrap-up releases the agent; a pop lets the agent see the caller.
-    app[wrapup_listeners_key].append(server.wrapups.on_wrapup_submitted)
-    working = app[working_key]
-    server.pops.pop_listeners.append(
-        lambda user_id, offer, customer_id: working.allow_call(
-            user_id, offer.call_key, customer_id=customer_id, queue=offer.queue))
-    target = queue_target(settings, server, sandbox)
-    add_queue_routes(app, lambda: server.apply_queues(target))
+    """CTI server (AMI link, tracker, writer) and the web app on settings.http_host:port.
+    With the sandbox, its simulated agents' busy state is their custom device state."""
+    server = CTIServer(settings, db, ami_secret=ami_secret,
+                       **({"state_interface": state_interface} if sandbox is not None else {}))
+    app = build_web_app(settings, db, server, queue_target(settings, server, sandbox))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()

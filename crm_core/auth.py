@@ -17,7 +17,8 @@ from sqlalchemy import func, insert, select, update
 from crm_core.db import Database
 from crm_core.models import LoginAttempt, User
 from crm_core.passwords import check_password
-from crm_core.users import UserInfo, user_info
+from crm_core.users import user_info
+from crm_core.values import UserInfo
 
 LOCKOUT_MAX_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)

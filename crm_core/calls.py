@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, bindparam, cast, func, select
@@ -14,36 +13,7 @@ from sqlalchemy.types import TypeEngine
 from crm_core.db import Database
 from crm_core.models import Call, ContactNumber, User
 from crm_core.phones import normalize_number
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """A finished call as the CTI server saw it. Datetimes are timezone-aware UTC."""
-
-    call_key: str
-    """Stable across re-deliveries of the same call: writes are idempotent on it."""
-    linkedid: str
-    uniqueid: str
-    """The caller channel's."""
-    direction: str
-    """inbound, outbound or internal."""
-    caller_number: str | None
-    caller_name: str | None
-    called_number: str | None
-    queue: str | None
-    agent_interface: str | None
-    entered_at: datetime
-    answered_at: datetime | None
-    ended_at: datetime
-    wait_seconds: float
-    talk_seconds: float
-    outcome: str
-    hangup_cause: int | None
-    hangup_cause_text: str | None
-    completed_by: str | None
-    """caller, agent, transfer or None."""
-    collected: Mapping[str, str] | None = None
-    """What the IVR collected on the call, if anything."""
+from crm_core.values import CallRecord
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(CallRecord))

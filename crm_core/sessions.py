@@ -11,7 +11,8 @@ from sqlalchemy import delete, insert, or_, update
 from crm_core.auth import now_utc
 from crm_core.db import Database
 from crm_core.models import User, UserSession
-from crm_core.users import UserInfo, hash_token
+from crm_core.users import hash_token
+from crm_core.values import UserInfo
 
 SESSION_IDLE_TIMEOUT = timedelta(hours=1)
 """An open console keeps its session alive (see the agent websocket's pings)."""

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from crm_core.db import Database
 from crm_core.models import TeamLead, User
-from crm_core.users import UserInfo
+from crm_core.values import UserInfo
 
 
 async def set_led_teams(db: Database, supervisor_id: int, teams: Iterable[str]) -> None:

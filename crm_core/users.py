@@ -5,7 +5,6 @@ import asyncio
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -14,21 +13,11 @@ from sqlalchemy.dialects.postgresql import insert
 from crm_core.db import Database
 from crm_core.models import User, UserSession
 from crm_core.passwords import hash_password
+from crm_core.values import UserInfo
 
 ROLES = ("agent", "supervisor", "admin")
 EDITABLE_FIELDS = frozenset({"display_name", "role", "extension", "interface", "team", "active"})
 """What update_user may change besides the password."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    id: int
-    username: str
-    display_name: str
-    role: str
-    extension: str | None
-    interface: str | None
-    team: str | None = None
 
 
 def hash_token(token: str) -> str:

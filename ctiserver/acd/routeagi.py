@@ -16,13 +16,14 @@ from crm_core.queues import holiday_days, is_vip, list_queues
 from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP
 from ctiserver.calls.collected import CollectedRecorder
 from ctiserver.agi.server import AgiSession, Handler
+from ctiserver.ami.results import QueueSummaryEntry
 from ctiserver.acd.routing import Decision, LiveFigures, QueueRule, holidays_for, route
 
 log = logging.getLogger(__name__)
 
 LiveSource = Callable[[str], Awaitable[LiveFigures | None]]
 """Queue name -> its figures now (None: unknown)."""
-AmiEventList = Callable[[dict[str, str]], Awaitable[list[dict[str, str]]]]
+QueueSummarySource = Callable[[str], Awaitable[list[QueueSummaryEntry]]]
 OVERFLOWED_FROM = "Overflowed from"
 
 
@@ -102,20 +103,17 @@ def figures_from_tile(tile: Mapping | None) -> LiveFigures | None:
     return LiveFigures(tile["waiting"], states.get(AVAILABLE, 0), busy, tile["last60"]["aht"])
 
 
-def figures_from_summary(summary: Mapping[str, str]) -> LiveFigures:
-    """From an AMI QueueSummary event: LoggedIn counts paused members too, and TalkTime is
+def figures_from_summary(summary: QueueSummaryEntry) -> LiveFigures:
+    """From app_queue's QueueSummary: LoggedIn counts paused members too, and TalkTime is
     Asterisk's moving average of talk alone (no wrap-up): coarser than ``figures_from_tile``."""
-    available = int(summary["Available"])
-    aht = float(summary.get("TalkTime") or 0)
-    return LiveFigures(int(summary["Callers"]), available,
-                       int(summary["LoggedIn"]) - available, aht or None)
+    return LiveFigures(summary.callers, summary.available, summary.logged_in - summary.available,
+                       summary.talk_time or None)
 
 
-def ami_live_source(event_list: AmiEventList) -> LiveSource:
-    """Live figures from Asterisk itself, e.g. ``ami_live_source(server.ami.event_list)``."""
+def ami_live_source(queue_summary: QueueSummarySource) -> LiveSource:
+    """Live figures from Asterisk itself, e.g. ``ami_live_source(server.ami.queue_summary)``."""
     async def live(queue: str) -> LiveFigures | None:
-        items = await event_list({"Action": "QueueSummary", "Queue": queue})
-        summary = next((i for i in items if i.get("Event") == "QueueSummary"), None)
+        summary = next(iter(await queue_summary(queue)), None)
         return None if summary is None else figures_from_summary(summary)
 
     return live

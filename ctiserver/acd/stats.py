@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from crm_core.calls import CallRecord
+from crm_core.values import CallRecord
 
 from ctiserver.ami import events as ev
 from ctiserver.acd.agentstate import (

@@ -21,7 +21,7 @@ from typing import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from crm_core.users import UserInfo
+from crm_core.values import UserInfo
 
 from ctiserver.web.hub import Client, text_frame
 from ctiserver.web.agentsocket import MAX_WS_FRAME, converse, current_user

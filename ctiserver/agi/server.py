@@ -16,7 +16,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from callcenter.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +188,10 @@ async def serve(host: str, port: int, handler: Handler, *, header_timeout: float
     return await asyncio.start_server(connection, host, port, limit=LINE_LIMIT)
 
 
-async def start_fastagi(settings: Settings, handler: Handler) -> asyncio.Server:
-    """The FastAGI server on settings.fastagi_host:port. Stop: ``close()``, ``wait_closed()``."""
-    server = await serve(settings.fastagi_host, settings.fastagi_port, handler)
-    log.info("FastAGI on %s:%s", settings.fastagi_host, settings.fastagi_port)
+async def start_fastagi(host: str, port: int, handler: Handler) -> asyncio.Server:
+    """The FastAGI server on HOST:PORT. Stop: ``close()``, ``wait_closed()``."""
+    server = await serve(host, port, handler)
+    log.info("FastAGI on %s:%s", host, port)
     return server
 
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any, Awaitable, Callable
 
 from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
+from callcenter.errors import Refused
+from ctiserver.ami import actions, results
+from ctiserver.ami.actions import AmiAction, Originate
 from ctiserver.ami.stream import AmiStreamParser
 from ctiserver.ami.events import BUILDERS, AmiEvent, parse_event
 
@@ -26,7 +30,7 @@ log = logging.getLogger(__name__)
 EventSink = Callable[[AmiEvent], None]
 
 
-class AmiError(Exception):
+class AmiError(Refused):
     """An action failed, timed out, or the link is down."""
 
 
@@ -108,11 +112,15 @@ class AmiClient:
     # --- actions ----------------------------------------------------------------------------
 
     async def send(
-        self, action: dict[str, Any], *, timeout: float | None = None, listing: bool = False
+        self, action: AmiAction | Mapping[str, Any], *, timeout: float | None = None,
+        listing: bool = False,
     ) -> Any:
-        """Send one action; its response, or for an event list (``listing``) every message up
-        to the list's Complete event. Raises AmiError. Said explicitly because panoramisk's
-        guesses are wrong for Asterisk 22 (it waits for more after QueueAdd or Originate)."""
+        """Send one action (typed, or raw headers for tools and tests); its response, or for an
+        event list (``listing``) every message up to the list's Complete event. Raises AmiError.
+        Said explicitly because panoramisk's guesses are wrong for Asterisk 22 (it waits for
+        more after QueueAdd or Originate)."""
+        if isinstance(action, AmiAction):
+            action = action.message()
         protocol = self.protocol
         if protocol is None or protocol.closed:
             raise AmiError("AMI link is down")
@@ -129,16 +137,26 @@ class AmiClient:
             raise AmiError(f"{action.get('Action')}: {first.get('Message', 'error')}")
         return response
 
-    async def originate(self, fields: dict[str, Any]) -> str:
+    async def originate(self, action: Originate | Mapping[str, Any]) -> str:
         """Asynchronous Originate: returns the ChannelId; the outcome arrives as an
         OriginateResult event. A synchronous Originate would block the whole session."""
+        fields = action.message() if isinstance(action, Originate) else dict(action)
         channel_id = fields.get("ChannelId") or str(uuid.uuid4())
         await self.send(
             {**fields, "Action": "Originate", "Async": "true", "ChannelId": channel_id}
         )
         return channel_id
 
-    async def event_list(self, action: dict[str, Any]) -> list[dict[str, str]]:
+    async def channels(self) -> list[results.ListedChannel]:
+        return results.channels(await self.event_list(actions.CoreShowChannels()))
+
+    async def queue_status(self, queue: str | None = None) -> results.QueueStatusResult:
+        return results.queue_status(await self.event_list(actions.QueueStatus(queue)))
+
+    async def queue_summary(self, queue: str | None = None) -> list[results.QueueSummaryEntry]:
+        return results.queue_summary(await self.event_list(actions.QueueSummary(queue)))
+
+    async def event_list(self, action: AmiAction | Mapping[str, Any]) -> list[dict[str, str]]:
         """Items of an EventList action (CoreShowChannels, QueueStatus...), completion excluded."""
         response = await self.send(action, timeout=self.action_timeout * 4, listing=True)
         messages = response if isinstance(response, list) else [response]

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from crm_core.calls import CallRecord
+from crm_core.values import CallRecord
 
 from ctiserver.ami import events as ev
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Awaitable, Callable, Sequence
 
-from crm_core.calls import CallRecord
+from crm_core.values import CallRecord
 
 log = logging.getLogger(__name__)
 

@@ -11,45 +11,28 @@ import json
 import logging
 from typing import Awaitable, Callable
 
-from aiohttp import WSMsgType, hdrs, web
+from aiohttp import WSMsgType, web
 
-from crm_core.users import UserInfo
+from agent_console.auth import SESSION_CHECK, USER, SessionCheck, request_token
+from crm_core.values import UserInfo
 
 from ctiserver.web.hub import Client, ClientHub
 
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[str], Awaitable[UserInfo | None]]
-SessionCheck = Callable[[], Awaitable[bool]]
 
 MAX_WS_MESSAGE = 64 * 1024
 """Larger requests get an error reply; the socket stays open."""
 MAX_WS_FRAME = 1024 * 1024
 """Past this aiohttp closes the socket (1009 message too big) rather than buffer it."""
 
-USER = web.RequestKey("user", UserInfo)
-"""The authenticated UserInfo (None on public routes), set by the console's auth middleware."""
-SESSION_CHECK = web.RequestKey("session_check", SessionCheck)
-"""Browser sessions only: async () -> bool, keeps the session alive or tells it
-has ended (logout, expiry, deactivation)."""
 SESSION_ENDED = 4401
 """Websocket close code when the browser session behind it has ended: log in again."""
 
 hub_key = web.AppKey("hub", ClientHub)
 auth_key = web.AppKey("authenticate", Authenticator)
 on_agent_key = web.AppKey("on_agent", Callable[[UserInfo], None])
-
-
-def is_websocket(request: web.Request) -> bool:
-    return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
-
-
-def request_token(request: web.Request) -> str:
-    header = request.headers.get(hdrs.AUTHORIZATION, "")
-    if header.startswith("Bearer "):
-        return header[7:].strip()
-    # tokens in URLs end up in logs: only where no header can be set
-    return request.query.get("token", "") if is_websocket(request) else ""
 
 
 async def current_user(request: web.Request) -> UserInfo:
@@ -121,11 +104,3 @@ async def answer(
     else:
         await socket.send_json({"type": "error", "error": f"unknown request type {kind!r}"})
     return True
-
-
-def add_routes(app: web.Application, hub: ClientHub, authenticate: Authenticator,
-               on_agent: Callable[[UserInfo], None]) -> None:
-    app[hub_key] = hub
-    app[auth_key] = authenticate
-    app[on_agent_key] = on_agent
-    app.router.add_get("/ws/agent", agent_socket)

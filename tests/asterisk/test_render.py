@@ -1,7 +1,8 @@
 """Rendered configuration (no Asterisk needed)."""
 from __future__ import annotations
 
-from asterisk_conf.render import QueueSpec, render_config
+from asterisk_conf.render import QueueSpec
+from asterisk_conf.sandbox_config import render_config
 from asterisk_conf.simulation import agent_member
 from callcenter.settings import Settings
 

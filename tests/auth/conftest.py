@@ -10,7 +10,7 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent_console.web import add_routes
+from callcenter.runtime import build_web_app
 from callcenter.settings import Settings
 from crm_core.db import Database
 from crm_core.users import create_user
@@ -20,10 +20,9 @@ PASSWORD = "correct horse battery"
 
 
 def build_app(settings: Settings, db: Database) -> web.Application:
-    """As callcenter.runtime.start_services does, without starting the CTI server."""
-    app = CTIServer(settings, db, ami_secret="unused").web_app()
-    add_routes(app, db)
-    return app
+    """The production app, as callcenter.runtime.start_services builds it, without starting
+    the CTI server."""
+    return build_web_app(settings, db, CTIServer(settings, db, ami_secret="unused"), None)
 
 
 @dataclass(frozen=True)

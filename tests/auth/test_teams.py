@@ -1,7 +1,7 @@
 """Who sees whom: agents themselves, supervisors their teams, admins everyone."""
 from crm_core.db import Database
 from crm_core.teams import led_teams, set_led_teams, visible_user_ids
-from crm_core.users import UserInfo
+from crm_core.values import UserInfo
 from tests.auth.conftest import make_user
 
 

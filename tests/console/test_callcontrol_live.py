@@ -12,13 +12,14 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select, update
 
+from ctiserver.ami.events import AmiEvent
 from asterisk_conf.simulation import caller_originate
 from crm_core.models import Call, User
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
-from ctiserver.control.callcontrol import hold_channel_prefix
+from ctiserver.control.channels import hold_channel_prefix
 
 from .test_console_live import EXT, INTERFACE, QUEUE, agent, bridged, leave_queue, new_number, wait_for
 
@@ -69,12 +70,12 @@ async def console_agent(cti, db) -> AsyncIterator[Agent]:
     _, _, token = await agent(db)
     async with aiohttp.ClientSession(cti.url, headers={"Authorization": f"Bearer {token}"}) as http:
         me = Agent(cti, http)
-        cti.server.event_listeners.append(me.seen.append)
+        unsubscribe = cti.server.bus.subscribe(AmiEvent, me.seen.append)
         assert (await http.post("/api/agent/login", json={"queues": [QUEUE]})).status == 200
         try:
             yield me
         finally:
-            cti.server.event_listeners.remove(me.seen.append)
+            unsubscribe()
             await leave_queue(cti)
 
 

@@ -16,6 +16,7 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
+from ctiserver.ami.events import AmiEvent
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.customers import create_customer
 from crm_core.dispositions import Owner
@@ -163,7 +164,7 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
 async def test_call_controls_on_live_calls(cti, db) -> None:
     _, _, token = await agent(db)
     seen: list = []
-    cti.server.event_listeners.append(seen.append)
+    unsubscribe = cti.server.bus.subscribe(AmiEvent, seen.append)
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(cti.url, headers=headers) as http:
         async def post(path: str, body: dict) -> tuple[int, dict]:
@@ -211,7 +212,7 @@ async def test_call_controls_on_live_calls(cti, db) -> None:
                 await wait_for(lambda: asyncio.sleep(0, result=not cti.server.feed.agents.agents()[INTERFACE].state
                                                      in ("on_call", "ringing")), 10, "the agent's call to end")
         finally:
-            cti.server.event_listeners.remove(seen.append)
+            unsubscribe()
             await leave_queue(cti)
             for item in await cti.server.ami.event_list({"Action": "CoreShowChannels"}):
                 if item.get("Linkedid") in channel_ids:

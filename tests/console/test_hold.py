@@ -3,27 +3,28 @@ agent state the console's hold gives (pure logic)."""
 from __future__ import annotations
 
 from ctiserver.acd.agentstate import AgentStateMachine
-from ctiserver.control.callcontrol import (
-    cancel_atxfer_action, held_agents, hold_channel_prefix, hold_music, hold_music_action, mute_actions,
-)
+from ctiserver.ami.actions import CancelAtxfer
+from ctiserver.control.callcontrol import hold_music_action, mute_actions
+from ctiserver.control.channels import held_agents, hold_channel_prefix, hold_music
 from ctiserver.calls.tracker import CallAnswered
 
+from tests.helpers.ami import as_listed
 from tests.stats.test_agentstate import A, T0, ended, member
 
 CALLER = "Local/itest3@sim-inbound-00000001;2"
 
 
 def test_hold_mutes_the_agent_both_ways_and_whispers_music_to_the_caller() -> None:
-    assert mute_actions("PJSIP/1001-2a", True) == [
+    assert [a.message() for a in mute_actions("PJSIP/1001-2a", True)] == [
         {"Action": "Setvar", "Channel": "PJSIP/1001-2a", "Variable": "MUTEAUDIO(in)", "Value": "on"},
         {"Action": "Setvar", "Channel": "PJSIP/1001-2a", "Variable": "MUTEAUDIO(out)", "Value": "on"},
     ]
-    assert {a["Value"] for a in mute_actions("PJSIP/1001-2a", False)} == {"off"}
-    assert hold_music_action(CALLER, "cc-hold", channel_id="h-1") == {
+    assert {a.value for a in mute_actions("PJSIP/1001-2a", False)} == {"off"}
+    assert hold_music_action(CALLER, "cc-hold", channel_id="h-1").message() == {
         "Action": "Originate", "Channel": "Local/hold@cc-hold/n", "Application": "ChanSpy",
         "Data": f"{CALLER},qwE", "CallerID": '"on hold" <hold>', "Async": "true", "ChannelId": "h-1",
     }
-    assert cancel_atxfer_action("PJSIP/1001-2a") == {"Action": "CancelAtxfer", "Channel": "PJSIP/1001-2a"}
+    assert CancelAtxfer("PJSIP/1001-2a").message() == {"Action": "CancelAtxfer", "Channel": "PJSIP/1001-2a"}
 
 
 def test_hold_music_is_the_other_half_of_a_channel_spying_on_the_held_party() -> None:
@@ -35,15 +36,15 @@ def test_hold_music_is_the_other_half_of_a_channel_spying_on_the_held_party() ->
          "ApplicationData": "Local/itest3@sim-inbound-00000011;2,qwE"},
         {"Channel": "PJSIP/2001-00000001", "Application": "ChanSpy", "ApplicationData": f"{CALLER},qwE"},
     ]
-    assert hold_music(listing, CALLER, "cc-hold") == [prefix + "00000007;2"]
-    assert hold_music(listing, "Local/itest3@sim-inbound-00000001;1", "cc-hold") == []
+    assert hold_music(as_listed(listing), CALLER, "cc-hold") == [prefix + "00000007;2"]
+    assert hold_music(as_listed(listing), "Local/itest3@sim-inbound-00000001;1", "cc-hold") == []
     # after unhold the ChanSpy half lingers (silent) until the caller hangs up: not on hold
-    assert hold_music(listing[:1] + listing[2:], CALLER, "cc-hold") == []
+    assert hold_music(as_listed(listing[:1] + listing[2:]), CALLER, "cc-hold") == []
     bridged = [{"Channel": "Local/1010@sim-agent-00000003;1", "BridgeId": "b1"},
                {"Channel": CALLER, "BridgeId": "b1"}]
-    assert held_agents(bridged + listing, ["Local/1010@sim-agent/n", "PJSIP/1001", "odd"],
+    assert held_agents(as_listed(bridged + listing), ["Local/1010@sim-agent/n", "PJSIP/1001", "odd"],
                        "cc-hold") == ["Local/1010@sim-agent/n"]
-    assert held_agents(bridged + listing[:1], ["Local/1010@sim-agent/n"], "cc-hold") == []
+    assert held_agents(as_listed(bridged + listing[:1]), ["Local/1010@sim-agent/n"], "cc-hold") == []
 
 
 def test_console_hold_is_counted_as_hold_and_ends_with_the_call() -> None:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from crm_core.calls import CallRecord
+from crm_core.values import CallRecord
 
 
 def berlin_number() -> tuple[str, str]:

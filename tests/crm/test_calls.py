@@ -3,7 +3,9 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from crm_core.calls import CallRecord, record_calls
+from crm_core.calls import record_calls
+
+from crm_core.values import CallRecord
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.models import Call

@@ -1,5 +1,4 @@
 """Ready-made websocket frames must be byte-identical to what aiohttp's own writer sends."""
-import asyncio
 
 import pytest
 from aiohttp import WSMsgType

@@ -10,6 +10,7 @@ from collections import defaultdict
 import aiohttp
 import pytest
 
+from ctiserver.ami.events import AmiEvent
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.users import create_user
 from ctiserver.ami import events as ev
@@ -103,7 +104,7 @@ async def blind_transfers(cti, count: int) -> int:
         if isinstance(event, ev.AgentConnected) and event.queue == "sales":
             connected.put_nowait(event)
 
-    cti.server.event_listeners.append(watch)
+    unsubscribe = cti.server.bus.subscribe(AmiEvent, watch)
     try:
         while done < count:
             event = await asyncio.wait_for(connected.get(), 60)
@@ -115,7 +116,7 @@ async def blind_transfers(cti, count: int) -> int:
                 continue
             done += 1
     finally:
-        cti.server.event_listeners.remove(watch)
+        unsubscribe()
     return done
 
 

@@ -17,9 +17,13 @@ from asterisk_conf.rawami import RawAmi
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user
-from ctiserver.acd.supervision import (
-    SPY_OPTIONS, SupervisionError, channel_prefix, check_request, spy_data, spy_originate,
-)
+from pydantic import ValidationError
+
+from callcenter.errors import Invalid
+from ctiserver.acd.spy import SPY_OPTIONS, spy_data, spy_originate
+from ctiserver.acd.supervision import check_request
+from ctiserver.control.channels import channel_prefix
+from ctiserver.web.errors import validation_message
 
 from .conftest import new_number
 
@@ -52,35 +56,37 @@ def test_spy_options_per_mode() -> None:
 def test_spy_originate_rings_the_supervisor_into_chanspy() -> None:
     action = spy_originate("whisper", "PJSIP/1001", "PJSIP/2001", caller_id='"w" <w>',
                            channel_id="spy-1")
-    assert action == {
+    assert action.message() == {
         "Action": "Originate", "Channel": "PJSIP/2001", "Application": "ChanSpy",
         "Data": "PJSIP/1001-,bqwES", "CallerID": '"w" <w>', "Timeout": "30000",
         "Async": "true", "ChannelId": "spy-1",
     }
-    assert spy_originate("listen", "PJSIP/1001", "PJSIP/2001")["ChannelId"]
+    assert spy_originate("listen", "PJSIP/1001", "PJSIP/2001").channel_id
     assert set(SPY_OPTIONS) == {"listen", "whisper", "barge"}
 
 
 @pytest.mark.parametrize("body, message", [
-    ([], "expected a JSON object"),
-    ({"action": "dance", "agent": "PJSIP/1"}, "'action' must be one of"),
+    ([], "body: Input should be a valid dictionary"),
+    ({"action": "dance", "agent": "PJSIP/1"}, "action: Input should be 'listen'"),
     ({"action": "pause", "agent": "PJSIP/1"}, "'reason' must be one of break, lunch"),
     ({"action": "pause", "agent": "PJSIP/1", "reason": "nap"}, "'reason' must be one of"),
     ({"action": "unpause", "agent": "PJSIP/1", "reason": "lunch"}, "'reason' only goes with 'pause'"),
-    ({"action": "listen"}, "'agent' must be the agent's interface"),
+    ({"action": "listen"}, "agent: Field required"),
     ({"action": "listen", "agent": "nonsense"}, "not a channel interface"),
-    ({"action": "listen", "agent": "PJSIP/1", "extra": 1}, "unknown fields: extra"),
+    ({"action": "listen", "agent": "PJSIP/1", "extra": 1}, "extra: Extra inputs are not permitted"),
 ])
 def test_bad_requests_say_what_is_wrong(body, message) -> None:
-    with pytest.raises(SupervisionError) as refused:
+    with pytest.raises((Invalid, ValidationError)) as refused:
         check_request(body, REASONS)
-    assert refused.value.status == 400 and message in str(refused.value)
+    error = refused.value
+    assert message in (validation_message(error) if isinstance(error, ValidationError) else str(error))
 
 
 def test_good_requests() -> None:
-    assert check_request({"action": "pause", "agent": "PJSIP/1", "reason": "lunch"}, REASONS) == (
-        "pause", "PJSIP/1", "lunch")
-    assert check_request({"action": "barge", "agent": "PJSIP/1"}, REASONS) == ("barge", "PJSIP/1", "")
+    pause = check_request({"action": "pause", "agent": "PJSIP/1", "reason": "lunch"}, REASONS)
+    assert (pause.action, pause.agent, pause.reason) == ("pause", "PJSIP/1", "lunch")
+    barge = check_request({"action": "barge", "agent": "PJSIP/1"}, REASONS)
+    assert (barge.action, barge.agent, barge.reason) == ("barge", "PJSIP/1", "")
 
 
 # --- on the real Asterisk ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The routed dialplan and the queue sections as rendered (no Asterisk needed)."""
 from __future__ import annotations
 
-from asterisk_conf.render import QueueSpec, render_config, render_queues
+from asterisk_conf.render import QueueSpec, render_queues
+from asterisk_conf.sandbox_config import render_config
 from asterisk_conf.simulation import caller_originate
 from callcenter.settings import Settings
 

@@ -106,4 +106,4 @@ async def test_calls_still_queue_without_the_fastagi_server(db, asterisk, ami, c
         cid = await call(ami, queue, berlin_number()[0], patience=3)
         assert (await seen(ami, joined(cid)))["Queue"] == queue
     finally:
-        cti.server.fastagi = await start_fastagi(settings, dispatch(cti.server.routing.handlers()))
+        cti.server.fastagi = await start_fastagi(settings.fastagi_host, settings.fastagi_port, dispatch(cti.server.routing.handlers()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from asterisk_conf.render import render_config
+from asterisk_conf.sandbox_config import render_config
 from asterisk_conf.sandbox import softphone_password
 from callcenter.settings import Settings
 from crm_core.users import ensure_user

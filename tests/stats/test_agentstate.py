@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.calls import CallRecord
+from crm_core.values import CallRecord
 from ctiserver.acd.agentstate import AgentStateMachine
 from ctiserver.calls.tracker import CallAnswered, CallEnded, CallOffered, OfferEnded
 from ctiserver.ami.events import QueueMemberChanged

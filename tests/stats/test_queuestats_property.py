@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.calls import CallRecord
+from crm_core.values import CallRecord
 from ctiserver.acd.agentstate import STATES, AgentChange, HandledCall
 from ctiserver.calls.tracker import CallAnswered, CallEnded, QueueCallerArrived, QueueCallerDeparted
 from ctiserver.acd.stats import QueueStats, QueueTargets

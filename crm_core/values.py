@@ -1,0 +1,48 @@
+"""Value types shared by the CTI server, the CRM and the web: plain data, no I/O, so pure logic
+(the call tracker, the statistics) can use them without pulling in the database layer."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    extension: str | None
+    interface: str | None
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """A finished call as the CTI server saw it. Datetimes are timezone-aware UTC."""
+
+    call_key: str
+    """Stable across re-deliveries of the same call: writes are idempotent on it."""
+    linkedid: str
+    uniqueid: str
+    """The caller channel's."""
+    direction: str
+    """inbound, outbound or internal."""
+    caller_number: str | None
+    caller_name: str | None
+    called_number: str | None
+    queue: str | None
+    agent_interface: str | None
+    entered_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime
+    wait_seconds: float
+    talk_seconds: float
+    outcome: str
+    hangup_cause: int | None
+    hangup_cause_text: str | None
+    completed_by: str | None
+    """caller, agent, transfer or None."""
+    collected: Mapping[str, str] | None = None
+    """What the IVR collected on the call, if anything."""

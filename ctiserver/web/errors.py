@@ -1,0 +1,42 @@
+"""The one HTTP error convention: every refused request is ``{"error": "..."}`` JSON with the
+status its kind calls for. Services raise domain errors (callcenter.errors), request bodies
+fail validation (pydantic) or reading (BodyError); this middleware answers them all."""
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from callcenter.errors import (
+    Conflict, DomainError, Forbidden, Invalid, NotFound, Refused, Unavailable,
+)
+
+STATUS: dict[type[DomainError], int] = {
+    Invalid: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Refused: 502, Unavailable: 503,
+}
+
+
+def error_response(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers or None)
+
+
+def status_of(error: DomainError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line per problem: ``field: what is wrong``."""
+    parts = []
+    for problem in error.errors():
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        parts.append(f"{where}: {problem['msg']}")
+    return "; ".join(parts)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return error_response(status_of(exc), str(exc))
+    except ValidationError as exc:
+        return error_response(400, validation_message(exc))
