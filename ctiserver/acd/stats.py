@@ -20,7 +20,7 @@ timed out, both are callers the queue did not answer):
 - AHT = (talk + hold + wrap-up) / handled; talk + hold = Asterisk's TalkTime
 - abandon_rate = (abandoned - short) / (answered + abandoned + timed_out - short); a short
   abandon waited less than short_abandon seconds
-- service level, four variants (contact-center.md), default ``abandons_within_excluded``:
+- service level, four variants (docs/metrics.md), default ``abandons_within_excluded``:
   answered_only            = answered_within / answered
   abandons_within_success  = (answered_within + lost_within) / (answered + lost)
   all_abandons_fail        = answered_within / (answered + lost)

@@ -1,4 +1,4 @@
-"""A small asyncio FastAGI server (panoramisk's is unfit: see shared/reference/asterisk.md).
+"""A small asyncio FastAGI server (panoramisk's is unfit: see docs/asterisk.md).
 
 Per connection: the ``agi_*`` header is read under one deadline, so a client vanishing or
 stalling inside it costs nothing but its own task; then the handler runs with an ``AgiSession``

@@ -1,7 +1,7 @@
 """The AMI link: panoramisk's protocol and actions, with the guards Asterisk 22 needs.
 
 panoramisk 1.4 handles action ids, responses and event lists well; this module adds what it
-lacks (see shared/reference/asterisk.md): UTF-8 decoded per whole message, typed events
+lacks (see docs/asterisk.md): UTF-8 decoded per whole message, typed events
 delivered synchronously in arrival order, a timeout on every action, ``Async`` forced on
 Originate, a watchdog that notices a dead or half-open connection, reconnection with
 back-off, and a resync hook after every (re)connect. Actions still pending when the link
