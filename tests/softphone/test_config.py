@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 
 from asterisk_conf.sandbox_config import render_config
-from asterisk_conf.sandbox import softphone_password
+from asterisk_conf.credentials import softphone_password
 from callcenter.settings import Settings
 from crm_core.users import ensure_user
 
@@ -26,12 +26,11 @@ def test_webrtc_endpoints_and_websocket_transport(tmp_path):
 
 
 def test_passwords_are_per_extension_stable_and_secret(tmp_path):
-    settings = Settings(data_dir=tmp_path)
-    first = softphone_password(settings, "1090")
-    assert first == softphone_password(settings, "1090") != softphone_password(settings, "1091")
+    first = softphone_password(tmp_path, "1090")
+    assert first == softphone_password(tmp_path, "1090") != softphone_password(tmp_path, "1091")
     assert len(first) == 32
     assert (tmp_path / "softphone_secret").stat().st_mode & 0o077 == 0
-    assert softphone_password(Settings(data_dir=tmp_path / "other"), "1090") != first
+    assert softphone_password(tmp_path / "other", "1090") != first
 
 
 @pytest.mark.integration
@@ -47,7 +46,7 @@ async def test_config_api_gives_the_logged_in_agent_its_own_endpoint(cti, db, se
             assert await reply.json() == {
                 "wsUrl": f"ws://127.0.0.1:{settings.sandbox_http_port}/ws",
                 "sipUri": "sip:webrtc-1091@127.0.0.1",
-                "password": softphone_password(settings, "1091"),
+                "password": softphone_password(settings.data_dir, "1091"),
                 "endpoint": "webrtc-1091",
             }
         async with http.get(f"{cti.url}/api/softphone/config",

@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 
 import aiohttp
+from aiohttp import web
 import pytest
 from sqlalchemy import delete, select
 
+from agent_console.console import AgentResource
 from agent_console.work_api import wrapup_listeners_key
 from crm_core.db import Database
 from crm_core.models import PendingWrapup
@@ -51,6 +53,14 @@ async def pending_rows(db: Database, *interfaces: str) -> set[tuple[str, str]]:
         return {tuple(row) for row in rows}
 
 
+def agent_resource(app: web.Application) -> AgentResource:
+    """The console's agent routes (their handlers are its bound methods)."""
+    for route in app.router.routes():
+        if isinstance(getattr(route.handler, "__self__", None), AgentResource):
+            return route.handler.__self__
+    raise AssertionError("no console routes on the app")
+
+
 async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
     server, store = cti.server, SqlPendingWrapups(db)
     (a, a_if), (b, b_if) = await agent(db), await agent(db)
@@ -58,6 +68,7 @@ async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
     before = WrapupGate(server.agent_control.pause, server.agent_control.unpause, store)
     running_gate, listeners = server.wrapups, cti.runner.app[wrapup_listeners_key]
     index = listeners.index(running_gate.on_wrapup_submitted)
+    console = agent_resource(cti.runner.app)
     try:
         for interface in (a_if, b_if):
             await server.agent_control.log_in(interface, [QUEUE])
@@ -81,7 +92,7 @@ async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
         assert await pause_reason(cti, b_if) == ""  # released
 
         # the new gate serves the console and the work API, as after a real restart
-        server.wrapups = after
+        console.wrapups = after
         listeners[index] = after.on_wrapup_submitted
         async with aiohttp.ClientSession(cti.url, headers=bearer(a)) as http:
             async with http.post("/api/agent/unpause", json={}) as response:
@@ -96,7 +107,7 @@ async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
         assert after.pending(a_if) == frozenset()
         assert await pause_reason(cti, a_if) == ""
     finally:
-        server.wrapups = running_gate
+        console.wrapups = running_gate
         listeners[index] = running_gate.on_wrapup_submitted
         for interface in (a_if, b_if):
             if await pause_reason(cti, interface) is not None:
