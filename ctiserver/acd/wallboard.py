@@ -23,6 +23,7 @@ from aiohttp import web
 
 from crm_core.values import UserInfo
 
+from ctiserver.acd.wallboard_messages import Stats
 from ctiserver.web.hub import Client, text_frame
 from ctiserver.web.agentsocket import MAX_WS_FRAME, converse, current_user
 
@@ -52,9 +53,9 @@ class WallboardPublisher:
 
     def add(self, client: Client, view: View) -> None:
         self._clients[client] = view
-        snapshot = {"type": "stats", "event_at": time.time(), "changed": False, "full": True,
-                    **self._snapshot(time.time())}
-        client.put(json.dumps(_for_view(snapshot, view), ensure_ascii=False))
+        now = time.time()
+        stats = Stats(event_at=now, changed=False, full=True, snapshot=self._snapshot(now))
+        client.put(json.dumps(_for_view(stats.payload(), view), ensure_ascii=False))
 
     def remove(self, client: Client) -> None:
         self._clients.pop(client, None)
@@ -102,9 +103,8 @@ class WallboardPublisher:
         full = self._full_due or now - self._last_full >= self.refresh
         if not full and self._dirty_since is None:
             return
-        # The header first: a reader can time an update without parsing all of it.
-        snapshot = {"type": "stats", "event_at": self._dirty_since or now,
-                    "changed": self._dirty_since is not None, "full": full, **self._snapshot(now)}
+        snapshot = Stats(event_at=self._dirty_since or now, changed=self._dirty_since is not None,
+                         full=full, snapshot=self._snapshot(now)).payload()
         if full:
             self._last_full, self._full_due = now, False
         else:

@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 from ctiserver.calls.tracker import (
     CallAnswered, CallEnded, CallOffered, CollectedChanged, Notice, OfferEnded, QueueCallerArrived,
 )
+from ctiserver.calls import agent_messages as msg
 from ctiserver.web.hub import ClientHub
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,13 @@ class ScreenPopService:
             else:
                 self._hub.to_user(user_id, self._pop(notice, user_id))
         elif isinstance(notice, OfferEnded):
-            self._send(notice.interface, {"type": "offer_ended", "call_id": notice.call_key, "reason": notice.reason})
+            self._send(notice.interface, msg.OfferEnded(notice.call_key, notice.reason))
         elif isinstance(notice, CallAnswered):
-            self._send(notice.interface, {"type": "answered", "call_id": notice.call_key, "queue": notice.queue})
+            self._send(notice.interface, msg.Answered(notice.call_key, notice.queue))
         elif isinstance(notice, CallEnded):
             self._ended(notice)
         elif isinstance(notice, CollectedChanged):
-            message = {"type": "collected", "call_id": notice.call_key,
-                       "collected": dict(notice.collected)}
+            message = msg.Collected(notice.call_key, dict(notice.collected))
             for interface in notice.interfaces:
                 self._send(interface, message)
 
@@ -86,36 +86,24 @@ class ScreenPopService:
     def _pop(self, offer: CallOffered, user_id: int) -> asyncio.Task:
         customer = self._customer(offer.call_key, offer.caller_num)
 
-        async def payload() -> dict[str, Any]:
+        async def payload() -> msg.Pop:
             card = await customer
             for listener in self.pop_listeners:
                 listener(user_id, offer, card["id"] if card else None)
-            return {
-                "type": "pop",
-                "call_id": offer.call_key,
-                "queue": offer.queue,
-                "caller_number": offer.caller_num,
-                "caller_name": offer.caller_name,
-                "customer": card,
-                "known": card is not None,
-                "collected": dict(offer.collected),
-            }
+            return msg.Pop(call_id=offer.call_key, queue=offer.queue,
+                           caller_number=offer.caller_num, caller_name=offer.caller_name,
+                           customer=card, known=card is not None, collected=dict(offer.collected))
 
         return asyncio.ensure_future(payload())
 
     def _ended(self, notice: CallEnded) -> None:
         record = notice.record
         self._customers.pop(record.call_key, None)
-        message = {
-            "type": "hangup",
-            "call_id": record.call_key,
-            "outcome": record.outcome,
-            "talk_seconds": record.talk_seconds,
-        }
+        message = msg.Hangup(record.call_key, record.outcome, record.talk_seconds)
         for interface in notice.interfaces:
             self._send(interface, message)
 
-    def _send(self, interface: str, message: Any) -> None:
+    def _send(self, interface: str, message: msg.AgentMessage) -> None:
         user_id = self._agents.get(interface)
         if user_id is None:
             self._refresh_soon()

@@ -15,6 +15,7 @@ from aiohttp import WSMsgType, web
 
 from agent_console.auth import SESSION_CHECK, USER, SessionCheck, request_token
 from crm_core.values import UserInfo
+from ctiserver.calls import agent_messages as msg
 
 from ctiserver.web.hub import Client, ClientHub
 
@@ -54,7 +55,7 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     client = Client(socket=socket, user_id=user.id, role=user.role)
     hub.add(client)
     request.app[on_agent_key](user)
-    await socket.send_json({"type": "hello", "user": user.username, "interface": user.interface})
+    await socket.send_json(msg.Hello(user.username, user.interface).payload())
     try:
         await converse(request, client)
     finally:
@@ -96,11 +97,11 @@ async def answer(
     clear error, and the socket lives on. False: the session has ended."""
     kind, error = _parse(message)
     if error:
-        await socket.send_json({"type": "error", "error": error})
+        await socket.send_json(msg.Error(error).payload())
     elif kind == "ping":
         if session_check and not await session_check():
             return False
-        await socket.send_json({"type": "pong"})
+        await socket.send_json(msg.Pong().payload())
     else:
-        await socket.send_json({"type": "error", "error": f"unknown request type {kind!r}"})
+        await socket.send_json(msg.Error(f"unknown request type {kind!r}").payload())
     return True

@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Protocol, Union
 
+from ctiserver.web.messages import Message
+
 log = logging.getLogger(__name__)
 
 Outgoing = Union[str, Awaitable[Any]]
@@ -69,7 +71,7 @@ class Client:
                 if payload is None:
                     self.outbox.task_done()
                     continue
-                item = json.dumps(payload, ensure_ascii=False)
+                item = json.dumps(payload.payload(), ensure_ascii=False)
             try:
                 await self.socket.send_str(item)
             finally:
@@ -125,19 +127,20 @@ class ClientHub:
             return_exceptions=True,
         )
 
-    def to_user(self, user_id: int, message: dict | Awaitable[Any]) -> None:
+    def to_user(self, user_id: int, message: Message | Awaitable[Message | None]) -> None:
         clients = self._by_user.get(user_id)
         if clients:
             self._deliver(clients, message)
 
-    def to_roles(self, roles: tuple[str, ...], message: dict) -> None:
+    def to_roles(self, roles: tuple[str, ...], message: Message) -> None:
         clients = set().union(*(self._by_role.get(role, ()) for role in roles))
         if clients:
             self._deliver(clients, message)
 
-    def _deliver(self, clients: set[Client], message: dict | Awaitable[Any]) -> None:
+    def _deliver(self, clients: set[Client], message: Message | Awaitable[Message | None]) -> None:
         text: Outgoing = (
-            json.dumps(message, ensure_ascii=False) if isinstance(message, dict) else message
+            json.dumps(message.payload(), ensure_ascii=False) if isinstance(message, Message)
+            else message
         )
         for client in list(clients):
             if not client.put(text):

@@ -49,6 +49,8 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ctiserver.acd.routing", PURE),
     ("ctiserver.control.channels", PURE),
     ("ctiserver.web.messages", PURE),
+    ("ctiserver.calls.agent_messages", PURE),
+    ("ctiserver.acd.wallboard_messages", PURE),
     ("crm_core.values", PURE),
     ("*", ADAPTER),
 ]

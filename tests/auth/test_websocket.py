@@ -31,7 +31,7 @@ async def test_session_cookie_opens_the_socket(client: TestClient, db: Database)
     await log_in(client, account)
     ws, hello = await open_agent_socket(client)
     assert hello["user"] == account.username
-    assert await ping(ws) == {"type": "pong"}
+    assert await ping(ws) == {"v": 1, "type": "pong"}
     await ws.close()
 
 
@@ -71,7 +71,7 @@ async def test_bad_messages_get_an_error_and_the_socket_lives_on(
         await send()
         reply = await ws.receive_json(timeout=5)
         assert reply["type"] == "error" and reply["error"]
-        assert await ping(ws) == {"type": "pong"}
+        assert await ping(ws) == {"v": 1, "type": "pong"}
     await ws.close()
 
 

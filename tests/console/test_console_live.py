@@ -17,6 +17,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from ctiserver.ami.events import AmiEvent
+from ctiserver.calls.agent_messages import Preview
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.customers import create_customer
 from crm_core.dispositions import Owner
@@ -149,7 +150,7 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page) -
         await expect(page.locator("#search-results li")).to_contain_text(NAME, timeout=5000)
         # the dialer's preview card appears only when the dialer sends one
         assert await page.locator("#preview").is_hidden()
-        cti.server.hub.to_user(user_id, {"type": "preview", "name": "Åsa", "number": "+4930999"})
+        cti.server.hub.to_user(user_id, Preview(name="Åsa", number="+4930999"))
         await expect(page.locator("#preview-body")).to_have_text("Åsa · +4930999", timeout=5000)
         await page.click("#preview-skip")
         await expect(page.locator("#preview")).to_be_hidden()

@@ -231,9 +231,9 @@ async def test_the_pop_carries_the_data_and_later_data_follows_as_an_update():
     pops.handle(CollectedChanged(call_key="k", at=2.0, collected={"Name": NAME, "Account": "1"},
                                  interfaces=frozenset({"Local/1001@sim-agent/n"})))
     (user, pop), (_, update) = hub.sent
-    pop = await pop
+    pop = (await pop).payload()
     assert user == 7 and pop["type"] == "pop" and pop["collected"] == {"Name": NAME}
-    assert update == {"type": "collected", "call_id": "k", "collected": {"Name": NAME, "Account": "1"}}
+    assert update.payload() == {"v": 1, "type": "collected", "call_id": "k", "collected": {"Name": NAME, "Account": "1"}}
 
 
 # --- our own FastAGI code ------------------------------------------------------------------

@@ -1,0 +1,89 @@
+"""The agent console's websocket protocol (``/ws/agent``), version 1.
+
+Server to console: ``hello`` on connect, then per call ``pop`` (the ringing agent; the
+customer card or None), ``collected`` (what the IVR learned since, everything so far),
+``offer_ended`` (the ring stopped: answered elsewhere, no answer, caller gone), ``answered``,
+``hangup``; ``pong`` answers ``ping``, ``error`` a request the server cannot take.
+Console to server: ``{"type": "ping"}`` (keeps a browser session alive).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ctiserver.web.messages import Message
+
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessage(Message):
+    version: ClassVar[int] = VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class Hello(AgentMessage):
+    type: ClassVar[str] = "hello"
+    user: str
+    interface: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pong(AgentMessage):
+    type: ClassVar[str] = "pong"
+
+
+@dataclass(frozen=True, slots=True)
+class Error(AgentMessage):
+    type: ClassVar[str] = "error"
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pop(AgentMessage):
+    type: ClassVar[str] = "pop"
+    call_id: str
+    queue: str
+    caller_number: str
+    caller_name: str
+    customer: Mapping[str, Any] | None
+    known: bool
+    collected: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Collected(AgentMessage):
+    type: ClassVar[str] = "collected"
+    call_id: str
+    collected: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferEnded(AgentMessage):
+    type: ClassVar[str] = "offer_ended"
+    call_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answered(AgentMessage):
+    type: ClassVar[str] = "answered"
+    call_id: str
+    queue: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup(AgentMessage):
+    type: ClassVar[str] = "hangup"
+    call_id: str
+    outcome: str
+    talk_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Preview(AgentMessage):
+    """A dialer's preview card: the lead the agent is about to call."""
+    type: ClassVar[str] = "preview"
+    name: str
+    number: str
