@@ -131,10 +131,7 @@ class AgentResource:
         return web.json_response({"ok": True, "reason": reason})
 
     async def unpause(self, request: web.Request) -> web.Response:
-        interface = _interface(request)
-        if self.wrapups.pending(interface):
-            raise Conflict("give a disposition for your last call first")
-        await self.agent_control.unpause(interface)
+        await self.wrapups.unpause(_interface(request))
         return web.json_response({"ok": True})
 
     async def call_action(self, request: web.Request) -> web.Response:

@@ -7,12 +7,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from ctiserver.ami.actions import QueueReload
+
 from .render import QueueSpec, render_queues
 
-AmiSend = Callable[[dict[str, Any]], Awaitable[Any]]
-
-# Members: static ones follow the file; dynamic ones (QueueAdd) survive any reload.
-RELOAD = {"Action": "QueueReload", "Members": "yes", "Rules": "no", "Parameters": "yes"}
+AmiSend = Callable[[QueueReload], Awaitable[Any]]
 
 
 class QueuesInclude:
@@ -29,5 +28,5 @@ class QueuesInclude:
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(text)
         tmp.replace(self.path)
-        await self.send(dict(RELOAD))
+        await self.send(QueueReload())
         return [self.path.name]

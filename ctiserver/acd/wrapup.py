@@ -10,6 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
+from callcenter.errors import Conflict
+
 log = logging.getLogger(__name__)
 
 AFTER_CALL_WORK = "after-call work"
@@ -67,6 +69,12 @@ class WrapupGate:
         if not calls:
             del self._pending[interface]
             await self._release(interface)
+
+    async def unpause(self, interface: str) -> None:
+        """The agent asks to take calls again: refused while a call waits for its wrap-up."""
+        if self._pending.get(interface):
+            raise Conflict("give a disposition for your last call first")
+        await self._unpause(interface)
 
     async def restore(self) -> None:
         """Take over what the store kept from before a restart (once; a failed load is retried

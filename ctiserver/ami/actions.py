@@ -144,6 +144,18 @@ class QueueReload(AmiAction):
 
 
 @dataclass(frozen=True, slots=True)
+class Login(AmiAction):
+    action: ClassVar[str] = "Login"
+    username: str
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ping(AmiAction):
+    action: ClassVar[str] = "Ping"
+
+
+@dataclass(frozen=True, slots=True)
 class CoreShowChannels(AmiAction):
     action: ClassVar[str] = "CoreShowChannels"
 

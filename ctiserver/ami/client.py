@@ -193,7 +193,7 @@ class AmiClient:
             self.action_timeout,
         )
         self.protocol = protocol
-        await self.send({"Action": "Login", "Username": self._username, "Secret": self._secret})
+        await self.send(actions.Login(self._username, self._secret))
         self.connections += 1
         log.info("AMI connected to %s:%s", self.host, self.port)
         if self._on_connected is not None:
@@ -207,4 +207,4 @@ class AmiClient:
             done, _ = await asyncio.wait({protocol.lost}, timeout=self.ping_interval)
             if done:
                 raise AmiError("connection closed by Asterisk")
-            await self.send({"Action": "Ping"})
+            await self.send(actions.Ping())

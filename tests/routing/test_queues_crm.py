@@ -141,8 +141,8 @@ async def test_apply_queue_config(db: Database) -> None:
 async def test_production_include_file_reloads_only_on_change(tmp_path: Path) -> None:
     sent: list[dict] = []
 
-    async def send(action: dict) -> None:
-        sent.append(action)
+    async def send(action) -> None:
+        sent.append(action.message())
 
     include = QueuesInclude(tmp_path / "callcenter_queues.conf", send)
     specs = [QueueSpec("support", strategy="ringall")]
