@@ -1,22 +1,30 @@
 """Who is asking: one middleware resolves the user of every request and refuses every route not
 marked public. Browsers authenticate with the session cookie (and must echo the session's CSRF
 token on state-changing requests); API and benchmark clients with ``Authorization: Bearer``,
-websocket clients also with ``?token=`` (browsers cannot set headers on websockets)."""
+websocket clients also with ``?token=`` (browsers cannot set headers on websockets).
+
+Refusals are JSON (``{"error": ...}``: 401 not logged in, 403 wrong role or CSRF token), except
+on the routes marked ``page`` (HTML pages, their scripts, the logout form): an anonymous
+browser is sent to the login page, a 403 is plain text."""
 from __future__ import annotations
 
 import functools
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import hdrs, web
 
+from callcenter.errors import Forbidden
 from crm_core.db import Database
 from crm_core.sessions import Session, resolve_session
 from crm_core.users import authenticate_token
 from crm_core.values import UserInfo
+from ctiserver.web.errors import error_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+H = TypeVar("H", bound=Callable[..., Awaitable[web.StreamResponse]])
 
 SESSION_COOKIE = "cc_session"
 SESSION = web.RequestKey("session", Session)
@@ -25,7 +33,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-db_key = web.AppKey("db", Database)
 SessionCheck = Callable[[], Awaitable[bool]]
 USER = web.RequestKey("user", UserInfo)
 """The authenticated UserInfo (None on public routes), set by the console's auth middleware."""
@@ -46,22 +53,30 @@ def request_token(request: web.Request) -> str:
     return request.query.get("token", "") if is_websocket(request) else ""
 
 
-def public(handler: Handler) -> Handler:
+def public(handler: H) -> H:
     """Mark a handler as reachable without logging in (the login page only)."""
     handler.public = True  # type: ignore[attr-defined]
     return handler
 
 
-def require_role(*roles: str) -> Callable[[Handler], Handler]:
-    """Handler decorator: 403 unless the (already authenticated) user has one of ``roles``."""
+def page(handler: H) -> H:
+    """Mark a handler as a page a browser navigates to (HTML, its scripts, a form's target):
+    its refusals are a redirect to the login page or a plain-text 403, not JSON."""
+    handler.page = True  # type: ignore[attr-defined]
+    return handler
 
-    def decorate(handler: Handler) -> Handler:
+
+def require_role(*roles: str) -> Callable[[H], H]:
+    """Handler decorator (functions and methods): Forbidden unless the (already
+    authenticated) user has one of ``roles``."""
+
+    def decorate(handler: H) -> H:
         @functools.wraps(handler)
-        async def checked(request: web.Request) -> web.StreamResponse:
-            ensure_role(request, *roles)
-            return await handler(request)
+        async def checked(*args: Any) -> web.StreamResponse:
+            ensure_role(args[-1], *roles)  # the request, after the resource for a method
+            return await handler(*args)
 
-        return checked
+        return checked  # type: ignore[return-value]
 
     return decorate
 
@@ -69,13 +84,13 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
 def ensure_role(request: web.Request, *roles: str) -> UserInfo:
     user: UserInfo = request[USER]
     if user.role not in roles:
-        raise web.HTTPForbidden(text=f"this needs the role {' or '.join(roles)}")
+        raise Forbidden(f"this needs the role {' or '.join(roles)}")
     return user
 
 
-def _is_public(request: web.Request) -> bool:
+def _marked(request: web.Request, mark: str) -> bool:
     # match_info.handler is the route's own handler, not the middleware chain's
-    return getattr(request.match_info.handler, "public", False)
+    return getattr(request.match_info.handler, mark, False)
 
 
 def cookie_settings(request: web.Request) -> dict:
@@ -86,8 +101,7 @@ def set_session_cookie(response: web.StreamResponse, request: web.Request, value
     response.set_cookie(SESSION_COOKIE, value, **cookie_settings(request))
 
 
-async def _identify(request: web.Request) -> tuple[UserInfo | None, Session | None]:
-    db = request.app[db_key]
+async def _identify(db: Database, request: web.Request) -> tuple[UserInfo | None, Session | None]:
     cookie = request.cookies.get(SESSION_COOKIE)
     session = await resolve_session(db, cookie) if cookie else None
     if session:
@@ -96,13 +110,11 @@ async def _identify(request: web.Request) -> tuple[UserInfo | None, Session | No
     return (await authenticate_token(db, token) if token else None), None
 
 
-def _refuse_anonymous(request: web.Request) -> web.HTTPException:
+def _refuse_anonymous(request: web.Request) -> web.StreamResponse:
     accepts_html = "text/html" in request.headers.get(hdrs.ACCEPT, "")
     if request.method == "GET" and accepts_html and not is_websocket(request):
-        return web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}))
-    return web.HTTPUnauthorized(
-        text='{"error": "log in first"}', content_type="application/json"
-    )
+        raise web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}))
+    return error_response(401, "log in first")
 
 
 async def presented_csrf(request: web.Request) -> str:
@@ -122,26 +134,36 @@ async def _check_browser_request(request: web.Request, session: Session) -> None
     """Cookies go along with requests other sites make: require proof the page is ours."""
     if request.method not in SAFE_METHODS:
         if not same_token(session.csrf_token, await presented_csrf(request)):
-            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+            raise Forbidden("missing or wrong CSRF token")
     origin = request.headers.get(hdrs.ORIGIN)
     if is_websocket(request) and origin and urlsplit(origin).netloc != request.host:
-        raise web.HTTPForbidden(text="websocket from another origin")
+        raise Forbidden("websocket from another origin")
 
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    user, session = await _identify(request)
-    request[USER] = user
-    if _is_public(request):
-        return await handler(request)
-    if user is None:
-        raise _refuse_anonymous(request)
-    if session:
-        await _check_browser_request(request, session)
-        request[SESSION] = session
-        cookie = request.cookies[SESSION_COOKIE]
-        request[SESSION_CHECK] = functools.partial(_still_valid, request.app[db_key], cookie)
-    return await handler(request)
+def auth_middleware(db: Database):
+    """The middleware that identifies the users of ``db`` and refuses anonymous requests."""
+
+    @web.middleware
+    async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        user, session = await _identify(db, request)
+        request[USER] = user
+        if _marked(request, "public"):
+            return await handler(request)
+        if user is None:
+            return _refuse_anonymous(request)
+        try:
+            if session:
+                await _check_browser_request(request, session)
+                request[SESSION] = session
+                cookie = request.cookies[SESSION_COOKIE]
+                request[SESSION_CHECK] = functools.partial(_still_valid, db, cookie)
+            return await handler(request)
+        except Forbidden as exc:
+            if not _marked(request, "page"):
+                raise  # the error middleware answers it as JSON
+            raise web.HTTPForbidden(text=str(exc)) from None
+
+    return authenticate
 
 
 async def _still_valid(db: Database, session_id: str) -> bool:

@@ -12,8 +12,9 @@
   agent's own call (ctiserver.control.callcontrol).
 - ``GET /api/script?queue=|campaign=&customer_id=``: the queue's or campaign's telemarketing
   script from the CRM rendered with the customer's fields (crm_core.scripts),
-  ``{"script": null}`` when it has none.
+  ``{"script": null}`` when it has none; a 500 that says why when the script fails to render.
 
+Bodies and answers: agent_console.schemas (the call controls': ctiserver.control.schemas).
 Errors: ``{"error": "..."}`` with 400 (bad input), 404, 409 (no call, no phone, not logged in),
 502 (Asterisk refused); one error middleware answers them (ctiserver.web.errors).
 """
@@ -25,10 +26,10 @@ from pathlib import Path
 
 from aiohttp import web
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.errors import Conflict, Invalid, NotFound
 from crm_core.customers import customer_details
+from crm_core.db import Database
 from crm_core.dispositions import Owner
 from crm_core.scripts import ScriptError, get_script, render_script
 from ctiserver.acd.agentcontrol import AgentControl
@@ -36,42 +37,20 @@ from ctiserver.acd.agentstate import AgentStateMachine
 from ctiserver.acd.queuenames import QueueNames
 from ctiserver.acd.wrapup import WrapupGate
 from ctiserver.control.callcontrol import CallControl
-from ctiserver.control.channels import QUEUE_NAME
+from ctiserver.control.schemas import CallControlResult
+from ctiserver.web.errors import error_response
 
-from .auth import SESSION, USER, db_key
-from .jsonbody import json_object
+from .auth import SESSION, USER, page
+from .jsonbody import answer, json_object, query, read
 from .pages import render
-from .work_api import request_scope
+from .schemas import (
+    AgentState, Done, LogoutBody, PauseBody, Paused, QueuesBody, QueuesDone, RenderedScript,
+    ScriptQuery,
+)
+from .work_api import Scopes
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 4096
-
-
-class QueuesBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    queues: list[str] = Field(min_length=1, max_length=50)
-
-    @field_validator("queues")
-    @classmethod
-    def _names(cls, queues: list[str]) -> list[str]:
-        bad = [q for q in queues if not QUEUE_NAME.match(q)]
-        if bad:
-            raise ValueError(f"not queue names: {', '.join(map(repr, bad))}")
-        return queues
-
-
-class LogoutBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    queues: list[str] | None = Field(default=None, min_length=1, max_length=50)
-
-
-class PauseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str
-
-
-async def _body(request: web.Request) -> dict:
-    return await json_object(request, MAX_BODY, empty={})
 
 
 def _interface(request: web.Request) -> str:
@@ -95,7 +74,7 @@ class AgentResource:
     async def state(self, request: web.Request) -> web.Response:
         interface = _interface(request)
         view = self.agents.agents().get(interface)
-        return web.json_response({
+        return answer(AgentState, {
             "interface": interface,
             "state": view.state if view else "logged out",
             "reason": view.reason if view else "",
@@ -108,36 +87,36 @@ class AgentResource:
 
     async def login(self, request: web.Request) -> web.Response:
         interface = _interface(request)
-        queues = QueuesBody.model_validate(await _body(request)).queues
+        queues = (await read(request, QueuesBody, MAX_BODY, empty={})).queues
         unknown = set(queues) - set(await self.queues.names())
         if unknown:
             raise Invalid(f"no such queue: {', '.join(sorted(unknown))}")
         await self.agent_control.log_in(interface, queues, name=request[USER].display_name)
-        return web.json_response({"ok": True, "queues": queues})
+        return answer(QueuesDone, {"queues": queues})
 
     async def logout(self, request: web.Request) -> web.Response:
         interface = _interface(request)
-        body = LogoutBody.model_validate(await _body(request))
+        body = await read(request, LogoutBody, MAX_BODY, empty={})
         queues = body.queues or sorted(self.agents.queues_of(interface))
         if not queues:
             raise Conflict("you are not logged in to any queue")
         await self.agent_control.log_out(interface, queues)
-        return web.json_response({"ok": True, "queues": queues})
+        return answer(QueuesDone, {"queues": queues})
 
     async def pause(self, request: web.Request) -> web.Response:
         interface = _interface(request)
-        reason = PauseBody.model_validate(await _body(request)).reason
+        reason = (await read(request, PauseBody, MAX_BODY, empty={})).reason
         await self.agent_control.pause(interface, reason)
-        return web.json_response({"ok": True, "reason": reason})
+        return answer(Paused, {"reason": reason})
 
     async def unpause(self, request: web.Request) -> web.Response:
         await self.wrapups.unpause(_interface(request))
-        return web.json_response({"ok": True})
+        return answer(Done, {})
 
     async def call_action(self, request: web.Request) -> web.Response:
         result = await self.call_control.act(request[USER], request.match_info["action"],
-                                             await _body(request))
-        return web.json_response(result.model_dump(exclude_none=True))
+                                             await json_object(request, MAX_BODY, empty={}))
+        return answer(CallControlResult, result, exclude_none=True)
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -146,7 +125,8 @@ class AgentResource:
 def console_page(pause_reasons: tuple[str, ...]):
     offered = [r for r in pause_reasons if r != "after-call work"]
 
-    async def page(request: web.Request) -> web.Response:
+    @page
+    async def console(request: web.Request) -> web.Response:
         user = request[USER]
         session = request.get(SESSION)
         config = {
@@ -159,10 +139,11 @@ def console_page(pause_reasons: tuple[str, ...]):
                       config=Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")))
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})
-    return page
+    return console
 
 
 def _static(name: str, content_type: str):
+    @page
     async def serve(request: web.Request) -> web.Response:
         return web.Response(text=(STATIC / name).read_text("utf-8"), content_type=content_type,
                             charset="utf-8", headers={"Cache-Control": "no-cache"})
@@ -170,8 +151,9 @@ def _static(name: str, content_type: str):
     return serve
 
 
-def _script_owner(request: web.Request) -> Owner:
-    given = [(kind, request.query[kind]) for kind in ("queue", "campaign") if kind in request.query]
+def _script_owner(asked: ScriptQuery) -> Owner:
+    given = [(kind, name) for kind, name in (("queue", asked.queue), ("campaign", asked.campaign))
+             if name is not None]
     if len(given) != 1:
         raise Invalid("give either 'queue' or 'campaign'")
     try:
@@ -180,28 +162,36 @@ def _script_owner(request: web.Request) -> Owner:
         raise Invalid(str(exc)) from None
 
 
-async def script(request: web.Request) -> web.Response:
-    owner = _script_owner(request)
-    found = await get_script(request.app[db_key], owner)
-    if found is None:
-        return web.json_response({"script": None})
-    customer = None
-    raw_id = request.query.get("customer_id", "")
-    if raw_id:
-        if not raw_id.isdigit() or len(raw_id) > 9:
-            raise Invalid("'customer_id' must be a customer id")
-        customer = await customer_details(request.app[db_key], int(raw_id), await request_scope(request))
-        if customer is None:
-            raise NotFound("not found")
-    try:
-        text = render_script(found.body, customer, request[USER].display_name)
-    except ScriptError as exc:
-        broken = f"the script for {owner.kind} {owner.name} is broken: {exc}"
-        return web.json_response({"error": broken}, status=500)
-    return web.json_response({"script": text, "title": found.title, owner.kind: owner.name})
+class ConsoleScripts:
+    """The console's telemarketing script: the CRM's (``db``) script for the call's queue or
+    campaign, rendered with the customer's fields (customers as ``scopes`` allow)."""
+
+    def __init__(self, db: Database, scopes: Scopes) -> None:
+        self.db = db
+        self.scopes = scopes
+
+    async def script(self, request: web.Request) -> web.Response:
+        asked = query(request, ScriptQuery)
+        owner = _script_owner(asked)
+        found = await get_script(self.db, owner)
+        if found is None:
+            return answer(RenderedScript, {"script": None}, exclude_unset=True)
+        customer = None
+        if asked.customer_id is not None:
+            customer = await customer_details(self.db, int(asked.customer_id),
+                                              await self.scopes.of(request[USER]))
+            if customer is None:
+                raise NotFound("not found")
+        try:
+            text = render_script(found.body, customer, request[USER].display_name)
+        except ScriptError as exc:  # the admin's script is broken, not the agent's request
+            return error_response(
+                500, f"the script for {owner.kind} {owner.name} is broken: {exc}")
+        return answer(RenderedScript, {"script": text, "title": found.title,
+                                       owner.kind: owner.name}, exclude_unset=True)
 
 
-def add_routes(app: web.Application, agent: AgentResource) -> None:
+def add_routes(app: web.Application, agent: AgentResource, scripts: ConsoleScripts) -> None:
     app.router.add_get("/console", console_page(agent.agent_control.pause_reasons))
     app.router.add_get("/console/console.js", _static("console.js", "application/javascript"))
     app.router.add_get("/console/console.css", _static("console.css", "text/css"))
@@ -211,4 +201,4 @@ def add_routes(app: web.Application, agent: AgentResource) -> None:
     app.router.add_post("/api/agent/pause", agent.pause)
     app.router.add_post("/api/agent/unpause", agent.unpause)
     app.router.add_post("/api/call/{action}", agent.call_action)
-    app.router.add_get("/api/script", script)
+    app.router.add_get("/api/script", scripts.script)

@@ -1,12 +1,19 @@
-"""Request bodies of the JSON APIs: read at most a limit, and only a JSON object passes."""
+"""The JSON bodies of the console's APIs on the wire: a request body is read up to a limit and
+must be a JSON object before its model (agent_console.schemas) validates it; an answer is
+checked against its model and sent. Refusals are domain errors: ctiserver.web.errors answers
+them."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel, ValidationError
 
 from callcenter.errors import Invalid
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class BodyError(Invalid):
@@ -29,26 +36,28 @@ async def json_object(request: web.Request, limit: int, *, empty: dict | None = 
     return data
 
 
-class ApiError(Exception):
-    """A refused request: ``status`` and the message for ``{"error": ...}``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+async def read(request: web.Request, model: type[Model], limit: int, *,
+               empty: dict | None = None) -> Model:
+    """The body as ``model``: BodyError, or pydantic's ValidationError naming the fields."""
+    return model.model_validate(await json_object(request, limit, empty=empty))
 
 
-def error_response(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+def query(request: web.Request, model: type[Model]) -> Model:
+    """The query parameters as ``model``."""
+    return model.model_validate(dict(request.query))
 
 
-def json_errors(handler):
-    """Answer ApiError and BodyError (a 400) as ``{"error": ...}`` JSON."""
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            return error_response(exc.status, str(exc))
-        except BodyError as exc:
-            return error_response(400, str(exc))
-    wrapped.__name__ = handler.__name__
-    return wrapped
+class AnswerMismatch(RuntimeError):
+    """An answer does not match its declared model: our bug (a 500), not the client's."""
+
+
+def answer(model: type[BaseModel], data: Any, *, status: int = 200,
+           headers: Mapping[str, str] | None = None, **dump: Any) -> web.Response:
+    """``data`` (a dict, or an object with the model's attributes) checked as ``model`` and
+    sent as JSON; ``dump``: model_dump's options (exclude_unset, exclude_none)."""
+    try:
+        checked = model.model_validate(data)
+    except ValidationError as exc:
+        raise AnswerMismatch(f"{model.__name__}: {exc}") from exc
+    return web.json_response(checked.model_dump(mode="json", by_alias=True, **dump),
+                             status=status, headers=headers)

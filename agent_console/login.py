@@ -1,5 +1,5 @@
-"""Login, logout and the landing page. The login form is protected against login CSRF with a
-double-submit cookie, since no session exists yet."""
+"""Login, logout and the landing page: HTML pages and redirects (no JSON here). The login form
+is protected against login CSRF with a double-submit cookie, since no session exists yet."""
 from __future__ import annotations
 
 import math
@@ -9,14 +9,14 @@ from datetime import datetime
 from aiohttp import web
 
 from crm_core.auth import LoginResult, login, now_utc
+from crm_core.db import Database
 from crm_core.sessions import create_session, end_session
-from agent_console.auth import USER
-
 from .auth import (
     CSRF_FIELD,
     SESSION_COOKIE,
+    USER,
     cookie_settings,
-    db_key,
+    page,
     public,
     same_token,
     set_session_cookie,
@@ -48,14 +48,6 @@ def _page(
     return response
 
 
-@public
-async def login_form(request: web.Request) -> web.Response:
-    if request[USER] is not None:
-        raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    return _page(request, token)
-
-
 def lockout_message(until: datetime, now: datetime) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return (
@@ -78,45 +70,59 @@ def _failure(request: web.Request, token: str, username: str, result: LoginResul
                  error="Wrong username or password.")
 
 
-@public
-async def login_submit(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not same_token(token, str(form.get(CSRF_FIELD, ""))):
-        return _page(request, secrets.token_urlsafe(32), status=403,
-                     error="The login form had expired. Please try again.")
-    username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
-    if not username or not password or len(username) > MAX_USERNAME:
-        return _page(request, token, username=username[:MAX_USERNAME], status=400,
-                     error="Enter your username and password.")
-    db = request.app[db_key]
-    result = await login(db, username, password, remote=request.remote)
-    if result.user is None:
-        return _failure(request, token, username, result)
-    if old := request.cookies.get(SESSION_COOKIE):
-        await end_session(db, old)  # never keep a session id chosen before the login
-    session_id, _ = await create_session(db, result.user.id)
-    target = safe_next(str(form.get("next", ""))) or ROLE_HOME[result.user.role]
-    response = web.HTTPSeeOther(target)
-    set_session_cookie(response, request, session_id)
-    response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
-    raise response
+class LoginResource:
+    """The login form, logging in and out, and the landing page, for the users of ``db``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @public
+    @page
+    async def login_form(self, request: web.Request) -> web.Response:
+        if request[USER] is not None:
+            raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])
+        token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+        return _page(request, token)
+
+    @public
+    @page
+    async def login_submit(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not same_token(token, str(form.get(CSRF_FIELD, ""))):
+            return _page(request, secrets.token_urlsafe(32), status=403,
+                         error="The login form had expired. Please try again.")
+        username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+        if not username or not password or len(username) > MAX_USERNAME:
+            return _page(request, token, username=username[:MAX_USERNAME], status=400,
+                         error="Enter your username and password.")
+        result = await login(self.db, username, password, remote=request.remote)
+        if result.user is None:
+            return _failure(request, token, username, result)
+        if old := request.cookies.get(SESSION_COOKIE):
+            await end_session(self.db, old)  # never keep a session id chosen before the login
+        session_id, _ = await create_session(self.db, result.user.id)
+        target = safe_next(str(form.get("next", ""))) or ROLE_HOME[result.user.role]
+        response = web.HTTPSeeOther(target)
+        set_session_cookie(response, request, session_id)
+        response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
+        raise response
+
+    @page
+    async def logout(self, request: web.Request) -> web.StreamResponse:
+        if session_id := request.cookies.get(SESSION_COOKIE):
+            await end_session(self.db, session_id)
+        response = web.HTTPSeeOther("/login")
+        response.del_cookie(SESSION_COOKIE, path="/")
+        raise response
+
+    @page
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])
 
 
-async def logout(request: web.Request) -> web.StreamResponse:
-    if session_id := request.cookies.get(SESSION_COOKIE):
-        await end_session(request.app[db_key], session_id)
-    response = web.HTTPSeeOther("/login")
-    response.del_cookie(SESSION_COOKIE, path="/")
-    raise response
-
-
-async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/login", login_form)
-    app.router.add_post("/login", login_submit)
-    app.router.add_post("/logout", logout)
-    app.router.add_get("/", home)
+def add_routes(app: web.Application, resource: LoginResource) -> None:
+    app.router.add_get("/login", resource.login_form)
+    app.router.add_post("/login", resource.login_submit)
+    app.router.add_post("/logout", resource.logout)
+    app.router.add_get("/", resource.home)

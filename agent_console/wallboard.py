@@ -16,72 +16,76 @@ from pathlib import Path
 
 from aiohttp import web
 
+from callcenter.errors import Forbidden
+from crm_core.db import Database
 from crm_core.teams import visible_user_ids
 from crm_core.users import users_by_interface
-from ctiserver.acd.stats import DEFAULT_SL_VARIANT, SL_VARIANTS
-from callcenter.errors import Forbidden
+from crm_core.values import UserInfo
 from ctiserver.acd.spy import SPY_OPTIONS
-from ctiserver.acd.supervision import Supervision
+from ctiserver.acd.stats import DEFAULT_SL_VARIANT, SL_VARIANTS
+from ctiserver.acd.supervision import SupervisorResult, Supervision
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
-from agent_console.auth import USER
 
-from .auth import SESSION, db_key, require_role
-from .jsonbody import json_object
+from .auth import SESSION, USER, page, require_role
+from .jsonbody import answer, json_object
 from .pages import render
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
 MAX_BODY = 4096
-supervision_key = web.AppKey("supervision", Supervision)
 
 
-async def _directory(request: web.Request) -> dict[str, dict]:
-    """Display names of the agents this user may see, by interface (the statistics know
-    only the queue member names)."""
-    db, user = request.app[db_key], request[USER]
-    visible = await visible_user_ids(db, user)
-    return {
-        interface: {"name": u.display_name, "extension": u.extension, "team": u.team}
-        for interface, u in (await users_by_interface(db)).items()
-        if visible is None or u.id in visible
-    }
+class WallboardResource:
+    """The wallboard page for the users of ``db`` and the supervisors' actions
+    (``supervision``)."""
+
+    def __init__(self, db: Database, supervision: Supervision) -> None:
+        self.db = db
+        self.supervision = supervision
+
+    async def _directory(self, user: UserInfo) -> dict[str, dict]:
+        """Display names of the agents this user may see, by interface (the statistics know
+        only the queue member names)."""
+        visible = await visible_user_ids(self.db, user)
+        return {
+            interface: {"name": u.display_name, "extension": u.extension, "team": u.team}
+            for interface, u in (await users_by_interface(self.db)).items()
+            if visible is None or u.id in visible
+        }
+
+    @page
+    @require_role(*WALLBOARD_ROLES)
+    async def wallboard_page(self, request: web.Request) -> web.Response:
+        user = request[USER]
+        session = request.get(SESSION)
+        config = {
+            "csrf": session.csrf_token if session else "",
+            "pauseReasons": list(self.supervision.pause_reasons),
+            "spyModes": list(SPY_OPTIONS),
+            "canSpy": bool(user.interface),
+            "slVariant": DEFAULT_SL_VARIANT,
+            "slFormula": SL_VARIANTS[DEFAULT_SL_VARIANT],
+            "directory": await self._directory(user),
+        }
+        html = render("wallboard.html", user=user, config=json.dumps(config, ensure_ascii=False),
+                      csrf_token=config["csrf"], sl_formula=config["slFormula"])
+        return web.Response(text=html, content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-store"})
+
+    @page
+    @require_role(*WALLBOARD_ROLES)
+    async def wallboard_script(self, request: web.Request) -> web.Response:
+        return web.Response(text=SCRIPT.read_text("utf-8"), content_type="application/javascript",
+                            charset="utf-8", headers={"Cache-Control": "no-cache"})
+
+    async def action(self, request: web.Request) -> web.Response:
+        user = request[USER]
+        if user.role not in WALLBOARD_ROLES:
+            raise Forbidden("supervisor actions are for supervisors and admins")
+        result = await self.supervision.act(user, await json_object(request, MAX_BODY))
+        return answer(SupervisorResult, result, exclude_none=True)
 
 
-@require_role(*WALLBOARD_ROLES)
-async def wallboard_page(request: web.Request) -> web.Response:
-    user = request[USER]
-    session = request.get(SESSION)
-    config = {
-        "csrf": session.csrf_token if session else "",
-        "pauseReasons": list(request.app[supervision_key].pause_reasons),
-        "spyModes": list(SPY_OPTIONS),
-        "canSpy": bool(user.interface),
-        "slVariant": DEFAULT_SL_VARIANT,
-        "slFormula": SL_VARIANTS[DEFAULT_SL_VARIANT],
-        "directory": await _directory(request),
-    }
-    html = render("wallboard.html", user=user, config=json.dumps(config, ensure_ascii=False),
-                  csrf_token=config["csrf"], sl_formula=config["slFormula"])
-    return web.Response(text=html, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
-
-
-@require_role(*WALLBOARD_ROLES)
-async def wallboard_script(request: web.Request) -> web.Response:
-    return web.Response(text=SCRIPT.read_text("utf-8"), content_type="application/javascript",
-                        charset="utf-8", headers={"Cache-Control": "no-cache"})
-
-
-async def wallboard_action(request: web.Request) -> web.Response:
-    user = request[USER]
-    if user.role not in WALLBOARD_ROLES:
-        raise Forbidden("supervisor actions are for supervisors and admins")
-    data = await json_object(request, MAX_BODY)
-    result = await request.app[supervision_key].act(user, data)
-    return web.json_response(result.model_dump(exclude_none=True))
-
-
-def add_routes(app: web.Application, supervision: Supervision) -> None:
-    app[supervision_key] = supervision
-    app.router.add_get("/wallboard", wallboard_page)
-    app.router.add_get("/wallboard/wallboard.js", wallboard_script)
-    app.router.add_post("/wallboard/actions", wallboard_action)
+def add_routes(app: web.Application, wallboard: WallboardResource) -> None:
+    app.router.add_get("/wallboard", wallboard.wallboard_page)
+    app.router.add_get("/wallboard/wallboard.js", wallboard.wallboard_script)
+    app.router.add_post("/wallboard/actions", wallboard.action)
