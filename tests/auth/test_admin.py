@@ -56,18 +56,38 @@ async def test_admin_assigns_teams_to_a_supervisor(client: TestClient, db: Datab
 async def test_bad_input_is_a_clear_400(client: TestClient, db: Database) -> None:
     headers = await admin_session(client, db)
     for body, fragment in [
-        ({"username": "x"}, "required"),
-        (new_user(role="boss"), "role"),
-        (new_user(password="short"), "password"),
-        (new_user(extension=5), "extension"),
-        (new_user(colour="red"), "unknown"),
-        (new_user(leads="red"), "leads"),
+        ({"username": "x"}, "role: Field required"),
+        (new_user(role="boss"), "role: Input should be 'agent', 'supervisor' or 'admin'"),
+        (new_user(password="short"), "password: the password needs at least 8 characters"),
+        (new_user(extension=5), "extension: Input should be a valid string"),
+        (new_user(colour="red"), "colour: Extra inputs are not permitted"),
+        (new_user(leads="red"), "leads: Input should be a valid list"),
         ([1, 2], "JSON object"),
     ]:
         response = await client.post("/admin/users", json=body, headers=headers)
         assert response.status == 400 and fragment in (await response.json())["error"]
     broken = await client.post("/admin/users", data="{", headers=headers)
     assert broken.status == 400
+
+
+async def test_a_change_sets_only_the_fields_given(client: TestClient, db: Database) -> None:
+    headers = await admin_session(client, db)
+    body = new_user(display_name="Ana", extension="2002", team="red")
+    created = await (await client.post("/admin/users", json=body, headers=headers)).json()
+    path = f"/admin/users/{body['username']}"
+    changed = await client.patch(path, json={"extension": "", "team": "  blue "}, headers=headers)
+    assert changed.status == 200, await changed.text()
+    assert await changed.json() == {**created, "extension": None, "team": "blue"}
+    for change, fragment in [
+        ({"username": "other"}, "username: Extra inputs are not permitted"),
+        ({"display_name": None}, "display_name: Input should be a valid string"),
+        ({"active": "no"}, "active: Input should be a valid boolean"),
+        ({"role": None}, "role: Input should be"),
+    ]:
+        refused = await client.patch(path, json=change, headers=headers)
+        assert refused.status == 400 and fragment in (await refused.json())["error"], change
+    missing = await client.patch("/admin/users/nobody-here", json={}, headers=headers)
+    assert (await missing.json())["error"] == "no such user"
 
 
 async def test_admin_calls_need_the_csrf_token(client: TestClient, db: Database) -> None:
@@ -89,10 +109,13 @@ async def test_agents_and_supervisors_cannot_administer(client: TestClient, db: 
         client.session.cookie_jar.clear()
         csrf = await log_in(client, await make_user(db, role))
         headers = {"X-CSRF-Token": csrf}
-        assert (await client.post("/admin/users", json=new_user(), headers=headers)).status == 403
+        refused = await client.post("/admin/users", json=new_user(), headers=headers)
+        assert refused.status == 403
+        assert (await refused.json())["error"] == "this needs the role admin"
         change = await client.patch("/admin/users/anyone", json={"role": "admin"}, headers=headers)
         assert change.status == 403
 
 
 async def test_anonymous_cannot_administer(client: TestClient) -> None:
-    assert (await client.post("/admin/users", json=new_user())).status == 401
+    refused = await client.post("/admin/users", json=new_user())
+    assert refused.status == 401 and (await refused.json())["error"] == "log in first"

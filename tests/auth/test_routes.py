@@ -70,3 +70,34 @@ async def test_query_tokens_only_open_websockets(client: TestClient, db: Databas
     assert in_url.status == 401
     bearer = {"Authorization": f"Bearer {account.token}"}
     assert (await client.get("/console", headers=bearer)).status == 200
+
+
+async def test_json_apis_refuse_in_json_and_pages_as_pages(client: TestClient, db: Database) -> None:
+    """401 and 403 from the access rules are {"error": ...} on the APIs; a browser asking for
+    a page goes to the login, and a page's 403 stays plain text."""
+    from tests.auth.conftest import log_in, make_user
+
+    for method, path in [("GET", "/api/agent/state"), ("POST", "/admin/users"),
+                         ("GET", "/admin/queues"), ("POST", "/wallboard/actions")]:
+        response = await client.request(method, path, allow_redirects=False)
+        assert response.status == 401 and (await response.json())["error"] == "log in first"
+    anonymous_page = await client.get("/wallboard", headers={"Accept": "text/html"},
+                                      allow_redirects=False)
+    assert anonymous_page.status == 303
+    agent = await make_user(db)
+    bearer = {"Authorization": f"Bearer {agent.token}"}
+    for method, path in [("GET", "/admin/queues"), ("GET", "/admin/scripts"),
+                         ("POST", "/admin/users"), ("POST", "/wallboard/actions")]:
+        response = await client.request(method, path, headers=bearer)
+        assert response.status == 403, (method, path)
+        assert response.content_type == "application/json", (method, path)
+        assert (await response.json())["error"], (method, path)
+    wallboard = await client.get("/wallboard", headers=bearer)
+    assert wallboard.status == 403 and wallboard.content_type == "text/plain"
+    assert "supervisor" in await wallboard.text()
+    # the session's CSRF token: JSON on an API, plain text on the logout form
+    await log_in(client, agent)
+    api = await client.post("/api/agent/unpause", json={})
+    assert api.status == 403 and "CSRF" in (await api.json())["error"]
+    form = await client.post("/logout", allow_redirects=False)
+    assert form.status == 403 and form.content_type == "text/plain"

@@ -53,9 +53,10 @@ async def test_bad_scripts_are_400s_and_store_nothing(client: TestClient, db: Da
     for body, fragment in [
         ({"body": "Hallo {{ customer.name "}, "not a valid template (line 1)"),
         ({"body": "{% for x in y %}"}, "not a valid template"),
-        ({"title": "only a title"}, "'body' is required"),
-        ({"body": "ok", "colour": "red"}, "unknown fields: colour"),
-        ({"body": "ok", "title": 7}, "'title'"),
+        ({"title": "only a title"}, "body: Field required"),
+        ({"body": "   "}, "'body' is required"),
+        ({"body": "ok", "colour": "red"}, "colour: Extra inputs are not permitted"),
+        ({"body": "ok", "title": 7}, "title: Input should be a valid string"),
     ]:
         response = await client.put(path, json=body, headers=headers)
         assert response.status == 400 and fragment in (await response.json())["error"], body
@@ -123,11 +124,12 @@ async def test_bad_disposition_lists_are_400s_and_change_nothing(client: TestCli
     for target, body, fragment in [
         (path, {"dispositions": [{"code": "b", "label": "B"}, {"code": "b", "label": "C"}]},
          "unique"),
-        (path, {"dispositions": [{"code": "b"}]}, "label is required"),
+        (path, {"dispositions": [{"code": "b"}]}, "dispositions.0.label: Field required"),
         (path, {"dispositions": [{"code": "b", "label": "B", "requires_callback": 1}]},
-         "requires_callback"),
-        (path, {"list": []}, "expected {\"dispositions\": [...]}"),
-        (path, {"dispositions": "a,b"}, "must be a list"),
+         "dispositions.0.requires_callback: Input should be a valid boolean"),
+        (path, {"dispositions": [{"code": "no spaces", "label": "B"}]}, "dispositions.0.code"),
+        (path, {"list": []}, "dispositions: Field required"),
+        (path, {"dispositions": "a,b"}, "dispositions: Input should be a valid list"),
         ("/admin/dispositions", {"dispositions": []}, "at least one"),
     ]:
         response = await client.put(target, json=body, headers=headers)

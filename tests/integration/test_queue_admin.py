@@ -29,15 +29,19 @@ async def test_admin_defines_a_queue_and_asterisk_reloads_it(cti, db, asterisk):
         assert "'leastrecent' strategy" in asterisk.cli(f"queue show {name}")
 
         async with session.put(f"{cti.url}/admin/queues/{name}", json={"strategy": "fastest"}) as r:
-            assert r.status == 400 and "strategy" in await r.text()
+            assert r.status == 400 and "strategy: Input should be" in (await r.json())["error"]
         async with session.put(f"{cti.url}/admin/queues/{name}", data=b"{not json") as r:
-            assert r.status == 400
+            assert r.status == 400 and (await r.json())["error"] == "the body must be JSON"
+        async with session.put(f"{cti.url}/admin/queues/x y", json={}) as r:
+            assert r.status == 400 and "queue name" in (await r.json())["error"]
         async with session.get(f"{cti.url}/admin/queues") as r:
             assert name in [q["name"] for q in await r.json()]
         async with session.delete(f"{cti.url}/admin/queues/{name}") as r:
             assert r.status == 200
         assert "No such queue" in asterisk.cli(f"queue show {name}")
+        async with session.delete(f"{cti.url}/admin/queues/{name}") as r:
+            assert r.status == 404 and (await r.json())["error"] == f"no queue {name!r}"
 
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {agent}"}) as session:
         async with session.get(f"{cti.url}/admin/queues") as r:
-            assert r.status == 403
+            assert r.status == 403 and (await r.json())["error"] == "this needs the role admin"

@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from pydantic import ValidationError
+
+from agent_console.schemas import QueueAnswer, QueueFields
 from asterisk_conf.queuefile import QueuesInclude
 from asterisk_conf.render import QueueSpec
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.queues import (
-    QueueNotFound, add_holiday, apply_queue_config, create_queue, delete_holiday, delete_queue,
+    EDITABLE, QueueNotFound, add_holiday, apply_queue_config, create_queue, delete_holiday, delete_queue,
     get_queue, holiday_days, is_vip, queue_specs, set_vip, targets, update_queue,
 )
 from ctiserver.acd.stats import QueueTargets
@@ -52,6 +55,31 @@ async def test_create_read_update_delete(db: Database) -> None:
 async def test_invalid_fields_are_refused(db: Database, bad: dict) -> None:
     with pytest.raises(ValueError):
         await create_queue(db, name(), **bad)
+
+
+def test_the_admin_apis_body_declares_every_editable_field() -> None:
+    """agent_console.schemas.QueueFields is the request body of PUT /admin/queues/{name}."""
+    assert set(QueueFields.model_fields) == EDITABLE
+    assert set(QueueAnswer.model_fields) == EDITABLE | {"name"}
+
+
+@pytest.mark.parametrize("bad", [
+    {"strategy": "roundrobin"}, {"closed_action": "hangup"}, {"timezone": "Mars/Olympus"},
+    {"business_hours": {"mon": [["9", "5"]]}}, {"colour": "red"}, {"retry": "5"},
+    {"sl_target": 80}, {"member_timeout": -1}, {"overflow_queue": "has space"},
+])
+def test_the_admin_apis_body_refuses_what_the_crm_would(bad: dict) -> None:
+    with pytest.raises(ValidationError) as refused:
+        QueueFields.model_validate(bad)
+    assert {problem["loc"][0] for problem in refused.value.errors()} == set(bad)
+
+
+async def test_a_stored_queue_matches_the_admin_apis_answer(db: Database) -> None:
+    q = name()
+    await create_queue(db, q, business_hours=HOURS, overflow_queue="backup")
+    answer = QueueAnswer.model_validate(await get_queue(db, q)).model_dump()
+    assert answer["name"] == q and answer["business_hours"] == HOURS
+    assert (answer["strategy"], answer["sl_target"], answer["max_wait"]) == ("rrmemory", 0.8, None)
 
 
 @pytest.mark.parametrize("bad_name", ["x", "has space", "semi;colon", "-lead", "ünï"])

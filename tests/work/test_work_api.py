@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
-
 from sqlalchemy import select
 
-from agent_console.work_api import MAX_BODY, working_key, wrapup_listeners_key
+from agent_console.work_api import MAX_BODY, WorkResource
 from crm_core.db import Database
 from crm_core.models import Call, CallWrapup, Callback, Ticket
 from crm_core.users import update_user
 from tests.auth.conftest import Account, make_user
 from tests.crm.helpers import berlin_number, call_record, unique
+
+
+def work_resource(app: web.Application) -> WorkResource:
+    """The app's work API (its routes' handlers are the resource's bound methods)."""
+    return next(route.handler.__self__ for route in app.router.routes()
+                if isinstance(getattr(route.handler, "__self__", None), WorkResource))
 
 
 def bearer(account: Account) -> dict[str, str]:
@@ -52,8 +58,9 @@ async def test_search_by_name_number_and_email(client: TestClient, db: Database)
                                     headers=bearer(agent))
         found = (await response.json())["customers"]
         assert customer_id in [c["id"] for c in found], query
-    empty = await client.get("/api/customers/search", params={"q": ""}, headers=bearer(agent))
-    assert empty.status == 400
+    for bad in ({"q": ""}, {"q": "   "}, {"q": "x" * 101}, {}):
+        refused = await client.get("/api/customers/search", params=bad, headers=bearer(agent))
+        assert refused.status == 400 and "q: " in (await refused.json())["error"], bad
 
 
 async def test_card_shows_the_timeline_with_dispositions(client: TestClient, db: Database) -> None:
@@ -125,6 +132,10 @@ async def test_bad_wrapups_are_clear_400s(client: TestClient, db: Database) -> N
         ({"disposition": "resolved", "ticket": {"category": "x", "priority": "now"}}, "priority"),
         ({"disposition": "resolved", "callback": {"due_local": "2026-01-01T09:00",
                                                   "timezone": "Mars/Base"}}, "time zone"),
+        ({"disposition": "resolved", "callback": {"due_local": "2026-01-01T09:00",
+                                                  "for": "them"}}, "callback.for"),
+        ({"disposition": "resolved", "customer_id": "7"}, "customer_id"),
+        ({"disposition": "resolved", "mood": "good"}, "mood: Extra inputs are not permitted"),
         ([1], "JSON object"),
     ]:
         status, error = await wrapup(client, agent, call_key, body)
@@ -139,10 +150,19 @@ async def test_bad_wrapups_are_clear_400s(client: TestClient, db: Database) -> N
 
 async def test_new_customer_form_validates(client: TestClient, db: Database) -> None:
     agent = await make_user(db)
-    for body in ({"numbers": []}, {"name": "A", "numbers": ["12"]}, {"name": "A", "numbers": "1"},
-                 {"name": "A", "timezone": "Nowhere"}, {"name": 5}):
+    for body, fragment in [
+        ({"numbers": []}, "name: Field required"),
+        ({"name": "   "}, "name: String should have at least 1 character"),
+        ({"name": "A", "numbers": ["12"]}, "numbers: not a valid phone number: '12'"),
+        ({"name": "A", "numbers": "1"}, "numbers: Input should be a valid list"),
+        ({"name": "A", "numbers": ["1"] * 11}, "numbers: List should have at most 10 items"),
+        ({"name": "A", "timezone": "Nowhere"}, "timezone: unknown time zone 'Nowhere'"),
+        ({"name": 5}, "name: Input should be a valid string"),
+        ({"name": "A", "email": "x" * 201}, "email: String should have at most 200 characters"),
+    ]:
         response = await client.post("/api/customers", json=body, headers=bearer(agent))
         assert response.status == 400, body
+        assert fragment in (await response.json())["error"], body
 
 
 async def test_agents_only_see_their_own_work(client: TestClient, db: Database) -> None:
@@ -179,7 +199,7 @@ async def test_a_popped_call_can_be_wrapped_up_before_its_row_exists(
     call_key = unique("fresh-call")
     status, _ = await wrapup(client, bob, call_key, {"disposition": "resolved"})
     assert status == 404
-    client.app[working_key].allow_call(bob.id, call_key, customer_id=customer_id, queue="support")
+    work_resource(client.app).scopes.working.allow_call(bob.id, call_key, customer_id=customer_id, queue="support")
     card = await client.get(f"/api/customers/{customer_id}", headers=bearer(bob))
     assert card.status == 200
     body = {"disposition": "resolved", "ticket": {"category": "x", "description": "y"}}
@@ -227,9 +247,10 @@ async def test_a_stored_wrapup_is_reported_to_the_gate(client: TestClient, db: D
         heard.append((on, call_key))
 
     call_key = await handled_call(db, agent, None)
-    client.app[wrapup_listeners_key].append(listener)
+    listeners = work_resource(client.app).wrapup_listeners
+    listeners.append(listener)
     try:
         status, _ = await wrapup(client, agent, call_key, {"disposition": "resolved"})
     finally:
-        client.app[wrapup_listeners_key].remove(listener)
+        listeners.remove(listener)
     assert status == 200 and heard == [(interface, call_key)]
