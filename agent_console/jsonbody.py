@@ -59,5 +59,5 @@ def answer(model: type[BaseModel], data: Any, *, status: int = 200,
         checked = model.model_validate(data)
     except ValidationError as exc:
         raise AnswerMismatch(f"{model.__name__}: {exc}") from exc
-    return web.json_response(checked.model_dump(mode="json", by_alias=True, **dump),
-                             status=status, headers=headers)
+    return web.Response(text=checked.model_dump_json(by_alias=True, **dump), status=status,
+                        headers=headers, content_type="application/json")

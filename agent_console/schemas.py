@@ -10,6 +10,7 @@ are checked against their model on the way out (jsonbody.answer): a mismatch is 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
@@ -75,22 +76,28 @@ def optional_text(limit: int) -> Any:
                      AfterValidator(_blank_is_none)]
 
 
-def _known_zone(name: str | None) -> str | None:
-    if name is not None:
-        try:
-            zone(name)
-        except ValueError as exc:
-            raise problem(str(exc)) from None
-    return name
+def checked_by(check: Callable[[Any], object]) -> AfterValidator:
+    """A validator that runs ``check`` on a value given (not null): its ValueError is the
+    problem."""
+
+    def validate(value: Any) -> Any:
+        if value is not None:
+            try:
+                check(value)
+            except ValueError as exc:
+                raise problem(str(exc)) from None
+        return value
+
+    return AfterValidator(validate)
 
 
 ShortText = text(MAX_TEXT)
 LongText = text(MAX_LONG_TEXT)
 OptionalShortText = optional_text(MAX_TEXT)
 OptionalLongText = optional_text(MAX_LONG_TEXT)
-TimeZone = Annotated[ShortText, AfterValidator(_known_zone)]
+TimeZone = Annotated[ShortText, checked_by(zone)]
 """An IANA time zone name ("Europe/Berlin")."""
-OptionalTimeZone = Annotated[OptionalShortText, AfterValidator(_known_zone)]
+OptionalTimeZone = Annotated[OptionalShortText, checked_by(zone)]
 RowId = Annotated[int, Field(gt=0, le=INT32_MAX)]
 Seconds = Annotated[int, Field(ge=0, le=INT32_MAX)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -158,17 +165,8 @@ class UserAnswer(Answer):
 # --- admin: queues ---------------------------------------------------------------------------
 
 
-def _hours(hours: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
-    if hours is not None:
-        try:
-            validate_hours(hours)
-        except ValueError as exc:
-            raise problem(str(exc)) from None
-    return hours
-
-
 QueueName = Annotated[str, StringConstraints(pattern=QUEUE_NAME.pattern)]
-BusinessHours = Annotated[dict[str, list[list[str]]] | None, AfterValidator(_hours)]
+BusinessHours = Annotated[dict[str, list[list[str]]] | None, checked_by(validate_hours)]
 
 
 class QueueFields(Body):
