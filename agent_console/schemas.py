@@ -443,7 +443,8 @@ def _member_queues(queues: list[str]) -> list[str]:
     return queues
 
 
-MemberQueues = Annotated[list[str], Field(min_length=1, max_length=50), AfterValidator(_member_queues)]
+MemberQueues = Annotated[list[str], Field(min_length=1, max_length=50),
+                         AfterValidator(_member_queues)]
 
 
 class QueuesBody(Body):

@@ -4,7 +4,8 @@
   logged-in user; the console page includes both, JsSIP first).
 - ``GET /api/softphone/config``: ``{"wsUrl", "sipUri", "password", "endpoint"}``
   (schemas.SoftphoneConfig) for the logged-in user's WebRTC endpoint ``webrtc-EXT``
-  (render.webrtc_endpoint); a JSON 409 when the user has no extension. The password is derived from a secret generated into the data folder
+  (render.webrtc_endpoint); a JSON 409 when the user has no extension. The password is
+  derived from a secret generated into the data folder
   (asterisk_conf.credentials.softphone_password), never stored in the repository.
 - ``GET /softphone``: a bare page (agents) that registers the softphone and shows its state,
   with answer and hang-up buttons.

@@ -72,7 +72,8 @@ async def test_query_tokens_only_open_websockets(client: TestClient, db: Databas
     assert (await client.get("/console", headers=bearer)).status == 200
 
 
-async def test_json_apis_refuse_in_json_and_pages_as_pages(client: TestClient, db: Database) -> None:
+async def test_json_apis_refuse_in_json_and_pages_as_pages(client: TestClient,
+                                                          db: Database) -> None:
     """401 and 403 from the access rules are {"error": ...} on the APIs; a browser asking for
     a page goes to the login, and a page's 403 stays plain text."""
     from tests.auth.conftest import log_in, make_user

@@ -16,8 +16,8 @@ from asterisk_conf.render import QueueSpec
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.queues import (
-    EDITABLE, QueueNotFound, add_holiday, apply_queue_config, create_queue, delete_holiday, delete_queue,
-    get_queue, holiday_days, is_vip, queue_specs, set_vip, targets, update_queue,
+    EDITABLE, QueueNotFound, add_holiday, apply_queue_config, create_queue, delete_holiday,
+    delete_queue, get_queue, holiday_days, is_vip, queue_specs, set_vip, targets, update_queue,
 )
 from ctiserver.acd.stats import QueueTargets
 from ctiserver.acd.routeagi import RoutingService, load_rules

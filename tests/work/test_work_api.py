@@ -199,7 +199,8 @@ async def test_a_popped_call_can_be_wrapped_up_before_its_row_exists(
     call_key = unique("fresh-call")
     status, _ = await wrapup(client, bob, call_key, {"disposition": "resolved"})
     assert status == 404
-    work_resource(client.app).scopes.working.allow_call(bob.id, call_key, customer_id=customer_id, queue="support")
+    working = work_resource(client.app).scopes.working
+    working.allow_call(bob.id, call_key, customer_id=customer_id, queue="support")
     card = await client.get(f"/api/customers/{customer_id}", headers=bearer(bob))
     assert card.status == 200
     body = {"disposition": "resolved", "ticket": {"category": "x", "description": "y"}}
