@@ -27,7 +27,7 @@ from pathlib import Path
 from aiohttp import web
 from markupsafe import Markup
 
-from callcenter.errors import Conflict, Invalid, NotFound
+from callcenter.errors import Broken, Conflict, Invalid, NotFound
 from crm_core.customers import customer_details
 from crm_core.db import Database
 from crm_core.dispositions import Owner
@@ -38,7 +38,6 @@ from ctiserver.acd.queuenames import QueueNames
 from ctiserver.acd.wrapup import WrapupGate
 from ctiserver.control.callcontrol import CallControl
 from ctiserver.control.schemas import CallControlResult
-from ctiserver.web.errors import error_response
 
 from .auth import SESSION, USER, page
 from .jsonbody import answer, json_object, query, read
@@ -185,8 +184,7 @@ class ConsoleScripts:
         try:
             text = render_script(found.body, customer, request[USER].display_name)
         except ScriptError as exc:  # the admin's script is broken, not the agent's request
-            return error_response(
-                500, f"the script for {owner.kind} {owner.name} is broken: {exc}")
+            raise Broken(f"the script for {owner.kind} {owner.name} is broken: {exc}") from None
         return answer(RenderedScript, {"script": text, "title": found.title,
                                        owner.kind: owner.name}, exclude_unset=True)
 

@@ -27,5 +27,10 @@ class Refused(DomainError):
     """Asterisk refused or did not answer (HTTP 502)."""
 
 
+class Broken(DomainError):
+    """Something the product holds is broken (an admin's script that no longer renders): not
+    the request's fault (HTTP 500)."""
+
+
 class Unavailable(DomainError):
     """A part the request needs is not running (HTTP 503)."""

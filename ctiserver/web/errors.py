@@ -1,18 +1,22 @@
 """The one HTTP error convention: every refused request is ``{"error": "..."}`` JSON with the
 status its kind calls for. Services raise domain errors (callcenter.errors), request bodies
-fail validation (pydantic) or reading (BodyError); this middleware answers them all."""
+fail validation (pydantic) or reading (BodyError); this middleware answers them all, and
+aiohttp's own refusals under the JSON APIs' paths."""
 from __future__ import annotations
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from callcenter.errors import (
-    Conflict, DomainError, Forbidden, Invalid, NotFound, Refused, Unavailable,
+    Broken, Conflict, DomainError, Forbidden, Invalid, NotFound, Refused, Unavailable,
 )
 
 STATUS: dict[type[DomainError], int] = {
-    Invalid: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Refused: 502, Unavailable: 503,
+    Invalid: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Broken: 500, Refused: 502,
+    Unavailable: 503,
 }
+JSON_PATHS = ("/api/", "/admin/")
+"""Where aiohttp's own refusals (no such route, wrong method, body too large) answer JSON too."""
 
 
 def error_response(status: int, message: str, **headers: str) -> web.Response:
@@ -40,3 +44,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         return error_response(status_of(exc), str(exc))
     except ValidationError as exc:
         return error_response(400, validation_message(exc))
+    except web.HTTPException as exc:
+        if exc.status >= 400 and request.path.startswith(JSON_PATHS):
+            return error_response(exc.status, exc.reason)
+        raise

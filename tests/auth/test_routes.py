@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from callcenter.settings import Settings
 from crm_core.db import Database
-from tests.auth.conftest import build_app
+from tests.auth.conftest import build_app, make_user
 
 PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login")}
 METHODS_FOR_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -43,6 +43,7 @@ def test_only_the_login_page_is_public(settings: Settings, db: Database) -> None
 async def test_every_route_refuses_anonymous_requests(client: TestClient) -> None:
     table = route_table(client.app)
     assert ("GET", "/ws/agent") in table and ("POST", "/admin/users") in table
+    assert ("PUT", "/admin/queues/x") in table and ("GET", "/ws/wallboard") in table
     for method, path in table:
         if (method, path) in PUBLIC:
             continue
@@ -102,3 +103,14 @@ async def test_json_apis_refuse_in_json_and_pages_as_pages(client: TestClient,
     assert api.status == 403 and "CSRF" in (await api.json())["error"]
     form = await client.post("/logout", allow_redirects=False)
     assert form.status == 403 and form.content_type == "text/plain"
+
+
+async def test_the_json_apis_refuse_unknown_routes_and_methods_as_json(
+        client: TestClient, db: Database) -> None:
+    headers = {"Authorization": f"Bearer {(await make_user(db, 'admin')).token}"}
+    for method, path, status in (("GET", "/api/no-such-thing", 404),
+                                 ("DELETE", "/api/agent/state", 405),
+                                 ("GET", "/admin/nowhere", 404)):
+        response = await client.request(method, path, headers=headers)
+        assert response.status == status
+        assert (await response.json())["error"]
