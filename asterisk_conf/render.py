@@ -34,6 +34,12 @@ class QueueSpec:
     members: list[Member] = field(default_factory=list)
     retry: int = 5
     """Seconds between ring rounds."""
+    leavewhenempty: str = "no"
+    """When a waiting caller leaves because no member can take calls (EXITEMPTY): app_queue's
+    setting, e.g. ``paused`` (every member paused) or ``strict``; ``no``: never."""
+    context: str = ""
+    """Dialplan context of the keys a waiting caller may press to leave (EXITWITHKEY): a digit
+    matching an extension there sends the caller to it; empty: keys do nothing."""
 
 
 def webrtc_endpoint(extension: str) -> str:

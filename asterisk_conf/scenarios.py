@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from .render import QueueSpec
-from .simulation import caller_originate, queue_add, queue_pause
+from .simulation import SIM_QUEUE_KEYS, caller_originate, queue_add, queue_pause
 
 Action = dict[str, str | list[str]]
 
@@ -118,8 +118,45 @@ def bench_capture(seed: int = 11, calls: int = 400) -> Scenario:
     return Scenario(queues=queues, steps=steps)
 
 
+def queue_exits() -> Scenario:
+    """Every way out of a queue on two agents: answered (the caller or the agent hangs up
+    mid-talk), a key pressed while waiting behind busy agents (EXITWITHKEY from position 1
+    and 2), while an agent rings, an invalid key (the caller stays and is answered),
+    abandons, a Queue() timeout, and EXITEMPTY when every member pauses (a waiting caller, and
+    one who joins the paused queue)."""
+    rng = random.Random(5)
+    agents = ["1001", "1002"]
+
+    def call(**kwargs) -> Action:
+        params = dict(patience=60, talk=1, ring=0.5, hangup_by="caller") | kwargs
+        return caller_originate("exits", number=_number(rng), name=rng.choice(NAMES),
+                                channel_id=_channel_id(rng), **params)
+
+    steps = [
+        *_members("exits", agents),
+        (1.0, call(talk=5, hangup_by="caller")),
+        (1.2, call(talk=5, hangup_by="agent")),
+        (2.0, call(key="5", key_after=1.5)),           # position 1 behind busy agents
+        (2.2, call(key="7", key_after=2.0)),           # position 2
+        (2.4, call(patience=2)),                        # abandons
+        (10.0, call(key="3", key_after=1.5, no_answer=agents)),  # while the agents ring
+        (14.0, call(key="#", key_after=0.8, ring=1.5, talk=1)),  # no such key: answered
+        (18.0, call(queue_timeout=3, no_answer=agents)),         # EXITWITHTIMEOUT
+        (24.0, call(no_answer=agents)),                 # waits while the members pause
+        (26.0, queue_pause("exits", "1001", True, reason="break")),
+        (26.2, queue_pause("exits", "1002", True, reason="lunch")),  # EXITEMPTY
+        (28.0, call()),                                 # joins the paused queue: EXITEMPTY
+        (30.0, queue_pause("exits", "1001", False)),
+        (30.0, queue_pause("exits", "1002", False)),
+        (31.0, call(talk=2, hangup_by="caller")),
+    ]
+    queue = QueueSpec("exits", retry=1, timeout=3, leavewhenempty="paused", context=SIM_QUEUE_KEYS)
+    return Scenario(queues=[queue], steps=steps)
+
+
 SCENARIOS = {
     "single_call_nonascii": single_call_nonascii,
     "mixed_calls": mixed_calls,
     "bench": bench_capture,
+    "queue_exits": queue_exits,
 }

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 SIM_INBOUND = "sim-inbound"
 SIM_PHONE = "sim-phone"
 SIM_AGENT = "sim-agent"
+SIM_QUEUE_KEYS = "sim-queue-keys"
+"""A queue context (QueueSpec.context) whose digits let a waiting caller leave (EXITWITHKEY)."""
 
 # Asterisk splits each Originate "Variable:" header like application arguments: commas
 # separate, quotes, brackets and parentheses group, and a backslash escapes.
@@ -43,6 +45,8 @@ def caller_originate(
     no_answer: list[str] | None = None,
     routed: bool = False,
     collected: Mapping[str, str] | None = None,
+    key: str | None = None,
+    key_after: float = 1.0,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
@@ -51,7 +55,10 @@ def caller_originate(
     hangs up; queue_timeout: Queue() timeout (EXITWITHTIMEOUT); no_answer: agent exts that
     ring without answering; routed: through the routing (cc-inbound, FastAGI) rather than
     straight into QUEUE; collected: what an IVR collected, raised as UserEvent CcCollected on
-    the caller's channel before the queue. The Variable list goes out as repeated headers.
+    the caller's channel before the queue; key: a DTMF digit the caller presses ``key_after``
+    seconds after the call starts (in a queue whose context has that extension, e.g.
+    SIM_QUEUE_KEYS, the caller leaves: EXITWITHKEY), ``patience`` then counts from the key
+    press. The Variable list goes out as repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
@@ -68,6 +75,11 @@ def caller_originate(
         variables["CC_QUEUE_TIMEOUT"] = str(queue_timeout)
     if routed:
         variables["SIM_ROUTE"] = "1"
+    if key is not None:
+        if not re.fullmatch(r"[0-9*#]", key):
+            raise ValueError(f"key must be one DTMF digit, not {key!r}")
+        variables["SIM_KEY"] = key
+        variables["SIM_KEY_AFTER"] = _seconds(key_after)
     if collected:
         variables["SIM_COLLECTED"] = _collected(collected)
     return {

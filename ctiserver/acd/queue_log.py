@@ -60,13 +60,17 @@ def _number(data: tuple[str, ...], index: int) -> float | None:
         return None
 
 
-# Events that end the wait without an agent: outcome and the index of the wait field.
+# Events that end the wait without an agent: outcome and the index of the wait field
+# (EXITWITHKEY: key|pos|origpos|wait; the others: pos|origpos|wait).
 _EXITS = {
     "ABANDON": ("abandoned", 2),
     "EXITWITHTIMEOUT": ("timeout", 2),
     "EXITEMPTY": ("exitempty", 2),
     "EXITWITHKEY": ("exitwithkey", 3),
 }
+EXIT_OUTCOMES = tuple(outcome for outcome, _ in _EXITS.values())
+"""How a caller may leave a queue unanswered: hung up (abandoned), Queue()'s timeout, no
+member could take calls (``leavewhenempty``), or a key of the queue's context pressed."""
 # Events that end an answered call: who ended it and the index of the talk-time field.
 _COMPLETIONS = {
     "COMPLETECALLER": ("caller", 1),
@@ -92,6 +96,15 @@ def _apply(call: QueueCallSummary, entry: QueueLogEntry) -> QueueCallSummary:
     return replace(call, completed_by=completed_by, talk_seconds=_number(data, talk_index))
 
 
+def exit_of(entry: QueueLogEntry) -> tuple[str, float] | None:
+    """(outcome, wait) of a line that ends a caller's wait without an agent, else None."""
+    found = _EXITS.get(entry.event)
+    if found is None:
+        return None
+    outcome, wait_index = found
+    return outcome, _number(entry.data, wait_index) or 0.0
+
+
 def summarize_calls(entries: Iterable[QueueLogEntry]) -> dict[str, QueueCallSummary]:
     """One summary per queued call (keyed by the caller channel's uniqueid), in order seen."""
     calls: dict[str, QueueCallSummary] = {}
@@ -101,3 +114,4 @@ def summarize_calls(entries: Iterable[QueueLogEntry]) -> dict[str, QueueCallSumm
         call = calls.get(entry.uniqueid) or QueueCallSummary(entry.uniqueid, entry.queue)
         calls[entry.uniqueid] = _apply(call, entry)
     return calls
+

@@ -7,19 +7,25 @@ figures reset when it rolls over) and the sliding last 15 and 60 minutes, (now -
 When each call counts (its moment decides the period it falls in):
 - offered: when it enters the queue (QueueCallerArrived; ENTERQUEUE);
 - answered, its wait (ASA) and answered-within-T: when an agent answers (CallAnswered; CONNECT);
-- abandoned, short abandoned, timed out and their within-T: when the caller leaves the queue
-  unanswered (QueueCallerDeparted; ABANDON, EXITWITHTIMEOUT/EXITEMPTY/EXITWITHKEY). Callers
-  who leave alive are all "timed out", as the tracker reports them;
+- the callers who leave the queue unanswered, and their within-T: when they leave
+  (QueueCallerDeparted; queue_log's line), each by how: abandoned (hung up; ABANDON), short
+  abandoned (of those, the ones who waited less than short_abandon), timed out (Queue()'s
+  timeout; EXITWITHTIMEOUT), exit_empty (no member could take calls: ``leavewhenempty``;
+  EXITEMPTY) and exit_key (pressed a key of the queue's context; EXITWITHKEY). A caller
+  refused on entry (``joinempty``) never entered: no event, no queue_log line, not offered;
 - handled (AHT: talk, hold, wrap-up): when the after-call work ends (the AgentChange that
   carries HandledCall: the wrap-up's end, or the call's end when the queue has no wrap-up).
 Agent time (occupancy, time in state, pause by reason) is integrated over the period.
 
 Formulas (T = the queue's sl_threshold; a wait of exactly T is within; "lost" = abandoned +
-timed out, both are callers the queue did not answer):
+timed_out + exit_empty + exit_key: every caller who left the queue without reaching an agent,
+whether they hung up, were sent away or chose to leave; "lost_within": those of them who
+left within T):
 - ASA = total wait of answered calls / answered
 - AHT = (talk + hold + wrap-up) / handled; talk + hold = Asterisk's TalkTime
-- abandon_rate = (abandoned - short) / (answered + abandoned + timed_out - short); a short
-  abandon waited less than short_abandon seconds
+- abandon_rate = (abandoned - short) / (answered + lost - short): hang-ups over every caller
+  who left the queue, short abandons out of both; timeouts, empty-queue and key exits are not
+  abandons but count in the denominator
 - service level, four variants (docs/metrics.md), default ``abandons_within_excluded``:
   answered_only            = answered_within / answered
   abandons_within_success  = (answered_within + lost_within) / (answered + lost)
@@ -61,9 +67,12 @@ STAFFED = (*BUSY, AVAILABLE, RINGING)
 ALL = "all"
 
 FIELDS = ("offered", "answered", "answered_within", "wait", "abandoned", "short_abandoned",
-          "timed_out", "lost_within", "handled", "talk", "hold", "wrapup")
-(OFFERED, ANSWERED, ANSWERED_WITHIN, WAIT, ABANDONED, SHORT, TIMED_OUT, LOST_WITHIN,
- HANDLED, TALK, HOLD, ACW) = range(len(FIELDS))
+          "timed_out", "exit_empty", "exit_key", "lost_within", "handled", "talk", "hold", "wrapup")
+(OFFERED, ANSWERED, ANSWERED_WITHIN, WAIT, ABANDONED, SHORT, TIMED_OUT, EXIT_EMPTY, EXIT_KEY,
+ LOST_WITHIN, HANDLED, TALK, HOLD, ACW) = range(len(FIELDS))
+LOST_BY = {"abandoned": ABANDONED, "timeout": TIMED_OUT, "exitempty": EXIT_EMPTY,
+           "exitwithkey": EXIT_KEY}
+"""The figure each way of leaving unanswered counts in (QueueCallerDeparted.outcome)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +257,7 @@ class QueueStats:
         if notice.outcome == "abandoned":
             short = int(notice.wait < targets.short_abandon)
             return (ABANDONED, 1), (SHORT, short), (LOST_WITHIN, within)
-        return (TIMED_OUT, 1), (LOST_WITHIN, within)
+        return (LOST_BY.get(notice.outcome, TIMED_OUT), 1), (LOST_WITHIN, within)
 
     def _agent(self, interface: str) -> _AgentBook:
         agent = self._agents.get(interface)
@@ -315,9 +324,10 @@ def _handling(v: list[float]) -> dict:
 def _period(tally: Tally, occupancy: float | None) -> dict:
     v = tally.values
     answered, within = v[ANSWERED], v[ANSWERED_WITHIN]
-    lost, lost_within = v[ABANDONED] + v[TIMED_OUT], v[LOST_WITHIN]
+    lost, lost_within = sum(v[i] for i in LOST_BY.values()), v[LOST_WITHIN]
     return {
         **{FIELDS[i]: int(v[i]) for i in _COUNTS},
+        "lost": int(lost),
         "service_level": {
             "answered_only": _ratio(within, answered),
             "abandons_within_success": _ratio(within + lost_within, answered + lost),
@@ -331,7 +341,8 @@ def _period(tally: Tally, occupancy: float | None) -> dict:
     }
 
 
-_COUNTS = (OFFERED, ANSWERED, ANSWERED_WITHIN, ABANDONED, SHORT, TIMED_OUT, LOST_WITHIN)
+_COUNTS = (OFFERED, ANSWERED, ANSWERED_WITHIN, ABANDONED, SHORT, TIMED_OUT, EXIT_EMPTY, EXIT_KEY,
+           LOST_WITHIN)
 
 
 def _alerts(targets: QueueTargets, longest: float, today: dict) -> list[dict]:
@@ -423,8 +434,8 @@ class _QueueLogReplay:
             return _ended(e, *self.calls.pop(e.uniqueid), summary.talk_seconds)
         if summary.outcome is not None and summary.outcome != "answered":
             self.entered.pop(e.uniqueid, None)
-            outcome = "abandoned" if summary.outcome == "abandoned" else "timeout"
-            return QueueCallerDeparted(e.uniqueid, e.time, e.queue, outcome, summary.wait_seconds or 0.0)
+            return QueueCallerDeparted(e.uniqueid, e.time, e.queue, summary.outcome,
+                                       summary.wait_seconds or 0.0)
         return None
 
     def _member(self, e: QueueLogEntry, interface: str) -> None:

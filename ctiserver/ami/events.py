@@ -72,17 +72,29 @@ class BridgeLeft(ChannelEvent):
 class QueueCallerJoined(ChannelEvent):
     queue: str
     position: int
+    context: str = ""
+    exten: str = ""
+    """Where the caller's channel is in the dialplan (the extension running Queue())."""
 
 
 @dataclass(slots=True, kw_only=True)
 class QueueCallerLeft(ChannelEvent):
+    """Sent whenever a caller leaves the queue: answered (before AgentConnect), abandoned,
+    timed out, empty queue (after QueueCallerAbandon), or a key pressed (alone: no
+    QueueCallerAbandon). After a key the channel is already at that key's extension in the
+    queue's context: ``context``/``exten`` differ from QueueCallerJoin's."""
+
     queue: str
+    context: str = ""
+    exten: str = ""
 
 
 @dataclass(slots=True, kw_only=True)
 class QueueCallerAbandoned(ChannelEvent):
     """Sent when the caller hangs up while waiting, but also when the caller leaves the queue
-    alive (timeout, empty queue, key press): only a hang-up request before it tells them apart."""
+    alive by Queue()'s timeout or because no member can take calls (EXITEMPTY), with the same
+    fields: a hang-up request before it tells a hang-up apart; timeout and empty queue only
+    queue_log tells apart. Not sent for a key exit."""
 
     queue: str
     hold_time: int
@@ -317,9 +329,12 @@ BUILDERS: dict[str, Callable[[Fields], AmiEvent | None]] = {
     "BridgeEnter": lambda f: BridgeEntered(**_channel(f), bridge_id=f.get("BridgeUniqueid", "")),
     "BridgeLeave": lambda f: BridgeLeft(**_channel(f), bridge_id=f.get("BridgeUniqueid", "")),
     "QueueCallerJoin": lambda f: QueueCallerJoined(
-        **_channel(f), queue=f["Queue"], position=_int(f.get("Position"))
+        **_channel(f), queue=f["Queue"], position=_int(f.get("Position")),
+        context=f.get("Context", ""), exten=f.get("Exten", ""),
     ),
-    "QueueCallerLeave": lambda f: QueueCallerLeft(**_channel(f), queue=f["Queue"]),
+    "QueueCallerLeave": lambda f: QueueCallerLeft(
+        **_channel(f), queue=f["Queue"], context=f.get("Context", ""), exten=f.get("Exten", "")
+    ),
     "QueueCallerAbandon": lambda f: QueueCallerAbandoned(
         **_channel(f), queue=f["Queue"], hold_time=_int(f.get("HoldTime"))
     ),

@@ -10,6 +10,15 @@ The queue side of a call (a *journey* through one queue) follows app_queue's eve
 channel fields are always the queue caller's. Wait and talk durations come from Asterisk's
 own HoldTime/TalkTime, the very numbers it writes to queue_log.
 
+A caller who leaves a queue unanswered departs with one of queue_log's outcomes: abandoned
+(hung up: QueueCallerAbandon after a hang-up request), timeout or exitempty (QueueCallerAbandon
+with the channel alive; AMI sends the same fields for both), exitwithkey (QueueCallerLeave
+alone, the channel already at the key's extension). The departure is decided at
+QueueCallerLeave: by then app_queue has written the exit's queue_log line, which names timeout
+and empty queue apart and carries the wait app_queue logged; ``exit_log`` supplies those lines.
+Without them (no queue_log to read) a live exit counts as a timeout and a key exit's wait is
+taken from the event times, in whole seconds as app_queue counts.
+
 What the IVR collected (``DataCollected``) belongs to the call, not to a queue journey: it
 usually arrives before the caller enters any queue, on whichever channel ran the IVR (for
 instance the trunk channel, with a Local channel's ``;2`` leg queueing later), and stays with
@@ -18,13 +27,14 @@ the call into its CRM record.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from crm_core.values import CallRecord
 
+from ctiserver.acd.queue_log import QueueLogEntry, exit_of
 from ctiserver.ami import events as ev
 
 log = logging.getLogger(__name__)
@@ -33,6 +43,11 @@ STATE_UP = 6
 COMPLETE_GRACE = 2.0
 """Seconds an answered call whose channels are all gone waits for its late AgentComplete."""
 GONE_MEMORY = 20_000
+LOGGED_EXITS_MEMORY = 5_000
+"""Queue_log exit lines kept for the departures they describe (read just before those)."""
+
+ExitLog = Callable[[], Iterable[QueueLogEntry]]
+"""The queue_log lines written since the last call (``ctiserver.acd.queue_log_follower.QueueLogFollower.read``)."""
 
 
 # --- notices: what the tracker tells the rest of the server ------------------------------
@@ -56,7 +71,7 @@ class CallOffered:
 @dataclass(slots=True, frozen=True)
 class OfferEnded:
     """The agent stopped ringing without taking the call
-    (reason: noanswer|taken|abandoned|timeout|left)."""
+    (reason: noanswer|taken|left, or how the caller left: abandoned|timeout|exitempty|exitwithkey)."""
 
     call_key: str
     at: float
@@ -106,7 +121,8 @@ class QueueCallerArrived:
 
 @dataclass(slots=True, frozen=True)
 class QueueCallerDeparted:
-    """A caller left a queue unanswered (outcome: abandoned|timeout)."""
+    """A caller left a queue unanswered (outcome, as queue_log names it: abandoned | timeout |
+    exitempty | exitwithkey; see ``ctiserver.acd.queue_log.EXIT_OUTCOMES``)."""
 
     call_key: str
     at: float
@@ -143,6 +159,9 @@ class Journey:
     caller_num: str
     caller_name: str
     entered: float
+    context: str = ""
+    exten: str = ""
+    """The caller's place in the dialplan on entering (a key exit moves it)."""
     ringing: set[str] = field(default_factory=set)
     agent: str | None = None
     answered: float | None = None
@@ -153,6 +172,9 @@ class Journey:
     completed_by: str | None = None
     cause: int | None = None
     cause_text: str = ""
+    alive_hold: int | None = None
+    """HoldTime of a QueueCallerAbandon with the caller still there (timeout or empty queue),
+    until QueueCallerLeave decides which."""
 
 
 @dataclass(slots=True)
@@ -196,7 +218,10 @@ class Call:
 
 
 class CallTracker:
-    def __init__(self) -> None:
+    def __init__(self, exit_log: ExitLog | None = None) -> None:
+        self._exit_log = exit_log
+        self._logged: OrderedDict[tuple[str, str], deque[tuple[float, str, float]]] = OrderedDict()
+        """(caller uniqueid, queue) -> exit lines read from queue_log: (time, outcome, wait)."""
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, Call] = {}
         self._bridges: dict[str, set[str]] = {}
@@ -308,6 +333,8 @@ class CallTracker:
         journey = _journey_of(call, channel.uniqueid)
         if journey is not None:
             journey.cause, journey.cause_text = channel.cause, channel.cause_text
+            if journey.alive_hold is not None and journey.outcome is None:  # no Leave came
+                self._depart_alive(call, journey, False, ts, notices)
             self._end_offers(call, journey, "abandoned" if journey.agent is None else "left", ts, notices)
         if not call.channels:
             if call.awaits_completion():
@@ -378,6 +405,8 @@ class CallTracker:
                 caller_num=event.caller_num,
                 caller_name=event.caller_name,
                 entered=ts,
+                context=event.context,
+                exten=event.exten,
             )
         )
         notices.append(QueueCallerArrived(call_key=_key(call), at=ts, queue=event.queue,
@@ -388,9 +417,12 @@ class CallTracker:
 
     def _on_abandon(self, event: ev.QueueCallerAbandoned, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
-        if journey is not None:
-            outcome = "abandoned" if channel.hangup_requested else "timeout"
-            self._depart(call, journey, outcome, float(event.hold_time), ts, notices)
+        if journey is None or journey.outcome is not None:
+            return
+        if channel.hangup_requested:
+            self._depart(call, journey, "abandoned", float(event.hold_time), ts, notices)
+        else:  # timeout or empty queue: QueueCallerLeave follows, the queue_log line before it
+            journey.alive_hold = event.hold_time
 
     def _depart(self, call: Call, journey: Journey, outcome: str, wait: float, ts: float,
                 notices: list[Notice]) -> None:
@@ -414,8 +446,47 @@ class CallTracker:
 
     def _on_leave(self, event: ev.QueueCallerLeft, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)
-        if journey is not None and journey.left is None:
-            journey.left = ts
+        if journey is None or journey.left is not None:
+            return
+        if journey.outcome is None:
+            key = (event.context, event.exten) != (journey.context, journey.exten)
+            if journey.alive_hold is not None or key:
+                self._depart_alive(call, journey, key, ts, notices)
+                return
+        journey.left = ts  # answered (AgentConnect follows) or already departed
+
+    def _depart_alive(self, call: Call, journey: Journey, key: bool, ts: float,
+                      notices: list[Notice]) -> None:
+        """The caller left the queue alive: by timeout, empty queue or a key. queue_log's line
+        names which, with its wait; without it, AMI's own: a key, or else a timeout."""
+        logged = self._logged_exit(journey)
+        if logged is not None:
+            outcome, wait = logged
+        elif key:
+            outcome, wait = "exitwithkey", float(int(ts) - int(journey.entered))
+        else:
+            outcome, wait = "timeout", float(journey.alive_hold or 0)
+        self._depart(call, journey, outcome, wait, ts, notices)
+
+    def _logged_exit(self, journey: Journey) -> tuple[str, float] | None:
+        """The queue_log line of this journey's exit, if Asterisk wrote one we can read."""
+        if self._exit_log is not None:
+            for entry in self._exit_log():
+                found = exit_of(entry)
+                if found is None:
+                    continue
+                key = (entry.uniqueid, entry.queue)
+                self._logged.setdefault(key, deque()).append((entry.time, *found))
+                self._logged.move_to_end(key)
+                if len(self._logged) > LOGGED_EXITS_MEMORY:
+                    self._logged.popitem(last=False)
+        lines = self._logged.get((journey.uniqueid, journey.queue))
+        while lines:
+            at, outcome, wait = lines.popleft()
+            # Lines of an earlier stay of this channel in this queue (a hang-up) are stale.
+            if at >= int(journey.entered) - 1:
+                return outcome, wait
+        return None
 
     def _on_agent_called(self, event: ev.AgentCalled, channel: Channel, ts: float, notices: list[Notice]) -> None:
         call, journey = self._journey(event)

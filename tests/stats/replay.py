@@ -10,10 +10,12 @@ from ctiserver.calls.tracker import CallTracker
 from ctiserver.ami.events import BUILDERS, QueueMemberChanged, parse_event
 from ctiserver.acd.queue_log import QueueLogEntry, parse_queue_log
 from ctiserver.acd.stats import QueueStats, StatsFeed
+from tests.cti.transcripts import QueueLogAsWritten
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CAPTURES = {
     "mixed_calls": ROOT / "tests" / "data" / "ami" / "mixed_calls.ami",
+    "queue_exits": ROOT / "tests" / "data" / "ami" / "queue_exits.ami",
     "ami_capture": ROOT / "bench" / "data" / "ami_capture.ami.gz",
 }
 
@@ -33,9 +35,11 @@ def new_feed(**kwargs) -> StatsFeed:
 
 
 def replay_live(name: str, feed: StatsFeed, until: float = float("inf")) -> tuple[float, dict[str, str]]:
-    """Feed the capture's events up to ``until``; returns the last event time and the member
-    names seen (name -> interface)."""
-    parser, tracker = AmiStreamParser(BUILDERS), CallTracker()
+    """Feed the capture's events up to ``until`` (the tracker reading the capture's queue_log
+    lines as Asterisk wrote them); returns the last event time and the member names seen
+    (name -> interface)."""
+    written = QueueLogAsWritten(queue_log(name))
+    parser, tracker = AmiStreamParser(BUILDERS), CallTracker(written)
     last, names = 0.0, {}
     for fields in parser.feed(capture_bytes(name)):
         event = parse_event(fields) if "Event" in fields else None
@@ -43,7 +47,7 @@ def replay_live(name: str, feed: StatsFeed, until: float = float("inf")) -> tupl
             continue
         if (event.timestamp or last) > until:
             return last, names
-        last = event.timestamp or last
+        last = written.now = event.timestamp or last
         if isinstance(event, QueueMemberChanged):
             names[event.member_name] = event.interface
         feed.event(event, last)

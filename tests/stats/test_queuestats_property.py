@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from crm_core.values import CallRecord
 from ctiserver.acd.agentstate import STATES, AgentChange, HandledCall
 from ctiserver.calls.tracker import CallAnswered, CallEnded, QueueCallerArrived, QueueCallerDeparted
+from ctiserver.acd.queue_log import EXIT_OUTCOMES
 from ctiserver.acd.stats import QueueStats, QueueTargets
 
 QUEUES = ["q1", "q2", "q3"]
@@ -33,7 +34,7 @@ steps = st.one_of(
     st.tuples(st.just("advance"), st.sampled_from([0.0, 0.5, 3.0, 40.0, 400.0, 3000.0, 30000.0])),
     st.tuples(st.just("arrive"), st.sampled_from(QUEUES)),
     st.tuples(st.just("answer"), st.integers(0, 9), waits),
-    st.tuples(st.just("depart"), st.integers(0, 9), waits, st.sampled_from(["abandoned", "timeout"])),
+    st.tuples(st.just("depart"), st.integers(0, 9), waits, st.sampled_from(EXIT_OUTCOMES)),
     st.tuples(st.just("agent"), st.sampled_from(AGENTS), st.sampled_from(STATES),
               st.frozensets(st.sampled_from(QUEUES)), st.sampled_from(["", "lunch", "break"]),
               st.none() | st.tuples(st.sampled_from(QUEUES), waits, waits, waits)),
@@ -95,6 +96,7 @@ def oracle_period(items, changes, segs, queue, start, now) -> dict:
     answered = [x for x in items if isinstance(x, CallAnswered) and mine(x)]
     departed = [x for x in items if isinstance(x, QueueCallerDeparted) and mine(x)]
     abandoned = [x for x in departed if x.outcome == "abandoned"]
+    left = {outcome: sum(x.outcome == outcome for x in departed) for outcome in EXIT_OUTCOMES}
     a, lost = len(answered), len(departed)
     within = sum(x.wait <= target(x.queue).sl_threshold for x in answered)
     lost_within = sum(x.wait <= target(x.queue).sl_threshold for x in departed)
@@ -103,7 +105,8 @@ def oracle_period(items, changes, segs, queue, start, now) -> dict:
     busy, staffed = occupancy_seconds(segs, queue, start, now)
     return {
         "offered": len(arrived), "answered": a, "answered_within": within,
-        "abandoned": len(abandoned), "short_abandoned": short, "timed_out": lost - len(abandoned),
+        "abandoned": len(abandoned), "short_abandoned": short, "timed_out": left["timeout"],
+        "exit_empty": left["exitempty"], "exit_key": left["exitwithkey"], "lost": lost,
         "lost_within": lost_within,
         "service_level": {
             "answered_only": ratio(within, a),

@@ -9,8 +9,7 @@ from ctiserver.acd.stats import rebuild_from_queue_log
 
 from .replay import new_feed, queue_log, replay_live
 
-CAPTURES = ["mixed_calls", "ami_capture"]
-LEFT_ALIVE = {"timeout", "exitempty", "exitwithkey"}
+CAPTURES = ["mixed_calls", "ami_capture", "queue_exits"]
 
 
 def truth(summaries) -> dict:
@@ -19,7 +18,10 @@ def truth(summaries) -> dict:
         "offered": len(summaries),
         "answered": len(answered),
         "abandoned": sum(s.outcome == "abandoned" for s in summaries),
-        "timed_out": sum(s.outcome in LEFT_ALIVE for s in summaries),
+        "timed_out": sum(s.outcome == "timeout" for s in summaries),
+        "exit_empty": sum(s.outcome == "exitempty" for s in summaries),
+        "exit_key": sum(s.outcome == "exitwithkey" for s in summaries),
+        "lost": sum(s.outcome not in (None, "answered") for s in summaries),
         "asa": mean(s.wait_seconds for s in answered) if answered else None,
         "handled": sum(s.talk_seconds is not None for s in answered),
         "avg_talk": mean(s.talk_seconds for s in answered) if answered else None,
@@ -28,7 +30,8 @@ def truth(summaries) -> dict:
 
 def today_figures(tile: dict) -> dict:
     today = tile["today"]
-    figures = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out", "asa", "handled")}
+    figures = {k: today[k] for k in ("offered", "answered", "abandoned", "timed_out", "exit_empty",
+                                     "exit_key", "lost", "asa", "handled")}
     return figures | {"avg_talk": today["avg_talk"] + today["avg_hold"] if today["handled"] else None}
 
 
