@@ -25,6 +25,7 @@ from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.queues import QueueConfigTarget, apply_queue_config, list_queues
 from crm_core.values import UserInfo
 from ctiserver.acd.agentcontrol import StateInterface
+from ctiserver.acd.queue_log_follower import QueueLogFollower
 from ctiserver.acd.routeagi import RoutingService, ami_live_source
 from ctiserver.acd.stats import QueueTargets
 from ctiserver.acd.wiring import AcdDomain
@@ -61,6 +62,8 @@ class CTIServer:
             lookup_customer=partial(find_customer_by_number, db, default_region=settings.default_region),
             agent_ids=self.directory.agent_ids,
             batch_size=settings.crm_batch_size, flush_interval=settings.crm_flush_interval,
+            # Timeout and empty queue look alike on AMI; the exit's queue_log line tells them apart.
+            exit_log=QueueLogFollower(settings.effective_queue_log).read,
         )
         self.tracker, self.writer, self.pops = self.calls.tracker, self.calls.writer, self.calls.pops
         self.acd = AcdDomain(

@@ -80,6 +80,10 @@ function tile(t, isAll) {
   const sl = p.service_level[CONFIG.slVariant];
   const abandoned = el("b", {}, String(p.abandoned), " ", el("small", {}, `(${p.short_abandoned} short)`));
   abandoned.setAttribute("data-figure", "abandoned");
+  const exits = el("b", {},
+    el("span", {"data-figure": "timed_out"}, String(p.timed_out)), " · ",
+    el("span", {"data-figure": "exit_empty"}, String(p.exit_empty ?? 0)), " · ",
+    el("span", {"data-figure": "exit_key"}, String(p.exit_key ?? 0)));
   const node = el("section", {class: "tile" + (isAll ? " all" : "") + (t.alerts && t.alerts.length ? " missed" : ""),
                               "data-queue": isAll ? "*all*" : t.queue},
     el("h2", {}, isAll ? "All queues" : t.queue,
@@ -91,7 +95,8 @@ function tile(t, isAll) {
        figure("Offered", String(p.offered), "", "offered"),
        figure("Answered", String(p.answered), "", "answered"),
        el("div", {}, el("span", {class: "label"}, "Abandoned"), abandoned),
-       figure("Timed out", String(p.timed_out), "", "timed_out"),
+       el("div", {title: "left the queue alive: Queue() timed out · no agent could take calls · pressed a key"},
+          el("span", {class: "label"}, "Timed out · no agent · key"), exits),
        figure("Service level", percent(sl), level("service_level", sl, targets), "service_level"),
        figure("ASA", duration(p.asa), level("asa", p.asa, targets), "asa"),
        figure("AHT", duration(p.aht), "", "aht"),

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from crm_core.values import CallRecord
 from ctiserver.bus import EventBus
 from ctiserver.calls.screenpop import AgentDirectory, CustomerLookup, ScreenPopService
-from ctiserver.calls.tracker import CallEnded, CallTracker, Notice
+from ctiserver.calls.tracker import CallEnded, CallTracker, ExitLog, Notice
 from ctiserver.calls.writer import CallRecordWriter
 from ctiserver.web.hub import ClientHub
 
@@ -16,8 +16,8 @@ class CallsDomain:
     def __init__(self, bus: EventBus, hub: ClientHub, *,
                  record_calls: Callable[[Sequence[CallRecord]], Awaitable[int]],
                  lookup_customer: CustomerLookup, agent_ids: AgentDirectory,
-                 batch_size: int, flush_interval: float) -> None:
-        self.tracker = CallTracker()
+                 batch_size: int, flush_interval: float, exit_log: ExitLog | None = None) -> None:
+        self.tracker = CallTracker(exit_log)
         self.writer = CallRecordWriter(record_calls, batch_size=batch_size, interval=flush_interval)
         self.pops = ScreenPopService(hub, lookup_customer, agent_ids)
         bus.subscribe(Notice, self.pops.handle)
