@@ -214,6 +214,19 @@ async def test_wallboard_figures_equal_queue_log_after_300_random_calls(cti, db,
             assert shown["service_level"][variant] == pytest.approx(value, abs=1e-9), (queue, variant)
         assert snapshot["queues"][queue]["waiting"] == 0
 
+    # What a restarted CTI server would show: a fresh statistics instance rebuilt from queue_log.
+    feed = StatsFeed(QueueStats(), AgentStateMachine())
+    names = {ext: agent_member(ext)[0] for exts in QUEUES.values() for ext in exts}
+    rebuild_from_queue_log(entries, snapshot["at"], feed, names)
+    rebuilt = feed.stats.snapshot(snapshot["at"])
+    for queue in QUEUES:
+        for period in ("today", *WINDOWS):
+            shown, again = snapshot["queues"][queue][period], rebuilt["queues"][queue][period]
+            for figure in ("offered", "answered", "answered_within", "abandoned", "short_abandoned",
+                           "timed_out", "exit_empty", "exit_key", "lost", "lost_within", "handled",
+                           "service_level", "asa", "abandon_rate", "talk"):
+                assert_same(again[figure], shown[figure], f"rebuilt {queue} {period} {figure}")
+
 
 # --- every way out of a queue --------------------------------------------------------------
 
