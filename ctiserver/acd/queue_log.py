@@ -2,6 +2,8 @@
 
 Line format: ``epoch|uniqueid|queue|agent|EVENT|data...``. The queue_log is the ground
 truth queue reports are checked against; it survives AMI outages.
+``ctiserver.acd.queue_log_follower`` reads the lines as Asterisk appends them (the tracker takes
+exit reasons from them).
 """
 from __future__ import annotations
 

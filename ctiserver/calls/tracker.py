@@ -257,7 +257,9 @@ class CallTracker:
         return notices
 
     def tick(self, now: float) -> list[Notice]:
-        """Finish calls whose AgentComplete never came (the grace period is over)."""
+        """Finish calls whose AgentComplete never came (the grace period is over). Reads the
+        exit log too, so each read at an exit is short."""
+        self._read_exit_log()
         notices: list[Notice] = []
         for linkedid, since in list(self._closing.items()):
             if now - since >= COMPLETE_GRACE:
@@ -468,18 +470,22 @@ class CallTracker:
             outcome, wait = "timeout", float(journey.alive_hold or 0)
         self._depart(call, journey, outcome, wait, ts, notices)
 
+    def _read_exit_log(self) -> None:
+        if self._exit_log is None:
+            return
+        for entry in self._exit_log():
+            found = exit_of(entry)
+            if found is None:
+                continue
+            key = (entry.uniqueid, entry.queue)
+            self._logged.setdefault(key, deque()).append((entry.time, *found))
+            self._logged.move_to_end(key)
+            if len(self._logged) > LOGGED_EXITS_MEMORY:
+                self._logged.popitem(last=False)
+
     def _logged_exit(self, journey: Journey) -> tuple[str, float] | None:
         """The queue_log line of this journey's exit, if Asterisk wrote one we can read."""
-        if self._exit_log is not None:
-            for entry in self._exit_log():
-                found = exit_of(entry)
-                if found is None:
-                    continue
-                key = (entry.uniqueid, entry.queue)
-                self._logged.setdefault(key, deque()).append((entry.time, *found))
-                self._logged.move_to_end(key)
-                if len(self._logged) > LOGGED_EXITS_MEMORY:
-                    self._logged.popitem(last=False)
+        self._read_exit_log()
         lines = self._logged.get((journey.uniqueid, journey.queue))
         while lines:
             at, outcome, wait = lines.popleft()
