@@ -116,4 +116,3 @@ def summarize_calls(entries: Iterable[QueueLogEntry]) -> dict[str, QueueCallSumm
         call = calls.get(entry.uniqueid) or QueueCallSummary(entry.uniqueid, entry.queue)
         calls[entry.uniqueid] = _apply(call, entry)
     return calls
-

@@ -47,7 +47,8 @@ LOGGED_EXITS_MEMORY = 5_000
 """Queue_log exit lines kept for the departures they describe (read just before those)."""
 
 ExitLog = Callable[[], Iterable[QueueLogEntry]]
-"""The queue_log lines written since the last call (``ctiserver.acd.queue_log_follower.QueueLogFollower.read``)."""
+"""The queue_log lines written since the last call
+(``ctiserver.acd.queue_log_follower.QueueLogFollower.read``)."""
 
 
 # --- notices: what the tracker tells the rest of the server ------------------------------
@@ -70,8 +71,8 @@ class CallOffered:
 
 @dataclass(slots=True, frozen=True)
 class OfferEnded:
-    """The agent stopped ringing without taking the call
-    (reason: noanswer|taken|left, or how the caller left: abandoned|timeout|exitempty|exitwithkey)."""
+    """The agent stopped ringing without taking the call (reason: noanswer|taken|left, or how
+    the caller left: abandoned|timeout|exitempty|exitwithkey)."""
 
     call_key: str
     at: float

@@ -31,7 +31,8 @@ def departures(notices) -> dict[str, QueueCallerDeparted]:
 
 def test_the_capture_has_every_way_out():
     outcomes = Counter(s.outcome for s in queue_log_summary(NAME).values())
-    assert outcomes == {"answered": 4, "exitwithkey": 3, "exitempty": 2, "abandoned": 1, "timeout": 1}
+    assert outcomes == {"answered": 4, "exitwithkey": 3, "exitempty": 2, "abandoned": 1,
+                        "timeout": 1}
 
 
 def test_with_queue_log_every_exit_has_its_outcome_and_logged_wait():
@@ -65,7 +66,8 @@ def test_without_queue_log_key_exits_are_still_seen_and_the_rest_are_timeouts():
 def test_a_key_pressed_while_agents_ring_ends_their_offers():
     notices = replay(transcript(NAME), queue_log=queue_log_entries(NAME))
     offered = {(n.call_key, n.interface) for n in notices if isinstance(n, CallOffered)}
-    closed = {(n.call_key, n.interface) for n in notices if isinstance(n, (OfferEnded, CallAnswered))}
+    closed = {(n.call_key, n.interface) for n in notices
+              if isinstance(n, (OfferEnded, CallAnswered))}
     assert offered == closed
     key_exits = {k for k, s in queue_log_summary(NAME).items() if s.outcome == "exitwithkey"}
     reasons = {n.reason for n in notices if isinstance(n, OfferEnded) and n.call_key in key_exits}

@@ -43,7 +43,8 @@ def queue_log_period(entries: list[QueueLogEntry], queue: str, targets: QueueTar
     are 0 here (who calls this knows no call was held and the queue has no wrap-up)."""
     f: dict[str, float] = defaultdict(float)
     for e in entries:
-        if e.queue != queue or e.time > until or (e.time < since if from_day_start else e.time <= since):
+        before = e.time < since if from_day_start else e.time <= since
+        if e.queue != queue or e.time > until or before:
             continue
         if e.event == "ENTERQUEUE":
             f["offered"] += 1
@@ -62,10 +63,12 @@ def queue_log_period(entries: list[QueueLogEntry], queue: str, targets: QueueTar
             f["talk"] += float(e.data[COMPLETED[e.event]])
             f["handled"] += 1
     answered, within, short = f["answered"], f["answered_within"], f["short_abandoned"]
-    lost, lost_within, handled = sum(f[name] for name, _ in LEFT.values()), f["lost_within"], f["handled"]
+    lost = sum(f[name] for name, _ in LEFT.values())
+    lost_within, handled = f["lost_within"], f["handled"]
     return {
-        **{k: int(f[k]) for k in ("offered", "answered", "answered_within", "abandoned", "short_abandoned",
-                                  "timed_out", "exit_empty", "exit_key", "lost_within", "handled")},
+        **{k: int(f[k]) for k in ("offered", "answered", "answered_within", "abandoned",
+                                  "short_abandoned", "timed_out", "exit_empty", "exit_key",
+                                  "lost_within", "handled")},
         "lost": int(lost),
         "service_level": {
             "answered_only": _ratio(within, answered),
