@@ -87,7 +87,8 @@ def queue_log_period(entries: list[QueueLogEntry], queue: str, targets: QueueTar
 def expected_figures(entries: list[QueueLogEntry], day_start: float, now: float,
                      targets: QueueTargets) -> dict[str, dict]:
     """Today's figures per queue of the random scenario."""
-    return {q: queue_log_period(entries, q, targets, day_start, now, from_day_start=True) for q in QUEUES}
+    return {q: queue_log_period(entries, q, targets, day_start, now, from_day_start=True)
+            for q in QUEUES}
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -207,8 +208,8 @@ async def test_wallboard_figures_equal_queue_log_after_300_random_calls(cti, db,
 
     for queue in QUEUES:
         shown, truth = snapshot["queues"][queue]["today"], expected[queue]
-        for figure in ("offered", "answered", "abandoned", "short_abandoned", "timed_out", "exit_empty",
-                       "exit_key", "lost", "handled"):
+        for figure in ("offered", "answered", "abandoned", "short_abandoned", "timed_out",
+                       "exit_empty", "exit_key", "lost", "handled"):
             assert shown[figure] == truth[figure], (queue, figure)
         assert shown["asa"] == pytest.approx(truth["asa"], abs=1)
         assert shown["talk"] == pytest.approx(truth["talk"], abs=1)
@@ -248,7 +249,10 @@ class Notices:
         self._changed = asyncio.Event()
 
     def __call__(self, notice) -> None:
-        key = notice.record.call_key if isinstance(notice, CallEnded) else getattr(notice, "call_key", None)
+        if isinstance(notice, CallEnded):
+            key = notice.record.call_key
+        else:
+            key = getattr(notice, "call_key", None)
         if key is not None:
             self.by_call[key].append(notice)
             self._changed.set()
@@ -273,7 +277,8 @@ class Notices:
         await self.until(f"answers of {keys}", lambda: all(self.of(k, CallAnswered) for k in keys))
 
     async def departed(self, *keys: str) -> None:
-        await self.until(f"departures of {keys}", lambda: all(self.of(k, QueueCallerDeparted) for k in keys))
+        await self.until(f"departures of {keys}",
+                         lambda: all(self.of(k, QueueCallerDeparted) for k in keys))
 
     async def ended(self, *keys: str) -> None:
         await self.until(f"ends of {keys}", lambda: all(self.of(k, CallEnded) for k in keys))
@@ -332,7 +337,8 @@ async def exits_scenario(cti, notices: Notices) -> dict[str, str]:
     return expected
 
 
-async def test_every_way_out_live_equals_rebuilt_equals_queue_log(cti, db, asterisk, queue_log_mark):
+async def test_every_way_out_live_equals_rebuilt_equals_queue_log(cti, db, asterisk,
+                                                                  queue_log_mark):
     """Keys, an empty queue, timeouts, hang-ups waiting and mid-talk: the wallboard's figures,
     the figures a freshly started statistics instance rebuilds from queue_log and this test's
     own queue_log computation agree on every call figure of every period (occupancy, hold
@@ -342,7 +348,8 @@ async def test_every_way_out_live_equals_rebuilt_equals_queue_log(cti, db, aster
     stats.targets[EXITS_QUEUE] = EXITS_TARGETS
     for ext in EXITS_AGENTS:
         interface, state = agent_member(ext)
-        await cti.server.agent_control.log_in(interface, [EXITS_QUEUE], name=ext, state_interface=state)
+        await cti.server.agent_control.log_in(interface, [EXITS_QUEUE], name=ext,
+                                              state_interface=state)
     notices = Notices()
     unsubscribe = cti.server.bus.subscribe(Notice, notices)
     full: asyncio.Queue = asyncio.Queue()
@@ -378,17 +385,20 @@ async def test_every_way_out_live_equals_rebuilt_equals_queue_log(cti, db, aster
     for key, outcome in expected.items():  # the tracker told each exit apart itself
         departed = notices.of(key, QueueCallerDeparted)
         assert [d.outcome for d in departed] == ([] if outcome == "answered" else [outcome]), key
-    key_ringing = [k for k, o in expected.items() if o == "exitwithkey" and notices.of(k, OfferEnded)]
+    key_ringing = [k for k, o in expected.items()
+                   if o == "exitwithkey" and notices.of(k, OfferEnded)]
     assert {n.reason for k in key_ringing for n in notices.of(k, OfferEnded)} == {"exitwithkey"}
 
     now = snapshot["at"]
     entries = parse_queue_log(asterisk.queue_log_path.read_text("utf-8"))
     rebuilt_feed = StatsFeed(QueueStats({EXITS_QUEUE: EXITS_TARGETS}), AgentStateMachine())
-    rebuild_from_queue_log(entries, now, rebuilt_feed, {ext: agent_member(ext)[0] for ext in EXITS_AGENTS})
+    names = {ext: agent_member(ext)[0] for ext in EXITS_AGENTS}
+    rebuild_from_queue_log(entries, now, rebuilt_feed, names)
     rebuilt = rebuilt_feed.stats.snapshot(now)["queues"][EXITS_QUEUE]
     live = snapshot["queues"][EXITS_QUEUE]
     assert live["waiting"] == rebuilt["waiting"] == 0
-    starts = {"today": snapshot["day_start"], **{name: now - span for name, span in WINDOWS.items()}}
+    starts = {"today": snapshot["day_start"],
+              **{name: now - span for name, span in WINDOWS.items()}}
     for period, since in starts.items():
         ours = queue_log_period(entries, EXITS_QUEUE, EXITS_TARGETS, since, now,
                                 from_day_start=period == "today")
