@@ -10,7 +10,10 @@ import pytest
 
 from callcenter.settings import Settings
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.asterisk", "tests.fixtures.product"]
+pytest_plugins = [
+    "tests.fixtures.database", "tests.fixtures.asterisk", "tests.fixtures.product",
+    "tests.fixtures.webapp", "tests.fixtures.browser", "tests.fixtures.allot",
+]
 
 SLOTS = 8
 """Test runs on one machine at once: each takes a free slot with its own Asterisk instance,

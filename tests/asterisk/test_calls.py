@@ -9,7 +9,7 @@ from asterisk_conf.rawami import Message, RawAmi
 from asterisk_conf.sandbox import Sandbox
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 
-from .conftest import wait_queue_log
+from tests.helpers.sandbox import wait_queue_log
 
 NAME = "Jürgen 张伟"
 
@@ -61,21 +61,23 @@ def raw_message(captured: bytes, *needles: bytes) -> bytes:
     raise AssertionError(f"no message with {needles}")
 
 
-def test_answered_call_caller_hangs_up(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int):
-    add_agent(ami, "itest1", "1001")
-    cid = originate(ami, "itest1", number="+49301234567", name=NAME,
+def test_answered_call_caller_hangs_up(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int,
+                                       sandbox_queue, new_extension):
+    queue, ext = sandbox_queue(), new_extension()
+    add_agent(ami, queue, ext)
+    cid = originate(ami, queue, number="+49301234567", name=NAME,
                     patience=20, talk=1, ring=0.5, hangup_by="caller")
     messages = settle(ami, cid)
 
     # AgentComplete often comes after the caller's channel is gone, and then without any
     # channel fields (no Linkedid): find it by queue and member.
-    complete = agent_complete(ami, "itest1")
+    complete = agent_complete(ami, queue)
     seq = events(messages) + ["AgentComplete"]
     for before, after in [("QueueCallerJoin", "AgentCalled"), ("AgentCalled", "AgentConnect"),
                           ("AgentConnect", "AgentComplete")]:
         assert seq.index(before) < seq.index(after), seq
     assert complete["Reason"] == "caller"
-    assert complete["Interface"] == agent_member("1001")[0]
+    assert complete["Interface"] == agent_member(ext)[0]
     # The queue sees the ;2 leg of the Local channel; its uniqueid is the ChannelId + ";2".
     join = next(m for m in messages if m.get("Event") == "QueueCallerJoin")
     assert join["Uniqueid"] == f"{cid};2"
@@ -84,46 +86,50 @@ def test_answered_call_caller_hangs_up(asterisk: Sandbox, ami: RawAmi, queue_log
     assert f"CallerIDName: {NAME}\r\n".encode() in raw
     assert b"CallerIDNum: +49301234567\r\n" in raw
 
-    entries = wait_queue_log(asterisk, queue_log_mark, f"{cid};2", "COMPLETECALLER")
+    entries = wait_queue_log(asterisk, ami, queue_log_mark, f"{cid};2", "COMPLETECALLER")
     assert [e.event for e in entries] == ["ENTERQUEUE", "CONNECT", "COMPLETECALLER"]
     assert entries[0].data[1] == "+49301234567"
-    assert entries[1].agent == "1001"
+    assert entries[1].agent == ext
 
 
-def test_answered_call_agent_hangs_up(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int):
-    add_agent(ami, "itest2", "1002")
-    cid = originate(ami, "itest2", number="030123", name="Agent Ends",
+def test_answered_call_agent_hangs_up(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int,
+                                      sandbox_queue, new_extension):
+    queue, ext = sandbox_queue(), new_extension()
+    add_agent(ami, queue, ext)
+    cid = originate(ami, queue, number="030123", name="Agent Ends",
                     patience=20, talk=1, ring=0.3, hangup_by="agent")
     settle(ami, cid)
-    complete = agent_complete(ami, "itest2")
+    complete = agent_complete(ami, queue)
     assert complete["Reason"] == "agent"
-    entries = wait_queue_log(asterisk, queue_log_mark, f"{cid};2", "COMPLETEAGENT")
+    entries = wait_queue_log(asterisk, ami, queue_log_mark, f"{cid};2", "COMPLETEAGENT")
     assert [e.event for e in entries] == ["ENTERQUEUE", "CONNECT", "COMPLETEAGENT"]
     # The hangup handler puts the agent's custom device state back to idle.
     member_idle = seen_or_wait(
-        ami, lambda m: m.get("Event") == "QueueMemberStatus" and m.get("Queue") == "itest2"
+        ami, lambda m: m.get("Event") == "QueueMemberStatus" and m.get("Queue") == queue
         and m.get("Status") == "1" and m.get("InCall") == "0")
-    assert member_idle["StateInterface"] == "Custom:sim-1002"
+    assert member_idle["StateInterface"] == f"Custom:sim-{ext}"
 
 
-def test_abandon(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int):
-    # itest3 has no members: the caller waits (joinempty=yes) and gives up.
+def test_abandon(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int, sandbox_queue):
+    queue = sandbox_queue()  # no members: the caller waits (joinempty=yes) and gives up
     name = 'Müller, "Hans" (Büro)'  # commas, quotes, parentheses survive the Variable header
-    cid = originate(ami, "itest3", number="+4940555", name=name, patience=1, talk=1)
+    cid = originate(ami, queue, number="+4940555", name=name, patience=1, talk=1)
     messages = settle(ami, cid)
     join = next(m for m in messages if m.get("Event") == "QueueCallerJoin")
     # AMI C-escapes caller names (ast_escape_c): quotes arrive as \".
     assert join["CallerIDName"] == name.replace('"', '\\"')
     seq = events(messages)
     assert seq.index("QueueCallerJoin") < seq.index("QueueCallerAbandon")
-    entries = wait_queue_log(asterisk, queue_log_mark, f"{cid};2", "ABANDON")
+    entries = wait_queue_log(asterisk, ami, queue_log_mark, f"{cid};2", "ABANDON")
     assert [e.event for e in entries] == ["ENTERQUEUE", "ABANDON"]
 
 
-def test_queue_timeout(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int):
-    add_agent(ami, "itest4", "1004")
-    cid = originate(ami, "itest4", number="+4940556", name="Zu spät", patience=60,
-                    talk=1, queue_timeout=3, no_answer=["1004"])
+def test_queue_timeout(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int, sandbox_queue,
+                       new_extension):
+    queue, ext = sandbox_queue(), new_extension()
+    add_agent(ami, queue, ext)
+    cid = originate(ami, queue, number="+4940556", name="Zu spät", patience=60,
+                    talk=1, queue_timeout=3, no_answer=[ext])
     messages = settle(ami, cid)
     seq = events(messages)
     assert "AgentCalled" in seq and "AgentRingNoAnswer" in seq
@@ -132,6 +138,6 @@ def test_queue_timeout(asterisk: Sandbox, ami: RawAmi, queue_log_mark: int):
     # Surprise for the call tracker: a Queue() timeout is also sent as QueueCallerAbandon
     # (then QueueCallerLeave) while the caller is still up; queue_log says EXITWITHTIMEOUT.
     assert seq.index("QueueCallerAbandon") < seq.index("QueueCallerLeave") < caller_gone
-    entries = wait_queue_log(asterisk, queue_log_mark, f"{cid};2", "EXITWITHTIMEOUT")
+    entries = wait_queue_log(asterisk, ami, queue_log_mark, f"{cid};2", "EXITWITHTIMEOUT")
     assert entries[-1].event == "EXITWITHTIMEOUT"
     assert "RINGNOANSWER" in [e.event for e in entries]

@@ -1,6 +1,5 @@
-"""Browser tests: Debian's chromium driven by Playwright (headless), against the whole product
-on the real Asterisk sandbox and PostgreSQL. Nothing here skips: a browser that cannot start
-fails the run."""
+"""Browser tests: headless chromium (``browser``, tests/fixtures/browser.py) against the whole
+product on the real Asterisk sandbox and PostgreSQL. Nothing here skips."""
 from __future__ import annotations
 
 import asyncio
@@ -8,32 +7,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from callcenter.runtime import Running, start_services
 from callcenter.settings import Settings
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 PORT_OFFSET = 50
 """The product for these tests listens apart from tests/integration's (whose session-wide
 instance may be running too)."""
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    try:
-        playwright = await async_playwright().start()
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    except Exception as exc:  # any reason is a broken test environment: report it whole
-        pytest.fail(f"chromium did not start ({CHROMIUM}): {exc!r}", pytrace=False)
-    yield chromium
-    await chromium.close()
-    await playwright.stop()
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="session")
@@ -59,12 +40,3 @@ async def page(browser: Browser, product: Running) -> AsyncIterator[Page]:
     page = await context.new_page()
     yield page
     await context.close()
-
-
-async def log_in(page: Page, username: str, password: str, next_path: str = "/wallboard") -> None:
-    """Through the login form, as a person would."""
-    await page.goto(f"/login?next={next_path}")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("button[type=submit]")
-    await page.wait_for_load_state("domcontentloaded")

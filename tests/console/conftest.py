@@ -1,5 +1,5 @@
 """The console against the whole product on the real Asterisk sandbox (the shared ``cti``
-fixture: no second product) and Debian's chromium (tests/browser's fixture). Nothing skips."""
+fixture: no second product) and Debian's chromium (``browser``). Nothing skips."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -7,11 +7,9 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import browser  # noqa: F401  (the fixture)
-
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def console_page(browser: Browser, cti) -> AsyncIterator[Page]:  # noqa: F811
+async def console_page(browser: Browser, cti) -> AsyncIterator[Page]:
     context = await browser.new_context(base_url=cti.url, viewport={"width": 1500, "height": 1000})
     page = await context.new_page()
     errors: list[str] = []

@@ -9,7 +9,7 @@ from ctiserver.control.channels import held_agents, hold_channel_prefix, hold_mu
 from ctiserver.calls.tracker import CallAnswered
 
 from tests.helpers.ami import as_listed
-from tests.stats.test_agentstate import A, T0, ended, member
+from tests.helpers.agentstate import A, T0, ended, member
 
 CALLER = "Local/itest3@sim-inbound-00000001;2"
 

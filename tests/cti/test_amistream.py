@@ -2,7 +2,7 @@
 from ctiserver.ami.stream import AmiStreamParser
 from ctiserver.ami.events import BUILDERS, QueueCallerJoined, parse_event
 
-from .transcripts import chunks, transcript
+from tests.helpers.transcripts import chunks, transcript
 
 NAME = "Jürgen 张伟"
 

@@ -7,7 +7,7 @@ from ctiserver.calls.tracker import (
     CallAnswered, CallEnded, CallOffered, CallTracker, OfferEnded, QueueCallerArrived,
 )
 
-from .transcripts import chunks, queue_log_summary, replay, transcript
+from tests.helpers.transcripts import chunks, queue_log_summary, replay, transcript
 
 
 def ended(notices):

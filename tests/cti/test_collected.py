@@ -14,7 +14,7 @@ from ctiserver.calls.tracker import CallEnded, CallOffered, CallTracker, Collect
 from ctiserver.calls.collected import CollectedRecorder
 from ctiserver.calls.screenpop import ScreenPopService
 
-from .transcripts import chunks
+from tests.helpers.transcripts import chunks
 
 NAME = "Jürgen 张伟"
 CALLER = "Local/support@sim-inbound-00000001;2"

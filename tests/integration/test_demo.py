@@ -18,7 +18,7 @@ import pytest
 from asterisk_conf.sandbox import Sandbox
 from callcenter.settings import Settings
 
-from .test_supervisor import Browser
+from tests.helpers.wallboard import Browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

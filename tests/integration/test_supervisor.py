@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -25,10 +23,9 @@ from ctiserver.acd.supervision import check_request
 from ctiserver.control.channels import channel_prefix
 from ctiserver.web.errors import validation_message
 
-from .conftest import new_number
+from tests.helpers.product import new_number
+from tests.helpers.wallboard import Browser
 
-QUEUE, EXT = "sales", "1003"
-"""No other test uses agent 1003; every test here leaves the queue again."""
 PASSWORD = "supervisor test password"
 REASONS = ("break", "lunch")
 
@@ -92,66 +89,6 @@ def test_good_requests() -> None:
 # --- on the real Asterisk ----------------------------------------------------------------------
 
 
-class Browser:
-    """A logged-in browser session against the running product: cookie, CSRF token, wallboard
-    websocket with the latest snapshot."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-        self.csrf = ""
-        self.latest: dict = {}
-        self._updated = asyncio.Event()
-        self._reader: asyncio.Task | None = None
-
-    async def log_in(self, username: str, password: str = PASSWORD, page: str = "/wallboard") -> int:
-        """Through the login form; the status of the page it leads to."""
-        form = await (await self.http.get(f"{self.url}/login")).text()
-        token = re.search(r'name="csrf_token" value="([^"]*)"', form).group(1)
-        response = await self.http.post(f"{self.url}/login", data={
-            "csrf_token": token, "username": username, "password": password, "next": page})
-        found = re.search(r'name="csrf_token" value="([^"]*)"', await response.text())
-        if response.status == 200 and found:
-            self.csrf = found.group(1)
-        return response.status
-
-    async def act(self, **body: str) -> tuple[int, dict]:
-        response = await self.http.post(f"{self.url}/wallboard/actions", json=body,
-                                        headers={"X-CSRF-Token": self.csrf})
-        return response.status, await response.json()
-
-    async def follow_wallboard(self) -> None:
-        ws = await self.http.ws_connect(f"{self.url}/ws/wallboard")
-
-        async def read() -> None:
-            async for message in ws:
-                if message.type == aiohttp.WSMsgType.TEXT:
-                    self.latest = message.json()
-                    self._updated.set()
-
-        self._reader = asyncio.ensure_future(read())
-
-    async def agent_until(self, interface: str, check: Callable[[dict], bool], timeout: float = 10) -> dict:
-        """The agent's figures on the wallboard once ``check`` holds for them."""
-        deadline = time.monotonic() + timeout
-        while True:
-            agent = self.latest.get("agents", {}).get(interface)
-            if agent is not None and check(agent):
-                return agent
-            left = deadline - time.monotonic()
-            assert left > 0, f"wallboard never showed it; last: {agent}"
-            self._updated.clear()
-            try:
-                await asyncio.wait_for(self._updated.wait(), left)
-            except asyncio.TimeoutError:
-                pass
-
-    async def close(self) -> None:
-        if self._reader:
-            self._reader.cancel()
-        await self.http.close()
-
-
 async def person(db, role: str, *, team: str | None = None, interface: str | None = None) -> tuple[int, str]:
     username = f"{role}-{uuid.uuid4().hex[:8]}"
     user_id, _ = await ensure_user(db, username, display_name=f"{role.title()} Ünal", role=role,
@@ -160,29 +97,31 @@ async def person(db, role: str, *, team: str | None = None, interface: str | Non
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def floor(cti, db) -> AsyncIterator[dict]:
-    """Agent EXT (team "floor-a") logged in to QUEUE; its team's supervisor on the wallboard
-    with a simulated phone; a supervisor of another team; an agent."""
-    interface, state_interface = agent_member(EXT)
-    await ensure_user(db, f"agent{EXT}", display_name="Olga Petrova 张伟", role="agent",
-                      extension=EXT, interface=interface, team="floor-a", password=PASSWORD)
+async def floor(cti, db, new_queue, new_extension) -> AsyncIterator[dict]:
+    """The test's own agent (in a team of its own) logged in to the test's own queue; the team's
+    supervisor on the wallboard with a simulated phone; a supervisor of another team; an agent."""
+    queue, ext = await new_queue("floor", server=cti.server), new_extension()
+    team, other_team = f"floor-{uuid.uuid4().hex[:8]}", f"floor-{uuid.uuid4().hex[:8]}"
+    interface, state_interface = agent_member(ext)
+    await ensure_user(db, f"agent{ext}", display_name="Olga Petrova 张伟", role="agent",
+                      extension=ext, interface=interface, team=team, password=PASSWORD)
     phone = f"Local/{uuid.uuid4().hex[:8]}@sim-supervisor"
     lead_id, lead = await person(db, "supervisor", interface=phone)
-    await set_led_teams(db, lead_id, ["floor-a"])
+    await set_led_teams(db, lead_id, [team])
     other_id, other = await person(db, "supervisor")
-    await set_led_teams(db, other_id, ["floor-b"])
+    await set_led_teams(db, other_id, [other_team])
     supervisor = Browser(cti.url)
-    assert await supervisor.log_in(lead) == 200
+    assert await supervisor.log_in(lead, PASSWORD) == 200
     await supervisor.follow_wallboard()
     control = cti.server.agent_control
-    await control.log_in(interface, [QUEUE], name=EXT, state_interface=state_interface)
+    await control.log_in(interface, [queue], name=ext, state_interface=state_interface)
     try:
         await supervisor.agent_until(interface, lambda a: a["state"] == "available")
-        yield {"interface": interface, "supervisor": supervisor, "other": other,
-               "lead_phone": channel_prefix(phone) + "-", "agent": f"agent{EXT}"}
+        yield {"interface": interface, "supervisor": supervisor, "other": other, "queue": queue,
+               "lead_phone": channel_prefix(phone) + "-", "agent": f"agent{ext}"}
     finally:
         if cti.server.feed.agents.queues_of(interface):
-            await control.log_out(interface, [QUEUE])
+            await control.log_out(interface, [queue])
         await supervisor.close()
 
 
@@ -200,7 +139,7 @@ async def test_pause_with_reason_unpause_and_log_out_show_on_the_wallboard(floor
     await supervisor.agent_until(interface, lambda a: a["state"] == "available")
 
     status, answer = await supervisor.act(action="logout", agent=interface)
-    assert (status, answer["queues"]) == (200, [QUEUE])
+    assert (status, answer["queues"]) == (200, [floor["queue"]])
     agent = await supervisor.agent_until(interface, lambda a: a["state"] == "logged_out")
     assert agent["queues"] == []
     status, answer = await supervisor.act(action="logout", agent=interface)
@@ -215,18 +154,18 @@ async def test_only_the_team_lead_and_admins_may_act(floor, cti, db) -> None:
     agent = Browser(cti.url)
     admin = Browser(cti.url)
     try:
-        assert await outsider.log_in(floor["other"]) == 200
+        assert await outsider.log_in(floor["other"], PASSWORD) == 200
         status, answer = await outsider.act(action="pause", agent=interface, reason="break")
         assert status == 403 and "teams you lead" in answer["error"]
 
-        assert await agent.log_in(floor["agent"]) == 403  # the login lands on /wallboard: refused
+        assert await agent.log_in(floor["agent"], PASSWORD) == 403  # the login lands on /wallboard: refused
         agent.csrf = re.search(r'name="csrf_token" value="([^"]*)"',
                                await (await agent.http.get(f"{cti.url}/console")).text()).group(1)
         status, _ = await agent.act(action="pause", agent=interface, reason="break")
         assert status == 403
 
         _, admin_name = await person(db, "admin")
-        assert await admin.log_in(admin_name) == 200
+        assert await admin.log_in(admin_name, PASSWORD) == 200
         status, _ = await admin.act(action="pause", agent=interface, reason="break")
         assert status == 200
         await floor["supervisor"].agent_until(interface, lambda a: a["state"] == "paused")
@@ -253,7 +192,7 @@ async def test_only_the_team_lead_and_admins_may_act(floor, cti, db) -> None:
 async def test_listen_puts_chanspy_on_the_agents_live_call(floor, cti, settings, ami_secret) -> None:
     supervisor, interface = floor["supervisor"], floor["interface"]
     await cti.server.ami.originate(caller_originate(
-        QUEUE, number=new_number(), name="Zoë Listener", patience=60, ring=0.5, talk=8,
+        floor["queue"], number=new_number(), name="Zoë Listener", patience=60, ring=0.5, talk=8,
         hangup_by="caller"))
     await supervisor.agent_until(interface, lambda a: a["state"] == "on_call", timeout=15)
 

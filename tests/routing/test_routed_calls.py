@@ -14,23 +14,16 @@ from asterisk_conf.sandbox import Sandbox
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 from crm_core.customers import create_customer
 from crm_core.db import Database
-from crm_core.queues import apply_queue_config, create_queue, set_vip, update_queue
+from crm_core.queues import apply_queue_config, set_vip, update_queue
 from ctiserver.agi.server import dispatch, start_fastagi
-from tests.asterisk.conftest import ami  # noqa: F401  (fixture)
-from tests.crm.helpers import berlin_number, unique
+
+from tests.helpers.records import berlin_number
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def fastagi(cti) -> AsyncIterator[None]:
     """The product's own FastAGI server and routing service, as the CTI server runs them."""
     yield
-
-
-async def crm_queue(db: Database, asterisk: Sandbox, prefix: str, **fields: object) -> str:
-    name = unique(prefix)
-    await create_queue(db, name, **fields)
-    assert "queues.conf" in await apply_queue_config(db, asterisk)
-    return name
 
 
 async def call(ami: RawAmi, queue: str, number: str, patience: float = 8) -> str:
@@ -52,16 +45,16 @@ def joined(cid: str) -> Callable[[Message], bool]:
     return lambda m: m.get("Event") == "QueueCallerJoin" and m.get("Uniqueid") == f"{cid};2"
 
 
-async def test_a_crm_change_reloads_the_queue(db: Database, asterisk: Sandbox) -> None:
-    queue = await crm_queue(db, asterisk, "rreload", strategy="ringall")
+async def test_a_crm_change_reloads_the_queue(db: Database, asterisk: Sandbox, new_queue) -> None:
+    queue = await new_queue("rreload", strategy="ringall")
     assert "'ringall' strategy" in asterisk.cli(f"queue show {queue}")
     await update_queue(db, queue, strategy="leastrecent")
     assert await apply_queue_config(db, asterisk) == ["queues.conf"]
     assert "'leastrecent' strategy" in asterisk.cli(f"queue show {queue}")
 
 
-async def test_vip_joins_ahead_of_waiting_callers(db, asterisk, ami, fastagi) -> None:
-    queue = await crm_queue(db, asterisk, "rvip")  # no members: callers wait
+async def test_vip_joins_ahead_of_waiting_callers(db, ami, fastagi, new_queue) -> None:
+    queue = await new_queue("rvip")  # no members: callers wait
     first = await call(ami, queue, berlin_number()[0])
     await seen(ami, joined(first))
     second = await call(ami, queue, berlin_number()[0])
@@ -74,8 +67,8 @@ async def test_vip_joins_ahead_of_waiting_callers(db, asterisk, ami, fastagi) ->
     assert [(await seen(ami, joined(c)))["Position"] for c in (first, second)] == ["1", "2"]
 
 
-async def test_closed_queue_announces_and_ends_closed(db, asterisk, ami, fastagi) -> None:
-    queue = await crm_queue(db, asterisk, "rclosed", business_hours={}, closed_action="announce")
+async def test_closed_queue_announces_and_ends_closed(ami, fastagi, new_queue) -> None:
+    queue = await new_queue("rclosed", business_hours={}, closed_action="announce")
     cid = await call(ami, queue, berlin_number()[0], patience=30)
     closed = await seen(ami, lambda m: m.get("UserEvent") == "CcClosed" and m.get("Queue") == queue,
                         timeout=20)
@@ -84,22 +77,23 @@ async def test_closed_queue_announces_and_ends_closed(db, asterisk, ami, fastagi
     assert not any(joined(cid)(m) for m in ami.messages)
 
 
-async def test_overflow_when_the_queue_cannot_serve(db, asterisk, ami, fastagi) -> None:
-    backup = await crm_queue(db, asterisk, "rbackup")
-    queue = await crm_queue(db, asterisk, "rfront", overflow_queue=backup, overflow_max_wait=30)
+async def test_overflow_when_the_queue_cannot_serve(ami, fastagi, new_queue, new_extension) -> None:
+    backup = await new_queue("rbackup")
+    queue = await new_queue("rfront", overflow_queue=backup, overflow_max_wait=30)
+    ext = new_extension()
     moved = await call(ami, queue, berlin_number()[0])
     assert (await seen(ami, joined(moved)))["Queue"] == backup  # nobody staffed: wait unbounded
-    assert (await asyncio.to_thread(ami.action, queue_add(queue, "1009")))["Response"] == "Success"
+    assert (await asyncio.to_thread(ami.action, queue_add(queue, ext)))["Response"] == "Success"
     try:
         stays = await call(ami, queue, berlin_number()[0])
         assert (await seen(ami, joined(stays)))["Queue"] == queue  # an idle agent: no wait
     finally:
         await asyncio.to_thread(ami.action, {"Action": "QueueRemove", "Queue": queue,
-                                             "Interface": agent_member("1009")[0]})
+                                             "Interface": agent_member(ext)[0]})
 
 
-async def test_calls_still_queue_without_the_fastagi_server(db, asterisk, ami, cti, settings) -> None:
-    queue = await crm_queue(db, asterisk, "rnoagi", business_hours={})  # closed, if asked
+async def test_calls_still_queue_without_the_fastagi_server(ami, cti, settings, new_queue) -> None:
+    queue = await new_queue("rnoagi", business_hours={})  # closed, if asked
     cti.server.fastagi.close()
     await cti.server.fastagi.wait_closed()
     try:

@@ -7,7 +7,7 @@ import pytest
 from ctiserver.acd.queue_log import summarize_calls
 from ctiserver.acd.stats import rebuild_from_queue_log
 
-from .replay import new_feed, queue_log, replay_live
+from tests.helpers.replay import new_feed, queue_log, replay_live
 
 CAPTURES = ["mixed_calls", "ami_capture", "queue_exits"]
 

@@ -1,0 +1,41 @@
+"""The production web app on an aiohttp test client: building it and logging in through its form."""
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from callcenter.runtime import build_web_app
+from callcenter.settings import Settings
+from crm_core.db import Database
+from ctiserver.server import CTIServer
+
+from tests.helpers.accounts import Account
+
+
+def build_app(settings: Settings, db: Database) -> web.Application:
+    """The production app, as callcenter.runtime.start_services builds it, without starting
+    the CTI server."""
+    return build_web_app(settings, db, CTIServer(settings, db, ami_secret="unused"), None)
+
+
+def form_csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]*)"', html).group(1)
+
+
+async def post_login(client: TestClient, username: str, password: str, **extra: str):
+    """Fetch the form (for its CSRF token), then submit it; redirects are not followed."""
+    page = await client.get("/login")
+    data = {"csrf_token": form_csrf(await page.text()), "username": username,
+            "password": password, **extra}
+    return await client.post("/login", data=data, allow_redirects=False)
+
+
+async def log_in(client: TestClient, account: Account) -> str:
+    """Log in; returns the session's CSRF token (as the console page carries it)."""
+    response = await post_login(client, account.username, account.password)
+    assert response.status == 303, await response.text()
+    console = await client.get("/console")
+    assert console.status == 200
+    return form_csrf(await console.text())
