@@ -62,10 +62,17 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
                   target: QueueConfigTarget | None) -> web.Application:
     """The product's one web app: the CTI server's sockets with the console mounted on it."""
     app = server.web_app()
+    queue_names = QueueNames(server.ami.queue_summary)
+
+    async def apply_queues() -> list[str]:
+        changed = await server.apply_queues(target)
+        queue_names.forget()  # agents pick a new queue at once
+        return changed
+
     add_console_routes(
         app, db,
         agent=AgentResource(server.agent_control, server.feed.agents, server.wrapups,
-                            server.call_control, QueueNames(server.ami.queue_summary)),
+                            server.call_control, queue_names),
         supervision=server.supervision, pops=server.pops,
         on_wrapup=server.wrapups.on_wrapup_submitted,
         default_region=settings.default_region,
@@ -73,7 +80,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
             sip_host=settings.ami_host,
             ws_url=f"ws://{settings.ami_host}:{settings.sandbox_http_port}/ws",
             password=partial(softphone_password, settings.data_dir)),
-        apply_queues=lambda: server.apply_queues(target),
+        apply_queues=apply_queues,
     )
     return app
 

@@ -23,3 +23,7 @@ class QueueNames:
             self._names = sorted({entry.queue for entry in await self._summary()})
             self._at = time.monotonic()
         return self._names
+
+    def forget(self) -> None:
+        """The queues changed (applied from the CRM): ask Asterisk again on the next call."""
+        self._at = float("-inf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import Page, expect
@@ -16,48 +17,57 @@ from ctiserver.acd.agentstate import AgentChange
 from ctiserver.calls.tracker import QueueCallerArrived, QueueCallerDeparted
 from ctiserver.acd.stats import QueueStats, QueueTargets
 
-from tests.integration.conftest import new_number
-
-from .conftest import log_in
+from tests.helpers.browser import log_in
+from tests.helpers.product import new_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-QUEUE, EXT = "sales", "1003"
-"""No other test uses agent 1003; it leaves the queue at the end."""
 AGENT_NAME = "Olga Petrova 张伟"
 PASSWORD = "wallboard test password"
 SCREENSHOT = "/tmp/wallboard.png"
 SCREENSHOT_ALERTS = "/tmp/wallboard-alerts.png"
 
 
-async def make_floor(db, team: str) -> tuple[str, str]:
-    """The agent on EXT in ``team`` and a supervisor leading it; (agent interface, supervisor)."""
-    interface, _ = agent_member(EXT)
-    await ensure_user(db, f"agent{EXT}", display_name=AGENT_NAME, role="agent", extension=EXT,
+@dataclass(frozen=True)
+class Floor:
+    ext: str
+    interface: str
+    agent: str
+    supervisor: str
+
+
+async def make_floor(db, ext: str) -> Floor:
+    """The agent on EXT in a team of its own and a supervisor leading it."""
+    interface, _ = agent_member(ext)
+    team = f"floor-{uuid.uuid4().hex[:8]}"
+    await ensure_user(db, f"agent{ext}", display_name=AGENT_NAME, role="agent", extension=ext,
                       interface=interface, team=team, password=PASSWORD)
     supervisor = f"boss-{uuid.uuid4().hex[:8]}"
     supervisor_id, _ = await ensure_user(db, supervisor, display_name="Søren Supervisor",
                                          role="supervisor", password=PASSWORD,
                                          interface=f"Local/{supervisor}@sim-supervisor")
     await set_led_teams(db, supervisor_id, [team])
-    return interface, supervisor
+    return Floor(ext, interface, f"agent{ext}", supervisor)
 
 
-async def test_supervisor_sees_a_call_arrive_and_the_agent_ring_then_talk(page: Page, product, db) -> None:
-    interface, supervisor = await make_floor(db, "floor-browser")
-    await log_in(page, supervisor, PASSWORD)
+async def test_supervisor_sees_a_call_arrive_and_the_agent_ring_then_talk(
+        page: Page, product, db, new_queue, new_extension) -> None:
+    queue = await new_queue("wallboard", product=product)
+    floor = await make_floor(db, new_extension())
+    interface = floor.interface
+    await log_in(page, floor.supervisor, PASSWORD)
     assert page.url.endswith("/wallboard")
     await expect(page.locator("#link")).to_have_text("live", timeout=10_000)
     control = product.server.agent_control
     row = page.locator(f'#agents tr[data-agent="{interface}"]')
-    tile = page.locator(f'.tile[data-queue="{QUEUE}"]')
-    await control.log_in(interface, [QUEUE], name=EXT, state_interface=agent_member(EXT)[1])
+    tile = page.locator(f'.tile[data-queue="{queue}"]')
+    await control.log_in(interface, [queue], name=floor.ext, state_interface=agent_member(floor.ext)[1])
     try:
         await expect(row).to_have_attribute("data-state", "available", timeout=10_000)
         await expect(row.locator(".name")).to_contain_text(AGENT_NAME)
         handled = int(await row.locator(".calls").text_content())
         await product.server.ami.originate(caller_originate(
-            QUEUE, number=new_number(), name="Émile 佐藤", patience=60, ring=3, talk=6, hangup_by="caller"))
+            queue, number=new_number(), name="Émile 佐藤", patience=60, ring=3, talk=6, hangup_by="caller"))
         await expect(tile.locator('[data-figure="waiting"]')).to_have_text("1", timeout=10_000)
         await expect(row).to_have_attribute("data-state", "ringing", timeout=10_000)
         await expect(row.locator(".state")).to_have_text("ringing")
@@ -69,13 +79,13 @@ async def test_supervisor_sees_a_call_arrive_and_the_agent_ring_then_talk(page: 
         await expect(row).not_to_have_attribute("data-state", "on_call", timeout=20_000)
         await expect(row.locator(".calls")).to_have_text(str(handled + 1), timeout=20_000)
     finally:
-        await control.log_out(interface, [QUEUE])
+        await control.log_out(interface, [queue])
     await expect(row).to_have_attribute("data-state", "logged_out", timeout=10_000)
 
 
-async def test_an_agent_is_refused_the_wallboard(page: Page, product, db) -> None:
-    await make_floor(db, "floor-browser")
-    await log_in(page, f"agent{EXT}", PASSWORD, next_path="/console")
+async def test_an_agent_is_refused_the_wallboard(page: Page, product, db, new_extension) -> None:
+    floor = await make_floor(db, new_extension())
+    await log_in(page, floor.agent, PASSWORD, next_path="/console")
     assert page.url.endswith("/console")
     response = await page.goto("/wallboard")
     assert response is not None and response.status == 403
@@ -107,10 +117,11 @@ def missed_targets_snapshot(now: float) -> dict:
     return {**stats.snapshot(now), "type": "stats", "event_at": now}
 
 
-async def test_missed_targets_are_red_and_alerted_and_time_in_state_ticks(page: Page, product, db) -> None:
-    _, supervisor = await make_floor(db, "floor-browser")
+async def test_missed_targets_are_red_and_alerted_and_time_in_state_ticks(
+        page: Page, product, db, new_extension) -> None:
+    floor = await make_floor(db, new_extension())
     await page.add_init_script(FAKE_SOCKET)
-    await log_in(page, supervisor, PASSWORD)
+    await log_in(page, floor.supervisor, PASSWORD)
     message = missed_targets_snapshot(time.time())
     await page.evaluate("m => window.__sockets.at(-1).onmessage({data: JSON.stringify(m)})", message)
 

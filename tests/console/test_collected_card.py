@@ -10,33 +10,30 @@ from playwright.async_api import Page, expect
 
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.customers import create_customer
-from crm_core.queues import apply_queue_config, create_queue
 from crm_core.users import ensure_user
-from tests.browser.conftest import log_in
-from tests.integration.conftest import add_members, new_number, remove_members
+
+from tests.helpers.browser import log_in
+from tests.helpers.product import add_members, new_number, remove_members
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-EXT = "1032"
-"""No other test uses agent 1032 (see tests/integration/test_collected_live.py)."""
 PASSWORD = "collected card password"
 NAME = "Jürgen 张伟 IVR"
 COLLECTED = {"Account": "4711", "Name": NAME, "Markup": "<b>fett</b> & Co"}
 
 
-async def test_card_shows_what_the_ivr_collected(cti, db, asterisk, console_page: Page) -> None:
+async def test_card_shows_what_the_ivr_collected(cti, db, console_page: Page, new_queue,
+                                                 new_extension) -> None:
     page = console_page
-    queue = f"collcard-{uuid.uuid4().hex[:8]}"
-    await create_queue(db, queue)
-    await apply_queue_config(db, asterisk)
-    username = "collected-card-agent"
-    await ensure_user(db, username, display_name="Ivr Agent", role="agent", extension=EXT,
-                      interface=agent_member(EXT)[0], password=PASSWORD)
+    queue, ext = await new_queue("collcard", product=cti), new_extension()
+    username = f"collected-card-agent-{ext}"
+    await ensure_user(db, username, display_name="Ivr Agent", role="agent", extension=ext,
+                      interface=agent_member(ext)[0], password=PASSWORD)
     number = new_number()
     await create_customer(db, NAME, [number], default_region="DE")
     await log_in(page, username, PASSWORD, next_path="/console")
     await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
-    await add_members(cti, queue, [EXT])
+    await add_members(cti, queue, [ext])
     channel_id = str(uuid.uuid4())
     try:
         await cti.server.ami.originate(caller_originate(
@@ -63,7 +60,7 @@ async def test_card_shows_what_the_ivr_collected(cti, db, asterisk, console_page
         await expect(form).to_be_hidden(timeout=10000)
         await expect(section).to_be_hidden()
     finally:
-        await remove_members(cti, queue, [EXT])
+        await remove_members(cti, queue, [ext])
 
     # the customer's timeline shows what the IVR collected on that call
     await page.fill("#search", "张伟 IVR")

@@ -10,22 +10,23 @@ from sqlalchemy import select
 from asterisk_conf.simulation import caller_originate
 from crm_core.models import ContactNumber, Customer
 
-from .test_console_live import QUEUE, agent, console_in_queue, leave_queue, new_number
+from tests.helpers.console import console_agent, console_in_queue, leave_queue, new_number
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 CALLER = "Émile Faure-张"
 
 
-async def test_unknown_caller_becomes_a_customer(cti, db, console_page: Page) -> None:
+async def test_unknown_caller_becomes_a_customer(cti, db, console_page: Page, new_queue,
+                                                new_extension) -> None:
     page = console_page
-    _, username, _ = await agent(db)
+    agent = await console_agent(db, new_extension(), await new_queue("newcust", product=cti))
     number = new_number()
     try:
-        await console_in_queue(page, username)
+        await console_in_queue(page, agent)
 
         await cti.server.ami.originate(caller_originate(
-            QUEUE, number=number, name=CALLER, patience=60, ring=1, talk=600, hangup_by="caller"))
+            agent.queue, number=number, name=CALLER, patience=60, ring=1, talk=600, hangup_by="caller"))
         form = page.locator("#new-customer")
         await expect(form).to_be_visible(timeout=15000)
         await expect(page.locator("#new-number")).to_have_value(number)
@@ -53,4 +54,4 @@ async def test_unknown_caller_becomes_a_customer(cti, db, console_page: Page) ->
         await page.click("#search-form button")
         await expect(page.locator("#search-results li")).to_contain_text(CALLER, timeout=5000)
     finally:
-        await leave_queue(cti)
+        await leave_queue(cti, agent)

@@ -20,9 +20,9 @@ COLLECTED = {"Account": "4711-0815", "Name": "Jürgen 张伟", "Reason": "Rechnu
 
 async def test_collected_data_pops_updates_and_lands_in_the_crm_once(
         cti, db, open_socket, new_queue, new_extension):
-    backup = await new_queue("collback", server=cti.server)
+    backup = await new_queue("collback", product=cti)
     # Nobody ever staffs the front queue: the routing overflows every caller to the backup.
-    front = await new_queue("collfront", server=cti.server, overflow_queue=backup,
+    front = await new_queue("collfront", product=cti, overflow_queue=backup,
                             overflow_max_wait=30)
     ext = new_extension()
     _, token = await create_user(db, f"coll-{uuid.uuid4().hex[:8]}", display_name="Agent C",

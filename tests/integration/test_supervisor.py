@@ -100,7 +100,7 @@ async def person(db, role: str, *, team: str | None = None, interface: str | Non
 async def floor(cti, db, new_queue, new_extension) -> AsyncIterator[dict]:
     """The test's own agent (in a team of its own) logged in to the test's own queue; the team's
     supervisor on the wallboard with a simulated phone; a supervisor of another team; an agent."""
-    queue, ext = await new_queue("floor", server=cti.server), new_extension()
+    queue, ext = await new_queue("floor", product=cti), new_extension()
     team, other_team = f"floor-{uuid.uuid4().hex[:8]}", f"floor-{uuid.uuid4().hex[:8]}"
     interface, state_interface = agent_member(ext)
     await ensure_user(db, f"agent{ext}", display_name="Olga Petrova 张伟", role="agent",

@@ -23,7 +23,7 @@ NAME = "Jürgen 张伟"
 async def test_known_caller_pops_on_the_ringing_agent_only_and_lands_in_the_crm_once(
     cti, db, asterisk, open_socket, queue_log_mark, settings, new_queue, new_extension
 ):
-    queue = await new_queue("skel", server=cti.server)
+    queue = await new_queue("skel", product=cti)
     number = new_number()
     customer_id = await create_customer(db, NAME, [number], company="Müller & Zhang GmbH",
                                         default_region=settings.default_region)
@@ -77,7 +77,7 @@ async def test_known_caller_pops_on_the_ringing_agent_only_and_lands_in_the_crm_
 async def test_fifty_parallel_calls_with_abandons_match_queue_log_exactly_once(
     cti, db, asterisk, queue_log_mark, new_queue, new_extension
 ):
-    queue = await new_queue("fifty", server=cti.server)
+    queue = await new_queue("fifty", product=cti)
     agents = [new_extension() for _ in range(5)]
     await add_members(cti, queue, agents)
     rng = random.Random(50)

@@ -1,0 +1,97 @@
+"""A console agent on the real stack: the CRM user on a simulated agent extension, the console
+page joining a queue, the agent's live channel in Asterisk, the agent's state in the CTI server."""
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+
+from playwright.async_api import Page, expect
+
+from asterisk_conf.simulation import agent_member
+from crm_core.db import Database
+from crm_core.users import ensure_user
+
+from tests.helpers.browser import log_in
+from tests.helpers.waiting import BusWatch
+
+PASSWORD = "console test password"
+AMI_STATE_RECHECK = 1.0
+"""What Asterisk answers to CoreShowChannels is re-asked on each event, and at least this often
+(its channel list may trail the event announcing the change)."""
+
+
+@dataclass(frozen=True)
+class ConsoleAgent:
+    user_id: int
+    username: str
+    token: str
+    ext: str
+    queue: str
+
+    @property
+    def interface(self) -> str:
+        return agent_member(self.ext)[0]
+
+    @property
+    def channel_prefix(self) -> str:
+        """The start of the agent's channels' names (``Local/EXT@sim-agent-``)."""
+        return self.interface.rsplit("/", 1)[0] + "-"
+
+
+async def console_agent(db: Database, ext: str, queue: str, *,
+                        display_name: str = "Zoë Agent 李") -> ConsoleAgent:
+    """A fresh console agent on simulated extension EXT who works QUEUE."""
+    username = f"console-agent-{ext}-{uuid.uuid4().hex[:6]}"
+    user_id, token = await ensure_user(db, username, display_name=display_name, role="agent",
+                                       extension=ext, interface=agent_member(ext)[0],
+                                       password=PASSWORD)
+    return ConsoleAgent(user_id, username, token, ext, queue)
+
+
+def new_number() -> str:
+    return f"+4930{random.randrange(10**7, 10**8)}"
+
+
+async def console_in_queue(page: Page, agent: ConsoleAgent) -> None:
+    """Log in at the console and join the agent's queue from its status bar, as the agent would."""
+    await log_in(page, agent.username, PASSWORD, next_path="/console")
+    await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
+    await expect(page.locator("#queue-select option", has_text=agent.queue)).to_have_count(1, timeout=10000)
+    await page.select_option("#queue-select", [agent.queue])
+    await page.click("#queue-login")
+    await expect(page.locator("#my-queues")).to_contain_text(agent.queue, timeout=5000)
+    await expect(page.locator("#agent-state")).to_have_text("available", timeout=5000)
+
+
+async def leave_queue(cti, agent: ConsoleAgent) -> None:
+    if agent.queue in cti.server.feed.agents.queues_of(agent.interface):
+        await cti.server.agent_control.log_out(agent.interface, [agent.queue])
+
+
+async def channels(cti) -> list[dict]:
+    items = await cti.server.ami.event_list({"Action": "CoreShowChannels"})
+    return [c for c in items if c.get("Event") == "CoreShowChannel"]
+
+
+async def bridged(cti, agent: ConsoleAgent) -> dict | None:
+    """The agent's channel in a bridge, if any (CoreShowChannels)."""
+    return next((c for c in await channels(cti)
+                 if c.get("Channel", "").startswith(agent.channel_prefix) and c.get("BridgeId")), None)
+
+
+async def until_bridged(watch: BusWatch, cti, agent: ConsoleAgent, what: str = "the call to be bridged",
+                        timeout: float = 15) -> dict:
+    return await watch.until(lambda: bridged(cti, agent), what, timeout, every=AMI_STATE_RECHECK)
+
+
+def state_of(cti, agent: ConsoleAgent) -> str | None:
+    view = cti.server.feed.agents.agents().get(agent.interface)
+    return view.state if view else None
+
+
+async def until_state(watch: BusWatch, cti, agent: ConsoleAgent, *wanted: str,
+                      timeout: float = 10) -> str:
+    """Once the CTI server's agent state is one of WANTED (states follow the bus's events)."""
+    return await watch.until(lambda: state_of(cti, agent) in wanted and state_of(cti, agent),
+                             f"the agent to be {' or '.join(wanted)}", timeout)
