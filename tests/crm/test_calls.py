@@ -1,4 +1,5 @@
 """record_calls on real PostgreSQL: exactly once, agent and customer resolved in the write."""
+import asyncio
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -10,7 +11,8 @@ from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.models import Call
 from crm_core.users import create_user
-from tests.crm.helpers import berlin_number, call_record, unique
+from ctiserver.calls.writer import CallRecordWriter
+from tests.helpers.records import berlin_number, call_record, unique
 
 REGION = "DE"
 
@@ -27,6 +29,59 @@ async def test_same_batch_twice_inserts_each_call_once(db: Database) -> None:
     assert await record_calls(db, batch, default_region=REGION) == 3
     assert await record_calls(db, batch, default_region=REGION) == 0
     assert len(await stored(db, batch)) == 3
+
+
+async def test_the_writer_retries_a_write_that_committed_but_failed_and_it_lands_once(
+        db: Database) -> None:
+    """The CTI server's writer over the real record_calls, whose first write commits and then
+    fails (the connection dropped before the answer): the retry inserts nothing more."""
+    attempts: list[int] = []
+
+    async def write(batch):
+        inserted = await record_calls(db, batch, default_region=REGION)
+        attempts.append(inserted)
+        if len(attempts) == 1:
+            raise ConnectionError("connection lost after COMMIT")
+        return inserted
+
+    writer = CallRecordWriter(write, batch_size=10, interval=0.01)
+    batch = [call_record() for _ in range(4)]
+    task = asyncio.ensure_future(writer.run())
+    try:
+        for record in batch:
+            writer.add(record)
+        await asyncio.wait_for(writer.drained(), 10)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert attempts == [4, 0], "retried once; the retry found every call stored"
+    assert writer.failures == 1
+    assert sorted(await stored(db, batch)) == sorted(r.call_key for r in batch)
+
+
+async def test_the_writer_retries_a_failed_write_until_it_lands(db: Database) -> None:
+    """A write that fails before the database took anything (here: the first attempt)."""
+    attempts = 0
+
+    async def write(batch):
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise ConnectionError("the database went away")
+        return await record_calls(db, batch, default_region=REGION)
+
+    writer = CallRecordWriter(write, batch_size=10, interval=0.01)
+    batch = [call_record() for _ in range(3)]
+    task = asyncio.ensure_future(writer.run())
+    try:
+        for record in batch:
+            writer.add(record)
+        await asyncio.wait_for(writer.drained(), 10)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert (attempts, writer.written, writer.failures) == (2, 3, 1)
+    assert sorted(await stored(db, batch)) == sorted(r.call_key for r in batch)
 
 
 async def test_a_key_repeated_within_a_batch_is_written_once(db: Database) -> None:

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from crm_core.calls import record_calls
 from crm_core.db import Database
 from crm_core.models import Call
-from tests.crm.helpers import call_record
+from tests.helpers.records import call_record
 
 REGION = "DE"
 COLLECTED = {"Account": "4711", "Name": "Jürgen 张伟", "Quote": 'say "hi", \\o/ {}', "Empty": ""}

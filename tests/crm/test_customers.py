@@ -7,7 +7,7 @@ from sqlalchemy import text
 from crm_core.calls import record_calls
 from crm_core.customers import create_customer, find_customer_by_number
 from crm_core.db import Database
-from tests.crm.helpers import berlin_number, call_record
+from tests.helpers.records import berlin_number, call_record
 
 REGION = "DE"
 

@@ -9,7 +9,7 @@ from crm_core.dispositions import (
 )
 from crm_core.models import CallWrapup
 from crm_core.users import create_user
-from tests.crm.helpers import unique
+from tests.helpers.records import unique
 
 
 def entry(code: str, label: str | None = None, callback: bool = False) -> DispositionInfo:

@@ -5,7 +5,7 @@ from crm_core.db import Database
 from crm_core.models import CallWrapup, PendingWrapup
 from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.users import create_user
-from tests.crm.helpers import unique
+from tests.helpers.records import unique
 
 
 async def test_add_remove_and_load(db: Database) -> None:

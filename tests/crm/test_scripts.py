@@ -9,7 +9,7 @@ from crm_core.scripts import (
     ScriptError, delete_script, get_script, list_scripts, put_script, render_script,
 )
 from crm_core.users import create_user
-from tests.crm.helpers import unique
+from tests.helpers.records import unique
 
 
 def owner(kind: str = "queue") -> Owner:

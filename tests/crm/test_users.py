@@ -11,7 +11,7 @@ from crm_core.users import (
     hash_token,
     users_by_interface,
 )
-from tests.crm.helpers import unique
+from tests.helpers.records import unique
 
 
 def test_hash_token_is_sha256_hex() -> None:

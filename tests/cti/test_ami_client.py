@@ -75,6 +75,19 @@ async def wait_until(predicate, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def received(client: AmiClient) -> list[bytes]:
+    """What the client's current connection reads from now on, read by read."""
+    reads: list[bytes] = []
+    protocol = client.protocol
+    read = protocol.data_received
+
+    def spy(data: bytes) -> None:
+        reads.append(data)
+        read(data)
+    protocol.data_received = spy  # the transport looks the method up on each read
+    return reads
+
+
 async def test_half_open_link_is_noticed_and_reopened_with_a_resync():
     fake, events, resyncs = FakeAmi(), [], []
     await fake.start()
@@ -103,8 +116,9 @@ async def test_closed_link_reconnects_and_events_keep_flowing_past_garbage():
     name = "Jürgen 张伟".encode()
     join = (b"Event: QueueCallerJoin\r\nChannel: PJSIP/t-1\r\nUniqueid: 1.1\r\nLinkedid: 1.1\r\n"
             b"CallerIDNum: 4930\r\nCallerIDName: " + name + b"\r\nQueue: q\r\nPosition: 1\r\n\r\n")
+    reads = received(client)
     fake.push(b"garbage without structure\r\n\r\n" + join[:70])
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: b"".join(reads).endswith(join[:70]))  # read: the event half-parsed
     fake.push(join[70:])
     await wait_until(lambda: any(isinstance(e, ev.QueueCallerJoined) for e in events))
     joined = [e for e in events if isinstance(e, ev.QueueCallerJoined)][0]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from playwright.async_api import Page, expect
 
+from agent_console.console import AgentResource
 from asterisk_conf.simulation import agent_member
 from crm_core.db import Database
 from crm_core.users import ensure_user
@@ -95,3 +96,13 @@ async def until_state(watch: BusWatch, cti, agent: ConsoleAgent, *wanted: str,
     """Once the CTI server's agent state is one of WANTED (states follow the bus's events)."""
     return await watch.until(lambda: state_of(cti, agent) in wanted and state_of(cti, agent),
                              f"the agent to be {' or '.join(wanted)}", timeout)
+
+
+def agent_resource(app) -> AgentResource:
+    """The console's AgentResource serving APP's /api/agent routes (its after-call gate is
+    the one the console asks), found through the routes it serves."""
+    for route in app.router.routes():
+        owner = getattr(route.handler, "__self__", None)
+        if isinstance(owner, AgentResource):
+            return owner
+    raise AssertionError("no console agent routes in the app")

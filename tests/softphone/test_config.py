@@ -35,19 +35,21 @@ def test_passwords_are_per_extension_stable_and_secret(tmp_path):
 
 @pytest.mark.integration
 @pytest.mark.asyncio(loop_scope="session")
-async def test_config_api_gives_the_logged_in_agent_its_own_endpoint(cti, db, settings) -> None:
-    _, token = await ensure_user(db, "softphone-api", display_name="Api Agent", role="agent",
-                                 extension="1091", interface="PJSIP/webrtc-1091")
-    _, no_ext = await ensure_user(db, "softphone-noext", display_name="No Ext", role="agent")
+async def test_config_api_gives_the_logged_in_agent_its_own_endpoint(cti, db, settings,
+                                                                     new_extension) -> None:
+    ext = new_extension()
+    _, token = await ensure_user(db, f"softphone-api-{ext}", display_name="Api Agent", role="agent",
+                                 extension=ext, interface=f"PJSIP/webrtc-{ext}")
+    _, no_ext = await ensure_user(db, f"softphone-noext-{ext}", display_name="No Ext", role="agent")
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{cti.url}/api/softphone/config",
                             headers={"Authorization": f"Bearer {token}"}) as reply:
             assert reply.status == 200 and reply.headers["Cache-Control"] == "no-store"
             assert await reply.json() == {
                 "wsUrl": f"ws://127.0.0.1:{settings.sandbox_http_port}/ws",
-                "sipUri": "sip:webrtc-1091@127.0.0.1",
-                "password": softphone_password(settings.data_dir, "1091"),
-                "endpoint": "webrtc-1091",
+                "sipUri": f"sip:webrtc-{ext}@127.0.0.1",
+                "password": softphone_password(settings.data_dir, ext),
+                "endpoint": f"webrtc-{ext}",
             }
         async with http.get(f"{cti.url}/api/softphone/config",
                             headers={"Authorization": f"Bearer {no_ext}"}) as reply:

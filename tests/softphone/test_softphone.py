@@ -14,26 +14,20 @@ from asterisk_conf.render import webrtc_endpoint
 from asterisk_conf.simulation import caller_originate
 from crm_core.users import ensure_user
 
-from tests.browser.conftest import log_in
+from tests.helpers.browser import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-QUEUE, EXT = "itest5", "1090"
-"""No other test uses queue itest5 or extension 1090."""
 PASSWORD = "softphone test password"
-ENDPOINT = webrtc_endpoint(EXT)
-INTERFACE = f"PJSIP/{ENDPOINT}"
 
 
 @pytest.fixture
-def ami(asterisk, settings, ami_secret):
-    """A raw AMI session with events, and the softphone's endpoint in the sandbox."""
-    if EXT not in asterisk.softphones:
-        asterisk.softphones.append(EXT)
-        asterisk.write_config()
-    with RawAmi(settings.ami_host, settings.ami_port) as session:
-        session.login(settings.ami_user, ami_secret)
-        yield session
+def softphone_ext(asterisk, new_extension) -> str:
+    """The test's own agent extension, given a WebRTC softphone endpoint in the sandbox."""
+    ext = new_extension()
+    asterisk.softphones.append(ext)
+    assert "pjsip.conf" in asterisk.write_config()
+    return ext
 
 
 async def call(function, *args):
@@ -50,40 +44,43 @@ def seen(ami: RawAmi, predicate, timeout: float) -> dict:
 
 
 async def test_the_softphone_registers_answers_a_queue_call_and_is_bridged(
-        media_browser, cti, db, asterisk, ami) -> None:
-    await ensure_user(db, f"softphone{EXT}", display_name="Ana Softphone", role="agent",
-                      extension=EXT, interface=INTERFACE, password=PASSWORD)
+        media_browser, cti, db, asterisk, softphone_ext, ami: RawAmi, new_queue) -> None:
+    queue, ext = await new_queue("softphone", product=cti), softphone_ext
+    endpoint = webrtc_endpoint(ext)
+    interface = f"PJSIP/{endpoint}"
+    await ensure_user(db, f"softphone{ext}", display_name="Ana Softphone", role="agent",
+                      extension=ext, interface=interface, password=PASSWORD)
     context = await media_browser.new_context(base_url=cti.url)
     page = await context.new_page()
     state = page.locator("#softphone-state")
     try:
-        await log_in(page, f"softphone{EXT}", PASSWORD, next_path="/softphone")
+        await log_in(page, f"softphone{ext}", PASSWORD, next_path="/softphone")
         assert page.url.endswith("/softphone")
         await expect(state).to_have_text("registered", timeout=15_000)
-        assert f" {ENDPOINT}/sip:" in await call(
-            asterisk.cli, f"pjsip show contacts like {ENDPOINT}")
+        assert f" {endpoint}/sip:" in await call(
+            asterisk.cli, f"pjsip show contacts like {endpoint}")
 
         ami.messages.clear()
-        await call(ami.action, {"Action": "QueueAdd", "Queue": QUEUE, "Interface": INTERFACE,
-                                "StateInterface": INTERFACE, "MemberName": EXT})
+        await call(ami.action, {"Action": "QueueAdd", "Queue": queue, "Interface": interface,
+                                "StateInterface": interface, "MemberName": ext})
         added = await call(seen, ami, lambda m: m.get("Event") == "QueueMemberAdded"
-                           and m.get("Interface") == INTERFACE, 5)
+                           and m.get("Interface") == interface, 5)
         assert added["Status"] == "1", f"the registered softphone is not NOT_INUSE: {added}"
         await call(ami.send, caller_originate(
-            QUEUE, number="+4930999000", name="Softphone Caller", patience=60, talk=60,
+            queue, number="+4930999000", name="Softphone Caller", patience=60, talk=60,
             channel_id=str(uuid.uuid4())))
         await expect(state).to_have_text("ringing", timeout=15_000)
         await page.click("#softphone-answer")
         await expect(state).to_have_text("incall", timeout=15_000)
 
         def bridged(m: dict) -> bool:
-            return m.get("Event") == "BridgeEnter" and m.get("Channel", "").startswith(INTERFACE + "-")
+            return m.get("Event") == "BridgeEnter" and m.get("Channel", "").startswith(interface + "-")
 
         agent_leg = await call(seen, ami, bridged, 15)
         bridge = agent_leg["BridgeUniqueid"]
         caller_leg = await call(seen, ami, lambda m: (
             m.get("Event") == "BridgeEnter" and m.get("BridgeUniqueid") == bridge
-            and m.get("Channel", "").startswith(f"Local/{QUEUE}@sim-inbound-")), 5)
+            and m.get("Channel", "").startswith(f"Local/{queue}@sim-inbound-")), 5)
         assert caller_leg["Channel"].endswith(";2")
         secure = await call(ami.action, {"Action": "Getvar", "Channel": agent_leg["Channel"],
                                          "Variable": "CHANNEL(rtp,secure,audio)"})
@@ -99,5 +96,5 @@ async def test_the_softphone_registers_answers_a_queue_call_and_is_bridged(
         await call(seen, ami, lambda m: (
             m.get("Event") == "Hangup" and m.get("Channel") == agent_leg["Channel"]), 10)
     finally:
-        await call(ami.action, {"Action": "QueueRemove", "Queue": QUEUE, "Interface": INTERFACE})
+        await call(ami.action, {"Action": "QueueRemove", "Queue": queue, "Interface": interface})
         await context.close()

@@ -7,11 +7,9 @@ from __future__ import annotations
 import uuid
 
 import aiohttp
-from aiohttp import web
 import pytest
 from sqlalchemy import delete, select
 
-from agent_console.console import AgentResource
 from agent_console.work_api import wrapup_listeners_key
 from crm_core.db import Database
 from crm_core.models import PendingWrapup
@@ -19,13 +17,12 @@ from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.users import create_user
 from ctiserver.ami import events as ev
 from ctiserver.acd.wrapup import AFTER_CALL_WORK, WrapupGate
-from tests.auth.conftest import Account
-from tests.work.test_work_api import bearer, handled_call
+
+from tests.helpers.accounts import Account, bearer
+from tests.helpers.console import agent_resource
+from tests.helpers.records import handled_call
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-QUEUE = "itest2"
-"""Nobody calls it while this test runs; the agents here are paused or leave it at once."""
 
 
 async def agent(db: Database) -> tuple[Account, str]:
@@ -37,9 +34,9 @@ async def agent(db: Database) -> tuple[Account, str]:
     return Account(user_id, username, "", token), interface
 
 
-async def pause_reason(cti, interface: str) -> str | None:
+async def pause_reason(cti, queue: str, interface: str) -> str | None:
     """Asterisk's word: the pause reason, "" when not paused, None when not a member."""
-    items = await cti.server.ami.event_list({"Action": "QueueStatus", "Queue": QUEUE})
+    items = await cti.server.ami.event_list({"Action": "QueueStatus", "Queue": queue})
     for member in map(ev.parse_event, items):
         if isinstance(member, ev.QueueMemberChanged) and member.interface == interface:
             return member.paused_reason if member.paused else ""
@@ -53,29 +50,23 @@ async def pending_rows(db: Database, *interfaces: str) -> set[tuple[str, str]]:
         return {tuple(row) for row in rows}
 
 
-def agent_resource(app: web.Application) -> AgentResource:
-    """The console's agent routes (their handlers are its bound methods)."""
-    for route in app.router.routes():
-        if isinstance(getattr(route.handler, "__self__", None), AgentResource):
-            return route.handler.__self__
-    raise AssertionError("no console routes on the app")
-
-
-async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
+async def test_pending_wrapups_survive_a_restart(cti, db: Database, new_queue) -> None:
+    queue = await new_queue("restart", product=cti)  # nobody calls it; its agents are paused
     server, store = cti.server, SqlPendingWrapups(db)
     (a, a_if), (b, b_if) = await agent(db), await agent(db)
     a1, a2, b1 = [await handled_call(db, who, None) for who in (a, a, b)]
     before = WrapupGate(server.agent_control.pause, server.agent_control.unpause, store)
     running_gate, listeners = server.wrapups, cti.runner.app[wrapup_listeners_key]
-    index = listeners.index(running_gate.on_wrapup_submitted)
     console = agent_resource(cti.runner.app)
+    assert console.wrapups is running_gate
+    index = listeners.index(running_gate.on_wrapup_submitted)
     try:
         for interface in (a_if, b_if):
-            await server.agent_control.log_in(interface, [QUEUE])
+            await server.agent_control.log_in(interface, [queue])
         # the gate before the restart: both agents finished calls and were paused
         for interface, call_key in ((a_if, a1), (a_if, a2), (b_if, b1)):
             await before.on_call_completed(interface, call_key)
-        assert await pause_reason(cti, a_if) == await pause_reason(cti, b_if) == AFTER_CALL_WORK
+        assert await pause_reason(cti, queue, a_if) == await pause_reason(cti, queue, b_if) == AFTER_CALL_WORK
         # meanwhile (no gate listening): a1 and b1 are wrapped up through the work API
         async with aiohttp.ClientSession(cti.url) as http:
             for who, call_key in ((a, a1), (b, b1)):
@@ -88,11 +79,11 @@ async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
         await after.restore()
         assert after.pending(a_if) == {a2} and after.pending(b_if) == frozenset()
         assert await pending_rows(db, a_if, b_if) == {(a_if, a2)}
-        assert await pause_reason(cti, a_if) == AFTER_CALL_WORK
-        assert await pause_reason(cti, b_if) == ""  # released
+        assert await pause_reason(cti, queue, a_if) == AFTER_CALL_WORK
+        assert await pause_reason(cti, queue, b_if) == ""  # released
 
         # the new gate serves the console and the work API, as after a real restart
-        console.wrapups = after
+        server.wrapups = console.wrapups = after
         listeners[index] = after.on_wrapup_submitted
         async with aiohttp.ClientSession(cti.url, headers=bearer(a)) as http:
             async with http.post("/api/agent/unpause", json={}) as response:
@@ -105,13 +96,13 @@ async def test_pending_wrapups_survive_a_restart(cti, db: Database) -> None:
                 assert response.status == 200, await response.text()
         assert await pending_rows(db, a_if, b_if) == set()
         assert after.pending(a_if) == frozenset()
-        assert await pause_reason(cti, a_if) == ""
+        assert await pause_reason(cti, queue, a_if) == ""
     finally:
-        console.wrapups = running_gate
+        server.wrapups = console.wrapups = running_gate
         listeners[index] = running_gate.on_wrapup_submitted
         for interface in (a_if, b_if):
-            if await pause_reason(cti, interface) is not None:
-                await server.agent_control.log_out(interface, [QUEUE])
+            if await pause_reason(cti, queue, interface) is not None:
+                await server.agent_control.log_out(interface, [queue])
         async with db.sessionmaker.begin() as session:
             await session.execute(delete(PendingWrapup).where(
                 PendingWrapup.interface.in_([a_if, b_if])))
