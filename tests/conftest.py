@@ -1,7 +1,6 @@
 """Shared fixtures. Integration fixtures provision real parts and fail, never skip."""
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,32 +9,19 @@ import pytest
 
 from callcenter.settings import Settings
 
+from tests.helpers.slots import take_slot
+
 pytest_plugins = [
     "tests.fixtures.database", "tests.fixtures.asterisk", "tests.fixtures.product",
     "tests.fixtures.webapp", "tests.fixtures.browser", "tests.fixtures.allot",
 ]
-
-SLOTS = 8
-"""Test runs on one machine at once: each takes a free slot with its own Asterisk instance,
-ports and database folder, so two runs never stop each other's sandbox."""
-
-
-def _take_slot() -> tuple[int, object]:
-    for slot in range(SLOTS):
-        handle = open(f"/tmp/callcenter-test-slot{slot}.lock", "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return slot, handle
-        except BlockingIOError:
-            handle.close()
-    pytest.fail(f"all {SLOTS} test slots are busy: too many test runs at once")
 
 
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     """Settings for the test run: own data folder, own sandbox instance and ports, so a running
     demo or another test run on the same machine is left alone."""
-    slot, lock = _take_slot()
+    slot, lock = take_slot()
     base = os.environ.get("CALLCENTER_TEST_DATA_DIR", "/tmp/callcenter-test")
     data_dir = Path(base if slot == 0 else f"{base}-{slot}")
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from crm_core.auth import LockoutPolicy, locked_until, login
 from crm_core.db import Database
 from crm_core.models import User
 from crm_core.passwords import DEFAULT_HASHER, hash_password
-from tests.auth.conftest import make_user
+from tests.helpers.accounts import make_user
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 POLICY = LockoutPolicy(max_failures=3, window=timedelta(minutes=5), duration=timedelta(minutes=10))

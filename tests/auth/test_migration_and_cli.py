@@ -9,7 +9,7 @@ from callcenter.cli import build_parser, cmd_user
 from callcenter.settings import Settings
 from crm_core.auth import login
 from crm_core.db import Database, alembic_config, open_database, run_blocking, upgrade
-from tests.fixtures.database import fresh_database
+from tests.helpers.database import fresh_database
 
 AUTH_TABLES = {"team_leads", "user_sessions", "login_attempts"}
 

@@ -9,7 +9,7 @@ from crm_core.sessions import (
     resolve_session,
 )
 from crm_core.users import ensure_user, update_user
-from tests.auth.conftest import PASSWORD, make_user
+from tests.helpers.accounts import PASSWORD, make_user
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 POLICY = SessionPolicy(idle=timedelta(minutes=30), max_age=timedelta(hours=2))

@@ -2,7 +2,7 @@
 from crm_core.db import Database
 from crm_core.teams import led_teams, set_led_teams, visible_user_ids
 from crm_core.values import UserInfo
-from tests.auth.conftest import make_user
+from tests.helpers.accounts import make_user
 
 
 def info(account, role: str) -> UserInfo:

@@ -5,7 +5,8 @@ from aiohttp.test_utils import TestClient
 
 from crm_core.db import Database
 from ctiserver.web.agentsocket import MAX_WS_FRAME, MAX_WS_MESSAGE, SESSION_ENDED
-from tests.auth.conftest import log_in, make_user
+from tests.helpers.accounts import make_user
+from tests.helpers.webapp import log_in
 
 
 async def ping(ws: aiohttp.ClientWebSocketResponse) -> dict:

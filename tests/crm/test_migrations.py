@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 from callcenter.settings import Settings
 from crm_core.db import Database, alembic_config, open_database, run_blocking, upgrade
 from crm_core.models import Base
-from tests.fixtures.database import fresh_database
+from tests.helpers.database import fresh_database
 
 APP_TABLES = {
     "customers", "contact_numbers", "users", "calls", "team_leads", "user_sessions", "login_attempts",

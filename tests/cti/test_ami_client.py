@@ -9,6 +9,8 @@ import pytest
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient, AmiError
 
+from tests.helpers.waiting import Changes
+
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
@@ -59,23 +61,27 @@ class FakeAmi:
         self.server.close()
 
 
-async def client_for(fake: FakeAmi, events: list, resyncs: list) -> AmiClient:
+async def client_for(fake: FakeAmi, events: list, resyncs: list, changes: Changes) -> AmiClient:
+    """A client of FAKE; CHANGES hears of each event, each (re)connection and each resync."""
+    def on_event(event) -> None:
+        events.append(event)
+        changes.notify()
+
     async def on_connected(client: AmiClient) -> None:
+        changes.notify()  # client.connections counted this connection
         resyncs.append(await client.event_list({"Action": "CoreShowChannels"}))
+        changes.notify()
 
     return AmiClient(host="127.0.0.1", port=fake.port, username="cti", secret="s",
-                     on_event=events.append, on_connected=on_connected,
+                     on_event=on_event, on_connected=on_connected,
                      action_timeout=0.5, ping_interval=0.2, reconnect_delay=0.1)
 
 
-async def wait_until(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
+async def connected(client: AmiClient) -> None:
+    await asyncio.wait_for(client.connected.wait(), 5)
 
 
-def received(client: AmiClient) -> list[bytes]:
+def received(client: AmiClient, changes: Changes) -> list[bytes]:
     """What the client's current connection reads from now on, read by read."""
     reads: list[bytes] = []
     protocol = client.protocol
@@ -84,43 +90,46 @@ def received(client: AmiClient) -> list[bytes]:
     def spy(data: bytes) -> None:
         reads.append(data)
         read(data)
+        changes.notify()
     protocol.data_received = spy  # the transport looks the method up on each read
     return reads
 
 
 async def test_half_open_link_is_noticed_and_reopened_with_a_resync():
-    fake, events, resyncs = FakeAmi(), [], []
+    fake, events, resyncs, changes = FakeAmi(), [], [], Changes()
     await fake.start()
-    client = await client_for(fake, events, resyncs)
+    client = await client_for(fake, events, resyncs, changes)
     runner = asyncio.ensure_future(client.run())
-    await wait_until(lambda: client.connected.is_set())
+    await connected(client)
     fake.silent = True  # pings go unanswered, as on a half-open TCP connection
-    await wait_until(lambda: client.connections >= 2)
+    await changes.until(lambda: client.connections >= 2, "a new connection", 5)
     fake.silent = False
-    await wait_until(lambda: len(resyncs) >= 2)
+    await changes.until(lambda: len(resyncs) >= 2, "the resync on the new connection", 5)
     client.stop()
     await runner
     await fake.stop()
 
 
 async def test_closed_link_reconnects_and_events_keep_flowing_past_garbage():
-    fake, events, resyncs = FakeAmi(), [], []
+    fake, events, resyncs, changes = FakeAmi(), [], [], Changes()
     await fake.start()
-    client = await client_for(fake, events, resyncs)
+    client = await client_for(fake, events, resyncs, changes)
     runner = asyncio.ensure_future(client.run())
-    await wait_until(lambda: client.connected.is_set())
+    await connected(client)
     for writer in list(fake.writers):
         writer.close()  # Asterisk restarted
     fake.writers.clear()
-    await wait_until(lambda: client.connections == 2 and client.connected.is_set())
+    await changes.until(lambda: client.connections == 2, "the reconnection", 5)
+    await connected(client)
     name = "Jürgen 张伟".encode()
     join = (b"Event: QueueCallerJoin\r\nChannel: PJSIP/t-1\r\nUniqueid: 1.1\r\nLinkedid: 1.1\r\n"
             b"CallerIDNum: 4930\r\nCallerIDName: " + name + b"\r\nQueue: q\r\nPosition: 1\r\n\r\n")
-    reads = received(client)
+    reads = received(client, changes)
     fake.push(b"garbage without structure\r\n\r\n" + join[:70])
-    await wait_until(lambda: b"".join(reads).endswith(join[:70]))  # read: the event half-parsed
+    await changes.until(lambda: b"".join(reads).endswith(join[:70]), "the first half read", 5)
     fake.push(join[70:])
-    await wait_until(lambda: any(isinstance(e, ev.QueueCallerJoined) for e in events))
+    await changes.until(lambda: any(isinstance(e, ev.QueueCallerJoined) for e in events),
+                        "the event", 5)
     joined = [e for e in events if isinstance(e, ev.QueueCallerJoined)][0]
     assert joined.caller_name == "Jürgen 张伟"
     client.stop()
@@ -129,11 +138,11 @@ async def test_closed_link_reconnects_and_events_keep_flowing_past_garbage():
 
 
 async def test_actions_time_out_and_originate_is_always_async_with_a_channel_id():
-    fake, events, resyncs = FakeAmi(), [], []
+    fake, events, resyncs, changes = FakeAmi(), [], [], Changes()
     await fake.start()
-    client = await client_for(fake, events, resyncs)
+    client = await client_for(fake, events, resyncs, changes)
     runner = asyncio.ensure_future(client.run())
-    await wait_until(lambda: client.connected.is_set())
+    await connected(client)
     with pytest.raises(AmiError, match="timed out"):
         await client.send({"Action": "Hold", "Channel": "x"})
     channel_id = await client.originate({"Channel": "Local/1@x", "Application": "Wait",
@@ -147,11 +156,11 @@ async def test_actions_time_out_and_originate_is_always_async_with_a_channel_id(
 
 
 async def test_event_lists_return_their_items():
-    fake, events, resyncs = FakeAmi(), [], []
+    fake, events, resyncs, changes = FakeAmi(), [], [], Changes()
     await fake.start()
-    client = await client_for(fake, events, resyncs)
+    client = await client_for(fake, events, resyncs, changes)
     runner = asyncio.ensure_future(client.run())
-    await wait_until(lambda: client.connected.is_set())
+    await connected(client)
     items = await client.event_list({"Action": "CoreShowChannels"})
     assert [i["Channel"] for i in items] == ["PJSIP/trunk-00000001"]
     assert [[i["Channel"] for i in r] for r in resyncs] == [["PJSIP/trunk-00000001"]]

@@ -1,0 +1,18 @@
+"""Databases of their own on the test run's PostgreSQL server."""
+from __future__ import annotations
+
+import pytest
+
+from callcenter.settings import Settings
+from crm_core.db import create_database, ensure_embedded_postgres, with_database
+
+
+def fresh_database(settings: Settings, name: str) -> str:
+    """Drop and re-create database ``name`` on the test server; returns its asyncpg URL.
+    Fails the test (never skips) when PostgreSQL cannot be reached."""
+    try:
+        url = with_database(ensure_embedded_postgres(settings), name)
+        create_database(url, replace=True)
+    except Exception as exc:  # any reason is a failure of the environment, report it whole
+        pytest.fail(f"PostgreSQL unavailable: {exc!r}", pytrace=False)
+    return url
