@@ -14,6 +14,7 @@ from crm_core.db import Database
 from crm_core.users import ensure_user
 
 from tests.helpers.browser import log_in
+from tests.helpers.webapp import route_owner
 from tests.helpers.waiting import BusWatch
 
 PASSWORD = "console test password"
@@ -98,11 +99,8 @@ async def until_state(watch: BusWatch, cti, agent: ConsoleAgent, *wanted: str,
                              f"the agent to be {' or '.join(wanted)}", timeout)
 
 
+
 def agent_resource(app) -> AgentResource:
-    """The console's AgentResource serving APP's /api/agent routes (its after-call gate is
-    the one the console asks), found through the routes it serves."""
-    for route in app.router.routes():
-        owner = getattr(route.handler, "__self__", None)
-        if isinstance(owner, AgentResource):
-            return owner
-    raise AssertionError("no console agent routes in the app")
+    """The console's AgentResource serving APP's /api/agent routes (its after-call gate is the
+    one the console asks)."""
+    return route_owner(app, AgentResource)

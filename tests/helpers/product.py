@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import aiohttp
 import pytest
@@ -21,6 +22,7 @@ from crm_core.models import Call
 from crm_core.values import CallRecord
 from ctiserver.acd.queue_log import QueueCallSummary, parse_queue_log, summarize_calls
 from ctiserver.ami import events as ev
+from ctiserver.calls.agent_messages import AgentMessage
 from ctiserver.calls.tracker import CallEnded
 from ctiserver.server import CTIServer
 
@@ -44,6 +46,15 @@ async def remove_members(cti, queue: str, exts: Iterable[str]) -> None:
 
 
 # --- an agent's console socket ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Marker(AgentMessage):
+    """A message of the tests' own on the agent socket, sent through the hub like any other:
+    what was sent to the socket before it arrives before it."""
+
+    type: ClassVar[str] = "test-marker"
+    id: str
 
 
 @dataclass
@@ -87,16 +98,16 @@ class AgentSocket:
     async def quiet_until_marker(self, server: CTIServer, user_id: int, timeout: float = 10) -> list[dict]:
         """Everything this socket received up to a marker sent to USER_ID's consoles now: a
         "nothing arrived" check that waits for a later message instead of sleeping."""
-        marker = {"type": "test-marker", "id": uuid.uuid4().hex}
+        marker = Marker(uuid.uuid4().hex)
         server.hub.to_user(user_id, marker)
-        index, _, _ = await self.wait_for_marker(marker["id"], timeout)
+        index, _, _ = await self.wait_for_marker(marker.id, timeout)
         return [m for _, m in self.messages[:index]]
 
     async def wait_for_marker(self, marker_id: str, timeout: float) -> tuple[int, float, dict]:
         deadline = time.monotonic() + timeout
         while True:
             for index, (at, message) in enumerate(self.messages):
-                if message == {"type": "test-marker", "id": marker_id}:
+                if message.get("type") == Marker.type and message.get("id") == marker_id:
                     return index, at, message
             left = deadline - time.monotonic()
             if left <= 0:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -12,6 +13,8 @@ from crm_core.db import Database
 from ctiserver.server import CTIServer
 
 from tests.helpers.accounts import Account
+
+T = TypeVar("T")
 
 
 def build_app(settings: Settings, db: Database) -> web.Application:
@@ -39,3 +42,13 @@ async def log_in(client: TestClient, account: Account) -> str:
     console = await client.get("/console")
     assert console.status == 200
     return form_csrf(await console.text())
+
+
+def route_owner(app: web.Application, kind: type[T]) -> T:
+    """The KIND object serving some of APP's routes (their handlers are its bound methods): the
+    services a resource was built with, as the running app uses them."""
+    for route in app.router.routes():
+        owner = getattr(route.handler, "__self__", None)
+        if isinstance(owner, kind):
+            return owner
+    raise AssertionError(f"no {kind.__name__} serves the app's routes")
