@@ -15,7 +15,7 @@ from ctiserver.calls.tracker import (
     CallAnswered, CallEnded, CallOffered, CallTracker, OfferEnded, QueueCallerDeparted,
 )
 
-from .transcripts import queue_log_entries, queue_log_summary, replay, transcript
+from tests.helpers.transcripts import queue_log_entries, queue_log_summary, replay, transcript
 
 NAME = "queue_exits"
 

@@ -10,7 +10,7 @@ from ctiserver.calls.tracker import CallTracker
 from ctiserver.ami.events import BUILDERS, QueueMemberChanged, parse_event
 from ctiserver.acd.queue_log import QueueLogEntry, parse_queue_log
 from ctiserver.acd.stats import QueueStats, StatsFeed
-from tests.cti.transcripts import QueueLogAsWritten
+from tests.helpers.transcripts import QueueLogAsWritten
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CAPTURES = {
