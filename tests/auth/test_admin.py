@@ -5,7 +5,8 @@ from aiohttp.test_utils import TestClient
 
 from crm_core.auth import login
 from crm_core.db import Database
-from tests.auth.conftest import log_in, make_user
+from tests.helpers.accounts import make_user
+from tests.helpers.webapp import log_in
 
 
 def new_user(**extra) -> dict:

@@ -7,8 +7,9 @@ from aiohttp.test_utils import TestClient
 from crm_core.db import Database
 from crm_core.dispositions import Owner, list_dispositions
 from crm_core.scripts import delete_script, get_script, put_script
-from tests.auth.conftest import client, log_in, make_user  # noqa: F401  (client: the fixture)
-from tests.crm.helpers import berlin_number, unique
+from tests.helpers.accounts import make_user
+from tests.helpers.records import berlin_number, unique
+from tests.helpers.webapp import log_in
 
 NAME = "Jürgen 张伟"
 

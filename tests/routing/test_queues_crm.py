@@ -21,7 +21,7 @@ from crm_core.queues import (
 )
 from ctiserver.acd.stats import QueueTargets
 from ctiserver.acd.routeagi import RoutingService, load_rules
-from tests.crm.helpers import berlin_number, unique
+from tests.helpers.records import berlin_number, unique
 
 HOURS = {"mon": [["08:00", "18:00"]], "sat": [["10:00", "14:00"]]}
 

@@ -2,7 +2,6 @@
 ticket, callbacks, and who may see what."""
 from __future__ import annotations
 
-from dataclasses import asdict
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -10,10 +9,10 @@ from sqlalchemy import select
 
 from agent_console.work_api import MAX_BODY, WorkResource
 from crm_core.db import Database
-from crm_core.models import Call, CallWrapup, Callback, Ticket
+from crm_core.models import CallWrapup, Callback, Ticket
 from crm_core.users import update_user
-from tests.auth.conftest import Account, make_user
-from tests.crm.helpers import berlin_number, call_record, unique
+from tests.helpers.accounts import Account, bearer, make_user
+from tests.helpers.records import berlin_number, call_record, handled_call, unique
 
 
 def work_resource(app: web.Application) -> WorkResource:
@@ -22,23 +21,11 @@ def work_resource(app: web.Application) -> WorkResource:
                 if isinstance(getattr(route.handler, "__self__", None), WorkResource))
 
 
-def bearer(account: Account) -> dict[str, str]:
-    return {"Authorization": f"Bearer {account.token}"}
-
-
 async def new_customer(client: TestClient, account: Account, **fields) -> int:
     body = {"name": unique("Kunde"), "numbers": [berlin_number()[1]], **fields}
     response = await client.post("/api/customers", json=body, headers=bearer(account))
     assert response.status == 201, await response.text()
     return (await response.json())["id"]
-
-
-async def handled_call(db: Database, agent: Account, customer_id: int | None, **extra) -> str:
-    record = call_record(**extra)
-    row = Call(**asdict(record), agent_user_id=agent.id, customer_id=customer_id)
-    async with db.sessionmaker.begin() as session:
-        session.add(row)
-    return record.call_key
 
 
 async def wrapup(client: TestClient, account: Account, call_key: str, body) -> tuple[int, dict]:
