@@ -93,6 +93,12 @@ def _marked(request: web.Request, mark: str) -> bool:
     return getattr(request.match_info.handler, mark, False)
 
 
+def refusal(request: web.Request, error: Forbidden) -> Exception:
+    """What to raise for ``error``: itself on the APIs (the error middleware answers it as
+    JSON), a plain-text 403 on the routes marked ``page``."""
+    return web.HTTPForbidden(text=str(error)) if _marked(request, "page") else error
+
+
 def cookie_settings(request: web.Request) -> dict:
     return {"httponly": True, "samesite": "Strict", "secure": request.secure, "path": "/"}
 
@@ -159,9 +165,7 @@ def auth_middleware(db: Database):
                 request[SESSION_CHECK] = functools.partial(_still_valid, db, cookie)
             return await handler(request)
         except Forbidden as exc:
-            if not _marked(request, "page"):
-                raise  # the error middleware answers it as JSON
-            raise web.HTTPForbidden(text=str(exc)) from None
+            raise refusal(request, exc) from None
 
     return authenticate
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from callcenter.errors import Invalid
 
 Model = TypeVar("Model", bound=BaseModel)
+NO_STORE = {"Cache-Control": "no-store"}
+"""Headers of an answer no cache may keep (credentials, live state)."""
 
 
 class BodyError(Invalid):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import timedelta
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
-from crm_core.auth import LoginResult, login, now_utc
+from crm_core.auth import LoginResult, login
 from crm_core.db import Database
 from crm_core.sessions import create_session, end_session
+from crm_core.throttling import DEFAULT_THROTTLES, LoginThrottles
 from .auth import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -48,33 +50,50 @@ def _page(
     return response
 
 
-def lockout_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return (
-        "Too many failed logins: this account is locked. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-    )
+def wait_text(wait: timedelta) -> str:
+    """A wait rounded up: seconds under two minutes, else minutes."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
+def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str | None:
+    """The client's address: the peer's, or behind a trusted reverse proxy (one of
+    ``trusted_proxies``) the last address it added to X-Forwarded-For."""
+    remote = request.remote
+    if remote in trusted_proxies:
+        forwarded = request.headers.getall(hdrs.X_FORWARDED_FOR, [])
+        hops = [hop.strip() for value in forwarded for hop in value.split(",") if hop.strip()]
+        if hops:
+            return hops[-1][:100]
+    return remote
 
 
 def _failure(request: web.Request, token: str, username: str, result: LoginResult) -> web.Response:
-    if result.locked_until:
-        now = now_utc()
+    if result.throttled:
         response = _page(
             request, token, username=username, status=429,
-            error=lockout_message(result.locked_until, now),
+            error=f"Too many failed logins. Try again in {wait_text(result.retry_after)}.",
         )
-        retry = math.ceil((result.locked_until - now).total_seconds())
-        response.headers["Retry-After"] = str(max(1, retry))
+        response.headers["Retry-After"] = str(max(1, math.ceil(result.retry_after.total_seconds())))
         return response
-    return _page(request, token, username=username, status=401,
-                 error="Wrong username or password.")
+    error = "Wrong username or password."
+    if result.retry_after:
+        error += f" Wait {wait_text(result.retry_after)} before the next try."
+    return _page(request, token, username=username, status=401, error=error)
 
 
 class LoginResource:
-    """The login form, logging in and out, and the landing page, for the users of ``db``."""
+    """The login form, logging in and out, and the landing page, for the users of ``db``;
+    failed logins slow down by ``throttles`` (crm_core.throttling), each counted for the
+    client's address (X-Forwarded-For when the peer is one of ``trusted_proxies``)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, throttles: LoginThrottles = DEFAULT_THROTTLES,
+                 trusted_proxies: Iterable[str] = ()) -> None:
         self.db = db
+        self.throttles = throttles
+        self.trusted_proxies = frozenset(trusted_proxies)
 
     @public
     @page
@@ -96,7 +115,9 @@ class LoginResource:
         if not username or not password or len(username) > MAX_USERNAME:
             return _page(request, token, username=username[:MAX_USERNAME], status=400,
                          error="Enter your username and password.")
-        result = await login(self.db, username, password, remote=request.remote)
+        result = await login(self.db, username, password,
+                             remote=client_address(request, self.trusted_proxies),
+                             throttles=self.throttles)
         if result.user is None:
             return _failure(request, token, username, result)
         if old := request.cookies.get(SESSION_COOKIE):

@@ -1,7 +1,8 @@
 """The JSON bodies of the console's APIs, requests and answers, declared once (an OpenAPI
-document can be generated from them): the admin's users, queues, scripts and disposition lists;
-the agent's work (customers, wrap-ups, callbacks); the console's queue membership and script;
-the softphone's configuration. The call controls' bodies are ctiserver.control.schemas'.
+document can be generated from them): the admin's users, queues, scripts and disposition lists,
+the security events; the agent's work (customers, a call's details, wrap-ups, callbacks); the
+console's queue membership and script; the softphone's configuration. The call controls'
+bodies are ctiserver.control.schemas'.
 
 Requests take JSON's own types (strict: ``"5"`` is no number, ``1`` no boolean) and refuse
 unknown fields; a validation error names the field and the problem (ctiserver.web.errors
@@ -13,7 +14,10 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import (
+    AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, RootModel,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from crm_core.callbacks import zone
@@ -23,6 +27,7 @@ from crm_core.queues import NAME as QUEUE_NAME
 from crm_core.queues import STRATEGIES
 from crm_core.scripts import MAX_BODY as MAX_SCRIPT
 from crm_core.scripts import MAX_TITLE
+from crm_core.securityevents import MAX_EVENTS
 from crm_core.tickets import PRIORITIES
 from crm_core.users import ROLES
 from ctiserver.acd.routing import CLOSED_ACTIONS, validate_hours
@@ -294,6 +299,33 @@ class OfferedDispositions(Answer):
     dispositions: list[Disposition]
 
 
+# --- admin: security events ----------------------------------------------------------------
+
+
+class SecurityEventsQuery(Query):
+    """``GET /admin/security/events``."""
+
+    limit: Annotated[int, Field(gt=0, le=MAX_EVENTS)] = 100
+    since: Annotated[AwareDatetime | None, BeforeValidator(lambda v: v or None)] = None
+    """ISO 8601 with a time zone (2026-05-04T09:00:00+00:00): the events from then on."""
+
+
+class SecurityEvent(Answer):
+    id: int
+    at: str
+    kind: str
+    """'address burst', 'account burst' or 'usual address burst'."""
+    remote: str | None
+    username: str | None
+    failures: int
+    detail: dict[str, Any]
+    """``usernames`` (address bursts) or ``addresses`` (account bursts), ``wait_seconds``."""
+
+
+class SecurityEvents(Answer):
+    events: list[SecurityEvent]
+
+
 # --- the agent's work ------------------------------------------------------------------------
 
 
@@ -422,6 +454,41 @@ class WrapupSaved(Answer):
     customer_id: int | None
     callback_id: int | None
     ticket_id: int | None
+
+
+class CallCustomer(Answer):
+    id: int
+    name: str
+    company: str | None
+    timezone: str | None
+    vip: bool
+
+
+class StoredWrapup(Answer):
+    disposition: str
+    note: str | None
+
+
+class CallDetails(Answer):
+    """``GET /api/calls/{call_key}``: what the after-call form needs."""
+
+    call_key: str
+    recorded: bool
+    """False while the CRM's row is not written yet: the pop's data meanwhile."""
+    queue: str | None
+    caller_number: str | None
+    caller_name: str | None
+    entered_at: str | None
+    answered_at: str | None
+    ended_at: str | None
+    outcome: str | None
+    customer: CallCustomer | None
+    dispositions: list[Disposition]
+    """What the user may pick for the call's queue."""
+    wrapup: StoredWrapup | None
+    """The user's own stored wrap-up of the call."""
+    pending: bool
+    """The after-call gate waits for the user's wrap-up of it."""
 
 
 class OpenCallbacks(Answer):

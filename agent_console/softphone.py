@@ -22,7 +22,7 @@ from asterisk_conf.render import webrtc_endpoint
 from callcenter.errors import Conflict
 
 from .auth import USER, page, require_role
-from .jsonbody import answer
+from .jsonbody import NO_STORE, answer
 from .pages import render
 from .schemas import SoftphoneConfig
 
@@ -30,7 +30,6 @@ STATIC = Path(__file__).with_name("static")
 SCRIPT = STATIC / "softphone.js"
 JSSIP = STATIC / "vendor" / "jssip-3.13.8.min.js"
 JSSIP_URL = f"/softphone/{JSSIP.name}"
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 APIs, the wallboard page and the softphone, mounted on the CTI server's app. Each module's
 handlers are the bound methods of a resource built here from the services it needs; the access
 rules guard every route of the application (see auth.py) and one error middleware answers
-refused requests as JSON (ctiserver.web.errors)."""
+refused requests as JSON (ctiserver.web.errors); every response carries the security headers
+and browsers' state changes must come from this site (headers.py)."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
@@ -15,13 +16,17 @@ from ctiserver.acd.supervision import Supervision
 from ctiserver.calls.screenpop import ScreenPopService
 from ctiserver.web.errors import error_middleware
 
-from . import admin, console, login, queues_api, scripts_api, softphone, wallboard, work_api
+from . import admin, assets, calls_api, console, headers, login, queues_api, scripts_api
+from . import security_api, softphone, wallboard, work_api
 from .admin import UsersResource
 from .auth import auth_middleware
+from .calls_api import CallsResource
+from .headers import origin_middleware
 from .console import AgentResource, ConsoleScripts
 from .login import LoginResource
 from .queues_api import QueuesResource
 from .scripts_api import ScriptsResource
+from .security_api import SecurityResource
 from .softphone import SoftphoneSite
 from .wallboard import WallboardResource
 from .work_api import Scopes, WorkResource, WrapupListener
@@ -30,23 +35,32 @@ from .work_api import Scopes, WorkResource, WrapupListener
 def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
                supervision: Supervision, pops: ScreenPopService, on_wrapup: WrapupListener,
                default_region: str, softphone_site: SoftphoneSite,
-               apply_queues: Callable[[], Awaitable[list[str]]]) -> None:
+               apply_queues: Callable[[], Awaitable[list[str]]],
+               trusted_proxies: Iterable[str] = ()) -> None:
     """Mount the console on the CTI server's app; from here on every route of ``app``, the
-    CTI server's too, needs a logged-in user unless marked public."""
+    CTI server's too, needs a logged-in user unless marked public, and every response
+    carries the security headers (headers.py). Logins count for the client's address, which
+    a request from one of ``trusted_proxies`` names in X-Forwarded-For."""
     app.middlewares.append(error_middleware)
+    app.middlewares.append(origin_middleware)  # before any password or session is looked at
     app.middlewares.append(auth_middleware(db))
+    headers.install(app, connect_sources=[headers.websocket_source(softphone_site.ws_url)])
     working = Working()
     # A pop lets the agent see that caller's card; a stored wrap-up releases the agent.
     pops.pop_listeners.append(
         lambda user_id, offer, customer_id: working.allow_call(
-            user_id, offer.call_key, customer_id=customer_id, queue=offer.queue))
+            user_id, offer.call_key, customer_id=customer_id, queue=offer.queue,
+            caller_number=offer.caller_num, caller_name=offer.caller_name))
     scopes = Scopes(db, working)
-    login.add_routes(app, LoginResource(db))
+    login.add_routes(app, LoginResource(db, trusted_proxies=trusted_proxies))
     admin.add_routes(app, UsersResource(db))
+    security_api.add_routes(app, SecurityResource(db))
     scripts_api.add_routes(app, ScriptsResource(db))
     queues_api.add_routes(app, QueuesResource(db, apply_queues))
     wallboard.add_routes(app, WallboardResource(db, supervision))
     work_api.add_routes(app, WorkResource(db, scopes, default_region=default_region,
                                           wrapup_listeners=[on_wrapup]))
     console.add_routes(app, agent, ConsoleScripts(db, scopes))
+    calls_api.add_routes(app, CallsResource(db, scopes, agent.wrapups))
     softphone.add_routes(app, softphone_site)
+    assets.add_routes(app)

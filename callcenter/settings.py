@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # --- web (console, wallboard, websockets) -------------------------------------
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    trusted_proxies: list[str] = []
+    """Addresses of reverse proxies in front of the web: for requests from them the client's
+    address (login throttling) is the last one in X-Forwarded-For. Empty: the peer's address."""
 
     # --- Asterisk dialplan names the CTI server relies on --------------------------
     queue_context: str = "cc-queues"

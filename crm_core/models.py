@@ -122,12 +122,16 @@ class UserSession(Base):
 
 
 class LoginAttempt(Base):
-    """Every password login, by the username typed (known or not): the lockout counts these."""
+    """Every password login, by the username typed (known or not) and the source address: the
+    login throttles count these (crm_core.auth). 'throttled': refused for being too early,
+    without a password check; 'locked': the hard lock of before migration 0006."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
-        CheckConstraint("outcome IN ('success', 'failure', 'locked')", name="outcome"),
+        CheckConstraint("outcome IN ('success', 'failure', 'throttled', 'locked')",
+                        name="outcome"),
         Index(None, "username", "at"),
+        Index(None, "remote", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -135,6 +139,20 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(Timestamp)
     outcome: Mapped[str] = mapped_column(Text)
     remote: Mapped[str | None] = mapped_column(Text)
+
+
+class SecurityEvent(Base):
+    """A suspicious burst the login throttles noticed (crm_core.securityevents), for admins."""
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    remote: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
 
 
 class Call(Base):

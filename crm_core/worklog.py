@@ -4,6 +4,7 @@ three instead of adding more."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm_core.callbacks import due_utc
 from crm_core.db import Database
 from crm_core.dispositions import dispositions_for
-from crm_core.models import Call, Callback, CallWrapup, ContactNumber, Customer, Queue, Ticket
+from crm_core.models import (
+    Call, Callback, CallWrapup, ContactNumber, Customer, PendingWrapup, Queue, Ticket, User,
+)
 from crm_core.workscope import PoppedCall, Scope
 
 
@@ -67,15 +70,27 @@ class CallContext:
     customer_id: int | None
 
 
-async def _context(session: AsyncSession, call_key: str, user_id: int,
+async def _pending_for(session: AsyncSession, call_key: str, user_id: int) -> bool:
+    """Whether the after-call gate holds ``call_key`` for the user's phone (pending_wrapups):
+    the gate's word that they handled it, when neither the call's row (not written yet, or
+    lost in a crash) nor the pop (before a restart) says so."""
+    return bool(await session.scalar(select(exists().where(
+        PendingWrapup.call_key == call_key, PendingWrapup.interface == User.interface,
+        User.id == user_id))))
+
+
+async def _context(session: AsyncSession, call: Call | None, call_key: str, user_id: int,
                    popped: PoppedCall | None) -> CallContext:
-    call = await session.scalar(select(Call).where(Call.call_key == call_key))
     if call is not None and call.agent_user_id == user_id:
         return CallContext(call.queue, call.customer_id or (popped and popped.customer_id))
-    if popped is None:
+    if popped is None and not await _pending_for(session, call_key, user_id):
         raise NotVisible(call_key)
-    return CallContext(popped.queue or (call and call.queue),
-                       (call and call.customer_id) or popped.customer_id)
+    return CallContext((popped and popped.queue) or (call and call.queue),
+                       (call and call.customer_id) or (popped and popped.customer_id))
+
+
+async def _call_row(session: AsyncSession, call_key: str) -> Call | None:
+    return await session.scalar(select(Call).where(Call.call_key == call_key))
 
 
 async def _customer(session: AsyncSession, context: CallContext, request: WrapupRequest,
@@ -163,9 +178,11 @@ async def _save_wrapup(session: AsyncSession, call_key: str, user_id: int,
 async def save_wrapup(db: Database, call_key: str, request: WrapupRequest, scope: Scope,
                       popped: PoppedCall | None) -> WrapupResult:
     """Store the wrap-up of ``call_key`` by ``scope.user_id``, who must have handled the call
-    (its CRM row names them) or had it popped (``popped``). Raises NotVisible, WorkInputError."""
+    (its CRM row names them), had it popped (``popped``) or be held by the after-call gate for
+    it (pending_wrapups). Raises NotVisible, WorkInputError."""
     async with db.sessionmaker.begin() as session:
-        context = await _context(session, call_key, scope.user_id, popped)
+        call = await _call_row(session, call_key)
+        context = await _context(session, call, call_key, scope.user_id, popped)
         await _check_disposition(session, context.queue, request)
         customer = await _customer(session, context, request, scope)
         await _save_wrapup(session, call_key, scope.user_id, request)
@@ -177,3 +194,48 @@ async def save_wrapup(db: Database, call_key: str, request: WrapupRequest, scope
         if customer is not None and request.ticket is not None:
             ticket_id = await _save_ticket(session, call_key, scope, customer, request.ticket)
         return WrapupResult(customer and customer.id, callback_id, ticket_id)
+
+
+def _iso(at) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+async def call_details(db: Database, call_key: str, scope: Scope,
+                       popped: PoppedCall | None) -> dict[str, Any] | None:
+    """What the after-call form needs about a call, for a user who may wrap it up (as
+    save_wrapup decides) or whose scope covers the agent named in its row (a supervisor's
+    team, an admin): the queue, the caller, the customer (when known), the dispositions
+    offered and the user's own stored wrap-up. ``recorded`` is False while the call's CRM row
+    is not written yet (a few hundred ms after the hangup, the CRM writer batches): what the
+    pop told is given meanwhile. None: not visible to this user (or no such call)."""
+    async with db.sessionmaker() as session:
+        call = await _call_row(session, call_key)
+        try:
+            context = await _context(session, call, call_key, scope.user_id, popped)
+        except NotVisible:
+            covered = call is not None and call.agent_user_id is not None and (
+                scope.visible is None or call.agent_user_id in scope.visible)
+            if not covered:
+                return None
+            context = CallContext(call.queue, call.customer_id)
+        customer = (await session.get(Customer, context.customer_id)
+                    if context.customer_id else None)
+        offered = await dispositions_for(session, context.queue)
+        stored = await session.scalar(select(CallWrapup).where(
+            CallWrapup.call_key == call_key, CallWrapup.user_id == scope.user_id))
+    return {
+        "call_key": call_key,
+        "recorded": call is not None,
+        "queue": context.queue,
+        "caller_number": (call and call.caller_number) or (popped and popped.caller_number),
+        "caller_name": (call and call.caller_name) or (popped and popped.caller_name),
+        "entered_at": _iso(call and call.entered_at),
+        "answered_at": _iso(call and call.answered_at),
+        "ended_at": _iso(call and call.ended_at),
+        "outcome": call and call.outcome,
+        "customer": customer and {
+            "id": customer.id, "name": customer.name, "company": customer.company,
+            "timezone": customer.timezone, "vip": customer.vip},
+        "dispositions": [d.json() for d in offered],
+        "wrapup": stored and {"disposition": stored.disposition, "note": stored.note},
+    }

@@ -22,6 +22,8 @@ POPS_KEPT = 200
 class PoppedCall:
     customer_id: int | None
     queue: str | None
+    caller_number: str | None = None
+    caller_name: str | None = None
 
 
 class Working:
@@ -33,9 +35,10 @@ class Working:
         self._customers: dict[int, OrderedDict[int, None]] = {}
 
     def allow_call(self, user_id: int, call_key: str, *, customer_id: int | None = None,
-                   queue: str | None = None) -> None:
+                   queue: str | None = None, caller_number: str | None = None,
+                   caller_name: str | None = None) -> None:
         calls = self._calls.setdefault(user_id, OrderedDict())
-        calls[call_key] = PoppedCall(customer_id, queue)
+        calls[call_key] = PoppedCall(customer_id, queue, caller_number, caller_name)
         _trim(calls)
         if customer_id is not None:
             self.allow_customer(user_id, customer_id)

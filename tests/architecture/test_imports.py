@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ctiserver.calls.agent_messages", PURE),
     ("ctiserver.acd.wallboard_messages", PURE),
     ("crm_core.values", PURE),
+    ("crm_core.throttling", PURE),
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",

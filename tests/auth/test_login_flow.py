@@ -2,7 +2,7 @@
 from aiohttp.test_utils import TestClient
 
 from agent_console.auth import SESSION_COOKIE
-from agent_console.login import LOGIN_CSRF_COOKIE, lockout_message, safe_next
+from agent_console.login import LOGIN_CSRF_COOKIE, safe_next
 from crm_core.db import Database
 from tests.auth.conftest import form_csrf, log_in, make_user, post_login
 
@@ -64,25 +64,6 @@ async def test_login_without_the_form_token_is_refused(client: TestClient, db: D
     data["csrf_token"] = "forged"
     await client.get("/login")
     assert (await client.post("/login", data=data, allow_redirects=False)).status == 403
-
-
-async def test_lockout_is_explained(client: TestClient, db: Database) -> None:
-    account = await make_user(db)
-    for _ in range(4):
-        assert (await post_login(client, account.username, "wrong")).status == 401
-    response = await post_login(client, account.username, "wrong")
-    assert response.status == 429 and int(response.headers["Retry-After"]) > 800
-    assert "locked" in await response.text()
-    locked = await post_login(client, account.username, account.password)
-    assert locked.status == 429 and "Try again in 15 minutes." in await locked.text()
-
-
-def test_lockout_message_rounds_up() -> None:
-    from datetime import UTC, datetime, timedelta
-
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    assert lockout_message(now + timedelta(seconds=61), now).endswith("in 2 minutes.")
-    assert lockout_message(now + timedelta(seconds=5), now).endswith("in 1 minute.")
 
 
 async def test_csrf_is_required_on_state_changes(client: TestClient, db: Database) -> None:

@@ -10,7 +10,8 @@ from callcenter.settings import Settings
 from crm_core.db import Database
 from tests.auth.conftest import build_app, make_user
 
-PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login")}
+PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
+          ("GET", "/login/login.css"), ("HEAD", "/login/login.css")}
 METHODS_FOR_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

@@ -1,0 +1,39 @@
+"""The pages' stylesheets and scripts that were inline before the Content-Security-Policy
+(headers.py) allowed only this site's own files:
+
+- ``GET /login/login.css``: the login page's style (public, as the login page is);
+- ``GET /wallboard/wallboard.css``: the wallboard's (supervisors and admins, as its page);
+- ``GET /softphone/page.js``: the bare softphone page's script (agents, as its page).
+
+They are marked ``page`` as the pages are: refusals redirect to the login or are plain text.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from ctiserver.acd.wallboard import WALLBOARD_ROLES
+
+from .auth import Handler, page, public, require_role
+
+STATIC = Path(__file__).with_name("static")
+TYPES = {".css": "text/css", ".js": "application/javascript"}
+
+
+def _serve(name: str) -> Handler:
+    path = STATIC / name
+
+    @page
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(text=path.read_text("utf-8"), content_type=TYPES[path.suffix],
+                            charset="utf-8", headers={"Cache-Control": "no-cache"})
+    serve.__name__ = f"asset_{name.replace('.', '_')}"
+    return serve
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/login/login.css", public(_serve("login.css")))
+    app.router.add_get("/wallboard/wallboard.css",
+                       require_role(*WALLBOARD_ROLES)(_serve("wallboard.css")))
+    app.router.add_get("/softphone/page.js", require_role("agent")(_serve("softphone_page.js")))
