@@ -213,7 +213,7 @@ async def call_details(db: Database, call_key: str, scope: Scope,
         try:
             context = await _context(session, call, call_key, scope.user_id, popped)
         except NotVisible:
-            covered = call is not None and call.agent_user_id is not None and (
+            covered = call is not None and (
                 scope.visible is None or call.agent_user_id in scope.visible)
             if not covered:
                 return None

@@ -1,18 +1,23 @@
 // The agent console: status bar, screen pop card, search, call controls, after-call work.
-// Plain JavaScript. Whatever the agent types in the after-call form is kept in sessionStorage
-// until the server stored it, so a reload or a dropped connection loses nothing.
+// Plain JavaScript. Which calls wait for a wrap-up is the server's word (pending_wrapups in
+// /api/agent/state, kept by the after-call gate across CTI restarts) and what the form needs is
+// in /api/calls/{key}, so any tab or browser shows every pending form; whatever the agent types
+// in it is kept in sessionStorage until the server stored it, so a reload loses nothing.
 "use strict";
 (function () {
   const CONFIG = JSON.parse(document.getElementById("config").textContent);
   const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
   const PING_MS = 60000;
   const STATE_REFRESH_MS = 5000;
-  const STORE = "console.wrapups";  // sessionStorage: {call_id: {queue, customer_id, started, fields}}
+  const STORE = "console.wrapups";  // sessionStorage: {call_id: {queue, customer_id, started, fields,
+                                    //   ended, pending: the server listed it as waiting}}
+  const DETAILS_RETRY_MS = 700, DETAILS_TRIES = 15;  // the CRM row follows the hangup by ~0.2 s
   const $ = (id) => document.getElementById(id);
 
   let agent = null, stateSkew = 0;      // last /api/agent/state and server-minus-browser clock
   let call = null;                       // {call_id, queue, number, customer_id, state}
   let wrapupCall = null;                 // call_id whose after-call form is shown
+  let wrapupSeq = 0;                     // bumped whenever the form changes call: late answers drop
 
   // --- helpers -------------------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -74,6 +79,7 @@
       select.size = Math.min(4, Math.max(1, state.available.length));
     }
     for (const o of select.options) o.selected = chosen.has(o.value);
+    syncWrapups(state.pending_wrapups || []);
     tick();
   }
   function tick() {
@@ -208,7 +214,9 @@
     timings[msg.call_id] = {pop: performance.now()};
     call = {call_id: msg.call_id, queue: msg.queue, number: msg.caller_number,
             customer_id: msg.customer ? msg.customer.id : null};
-    rememberCustomer(msg.call_id, call.customer_id, msg.queue);
+    rememberCustomer(msg.call_id, call.customer_id, msg.queue, {
+      caller: [msg.caller_name, msg.caller_number].filter(Boolean).join(" "),
+      customer_name: msg.customer ? msg.customer.name : null});
     $("call").hidden = false;
     $("call-state").textContent = "Ringing";
     $("call-queue").textContent = msg.queue || "—";
@@ -248,11 +256,12 @@
   // --- after the call ------------------------------------------------------------------------
   function loadStore() { try { return JSON.parse(sessionStorage.getItem(STORE)) || {}; } catch (e) { return {}; } }
   function saveStore(store) { sessionStorage.setItem(STORE, JSON.stringify(store)); }
-  function rememberCustomer(callId, customerId, queue) {
+  function rememberCustomer(callId, customerId, queue, about) {
     const store = loadStore();
     const entry = store[callId] || {started: Date.now(), fields: {}};
     if (customerId) entry.customer_id = customerId;
     if (queue) entry.queue = queue;
+    Object.assign(entry, about || {});
     store[callId] = entry;
     saveStore(store);
   }
@@ -283,32 +292,106 @@
   $("wrapup").addEventListener("input", keepTyping);
   $("wrapup").addEventListener("change", keepTyping);
 
-  async function showWrapup(callId) {
+  // The server's list of calls waiting for this agent's wrap-up: each gets a form, in this tab
+  // too (a new tab, another browser, after a crash or a CTI restart); one wrapped up elsewhere
+  // (another tab, the API) goes away here.
+  function syncWrapups(pending) {
+    const store = loadStore(), waiting = new Set(pending);
+    let changed = false;
+    for (const key of waiting) {
+      const entry = store[key] || (store[key] = {started: Date.now(), fields: {}});
+      if (!entry.ended || !entry.pending) { entry.ended = entry.pending = true; changed = true; }
+    }
+    for (const key of Object.keys(store)) {
+      if (store[key].pending && !waiting.has(key)) { delete store[key]; changed = true; }
+    }
+    if (changed) saveStore(store);
+    if (call && waiting.has(call.call_id)) { $("call").hidden = true; $("script").hidden = true; call = null; }
+    if (wrapupCall && !store[wrapupCall]) closeWrapup(wrapupCall, "Wrapped up elsewhere.");
+    if (!wrapupCall) { const next = nextWrapup(store); if (next) showWrapup(next); }
+    else showWaiting(store);
+  }
+  function nextWrapup(store) {
+    return Object.keys(store).filter((k) => store[k].ended).sort((a, b) => store[a].started - store[b].started)[0];
+  }
+  function showWaiting(store) {
+    const others = Object.keys(store).filter((k) => store[k].ended && k !== wrapupCall).length;
+    $("wrapup-more").textContent = others ? `${others} more call${others > 1 ? "s" : ""} waiting` : "";
+  }
+  function closeWrapup(callId, message) {
+    $("wrapup").hidden = true;
+    hideCollected(callId);
+    wrapupCall = null;
+    wrapupSeq++;
+    if (message) say(message);
+  }
+  function describeCall(entry) {
+    return [entry.customer_name, entry.caller, entry.queue ? "queue " + entry.queue : null].filter(Boolean).join(" · ");
+  }
+  async function callDetails(callId) {
+    try { return await api("GET", `/api/calls/${encodeURIComponent(callId)}`); }
+    catch (e) { return null; }  // not visible (yet): the pop's own data still serves
+  }
+  function fillDispositions(dispositions, chosen) {
+    $("disposition").replaceChildren(el("option", {value: ""}, "— choose —"),
+      ...dispositions.map((d) => el("option", {value: d.code, "data-callback": d.requires_callback ? "1" : ""}, d.label)));
+    if (chosen && dispositions.some((d) => d.code === chosen)) $("disposition").value = chosen;
+  }
+  // What the server knows of the call (customer, queue, caller, its dispositions), asked again
+  // while its CRM row is not written yet.
+  async function applyDetails(callId, seq, tries) {
+    const details = await callDetails(callId);
+    if (seq !== wrapupSeq) return;
+    const store = loadStore(), entry = store[callId];
+    if (!entry) return;
+    if (details && details.wrapup && !details.pending) {  // stored meanwhile, in another tab
+      delete store[callId];
+      saveStore(store);
+      closeWrapup(callId, "This call was wrapped up already.");
+      const next = nextWrapup(store);
+      if (next) showWrapup(next);
+      return;
+    }
+    if (details) {
+      if (details.customer) { entry.customer_id = entry.customer_id || details.customer.id; entry.customer_name = details.customer.name; }
+      entry.queue = entry.queue || details.queue;
+      entry.caller = [details.caller_name, details.caller_number].filter(Boolean).join(" ") || entry.caller;
+      if (details.ended_at && entry.pending && !entry.timed) { entry.started = Date.parse(details.ended_at); entry.timed = true; }
+      saveStore(store);
+      fillDispositions(details.dispositions, $("disposition").value || entry.fields.disposition);
+      if (details.customer && details.customer.timezone) $("callback-zone").textContent = details.customer.timezone + " (customer's time)";
+    } else if (tries === 0) {
+      try {
+        const data = await api("GET", "/api/dispositions" + (entry.queue ? "?queue=" + encodeURIComponent(entry.queue) : ""));
+        if (seq === wrapupSeq) fillDispositions(data.dispositions || data, entry.fields.disposition);
+      } catch (e) { $("wrapup-error").textContent = "Dispositions: " + e.message; }
+    }
+    $("wrapup-call").textContent = describeCall(entry);
+    if ((!details || !details.recorded) && tries < DETAILS_TRIES) {
+      setTimeout(() => { if (seq === wrapupSeq) applyDetails(callId, seq, tries + 1); }, DETAILS_RETRY_MS);
+    }
+    tick();
+  }
+
+  function showWrapup(callId) {
     const entry = loadStore()[callId];
     if (!entry) return;
+    const seq = ++wrapupSeq;
     wrapupCall = callId;
     const form = $("wrapup");
     form.dataset.callId = callId;
     form.hidden = false;
     $("wrapup-error").textContent = "";
-    let dispositions = [];
-    try {
-      const data = await api("GET", "/api/dispositions" + (entry.queue ? "?queue=" + encodeURIComponent(entry.queue) : ""));
-      dispositions = data.dispositions || data;
-    } catch (e) { $("wrapup-error").textContent = "Dispositions: " + e.message; }
-    $("disposition").replaceChildren(el("option", {value: ""}, "— choose —"),
-      ...dispositions.map((d) => el("option", {value: d.code, "data-callback": d.requires_callback ? "1" : ""}, d.label)));
+    $("wrapup-call").textContent = describeCall(entry);
+    $("callback-zone").textContent = "customer's local time";
     if (!entry.fields.disposition) {  // the fields start empty for a new call
       writeFields({note: "", disposition: "", "callback-on": false, "callback-date": "", "callback-time": "",
                    "ticket-on": false, "ticket-category": "", "ticket-description": "", "callback-for": "me", "ticket-priority": "normal"});
     }
     writeFields(entry.fields);
-    $("callback-zone").textContent = "customer's local time";
-    if (entry.customer_id) {
-      try { const c = await api("GET", `/api/customers/${entry.customer_id}`); if (c.timezone) $("callback-zone").textContent = c.timezone + " (customer's time)"; }
-      catch (e) { /* the card is optional here */ }
-    }
+    showWaiting(loadStore());
     tick();
+    return applyDetails(callId, seq, 0);
   }
   $("wrapup").onsubmit = async (event) => {
     event.preventDefault();
@@ -328,12 +411,9 @@
     const store = loadStore();
     delete store[callId];
     saveStore(store);
-    $("wrapup").hidden = true;
-    hideCollected(callId);
-    wrapupCall = null;
-    say("Saved.");
+    closeWrapup(callId, "Saved.");
     refreshState();
-    const next = Object.keys(store).find((k) => store[k].ended);
+    const next = nextWrapup(store);
     if (next) showWrapup(next);
   };
 
@@ -384,9 +464,9 @@
     } catch (e) { /* unreachable: keep reconnecting */ }
   }
 
-  // a reload in the middle of after-call work brings the form back with what was typed
-  const pending = loadStore();
-  const unfinished = Object.keys(pending).find((k) => pending[k].ended);
+  // a reload in the middle of after-call work brings the form back with what was typed at once
+  // (the server's list follows with the first state: refreshState)
+  const unfinished = nextWrapup(loadStore());
   if (unfinished) showWrapup(unfinished);
   window.consoleState = () => ({agent, call, wrapupCall});
   connect();

@@ -48,10 +48,12 @@ def call_record(**overrides: object) -> CallRecord:
     return replace(record, **overrides)
 
 
-async def handled_call(db: Database, agent: Account, customer_id: int | None, **extra) -> str:
-    """A finished call of AGENT in the CRM (as the CTI server's writer stores it); its key."""
+async def handled_call(db: Database, agent: Account | None, customer_id: int | None,
+                       **extra) -> str:
+    """A finished call of AGENT in the CRM (as the CTI server's writer stores it; None: no agent
+    took it, an abandoned call); its key."""
     record = call_record(**extra)
-    row = Call(**asdict(record), agent_user_id=agent.id, customer_id=customer_id)
+    row = Call(**asdict(record), agent_user_id=agent and agent.id, customer_id=customer_id)
     async with db.sessionmaker.begin() as session:
         session.add(row)
     return record.call_key
