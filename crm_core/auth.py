@@ -109,10 +109,9 @@ async def _keys(session: AsyncSession, username: str, remote: str | None, now: d
             attempt.username == username, attempt.remote == remote,
             attempt.outcome == "success"))):
         key = _Key("usual address", throttles.usual)
-        last = _last_success(username, remote)
         rows = await session.execute(select(attempt.at, attempt.remote).where(
             failed, attempt.username == username, attempt.remote == remote,
-            attempt.at > now - key.throttle.window, attempt.at > func.coalesce(last, _EPOCH)))
+            attempt.at > now - key.throttle.window, attempt.at > _last_success(username, remote)))
         _fill(key, rows)
         return [key]
     account = _Key("account", throttles.account)
@@ -126,9 +125,6 @@ async def _keys(session: AsyncSession, username: str, remote: str | None, now: d
         failed, attempt.remote == remote, ~usual_pair,
         attempt.at > now - address.throttle.window)))
     return [account, address]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _last_success(username: str, remote: str):
