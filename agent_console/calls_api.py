@@ -19,9 +19,9 @@ from aiohttp import web
 from callcenter.errors import NotFound
 from crm_core.db import Database
 from crm_core.worklog import call_details
-from ctiserver.acd.wrapup import WrapupGate
 
 from .auth import USER
+from .console import AgentResource
 from .jsonbody import NO_STORE, answer
 from .schemas import CallDetails
 from .work_api import Scopes
@@ -30,13 +30,14 @@ MAX_CALL_KEY = 200
 
 
 class CallsResource:
-    """The calls in ``db`` as ``scopes`` allow, and whether the after-call gate (``gate``)
-    waits for their wrap-up."""
+    """The calls in ``db`` as ``scopes`` allow, and whether the after-call gate waits for
+    their wrap-up: the gate ``agent`` (the console's own routes) asks at the time, which a
+    restarted gate replaces."""
 
-    def __init__(self, db: Database, scopes: Scopes, gate: WrapupGate) -> None:
+    def __init__(self, db: Database, scopes: Scopes, agent: AgentResource) -> None:
         self.db = db
         self.scopes = scopes
-        self.gate = gate
+        self.agent = agent
 
     async def call(self, request: web.Request) -> web.Response:
         call_key, user = request.match_info["call_key"], request[USER]
@@ -46,7 +47,8 @@ class CallsResource:
                                      self.scopes.working.popped(user.id, call_key))
         if details is None:
             raise NotFound("not found")
-        pending = bool(user.interface) and call_key in self.gate.pending(user.interface)
+        gate = self.agent.wrapups
+        pending = bool(user.interface) and call_key in gate.pending(user.interface)
         return answer(CallDetails, {**details, "pending": pending}, headers=NO_STORE)
 
 

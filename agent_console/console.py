@@ -2,7 +2,9 @@
 
 - ``GET /console``, ``/console/console.js``, ``/console/console.css``: the page.
 - ``GET /api/agent/state``: the agent's live state (from the agent state machine), the queues
-  they are in and the queues Asterisk has (to log in to), the pause reasons.
+  they are in and the queues Asterisk has (to log in to), the pause reasons, the calls waiting
+  for the agent's wrap-up (``pending_wrapups``; ``pending_complete`` false while a restarted
+  CTI server has not taken over the ones from before yet).
 - ``POST /api/agent/login`` ``{"queues": [...]}``, ``/logout`` ``{"queues"?: [...]}`` (default:
   all the agent's queues), ``/pause`` ``{"reason"}``, ``/unpause`` ``{}``: the agent's own
   queue membership (AgentControl with the user's interface).
@@ -82,6 +84,7 @@ class AgentResource:
             "queues": sorted(self.agents.queues_of(interface)),
             "available": await self.queues.names(),
             "pending_wrapups": sorted(self.wrapups.pending(interface)),
+            "pending_complete": self.wrapups.restored,
         })
 
     async def login(self, request: web.Request) -> web.Response:

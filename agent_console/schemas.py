@@ -542,6 +542,9 @@ class AgentState(Answer):
     """The queues Asterisk has."""
     pending_wrapups: list[str]
     """Calls still waiting for the agent's disposition."""
+    pending_complete: bool
+    """False while a restarted CTI server has not taken over the calls waiting from before:
+    ``pending_wrapups`` may miss some until then."""
 
 
 class QueuesDone(Done):

@@ -61,6 +61,6 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     work_api.add_routes(app, WorkResource(db, scopes, default_region=default_region,
                                           wrapup_listeners=[on_wrapup]))
     console.add_routes(app, agent, ConsoleScripts(db, scopes))
-    calls_api.add_routes(app, CallsResource(db, scopes, agent.wrapups))
+    calls_api.add_routes(app, CallsResource(db, scopes, agent))
     softphone.add_routes(app, softphone_site)
     assets.add_routes(app)

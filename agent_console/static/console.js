@@ -18,6 +18,7 @@
   let call = null;                       // {call_id, queue, number, customer_id, state}
   let wrapupCall = null;                 // call_id whose after-call form is shown
   let wrapupSeq = 0;                     // bumped whenever the form changes call: late answers drop
+  const submitted = new Set();           // wrap-ups this tab stored
 
   // --- helpers -------------------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -79,7 +80,7 @@
       select.size = Math.min(4, Math.max(1, state.available.length));
     }
     for (const o of select.options) o.selected = chosen.has(o.value);
-    syncWrapups(state.pending_wrapups || []);
+    syncWrapups(state.pending_wrapups || [], state.pending_complete !== false);
     tick();
   }
   function tick() {
@@ -295,15 +296,17 @@
   // The server's list of calls waiting for this agent's wrap-up: each gets a form, in this tab
   // too (a new tab, another browser, after a crash or a CTI restart); one wrapped up elsewhere
   // (another tab, the API) goes away here.
-  function syncWrapups(pending) {
-    const store = loadStore(), waiting = new Set(pending);
+  // complete: false while a restarted CTI server has not taken over the list (then nothing
+  // is dropped); calls saved from this tab are not brought back by an answer sent before.
+  function syncWrapups(pending, complete) {
+    const store = loadStore(), waiting = new Set(pending.filter((k) => !submitted.has(k)));
     let changed = false;
     for (const key of waiting) {
       const entry = store[key] || (store[key] = {started: Date.now(), fields: {}});
       if (!entry.ended || !entry.pending) { entry.ended = entry.pending = true; changed = true; }
     }
     for (const key of Object.keys(store)) {
-      if (store[key].pending && !waiting.has(key)) { delete store[key]; changed = true; }
+      if (complete && store[key].pending && !waiting.has(key)) { delete store[key]; changed = true; }
     }
     if (changed) saveStore(store);
     if (call && waiting.has(call.call_id)) { $("call").hidden = true; $("script").hidden = true; call = null; }
@@ -408,6 +411,7 @@
     try {
       await api("POST", `/api/calls/${encodeURIComponent(callId)}/wrapup`, body);
     } catch (e) { $("wrapup-error").textContent = e.message; return; }  // the form keeps everything
+    submitted.add(callId);
     const store = loadStore();
     delete store[callId];
     saveStore(store);

@@ -41,6 +41,12 @@ class WrapupGate:
         self._pending: dict[str, set[str]] = {}
         self._restored = False
 
+    @property
+    def restored(self) -> bool:
+        """Whether the store's calls from before a restart are taken over: until then
+        ``pending`` may miss some."""
+        return self._restored
+
     def pending(self, interface: str) -> frozenset[str]:
         """Call keys still waiting for this agent's wrap-up."""
         return frozenset(self._pending.get(interface, ()))

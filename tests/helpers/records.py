@@ -1,4 +1,4 @@
-"""Unique test data: the session database is shared by all tests."""
+"""Unique test data (the session database is shared by all tests), and the rows tests look at."""
 from __future__ import annotations
 
 import random
@@ -6,8 +6,10 @@ import uuid
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from crm_core.db import Database
-from crm_core.models import Call
+from crm_core.models import Call, PendingWrapup
 from crm_core.values import CallRecord
 
 from tests.helpers.accounts import Account
@@ -57,3 +59,11 @@ async def handled_call(db: Database, agent: Account | None, customer_id: int | N
     async with db.sessionmaker.begin() as session:
         session.add(row)
     return record.call_key
+
+
+async def pending_rows(db: Database, *interfaces: str) -> set[tuple[str, str]]:
+    """The after-call gate's stored (interface, call_key) rows of INTERFACES."""
+    async with db.sessionmaker() as session:
+        rows = await session.execute(select(PendingWrapup.interface, PendingWrapup.call_key)
+                                     .where(PendingWrapup.interface.in_(interfaces)))
+        return {tuple(row) for row in rows}

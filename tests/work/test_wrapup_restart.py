@@ -8,7 +8,7 @@ import uuid
 
 import aiohttp
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from agent_console.work_api import wrapup_listeners_key
 from crm_core.db import Database
@@ -20,7 +20,7 @@ from ctiserver.acd.wrapup import AFTER_CALL_WORK, WrapupGate
 
 from tests.helpers.accounts import Account, bearer
 from tests.helpers.console import agent_resource
-from tests.helpers.records import handled_call
+from tests.helpers.records import handled_call, pending_rows
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -41,13 +41,6 @@ async def pause_reason(cti, queue: str, interface: str) -> str | None:
         if isinstance(member, ev.QueueMemberChanged) and member.interface == interface:
             return member.paused_reason if member.paused else ""
     return None
-
-
-async def pending_rows(db: Database, *interfaces: str) -> set[tuple[str, str]]:
-    async with db.sessionmaker() as session:
-        rows = await session.execute(select(PendingWrapup.interface, PendingWrapup.call_key)
-                                     .where(PendingWrapup.interface.in_(interfaces)))
-        return {tuple(row) for row in rows}
 
 
 async def test_pending_wrapups_survive_a_restart(cti, db: Database, new_queue) -> None:
