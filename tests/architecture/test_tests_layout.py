@@ -11,19 +11,11 @@ import pytest
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 
-PENDING = {
-    "tests/auth/test_login_flow.py", "tests/auth/test_routes.py",
-    "tests/integration/test_acd_statistics.py",
-}
-"""Files another change is editing now; they still import helpers from tests/auth/conftest.py,
-tests/integration/conftest.py or tests/crm/helpers.py, which re-export them from tests.helpers
-until then. Not checked for the import rule."""
-
 SLEEPS_KEPT = {
     "tests/helpers/waiting.py": "poll_until: the interval of polling what no event announces",
     "tests/cti/test_collected.py": "sleep(0): a fake FastAGI session yields as real I/O would",
     "tests/integration/test_acd_statistics.py": "the scenario's pacing (gaps between placed "
-    "calls, a pause during them); its settling is being reworked by another change",
+    "calls, an agent's pause during them)",
 }
 """Where asyncio.sleep / time.sleep may be called, and why."""
 
@@ -65,7 +57,7 @@ def allowed(path: Path, module: str) -> bool:
     return any(module == p or module.startswith(p + ".") for p in places)
 
 
-@pytest.mark.parametrize("path", [p for p in sources() if name(p) not in PENDING], ids=name)
+@pytest.mark.parametrize("path", sources(), ids=name)
 def test_tests_import_helpers_from_tests_helpers_only(path: Path) -> None:
     wrong = [m for m in imported(path) if not allowed(path, m)]
     assert not wrong, f"{name(path)} imports {wrong}: helpers belong in tests/helpers"

@@ -4,7 +4,8 @@ from aiohttp.test_utils import TestClient
 from agent_console.auth import SESSION_COOKIE
 from agent_console.login import LOGIN_CSRF_COOKIE, safe_next
 from crm_core.db import Database
-from tests.auth.conftest import form_csrf, log_in, make_user, post_login
+from tests.helpers.accounts import make_user
+from tests.helpers.webapp import form_csrf, log_in, post_login
 
 HTML = {"Accept": "text/html"}
 

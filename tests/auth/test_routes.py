@@ -8,7 +8,8 @@ from aiohttp.test_utils import TestClient
 
 from callcenter.settings import Settings
 from crm_core.db import Database
-from tests.auth.conftest import build_app, make_user
+from tests.helpers.accounts import make_user
+from tests.helpers.webapp import build_app, log_in
 
 PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
           ("GET", "/login/login.css"), ("HEAD", "/login/login.css")}
@@ -65,8 +66,6 @@ async def test_bad_session_cookie_or_token_is_anonymous(client: TestClient) -> N
 
 
 async def test_query_tokens_only_open_websockets(client: TestClient, db: Database) -> None:
-    from tests.auth.conftest import make_user
-
     account = await make_user(db)
     in_url = await client.get(f"/console?token={account.token}", allow_redirects=False)
     assert in_url.status == 401
@@ -78,8 +77,6 @@ async def test_json_apis_refuse_in_json_and_pages_as_pages(client: TestClient,
                                                           db: Database) -> None:
     """401 and 403 from the access rules are {"error": ...} on the APIs; a browser asking for
     a page goes to the login, and a page's 403 stays plain text."""
-    from tests.auth.conftest import log_in, make_user
-
     for method, path in [("GET", "/api/agent/state"), ("POST", "/admin/users"),
                          ("GET", "/admin/queues"), ("POST", "/wallboard/actions")]:
         response = await client.request(method, path, allow_redirects=False)

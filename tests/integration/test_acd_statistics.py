@@ -15,14 +15,15 @@ import pytest
 from ctiserver.ami.events import AmiEvent
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.users import create_user
-from ctiserver.acd.agentstate import AgentStateMachine
+from ctiserver.acd.agentstate import WRAPUP, AgentStateMachine
 from ctiserver.acd.queue_log import QueueLogEntry, parse_queue_log
 from ctiserver.acd.stats import WINDOWS, QueueStats, QueueTargets, StatsFeed, rebuild_from_queue_log
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
 from ctiserver.calls.tracker import CallAnswered, CallEnded, Notice, OfferEnded, QueueCallerDeparted
 
-from .conftest import new_number
+from tests.helpers.product import new_number
+from tests.helpers.waiting import BusWatch, Changes
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -153,16 +154,18 @@ def scenario_calls(cti) -> list:
     return [c for c in cti.server.tracker.calls.values() if any(j.queue in QUEUES for j in c.journeys)]
 
 
-async def settled(cti, quiet: float = 3.0, timeout: float = 240) -> None:
-    """No call of the scenario in progress and nothing new for a while (wrap-ups over)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not scenario_calls(cti):
-            await asyncio.sleep(quiet)
-            if not scenario_calls(cti):
-                return
-        await asyncio.sleep(0.5)
-    pytest.fail(f"calls still in progress: {scenario_calls(cti)[:3]}")
+async def settled(cti, timeout: float = 240) -> None:
+    """No call of the scenario in progress and none of its agents in wrap-up: re-checked on
+    every event and notice the CTI server handles (the agents' wrap-up ends on its tick)."""
+    agents = {agent_member(ext)[0] for exts in QUEUES.values() for ext in exts}
+
+    def quiet() -> bool:
+        views = cti.server.feed.agents.agents()
+        return not scenario_calls(cti) and not any(
+            views[a].state == WRAPUP for a in agents if a in views)
+
+    with BusWatch(cti.server.bus) as watch:
+        await watch.until(quiet, "the scenario's calls and wrap-ups to end", timeout, every=1.0)
 
 
 async def test_wallboard_figures_equal_queue_log_after_300_random_calls(cti, db, asterisk, queue_log_mark):
@@ -175,11 +178,14 @@ async def test_wallboard_figures_equal_queue_log_after_300_random_calls(cti, db,
     async with aiohttp.ClientSession() as session:
         ws = await session.ws_connect(f"{cti.url}/ws/wallboard?token={token}", max_msg_size=0)
 
+        arrived = Changes()
+
         async def read() -> None:
             async for message in ws:
                 data = message.json()
                 if data.get("type") == "stats":
                     latest.append(data)
+                    arrived.notify()
 
         reader = asyncio.ensure_future(read())
         rng = random.Random(300)
@@ -188,7 +194,9 @@ async def test_wallboard_figures_equal_queue_log_after_300_random_calls(cti, db,
             await asyncio.gather(place_calls(cti, rng), pause_during(cti, "1007"))
             assert await asyncio.wait_for(transfers, 60) == 5
             await settled(cti)
-            await asyncio.sleep(1.5)  # one more periodic refresh after the last change
+            since = time.time()  # the next full snapshot shows the settled figures
+            await arrived.until(lambda: any(m["full"] and m["event_at"] >= since for m in latest),
+                                "a full wallboard snapshot after the scenario", 10)
         finally:
             for queue, exts in QUEUES.items():
                 for ext in exts:
