@@ -257,6 +257,7 @@ async def seed_crm(db: Database, url: str, capture: Capture, known: float,
     return {
         "tokens": tokens,
         "interfaces": {interface for _, interface in agents},
+        "known_numbers": {number for _, number in known_callers},
         "callers": len(capture.callers),
         "known": len(known_callers),
         "unknown": len(capture.callers) - len(known_callers),

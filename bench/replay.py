@@ -43,6 +43,11 @@ class ReplayServer:
             self._server.close()
             await self._server.wait_closed()
 
+    @property
+    def clients(self) -> int:
+        """AMI clients connected now."""
+        return len(self._writers)
+
     async def play(self) -> None:
         for writer in self._writers:
             writer.write(self.capture)
