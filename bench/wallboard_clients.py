@@ -14,8 +14,9 @@ import time
 
 import aiohttp
 
-# The publisher writes its header first: {"type": "stats", "event_at": T, "changed": B, ...
-HEADER = re.compile(r'\{"type": "stats", "event_at": (?P<at>[0-9.e+-]+), "changed": (?P<changed>true|false)')
+# The publisher writes its header first: {"v": 1, "type": "stats", "event_at": T, "changed": B, ...
+HEADER = re.compile(r'\{(?:"v": \d+, )?"type": "stats", "event_at": (?P<at>[0-9.e+-]+), '
+                    r'"changed": (?P<changed>true|false)')
 SETTLE = 0.5
 """Seconds to go on reading after the stop line."""
 

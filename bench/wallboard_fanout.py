@@ -39,7 +39,6 @@ from callcenter.runtime import start_services
 from callcenter.settings import Settings
 from crm_core.db import create_database, ensure_embedded_postgres, open_database, upgrade, with_database
 from crm_core.users import ensure_user
-from ctiserver.ami import events as ev
 from ctiserver.calls.tracker import CallTracker
 from ctiserver.web.hub import Client
 
@@ -47,7 +46,7 @@ CLIENT_PROCESSES = 2
 BASELINE_CLIENTS = 10
 TRAILING = 1.5
 """Seconds after the last frame for the last updates."""
-HEADER = re.compile(rb'\{"type": "stats", "event_at": ([0-9.e+-]+), "changed": (true|false)')
+HEADER = re.compile(rb'\{(?:"v": \d+, )?"type": "stats", "event_at": ([0-9.e+-]+), "changed": (true|false)')
 NOT_SET = object()
 
 
@@ -108,29 +107,37 @@ class Spy(Client):
 
 
 class Origins:
-    """Which AMI frame, if any, made each first change of an update: the event being handled
-    when the publisher is told of a change from the AMI read callback (no task), else none."""
+    """Which AMI frame, if any, made each first change of an update: the frame whose event the
+    AMI link is delivering when the publisher is told of a change; none outside a delivery."""
 
     def __init__(self, cti, replay: TimedReplay, spy: Spy) -> None:
         self.cti, self.replay, self.spy = cti, replay, spy
         self.current: float | None = None
+        self._deliver = cti.ami.deliver
         self._changed = cti.wallboard.changed
 
-    def mark(self, event: ev.AmiEvent) -> None:
-        self.current = self.replay.written.get(event.timestamp)
+    def deliver(self, fields) -> None:
+        try:
+            self.current = self.replay.written.get(float(fields.get("Timestamp") or "nan"))
+        except ValueError:
+            self.current = None
+        try:
+            self._deliver(fields)
+        finally:
+            self.current = None
 
     def changed(self, *args, **kwargs) -> None:
         if self.spy.origin is NOT_SET:
-            self.spy.origin = self.current if asyncio.current_task() is None else None
+            self.spy.origin = self.current
         self._changed(*args, **kwargs)
 
     def __enter__(self) -> "Origins":
-        self.cti.event_listeners.insert(0, self.mark)
+        self.cti.ami.deliver = self.deliver
         self.cti.wallboard.changed = self.changed
         return self
 
     def __exit__(self, *exc) -> None:
-        self.cti.event_listeners.remove(self.mark)
+        del self.cti.ami.deliver
         del self.cti.wallboard.changed
 
 
