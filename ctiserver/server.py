@@ -18,7 +18,7 @@ from aiohttp import web
 
 from callcenter.settings import Settings
 from crm_core.calls import record_calls
-from crm_core.customers import find_customer_by_number
+from crm_core.customers import find_customers_by_numbers
 from crm_core.db import Database
 from crm_core.directory import UserDirectory
 from crm_core.pendingwrapups import SqlPendingWrapups
@@ -34,6 +34,7 @@ from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
 from ctiserver.calls.collected import CollectedRecorder
+from ctiserver.calls.screenpop import BatchedLookup
 from ctiserver.calls.tracker import Notice
 from ctiserver.calls.wiring import CallsDomain
 from ctiserver.control.callcontrol import CallControl
@@ -59,7 +60,8 @@ class CTIServer:
         self.calls = CallsDomain(
             self.bus, self.hub,
             record_calls=partial(record_calls, db, default_region=settings.default_region),
-            lookup_customer=partial(find_customer_by_number, db, default_region=settings.default_region),
+            lookup_customer=BatchedLookup(partial(find_customers_by_numbers, db,
+                                                  default_region=settings.default_region)),
             agent_ids=self.directory.agent_ids,
             batch_size=settings.crm_batch_size, flush_interval=settings.crm_flush_interval,
             # Timeout and empty queue look alike on AMI; the exit's queue_log line tells them apart.

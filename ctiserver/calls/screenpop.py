@@ -25,6 +25,40 @@ PopListener = Callable[[int, CallOffered, int | None], None]
 """(user id, the offer, customer id or None): an agent is being shown this call."""
 AgentDirectory = Callable[[], Awaitable[dict[str, int]]]
 """Loads {queue member interface: user id}."""
+CustomersLookup = Callable[[list[str]], Awaitable[dict[str, dict[str, Any] | None]]]
+"""Several numbers at once: {number: card or None}."""
+
+
+class BatchedLookup:
+    """A CustomerLookup that looks up the numbers asked for in one turn of the event loop in
+    one go: a burst of callers (a busy moment, a stream after a reconnect) costs the CRM one
+    query, not one each. A lone caller waits no longer than before: the lookup starts when the
+    turn it was asked in ends, as a task of its own would."""
+
+    def __init__(self, lookup_many: CustomersLookup) -> None:
+        self._lookup_many = lookup_many
+        self._batch: list[tuple[str, asyncio.Future]] | None = None
+
+    def __call__(self, number: str) -> asyncio.Future:
+        if self._batch is None:
+            self._batch = []
+            asyncio.ensure_future(self._run())
+        future = asyncio.get_running_loop().create_future()
+        self._batch.append((number, future))
+        return future
+
+    async def _run(self) -> None:
+        batch, self._batch = self._batch or [], None
+        try:
+            cards = await self._lookup_many(list(dict.fromkeys(n for n, _ in batch)))
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for number, future in batch:
+            if not future.done():
+                future.set_result(cards.get(number))
 
 
 class ScreenPopService:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from crm_core.calls import record_calls
-from crm_core.customers import create_customer, find_customer_by_number
+from crm_core.customers import create_customer, find_customer_by_number, find_customers_by_numbers
 from crm_core.db import Database
 from tests.helpers.records import berlin_number, call_record
 
@@ -65,3 +65,22 @@ async def test_create_stores_each_number_once(db: Database) -> None:
     await create_customer(db, "Twice", [e164, national], default_region=REGION)
     card = await find_customer_by_number(db, e164, default_region=REGION)
     assert card["numbers"] == [{"number": e164, "label": None}]
+
+
+async def test_several_numbers_in_one_lookup(db: Database) -> None:
+    first, first_national = berlin_number()
+    second, _ = berlin_number()
+    shared, _ = berlin_number()
+    oldest = await create_customer(db, "Oldest", [first, shared], default_region=REGION)
+    await create_customer(db, "Younger", [second, shared], default_region=REGION)
+    unknown = berlin_number()[0]
+    raw = [first_national, second, shared, unknown, "garbage", first_national]
+    cards = await find_customers_by_numbers(db, raw, default_region=REGION)
+    assert set(cards) == set(raw)
+    for number in raw:
+        assert cards[number] == await find_customer_by_number(db, number, default_region=REGION)
+    assert cards[shared]["id"] == oldest
+    assert cards[shared]["numbers"] == [{"number": first, "label": None},
+                                        {"number": shared, "label": None}]
+    assert cards[unknown] is None and cards["garbage"] is None
+    assert await find_customers_by_numbers(db, [], default_region=REGION) == {}

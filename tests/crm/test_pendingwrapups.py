@@ -1,4 +1,6 @@
 """The after-call gate's store on real PostgreSQL: rows, and whether a wrap-up came meanwhile."""
+import asyncio
+
 from sqlalchemy import delete, select
 
 from crm_core.db import Database
@@ -34,3 +36,20 @@ async def test_add_remove_and_load(db: Database) -> None:
         async with db.sessionmaker.begin() as session:
             await session.execute(delete(PendingWrapup).where(
                 PendingWrapup.interface.in_([interface, stranger])))
+
+
+async def test_changes_in_one_turn_keep_their_order(db: Database) -> None:
+    store = SqlPendingWrapups(db)
+    interface = unique("Local/pw@sim-agent/n")
+    gone, back, twice = unique("call"), unique("call"), unique("call")
+    try:
+        await store.add(interface, back)
+        await asyncio.gather(  # one turn of the event loop: one transaction, in this order
+            store.add(interface, gone), store.add(interface, twice), store.add(interface, twice),
+            store.remove(interface, gone), store.remove(interface, back),
+            store.add(interface, back))
+        mine = {(i, c) for i, c, _ in await store.load() if i == interface}
+        assert mine == {(interface, twice), (interface, back)}
+    finally:
+        async with db.sessionmaker.begin() as session:
+            await session.execute(delete(PendingWrapup).where(PendingWrapup.interface == interface))
