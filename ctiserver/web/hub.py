@@ -71,7 +71,8 @@ class Client:
                 if payload is None:
                     self.outbox.task_done()
                     continue
-                item = json.dumps(payload.payload(), ensure_ascii=False)
+                item = payload if isinstance(payload, str) else json.dumps(
+                    payload.payload(), ensure_ascii=False)
             try:
                 await self.socket.send_str(item)
             finally:
@@ -138,12 +139,19 @@ class ClientHub:
             self._deliver(clients, message)
 
     def _deliver(self, clients: set[Client], message: Message | Awaitable[Message | None]) -> None:
-        text: Outgoing = (
-            json.dumps(message.payload(), ensure_ascii=False) if isinstance(message, Message)
-            else message
-        )
+        if isinstance(message, Message):
+            text: Outgoing = json.dumps(message.payload(), ensure_ascii=False)
+        elif len(clients) > 1:  # a pop for an agent at several consoles: serialised once too
+            text = asyncio.ensure_future(_serialised(message))
+        else:
+            text = message
         for client in list(clients):
             if not client.put(text):
                 log.warning("user %s cannot keep up; disconnecting", client.user_id)
                 self.remove(client)
                 asyncio.ensure_future(client.socket.close(code=1013, message=b"too slow"))
+
+
+async def _serialised(message: Awaitable[Message | None]) -> str | None:
+    built = await message
+    return None if built is None else json.dumps(built.payload(), ensure_ascii=False)
