@@ -52,7 +52,9 @@ async def agent_socket(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME)
     await socket.prepare(request)
     hub = request.app[hub_key]
-    client = Client(socket=socket, user_id=user.id, role=user.role)
+    # Without per-message compression, queued messages can go out as ready-made frames.
+    client = Client(socket=socket, user_id=user.id, role=user.role,
+                    transport=None if socket.compress else request.transport)
     hub.add(client)
     request.app[on_agent_key](user)
     await socket.send_json(msg.Hello(user.username, user.interface).payload())

@@ -38,17 +38,20 @@ class Client:
     outbox: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
     closed: bool = False
     transport: asyncio.WriteTransport | None = None
-    """Set for broadcast receivers without per-message compression: see write_now."""
+    """Set for sockets without per-message compression: see write_now and pump."""
 
     def write_now(self, frame: bytes) -> bool:
         """Write a ready-made websocket frame straight to the transport when nothing is queued
         before it and the client keeps up: one write instead of a task switch per client,
         which is what fan-out to thousands of wallboards costs. False: use put()."""
+        return self.outbox.empty() and self._write(frame)
+
+    def _write(self, frames: bytes) -> bool:
         transport = self.transport
-        if (transport is None or not self.outbox.empty() or transport.is_closing()
+        if (transport is None or transport.is_closing()
                 or transport.get_write_buffer_size() > WRITE_NOW_LIMIT):
             return False
-        transport.write(frame)
+        transport.write(frames)
         return True
 
     def put(self, message: Outgoing) -> bool:
@@ -59,9 +62,12 @@ class Client:
             return False
 
     async def pump(self) -> None:
-        """Send the outbox in order until the client goes away."""
+        """Send the outbox in order until the client goes away. With a transport (no
+        per-message compression), the texts queued behind one go out with it in one write."""
+        carried: Outgoing | None = None
         while True:
-            item = await self.outbox.get()
+            item = carried if carried is not None else await self.outbox.get()
+            carried = None
             if not isinstance(item, str):
                 try:
                     payload = await item
@@ -71,12 +77,39 @@ class Client:
                 if payload is None:
                     self.outbox.task_done()
                     continue
-                item = payload if isinstance(payload, str) else json.dumps(
-                    payload.payload(), ensure_ascii=False)
+                item = _text(payload)
+            texts = [item]
+            while self.transport is not None and not self.outbox.empty():
+                queued = self.outbox.get_nowait()
+                if not isinstance(queued, str):
+                    if not _built(queued):
+                        carried = queued  # awaited and sent next, in its turn
+                        break
+                    built = queued.result()
+                    if built is None:
+                        self.outbox.task_done()
+                        continue
+                    queued = _text(built)
+                texts.append(queued)
             try:
-                await self.socket.send_str(item)
+                if len(texts) > 1 and self._write(b"".join(map(text_frame, texts))):
+                    continue
+                for text in texts:
+                    await self.socket.send_str(text)
             finally:
-                self.outbox.task_done()
+                for _ in texts:
+                    self.outbox.task_done()
+
+
+def _built(item: Outgoing) -> bool:
+    """A message whose building (a pop's CRM lookup) has finished without failing."""
+    return (isinstance(item, asyncio.Future) and item.done() and not item.cancelled()
+            and item.exception() is None)
+
+
+def _text(payload: Message | str) -> str:
+    return payload if isinstance(payload, str) else json.dumps(payload.payload(),
+                                                               ensure_ascii=False)
 
 
 def text_frame(text: str) -> bytes:
