@@ -121,6 +121,8 @@ class _Book:
         self.day_base = (0.0, 0.0)
         self.waiting: dict[str, float] = {}
         self.by_state: Counter = Counter()
+        self._busy = self._staffed = 0
+        """by_state summed over BUSY and over STAFFED, kept as it changes."""
 
     def add(self, t: float, delta: Delta) -> None:
         self.today.apply(delta)
@@ -130,8 +132,12 @@ class _Book:
 
     def shift(self, state: str, n: int, t: float) -> None:
         self.by_state[state] += n
-        self.busy.set(t, sum(self.by_state[s] for s in BUSY))
-        self.staffed.set(t, sum(self.by_state[s] for s in STAFFED))
+        if state in BUSY:
+            self._busy += n
+        if state in STAFFED:
+            self._staffed += n
+        self.busy.set(t, self._busy)
+        self.staffed.set(t, self._staffed)
 
     def new_day(self, start: float) -> None:
         self.today = Tally(len(FIELDS))
