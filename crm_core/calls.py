@@ -88,11 +88,11 @@ def column_arrays(records: Sequence[CallRecord], default_region: str) -> dict[st
 async def record_calls(
     db: Database, records: Sequence[CallRecord], *, default_region: str
 ) -> int:
-    """Write a batch of finished calls in one transaction; a call_key already stored is skipped.
-    Returns the number of rows actually inserted."""
+    """Write a batch of finished calls in one statement (so in one transaction); a call_key
+    already stored is skipped. Returns the number of rows actually inserted."""
     if not records:
         return 0
     params = column_arrays(records, default_region)
-    async with db.sessionmaker.begin() as session:
-        result = await session.execute(_INSERT, params)
+    async with db.autocommit.connect() as conn:
+        result = await conn.execute(_INSERT, params)
         return len(result.all())

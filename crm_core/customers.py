@@ -82,7 +82,7 @@ async def find_customers_by_numbers(
     wanted = sorted({n for n in numbers.values() if n is not None})
     cards: dict[str, dict[str, Any]] = {}
     if wanted:
-        async with db.engine.connect() as conn:
+        async with db.autocommit.connect() as conn:
             rows = (await conn.execute(_CARDS, {"numbers": wanted})).all()
         cards = {row[0]: _card(row) for row in rows}
     return {raw: cards.get(number) if number is not None else None

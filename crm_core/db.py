@@ -6,7 +6,7 @@ import asyncio
 import warnings
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -104,6 +104,12 @@ async def _create_database(url: str, *, replace: bool) -> None:
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    autocommit: AsyncEngine = field(init=False)
+    """The same pool without BEGIN and COMMIT: for single statements on the CTI server's hot
+    paths, two round trips fewer each."""
+
+    def __post_init__(self) -> None:
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -27,10 +27,11 @@ class SqlPendingWrapups:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._changes: list[tuple[bool, str, str, asyncio.Future]] | None = None
+        self._writing = asyncio.Lock()
 
-    # add and remove run once per queue call: those asked for in one turn of the event loop
-    # (a burst of calls ending) go to the database together, in order, in one transaction over
-    # a plain connection, no ORM session.
+    # add and remove run once per queue call: those asked for in one turn of the event loop,
+    # or while the previous ones are being written (a burst of calls ending), go to the
+    # database together, in order, over a plain connection, no ORM session.
     async def add(self, interface: str, call_key: str) -> None:
         await self._change(True, interface, call_key)
 
@@ -46,9 +47,14 @@ class SqlPendingWrapups:
         return done
 
     async def _write(self) -> None:
+        async with self._writing:
+            await self._write_changes()
+
+    async def _write_changes(self) -> None:
         changes, self._changes = self._changes or [], None
         try:
-            async with self._db.engine.begin() as conn:
+            # Each statement on its own, as each change was before it was batched.
+            async with self._db.autocommit.connect() as conn:
                 for add, run in groupby(changes, key=itemgetter(0)):
                     pairs = list(dict.fromkeys((interface, key) for _, interface, key, _ in run))
                     await conn.execute(_ADD if add else _REMOVE,
