@@ -30,14 +30,16 @@ CustomersLookup = Callable[[list[str]], Awaitable[dict[str, dict[str, Any] | Non
 
 
 class BatchedLookup:
-    """A CustomerLookup that looks up the numbers asked for in one turn of the event loop in
-    one go: a burst of callers (a busy moment, a stream after a reconnect) costs the CRM one
-    query, not one each. A lone caller waits no longer than before: the lookup starts when the
-    turn it was asked in ends, as a task of its own would."""
+    """A CustomerLookup that looks up the numbers asked for in one turn of the event loop, or
+    while the previous lookup is under way, in one go: a burst of callers (a busy moment, a
+    stream after a reconnect) costs the CRM a query per round trip, not one each. A lone
+    caller waits no longer than before: the lookup starts when the turn it was asked in ends,
+    as a task of its own would."""
 
     def __init__(self, lookup_many: CustomersLookup) -> None:
         self._lookup_many = lookup_many
         self._batch: list[tuple[str, asyncio.Future]] | None = None
+        self._running = asyncio.Lock()
 
     def __call__(self, number: str) -> asyncio.Future:
         if self._batch is None:
@@ -48,6 +50,10 @@ class BatchedLookup:
         return future
 
     async def _run(self) -> None:
+        async with self._running:
+            await self._look_up()
+
+    async def _look_up(self) -> None:
         batch, self._batch = self._batch or [], None
         try:
             cards = await self._lookup_many(list(dict.fromkeys(n for n, _ in batch)))
