@@ -44,7 +44,9 @@ from bench.console_pop import read_capture, seed_crm
 from bench.replay import END_MARKER, ReplayServer, count_messages, load_capture
 from callcenter.runtime import Running, start_services
 from callcenter.settings import Settings
-from crm_core.db import create_database, ensure_embedded_postgres, open_database, upgrade, with_database
+from crm_core.db import (
+    create_database, ensure_embedded_postgres, open_database, upgrade, with_database,
+)
 from ctiserver.ami import events as ev
 from ctiserver.calls.tracker import CallTracker
 
@@ -230,7 +232,8 @@ async def main(passes: int, known: float, background: int) -> tuple[dict, list[s
     messages = count_messages(data)
     events = sum(1 for frame in (data + END_MARKER).split(b"\r\n\r\n")
                  if frame.startswith(b"Event: "))
-    settings = Settings(data_dir=Path(os.environ.get("CALLCENTER_BENCH_DATA_DIR", "/tmp/callcenter-bench")),
+    data_dir = Path(os.environ.get("CALLCENTER_BENCH_DATA_DIR", "/tmp/callcenter-bench"))
+    settings = Settings(data_dir=data_dir,
                         http_port=18181, fastagi_port=14698, crm_flush_interval=0.05)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.get_running_loop()

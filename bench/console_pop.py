@@ -446,9 +446,9 @@ def print_table(f: dict[str, Any]) -> None:
           f"{crm['callbacks']:,} callbacks")
     print("latency ms, p50/p99: pop = AgentCalled written -> pop received; card = pop -> full card;"
           " total = AgentCalled -> full card")
-    head = (f"{'round':<10}{'speed':>6}{'calls':>6}{'pops':>6}{'known':>6}{'miss':>5}{'dup':>4}{'unex':>5}"
-            f"{'cerr':>5}{'pop p50/p99':>15}{'card p50/p99':>15}{'total p50/p99':>15}{'<=1s':>7}"
-            f"{'CPU%':>6}{'PG%':>6}")
+    head = (f"{'round':<10}{'speed':>6}{'calls':>6}{'pops':>6}{'known':>6}{'miss':>5}{'dup':>4}"
+            f"{'unex':>5}{'cerr':>5}{'pop p50/p99':>15}{'card p50/p99':>15}{'total p50/p99':>15}"
+            f"{'<=1s':>7}{'CPU%':>6}{'PG%':>6}")
     print(head)
     for name in ("baseline", "load"):
         r = {key: "-" if value is None else value for key, value in f[name].items()}
@@ -459,7 +459,8 @@ def print_table(f: dict[str, Any]) -> None:
               f"{r['total_p50_ms']:>8}/{r['total_p99_ms']:<6}{r['cards_within_1s_pct']:>6}%"
               f"{r['cpu_pct']:>6}{r['pg_cpu_pct']:>6}")
     ratios = f["p99_ratio"]
-    print(f"p99 load/baseline: pop {ratios['pop']}, card {ratios['card']}, total {ratios['total']}; "
+    print(f"p99 load/baseline: pop {ratios['pop']}, card {ratios['card']}, "
+          f"total {ratios['total']}; "
           "unex: unexpected pops, cerr: card errors; <=1s: share of the cards asked for that were "
           "on screen within 1 s of the AgentCalled; CPU%: this process (CTI "
           "server and replay), PG%: PostgreSQL, of one core; times: time.time() in both processes")

@@ -37,7 +37,9 @@ from typing import Any
 from bench.replay import ReplayServer, _timestamp, load_capture
 from callcenter.runtime import start_services
 from callcenter.settings import Settings
-from crm_core.db import create_database, ensure_embedded_postgres, open_database, upgrade, with_database
+from crm_core.db import (
+    create_database, ensure_embedded_postgres, open_database, upgrade, with_database,
+)
 from crm_core.users import ensure_user
 from ctiserver.calls.tracker import CallTracker
 from ctiserver.web.hub import Client
@@ -46,7 +48,8 @@ CLIENT_PROCESSES = 2
 BASELINE_CLIENTS = 10
 TRAILING = 1.5
 """Seconds after the last frame for the last updates."""
-HEADER = re.compile(rb'\{(?:"v": \d+, )?"type": "stats", "event_at": ([0-9.e+-]+), "changed": (true|false)')
+HEADER = re.compile(rb'\{(?:"v": \d+, )?"type": "stats", "event_at": ([0-9.e+-]+), '
+                    rb'"changed": (true|false)')
 NOT_SET = object()
 
 
@@ -148,7 +151,8 @@ async def run_round(running, server: TimedReplay, token: str, clients: int, spee
         await asyncio.sleep(0.05)
     per_process = [clients // CLIENT_PROCESSES + (i < clients % CLIENT_PROCESSES)
                    for i in range(CLIENT_PROCESSES)]
-    procs = [subprocess.Popen([sys.executable, "-m", "bench.wallboard_clients", running.url, token, str(n)],
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.wallboard_clients", running.url,
+                               token, str(n)],
                               stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
              for n in per_process if n]
     deadline = time.monotonic() + 60
@@ -177,7 +181,8 @@ async def run_round(running, server: TimedReplay, token: str, clients: int, spee
     received: dict[str, list[float]] = {}
     closed: list[int | None] = []
     for proc in procs:
-        out, _ = await loop.run_in_executor(None, lambda p=proc: p.communicate("stop\n", timeout=120))
+        out, _ = await loop.run_in_executor(
+            None, lambda p=proc: p.communicate("stop\n", timeout=120))
         figures = json.loads(out.strip().splitlines()[-1])
         for at, times in figures["received"].items():
             received.setdefault(at, []).extend(times)
@@ -219,7 +224,8 @@ async def run_round(running, server: TimedReplay, token: str, clients: int, spee
 
 async def main(clients: int, speed: float) -> dict:
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings(data_dir=Path(os.environ.get("CALLCENTER_BENCH_DATA_DIR", "/tmp/callcenter-bench")),
+    data_dir = Path(os.environ.get("CALLCENTER_BENCH_DATA_DIR", "/tmp/callcenter-bench"))
+    settings = Settings(data_dir=data_dir,
                         http_port=18182, fastagi_port=14699)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.get_running_loop()

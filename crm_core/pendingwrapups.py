@@ -19,7 +19,8 @@ _ADD = text(
     " ON CONFLICT DO NOTHING")
 _REMOVE = text(
     "DELETE FROM pending_wrapups p"
-    " USING unnest(CAST(:interfaces AS text[]), CAST(:call_keys AS text[])) AS r(interface, call_key)"
+    " USING unnest(CAST(:interfaces AS text[]), CAST(:call_keys AS text[]))"
+    " AS r(interface, call_key)"
     " WHERE p.interface = r.interface AND p.call_key = r.call_key")
 
 
