@@ -89,12 +89,10 @@ class Bare:
 
     def _on_event(self, manager, event) -> None:
         self.seen += 1
-        if event.get("Status") == "BenchEnd" and not self._done.done():
+        if event.get("Status") == "BenchEnd" and self._done is not None and not self._done.done():
             self._done.set_result(None)
 
     async def connect(self) -> None:
-        self._done = asyncio.get_running_loop().create_future()
-        self._done.set_result(None)
         await self.manager.connect()
         await asyncio.wait_for(self.server.logged_in.wait(), 10)
 
@@ -129,6 +127,8 @@ class Pipeline:
         self.known_numbers = known_numbers
         self.interfaces = interfaces
         self.pops: list[tuple[str, str, str, int | None]] = []
+        self.gated = 0
+        """pending_wrapups rows after the last pass: the after-call gate's work."""
         self.running.server.pops.pop_listeners.append(self._count_pop)
 
     def _count_pop(self, user_id: int, offer, customer_id: int | None) -> None:
@@ -145,7 +145,7 @@ class Pipeline:
         async with self.db.engine.begin() as conn:
             await conn.execute(text(f"DELETE FROM calls WHERE {OURS}"))
             await conn.execute(text("DELETE FROM pending_wrapups"))
-        async with self.db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        async with self.db.autocommit.connect() as conn:
             await conn.execute(text("VACUUM calls, pending_wrapups"))
         self.pops = []
 
@@ -157,8 +157,8 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
 
-        def on_end(event: ev.AmiEvent) -> None:
-            if isinstance(event, ev.AsteriskBooted) and not done.done():
+        def on_end(event: ev.AsteriskBooted) -> None:  # the replay's end marker
+            if not done.done():
                 done.set_result(None)
 
         unsubscribe = cti.bus.subscribe(ev.AsteriskBooted, on_end)
