@@ -237,11 +237,12 @@ async def main(passes: int, known: float, background: int) -> tuple[dict, list[s
                         http_port=18181, fastagi_port=14698, crm_flush_interval=0.05)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.get_running_loop()
-    url = with_database(await loop.run_in_executor(None, ensure_embedded_postgres, settings),
+    url = with_database(await loop.run_in_executor(None, ensure_embedded_postgres,
+                                            settings.database_url, settings.data_dir),
                         DATABASE)
     await loop.run_in_executor(None, lambda: create_database(url, replace=True))
     await loop.run_in_executor(None, upgrade, url)
-    db = await open_database(settings, url=url)
+    db = await open_database(url)
     crm = await seed_crm(db, url, read_capture(data, 30), known, background)
 
     bare_server, cti_server = ReplayServer(data), ReplayServer(data)

@@ -229,11 +229,12 @@ async def main(clients: int, speed: float) -> dict:
                         http_port=18182, fastagi_port=14699)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.get_running_loop()
-    url = with_database(await loop.run_in_executor(None, ensure_embedded_postgres, settings),
+    url = with_database(await loop.run_in_executor(None, ensure_embedded_postgres,
+                                            settings.database_url, settings.data_dir),
                         "callcenter_bench_wallboard")
     await loop.run_in_executor(None, lambda: create_database(url, replace=True))
     await loop.run_in_executor(None, upgrade, url)
-    db = await open_database(settings, url=url)
+    db = await open_database(url)
     server = TimedReplay(load_capture())
     await server.start()
     settings = settings.model_copy(update={"ami_port": server.port, "ami_ping_interval": 3600,

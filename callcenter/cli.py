@@ -37,7 +37,7 @@ def cmd_asterisk(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from crm_core.db import ensure_embedded_postgres, upgrade
 
-    url = ensure_embedded_postgres(settings)
+    url = ensure_embedded_postgres(settings.database_url, settings.data_dir)
     upgrade(url)
     print("database migrated to head")
     return 0

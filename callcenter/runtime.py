@@ -27,9 +27,10 @@ log = logging.getLogger(__name__)
 async def migrated_database(settings: Settings) -> Database:
     """Start embedded PostgreSQL if configured so, migrate to head, connect."""
     loop = asyncio.get_running_loop()
-    url = await loop.run_in_executor(None, ensure_embedded_postgres, settings)
+    url = await loop.run_in_executor(None, ensure_embedded_postgres,
+                                            settings.database_url, settings.data_dir)
     await loop.run_in_executor(None, upgrade, url)
-    return await open_database(settings, url=url)
+    return await open_database(url)
 
 
 @dataclass

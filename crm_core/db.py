@@ -8,7 +8,7 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 from alembic import command
@@ -17,9 +17,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 import migrations
-
-if TYPE_CHECKING:
-    from callcenter.settings import Settings
 
 APP_DATABASE = "callcenter"
 MAINTENANCE_DATABASE = "postgres"
@@ -45,12 +42,12 @@ def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def ensure_embedded_postgres(settings: Settings) -> str:
-    """The application's database URL. Without ``database_url``, starts (or reuses) the embedded
-    server under ``data_dir/pgdata`` and creates the application database. Blocking."""
-    if settings.database_url is not None:
-        return asyncpg_url(settings.database_url)
-    url = asyncpg_url(_embedded_server_uri(settings.data_dir / "pgdata"))
+def ensure_embedded_postgres(database_url: str | None, data_dir: Path) -> str:
+    """The application's database URL: DATABASE_URL when given; else starts (or reuses) the
+    embedded server under ``data_dir/pgdata`` and creates the application database. Blocking."""
+    if database_url is not None:
+        return asyncpg_url(database_url)
+    url = asyncpg_url(_embedded_server_uri(data_dir / "pgdata"))
     app_url = with_database(url, APP_DATABASE)
     create_database(app_url)
     return app_url
@@ -115,12 +112,8 @@ class Database:
         await self.engine.dispose()
 
 
-async def open_database(settings: Settings, *, url: str | None = None) -> Database:
-    """Connect to ``url`` or, without one, to the database the settings name (starting the
-    embedded server when needed). Does not migrate: see :func:`upgrade`."""
-    if url is None:
-        loop = asyncio.get_running_loop()
-        url = await loop.run_in_executor(None, ensure_embedded_postgres, settings)
+async def open_database(url: str) -> Database:
+    """Connect to the database at ``url``. Does not migrate: see :func:`upgrade`."""
     engine = create_async_engine(asyncpg_url(url), pool_pre_ping=True)
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
 

@@ -25,7 +25,8 @@ def database_url() -> str:
     """The given URL, else the one the settings name (DATABASE_URL or embedded PostgreSQL)."""
     from callcenter.settings import Settings
 
-    return given_url() or ensure_embedded_postgres(Settings())
+    settings = Settings()
+    return given_url() or ensure_embedded_postgres(settings.database_url, settings.data_dir)
 
 
 def run_offline(url: str) -> None:

@@ -73,7 +73,7 @@ class Client:
                     payload = await item
                 except Exception:
                     log.exception("message for user %s could not be built", self.user_id)
-                    continue
+                    payload = None
                 if payload is None:
                     self.outbox.task_done()
                     continue

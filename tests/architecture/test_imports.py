@@ -171,3 +171,15 @@ def test_no_import_circles():
 @pytest.mark.parametrize("module", sorted(modules()))
 def test_module_has_a_layer(module):
     assert layer(module) in NAMES
+
+
+def test_settings_are_read_only_at_the_top():
+    """Below wiring no module takes the settings object, not even as a type: values come down."""
+    wrong = []
+    for name, path in sorted(modules().items()):
+        if layer(name) < WIRING:
+            tree = ast.parse(path.read_text("utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and node.module == "callcenter.settings":
+                    wrong.append(name)
+    assert not wrong, f"modules below wiring that import the settings: {wrong}"

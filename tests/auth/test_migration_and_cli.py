@@ -17,7 +17,7 @@ AUTH_TABLES = {"team_leads", "user_sessions", "login_attempts"}
 def schema(settings: Settings, url: str) -> tuple[set[str], set[str]]:
     """(tables, columns of users)."""
     async def read() -> tuple[set[str], set[str]]:
-        db = await open_database(settings, url=url)
+        db = await open_database(url)
         try:
             async with db.engine.connect() as conn:
                 return await conn.run_sync(

@@ -23,7 +23,7 @@ async def table_names(db: Database) -> set[str]:
 
 def tables_at(settings: Settings, url: str) -> set[str]:
     async def read() -> set[str]:
-        db = await open_database(settings, url=url)
+        db = await open_database(url)
         try:
             return await table_names(db)
         finally:

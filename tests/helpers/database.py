@@ -11,7 +11,8 @@ def fresh_database(settings: Settings, name: str) -> str:
     """Drop and re-create database ``name`` on the test server; returns its asyncpg URL.
     Fails the test (never skips) when PostgreSQL cannot be reached."""
     try:
-        url = with_database(ensure_embedded_postgres(settings), name)
+        server = ensure_embedded_postgres(settings.database_url, settings.data_dir)
+        url = with_database(server, name)
         create_database(url, replace=True)
     except Exception as exc:  # any reason is a failure of the environment, report it whole
         pytest.fail(f"PostgreSQL unavailable: {exc!r}", pytrace=False)
