@@ -24,6 +24,20 @@ async def stored(db: Database, records: list[CallRecord]) -> dict[str, Call]:
         return {c.call_key: c for c in calls}
 
 
+async def write_through(writer: CallRecordWriter, count: int) -> list:
+    """COUNT new calls handed to the running WRITER, until it has drained; the calls."""
+    batch = [call_record() for _ in range(count)]
+    task = asyncio.ensure_future(writer.run())
+    try:
+        for record in batch:
+            writer.add(record)
+        await asyncio.wait_for(writer.drained(), 10)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return batch
+
+
 async def test_same_batch_twice_inserts_each_call_once(db: Database) -> None:
     batch = [call_record() for _ in range(3)]
     assert await record_calls(db, batch, default_region=REGION) == 3
@@ -45,15 +59,7 @@ async def test_the_writer_retries_a_write_that_committed_but_failed_and_it_lands
         return inserted
 
     writer = CallRecordWriter(write, batch_size=10, interval=0.01)
-    batch = [call_record() for _ in range(4)]
-    task = asyncio.ensure_future(writer.run())
-    try:
-        for record in batch:
-            writer.add(record)
-        await asyncio.wait_for(writer.drained(), 10)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    batch = await write_through(writer, 4)
     assert attempts == [4, 0], "retried once; the retry found every call stored"
     assert writer.failures == 1
     assert sorted(await stored(db, batch)) == sorted(r.call_key for r in batch)
@@ -71,15 +77,7 @@ async def test_the_writer_retries_a_failed_write_until_it_lands(db: Database) ->
         return await record_calls(db, batch, default_region=REGION)
 
     writer = CallRecordWriter(write, batch_size=10, interval=0.01)
-    batch = [call_record() for _ in range(3)]
-    task = asyncio.ensure_future(writer.run())
-    try:
-        for record in batch:
-            writer.add(record)
-        await asyncio.wait_for(writer.drained(), 10)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    batch = await write_through(writer, 3)
     assert (attempts, writer.written, writer.failures) == (2, 3, 1)
     assert sorted(await stored(db, batch)) == sorted(r.call_key for r in batch)
 
