@@ -13,7 +13,8 @@ from aiohttp import web
 from crm_core.db import Database
 from crm_core.workscope import Working
 from ctiserver.acd.supervision import Supervision
-from ctiserver.calls.screenpop import ScreenPopService
+from ctiserver.bus import EventBus
+from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
 
 from . import admin, assets, calls_api, console, headers, login, queues_api, scripts_api
@@ -33,7 +34,7 @@ from .work_api import Scopes, WorkResource, WrapupListener
 
 
 def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
-               supervision: Supervision, pops: ScreenPopService, on_wrapup: WrapupListener,
+               supervision: Supervision, bus: EventBus, on_wrapup: WrapupListener,
                default_region: str, softphone_site: SoftphoneSite,
                apply_queues: Callable[[], Awaitable[list[str]]],
                trusted_proxies: Iterable[str] = ()) -> None:
@@ -47,10 +48,10 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     headers.install(app, connect_sources=[headers.websocket_source(softphone_site.ws_url)])
     working = Working()
     # A pop lets the agent see that caller's card; a stored wrap-up releases the agent.
-    pops.pop_listeners.append(
-        lambda user_id, offer, customer_id: working.allow_call(
-            user_id, offer.call_key, customer_id=customer_id, queue=offer.queue,
-            caller_number=offer.caller_num, caller_name=offer.caller_name))
+    bus.subscribe(PopShown, lambda shown: working.allow_call(
+        shown.user_id, shown.offer.call_key, customer_id=shown.customer_id,
+        queue=shown.offer.queue, caller_number=shown.offer.caller_num,
+        caller_name=shown.offer.caller_name))
     scopes = Scopes(db, working)
     login.add_routes(app, LoginResource(db, trusted_proxies=trusted_proxies))
     admin.add_routes(app, UsersResource(db))

@@ -48,6 +48,7 @@ from crm_core.db import (
     create_database, ensure_embedded_postgres, open_database, upgrade, with_database,
 )
 from ctiserver.ami import events as ev
+from ctiserver.calls.screenpop import PopShown
 from ctiserver.calls.tracker import CallTracker
 
 DATABASE = "callcenter_bench"
@@ -129,10 +130,11 @@ class Pipeline:
         self.pops: list[tuple[str, str, str, int | None]] = []
         self.gated = 0
         """pending_wrapups rows after the last pass: the after-call gate's work."""
-        self.running.server.pops.pop_listeners.append(self._count_pop)
+        self.running.server.bus.subscribe(PopShown, self._count_pop)
 
-    def _count_pop(self, user_id: int, offer, customer_id: int | None) -> None:
-        self.pops.append((offer.call_key, offer.interface, offer.caller_num, customer_id))
+    def _count_pop(self, shown: PopShown) -> None:
+        offer = shown.offer
+        self.pops.append((offer.call_key, offer.interface, offer.caller_num, shown.customer_id))
 
     async def reset(self) -> None:
         """Untimed: the calls of the previous pass out of the CRM, its agents released from

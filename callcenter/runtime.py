@@ -74,7 +74,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
         app, db,
         agent=AgentResource(server.agent_control, server.feed.agents, server.wrapups,
                             server.call_control, queue_names),
-        supervision=server.supervision, pops=server.pops,
+        supervision=server.supervision, bus=server.bus,
         on_wrapup=server.wrapups.on_wrapup_submitted,
         default_region=settings.default_region,
         softphone_site=SoftphoneSite(

@@ -113,9 +113,6 @@ class CTIServer:
         for notice in notices:
             self.bus.publish(notice)
 
-    def set_held(self, interface: str, held: bool) -> None:
-        self.acd.set_held(interface, held)
-
     async def resync(self, ami: AmiClient) -> None:
         """After every (re)connect: what Asterisk has now replaces what we believed. The first
         time, today's statistics are rebuilt from queue_log before the live state is applied."""

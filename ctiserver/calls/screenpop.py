@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ctiserver.calls.tracker import (
@@ -21,7 +22,16 @@ from ctiserver.web.hub import ClientHub
 log = logging.getLogger(__name__)
 
 CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
-PopListener = Callable[[int, CallOffered, int | None], None]
+
+@dataclass(frozen=True, slots=True)
+class PopShown:
+    """An agent (USER_ID) is being shown this call (OFFER), of customer CUSTOMER_ID or None:
+    published on the bus, e.g. for the work API's rule that agents may open their callers."""
+
+    user_id: int
+    offer: CallOffered
+    customer_id: int | None
+
 """(user id, the offer, customer id or None): an agent is being shown this call."""
 AgentDirectory = Callable[[], Awaitable[dict[str, int]]]
 """Loads {queue member interface: user id}."""
@@ -70,14 +80,15 @@ class BatchedLookup:
 class ScreenPopService:
     refresh_interval = 5.0
 
-    def __init__(self, hub: ClientHub, lookup: CustomerLookup, directory: AgentDirectory) -> None:
+    def __init__(self, hub: ClientHub, lookup: CustomerLookup, directory: AgentDirectory,
+                 shown: Callable[[PopShown], None]) -> None:
         self._hub = hub
+        self._shown = shown
         self._lookup = lookup
         self._directory = directory
         self._agents: dict[str, int] = {}
         self._loaded_at = float("-inf")
         self._customers: dict[str, asyncio.Task] = {}
-        self.pop_listeners: list[PopListener] = []
 
     async def load_agents(self) -> None:
         self._agents = await self._directory()
@@ -128,8 +139,7 @@ class ScreenPopService:
 
         async def payload() -> msg.Pop:
             card = await customer
-            for listener in self.pop_listeners:
-                listener(user_id, offer, card["id"] if card else None)
+            self._shown(PopShown(user_id, offer, card["id"] if card else None))
             return msg.Pop(call_id=offer.call_key, queue=offer.queue,
                            caller_number=offer.caller_num, caller_name=offer.caller_name,
                            customer=card, known=card is not None, collected=dict(offer.collected))

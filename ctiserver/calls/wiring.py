@@ -19,6 +19,6 @@ class CallsDomain:
                  batch_size: int, flush_interval: float, exit_log: ExitLog | None = None) -> None:
         self.tracker = CallTracker(exit_log)
         self.writer = CallRecordWriter(record_calls, batch_size=batch_size, interval=flush_interval)
-        self.pops = ScreenPopService(hub, lookup_customer, agent_ids)
+        self.pops = ScreenPopService(hub, lookup_customer, agent_ids, bus.publish)
         bus.subscribe(Notice, self.pops.handle)
         bus.subscribe(CallEnded, lambda notice: self.writer.add(notice.record))

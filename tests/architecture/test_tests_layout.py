@@ -12,7 +12,6 @@ TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 
 SLEEPS_KEPT = {
-    "tests/helpers/waiting.py": "poll_until: the interval of polling what no event announces",
     "tests/cti/test_collected.py": "sleep(0): a fake FastAGI session yields as real I/O would",
     "tests/integration/test_acd_statistics.py": "the scenario's pacing (gaps between placed "
     "calls, an agent's pause during them)",

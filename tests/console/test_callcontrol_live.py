@@ -108,7 +108,7 @@ async def test_hold_keeps_the_call_bridged_mutes_the_agent_and_plays_music(
                              where=lambda e: getattr(e, "channel", "") == spy["Channel"])
         await me.state("on_hold")
         # a restarted CTI server finds the hold again (resync reads Asterisk's channels)
-        me.cti.server.set_held(me.agent.interface, False)
+        me.cti.server.acd.set_held(me.agent.interface, False)
         await me.state("on_call")
         await me.cti.server.resync(me.cti.server.ami)
         await me.state("on_hold")

@@ -223,7 +223,7 @@ async def test_the_pop_carries_the_data_and_later_data_follows_as_an_update():
     async def directory():
         return {"Local/1001@sim-agent/n": 7}
 
-    pops = ScreenPopService(hub, lookup, directory)  # type: ignore[arg-type]
+    pops = ScreenPopService(hub, lookup, directory, lambda shown: None)  # type: ignore[arg-type]
     await pops.load_agents()
     pops.handle(CallOffered(call_key="k", at=1.0, queue="support", interface="Local/1001@sim-agent/n",
                             member_name="1001", caller_num="+4930", caller_name=NAME,

@@ -94,12 +94,4 @@ class BusWatch(Changes):
 async def poll_until(check: Check, what: str, timeout: float, every: float = 0.2) -> Any:
     """CHECK's first true result, re-checked every EVERY seconds: only for what no event
     announces (a file, a database row written by another process). Fails on the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await _result(check)
-        if result:
-            return result
-        left = deadline - time.monotonic()
-        if left <= 0:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(min(every, left))
+    return await Changes().until(check, what, timeout, every=every)
