@@ -93,6 +93,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(server_default=text("true"))
     team: Mapped[str | None] = mapped_column(Text, index=True)
     """The team the user works in; supervisors see the teams they lead (TeamLead)."""
+    language: Mapped[str | None] = mapped_column(Text)
+    """The locale the user chose for the screens (e.g. zh_CN); None follows the browser."""
     created_at: Mapped[datetime] = created_at_column()
 
 
