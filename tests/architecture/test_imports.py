@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("agent_console", "asterisk_conf", "callcenter", "crm_core", "ctiserver")
+PACKAGES = ("agent_console", "asterisk_conf", "callcenter", "crm_core", "ctiserver", "dialer")
 PURE, ADAPTER, WIRING, CLI = 0, 1, 2, 3
 NAMES = {PURE: "pure", ADAPTER: "adapter", WIRING: "wiring", CLI: "command line"}
 
@@ -53,6 +53,10 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ctiserver.acd.wallboard_messages", PURE),
     ("crm_core.values", PURE),
     ("crm_core.throttling", PURE),
+    ("dialer.compliance", PURE),
+    ("dialer.pacing", PURE),
+    ("dialer.adaptive", PURE),
+    ("dialer.simulation", PURE),
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",
