@@ -89,12 +89,14 @@ class PacingSettings:
     ratio: float = 1.0
     """Progressive: lines per free agent."""
     abandon_target: float = 0.03
-    """Used when no compliance window is given; windows carry their own targets."""
+    """The campaign's own target, which the drop feedback aims under; each compliance window
+    presses against its own (legal) target."""
     aim: float = 0.75
     """The share of the target the controller aims at."""
     connect_grace: float = 1.0
     """Seconds an answered call may wait for an agent, of the 2 s the rules allow."""
     max_lines_per_agent: float = 6.0
+    """A guard whatever the estimates say: lines in use (ringing, waiting, talking) per agent."""
     samples: int = 400
     """Outcomes each running estimate keeps."""
     drop_gain: float = 0.005
