@@ -7,15 +7,18 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from playwright.async_api import Browser, Page
 
+from tests.helpers.browser import checked_page
+
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def console_page(browser: Browser, cti) -> AsyncIterator[Page]:
-    context = await browser.new_context(base_url=cti.url, viewport={"width": 1500, "height": 1000})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.script_errors = errors  # type: ignore[attr-defined]
-    yield page
-    await context.close()
-    assert not [e for e in errors if "Failed to load resource" not in e], errors
+    async with checked_page(browser, cti.url, viewport={"width": 1500, "height": 1000}) as page:
+        yield page
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def laptop_console_page(browser: Browser, cti) -> AsyncIterator[Page]:
+    """The console on a 1366x768 laptop screen, the agent's browser in Berlin's time zone."""
+    async with checked_page(browser, cti.url, viewport={"width": 1366, "height": 768},
+                            timezone_id="Europe/Berlin") as page:
+        yield page

@@ -55,13 +55,13 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page, n
         assert timings["card"] - timings["pop"] < 1000, timings
         await expect(page.locator("#script-text")).to_have_text(
             f"Guten Tag {NAME}, hier spricht Zoë Agent 李.", timeout=5000)
-        await expect(page.locator("#call-state")).to_have_text("On call", timeout=10000)
-        await expect(page.locator("#agent-state")).to_have_text("on_call", timeout=6000)
+        await expect(page.locator("#call-state")).to_have_text("On a call", timeout=10000)
+        await expect(page.locator("#agent-state")).to_have_text("On a call", timeout=6000)
         # hold and unhold from the page (AMI: the agent muted, music whispered to the caller)
         await page.click("#hold")
-        await expect(page.locator("#agent-state")).to_have_text("on_hold", timeout=6000)
+        await expect(page.locator("#agent-state")).to_have_text("On hold", timeout=6000)
         await page.click("#unhold")
-        await expect(page.locator("#agent-state")).to_have_text("on_call", timeout=6000)
+        await expect(page.locator("#agent-state")).to_have_text("On a call", timeout=6000)
 
         await page.click("#hangup")  # the AMI Hangup of the agent's channel
         form = page.locator("#wrapup")
@@ -94,7 +94,7 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page, n
         local = callback.due_at.astimezone(ZoneInfo("Europe/Berlin"))
         assert (local.date(), local.strftime("%H:%M")) == (due, "10:30")
         # the wrap-up released the after-call work pause
-        await expect(page.locator("#agent-state")).to_have_text("available", timeout=8000)
+        await expect(page.locator("#agent-state")).to_have_text("Available", timeout=8000)
 
         # search (non-ASCII) finds the customer the agent is working
         await page.fill("#search", "张伟 Konsole")
@@ -108,7 +108,8 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page, n
         await expect(page.locator("#preview")).to_be_hidden()
 
         await page.click("#queue-logout")
-        await expect(page.locator("#my-queues")).to_have_text("not in any queue", timeout=5000)
+        await expect(page.locator("#agent-state")).to_have_text("Not in any queue", timeout=5000)
+        await expect(page.locator("#my-queues")).to_have_text("")
     finally:
         await delete_script(db, script)
         await leave_queue(cti, agent)

@@ -41,14 +41,14 @@ async def test_unknown_caller_becomes_a_customer(cti, db, console_page: Page, ne
         assert customer is not None and customer.name == CALLER
         assert customer.company == "Faure & Fils 有限公司"
 
-        await expect(page.locator("#call-state")).to_have_text("On call", timeout=10000)
+        await expect(page.locator("#call-state")).to_have_text("On a call", timeout=10000)
         await page.click("#hangup")
         await expect(page.locator("#wrapup")).to_be_visible(timeout=10000)
         await expect(page.locator("#disposition option[value=resolved]")).to_have_count(1, timeout=5000)
         await page.select_option("#disposition", "resolved")
         await page.click("#wrapup-submit")
         await expect(page.locator("#wrapup")).to_be_hidden(timeout=10000)
-        await expect(page.locator("#agent-state")).to_have_text("available", timeout=8000)
+        await expect(page.locator("#agent-state")).to_have_text("Available", timeout=8000)
 
         await page.fill("#search", "Faure-张")
         await page.click("#search-form button")

@@ -42,7 +42,7 @@ async def call_then_close(cti, db, first: Page, agent: ConsoleAgent) -> str:
         agent.queue, number=number, name=NAME, patience=60, ring=1, talk=600,
         hangup_by="caller"))
     await expect(first.locator("#customer .name")).to_contain_text(NAME, timeout=15000)
-    await expect(first.locator("#call-state")).to_have_text("On call", timeout=10000)
+    await expect(first.locator("#call-state")).to_have_text("On a call", timeout=10000)
     await first.click("#hangup")
     await expect(first.locator("#wrapup")).to_be_visible(timeout=10000)
     await first.fill("#note", "typed in the first browser")
@@ -66,7 +66,8 @@ async def expect_the_form(page: Page, agent: ConsoleAgent, call_key: str) -> Non
     assert await form.get_attribute("data-call-id") == call_key
     await expect(page.locator("#wrapup-call")).to_contain_text(NAME, timeout=5000)
     await expect(page.locator("#wrapup-call")).to_contain_text(f"queue {agent.queue}")
-    await expect(page.locator("#callback-zone")).to_have_text("Europe/Copenhagen (customer's time)")
+    await expect(page.locator("#callback-zone")).to_have_text(
+        "Date and time in the customer's time zone (Europe/Copenhagen)")
     await expect(page.locator("#disposition option[value=resolved]")).to_have_count(1)
     await expect(page.locator("#note")).to_have_value("")  # the closed browser's draft went with it
 
@@ -76,7 +77,7 @@ async def submit(page: Page, db, call_key: str, agent: ConsoleAgent, note: str) 
     await page.fill("#note", note)
     await page.click("#wrapup-submit")
     await expect(page.locator("#wrapup")).to_be_hidden(timeout=10000)
-    await expect(page.locator("#agent-state")).to_have_text("available", timeout=8000)
+    await expect(page.locator("#agent-state")).to_have_text("Available", timeout=8000)
     async with db.sessionmaker() as session:
         stored = await session.scalar(select(CallWrapup).where(
             CallWrapup.call_key == call_key, CallWrapup.user_id == agent.user_id))
@@ -90,8 +91,7 @@ async def test_a_closed_browser_leaves_no_dead_end(cti, db, browser: Browser, co
         call_key = await call_then_close(cti, db, console_page, agent)
         later = await new_browser(browser, cti, agent, errors)
         await expect_the_form(later, agent, call_key)
-        await expect(later.locator("#agent-state")).to_have_text("paused", timeout=5000)
-        await expect(later.locator("#agent-reason")).to_have_text("after-call work")
+        await expect(later.locator("#agent-state")).to_have_text("After-call work", timeout=5000)
         # "Available" still waits for the disposition, and says so
         await later.click("#unpause")
         await expect(later.locator("#message")).to_have_text(
@@ -128,7 +128,7 @@ async def test_the_form_comes_back_after_a_cti_restart(cti, db, browser: Browser
                            SqlPendingWrapups(db))
         console.wrapups, listeners[index] = after, after.on_wrapup_submitted
         later = await new_browser(browser, cti, agent, errors)
-        await expect(later.locator("#agent-state")).to_have_text("paused", timeout=5000)
+        await expect(later.locator("#agent-state")).to_have_text("After-call work", timeout=5000)
         assert await later.locator("#wrapup").is_hidden()  # nothing known yet, nothing lost
         await after.restore()  # on the new CTI server's first resync
         await expect_the_form(later, agent, call_key)

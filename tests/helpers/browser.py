@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
@@ -39,3 +40,20 @@ async def log_in(page: Page, username: str, password: str, next_path: str = "/wa
     await page.fill("#password", password)
     await page.click("button[type=submit]")
     await page.wait_for_load_state("domcontentloaded")
+
+
+@asynccontextmanager
+async def checked_page(browser: Browser, base_url: str, **context_options: Any) -> AsyncIterator[Page]:
+    """A page in a browser context of its own (CONTEXT_OPTIONS: viewport, timezone_id, ...);
+    a script error in it fails the test once the page is closed."""
+    context = await browser.new_context(base_url=base_url, **context_options)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.script_errors = errors  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        await context.close()
+    assert not [e for e in errors if "Failed to load resource" not in e], errors

@@ -6,10 +6,10 @@ import random
 import uuid
 from dataclasses import dataclass
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from agent_console.console import AgentResource
-from asterisk_conf.simulation import agent_member
+from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.db import Database
 from crm_core.users import ensure_user
 
@@ -55,15 +55,21 @@ def new_number() -> str:
     return f"+4930{random.randrange(10**7, 10**8)}"
 
 
+def queue_toggle(page: Page, queue: str) -> Locator:
+    """The console's toggle for QUEUE (pressed: the agent is logged in to it)."""
+    return page.locator(f'#queue-toggles button[data-queue="{queue}"]')
+
+
 async def console_in_queue(page: Page, agent: ConsoleAgent) -> None:
-    """Log in at the console and join the agent's queue from its status bar, as the agent would."""
+    """Log in at the console and join the agent's queue with its toggle, as the agent would."""
     await log_in(page, agent.username, PASSWORD, next_path="/console")
     await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
-    await expect(page.locator("#queue-select option", has_text=agent.queue)).to_have_count(1, timeout=10000)
-    await page.select_option("#queue-select", [agent.queue])
-    await page.click("#queue-login")
+    await expect(page.locator("#agent-state")).to_have_text("Not in any queue", timeout=10000)
+    toggle = queue_toggle(page, agent.queue)
+    await toggle.click(timeout=10000)
+    await expect(toggle).to_have_attribute("aria-pressed", "true", timeout=5000)
     await expect(page.locator("#my-queues")).to_contain_text(agent.queue, timeout=5000)
-    await expect(page.locator("#agent-state")).to_have_text("available", timeout=5000)
+    await expect(page.locator("#agent-state")).to_have_text("Available", timeout=5000)
 
 
 async def leave_queue(cti, agent: ConsoleAgent) -> None:
@@ -104,3 +110,19 @@ def agent_resource(app) -> AgentResource:
     """The console's AgentResource serving APP's /api/agent routes (its after-call gate is the
     one the console asks)."""
     return route_owner(app, AgentResource)
+
+
+async def answered_call(cti, page: Page, agent: ConsoleAgent, name: str, number: str) -> None:
+    """A simulated caller NAME (NUMBER) reaches the agent through its queue; the agent's
+    simulated phone answers and the console shows the call."""
+    await cti.server.ami.originate(caller_originate(
+        agent.queue, number=number, name=name, patience=60, ring=1, talk=600, hangup_by="caller"))
+    await expect(page.locator("#call-state")).to_have_text("On a call", timeout=15000)
+
+
+def clock_seconds(shown: str) -> int:
+    """The seconds a console clock ("1:05", "1:02:03") shows."""
+    seconds = 0
+    for part in shown.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds
