@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from crm_core.callbacks import zone
+from crm_core.dialpolicies import DECISIONS, MAX_DIALS
 from crm_core.dispositions import CODE, KINDS, MAX_ENTRIES, MAX_LABEL
 from crm_core.passwords import password_problem
 from crm_core.queues import NAME as QUEUE_NAME
@@ -32,6 +33,7 @@ from crm_core.tickets import PRIORITIES
 from crm_core.users import ROLES
 from ctiserver.acd.routing import CLOSED_ACTIONS, validate_hours
 from ctiserver.control.channels import QUEUE_NAME as MEMBER_QUEUE_NAME
+from ctiserver.control.dialpolicy import number_type, pattern
 
 MAX_TEXT = 200
 MAX_LONG_TEXT = 4000
@@ -92,6 +94,19 @@ def checked_by(check: Callable[[Any], object]) -> AfterValidator:
             except ValueError as exc:
                 raise problem(str(exc)) from None
         return value
+
+    return AfterValidator(validate)
+
+
+def spelled_by(canonical: Callable[[Any], Any]) -> AfterValidator:
+    """A validator that takes ``canonical(value)`` in the value's place: its ValueError is the
+    problem."""
+
+    def validate(value: Any) -> Any:
+        try:
+            return canonical(value)
+        except ValueError as exc:
+            raise problem(str(exc)) from None
 
     return AfterValidator(validate)
 
@@ -324,6 +339,85 @@ class SecurityEvent(Answer):
 
 class SecurityEvents(Answer):
     events: list[SecurityEvent]
+
+
+# --- admin: the dial policy and the dial audit log -------------------------------------------
+
+MAX_PATTERNS = 200
+DialPattern = Annotated[str, spelled_by(pattern)]
+"""``national``, an E.164 prefix (``+44``) or a region code (``FR``)."""
+NumberType = Annotated[str, spelled_by(number_type)]
+"""A phonenumbers number type name (``PREMIUM_RATE``)."""
+
+
+class DialRulesBody(Body):
+    """``PUT /admin/dial-policy`` (the default) and ``/admin/dial-policy/{team}``: the whole
+    set of rules, stored as given (a field left out is empty)."""
+
+    allow: Annotated[list[DialPattern], Field(max_length=MAX_PATTERNS)] = []
+    """Empty: any number the other rules let through."""
+    block: Annotated[list[DialPattern], Field(max_length=MAX_PATTERNS)] = []
+    blocked_types: Annotated[list[NumberType], Field(max_length=MAX_PATTERNS)] = []
+
+
+class DialRulesAnswer(Answer):
+    team: str | None
+    """None: the site's default rules, which hold for every team."""
+    allow: list[str]
+    block: list[str]
+    blocked_types: list[str]
+    stored: bool
+    """False: the built-in default (the settings'), no admin stored one yet."""
+    updated_by: int | None
+    updated_at: str | None
+
+
+class DialPolicyList(Answer):
+    policies: list[DialRulesAnswer]
+    """The default first, then each team's by name."""
+
+
+class DialPolicyDeleted(Answer):
+    deleted: str | None
+    """The team whose rules went (None: the stored default; the built-in one holds again)."""
+
+
+class DialsQuery(Query):
+    """``GET /admin/dials``."""
+
+    user: OptionalShortText = None
+    """A username: that user's attempts only."""
+    since: Annotated[AwareDatetime | None, BeforeValidator(lambda v: v or None)] = None
+    decision: Annotated[Literal[DECISIONS] | None,  # type: ignore[valid-type]
+                        BeforeValidator(lambda v: v or None)] = None
+    before: Annotated[int, Field(gt=0)] | None = None
+    """The previous page's ``next``: the attempts older than those."""
+    limit: Annotated[int, Field(gt=0, le=MAX_DIALS)] = 100
+
+
+class DialRow(Answer):
+    id: int
+    at: str
+    user_id: int | None
+    username: str
+    team: str | None
+    kind: str
+    """'dial' (click-to-dial), 'transfer' or 'atxfer' (to a number)."""
+    number: str
+    """As typed."""
+    number_e164: str | None
+    decision: str
+    reason: str
+    call_id: str | None
+    """The call it made: its linkedid (a click-to-dial's is the CRM call's key)."""
+    error: str | None
+
+
+class Dials(Answer):
+    dials: list[DialRow]
+    """Newest first."""
+    next: int | None
+    """``before`` for the next page; None: no more."""
 
 
 # --- the agent's work ------------------------------------------------------------------------

@@ -11,19 +11,22 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiohttp import web
 
 from crm_core.db import Database
+from crm_core.dialpolicies import DialPolicies
 from crm_core.workscope import Working
 from ctiserver.acd.supervision import Supervision
 from ctiserver.bus import EventBus
 from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
 
-from . import admin, assets, calls_api, console, headers, login, queues_api, scripts_api
+from . import admin, assets, calls_api, console, dialpolicy_api, headers, login, queues_api
+from . import scripts_api
 from . import security_api, softphone, wallboard, work_api
 from .admin import UsersResource
 from .auth import auth_middleware
 from .calls_api import CallsResource
 from .headers import origin_middleware
 from .console import AgentResource, ConsoleScripts
+from .dialpolicy_api import DialPolicyResource
 from .login import LoginResource
 from .queues_api import QueuesResource
 from .scripts_api import ScriptsResource
@@ -36,7 +39,7 @@ from .work_api import Scopes, WorkResource, WrapupListener
 def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
                supervision: Supervision, bus: EventBus, on_wrapup: WrapupListener,
                default_region: str, softphone_site: SoftphoneSite,
-               apply_queues: Callable[[], Awaitable[list[str]]],
+               apply_queues: Callable[[], Awaitable[list[str]]], dial_policies: DialPolicies,
                trusted_proxies: Iterable[str] = ()) -> None:
     """Mount the console on the CTI server's app; from here on every route of ``app``, the
     CTI server's too, needs a logged-in user unless marked public, and every response
@@ -58,6 +61,7 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     security_api.add_routes(app, SecurityResource(db))
     scripts_api.add_routes(app, ScriptsResource(db))
     queues_api.add_routes(app, QueuesResource(db, apply_queues))
+    dialpolicy_api.add_routes(app, DialPolicyResource(db, dial_policies))
     wallboard.add_routes(app, WallboardResource(db, supervision))
     work_api.add_routes(app, WorkResource(db, scopes, default_region=default_region,
                                           wrapup_listeners=[on_wrapup]))

@@ -82,6 +82,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
             ws_url=f"ws://{settings.ami_host}:{settings.sandbox_http_port}/ws",
             password=partial(softphone_password, settings.data_dir)),
         apply_queues=apply_queues,
+        dial_policies=server.dial_policies,
         trusted_proxies=settings.trusted_proxies,
     )
     return app

@@ -90,7 +90,18 @@ class Settings(BaseSettings):
 
     # --- locale ---------------------------------------------------------------------
     default_region: str = "DE"
-    """Region used to read caller numbers without a country code."""
+    """Region used to read caller numbers without a country code, and the numbers agents dial
+    (the dial policy's ``national``)."""
+
+    # --- dial policy (the built-in default rules, until an admin stores others) -------
+    dial_blocked_types: list[str] = ["PREMIUM_RATE", "SHARED_COST"]
+    """phonenumbers number types nobody dials out to (ctiserver.control.dialpolicy)."""
+    dial_blocked_prefixes: list[str] = ["+870", "+881", "+882", "+883"]
+    """E.164 prefixes nobody dials out to: Inmarsat, global satellite phones and the
+    international networks, where toll fraud ends up."""
+    dial_extension_max_digits: int = 6
+    """Digits-only numbers this short that are no valid number of the region are internal
+    extensions: always dialable."""
 
     @classmethod
     def settings_customise_sources(

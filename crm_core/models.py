@@ -363,3 +363,52 @@ class PendingWrapup(Base):
     interface: Mapped[str] = mapped_column(Text, primary_key=True)
     call_key: Mapped[str] = mapped_column(Text, primary_key=True)
     since: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class DialPolicyRow(Base):
+    """The dial rules (ctiserver.control.dialpolicy) of the site's default (scope 'default',
+    team '') or of one team; admins edit them (PUT /admin/dial-policy)."""
+
+    __tablename__ = "dial_policies"
+    __table_args__ = (
+        CheckConstraint("scope IN ('default', 'team')", name="scope"),
+        CheckConstraint("(scope = 'default') = (team = '')", name="team"),
+    )
+
+    scope: Mapped[str] = mapped_column(Text, primary_key=True)
+    team: Mapped[str] = mapped_column(Text, primary_key=True)
+    allow: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    block: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    blocked_types: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class DialAttemptRow(Base):
+    """Every outbound dial an agent tried from the console (click-to-dial, transfer to a
+    number), allowed or refused by the dial policy: the audit log (GET /admin/dials)."""
+
+    __tablename__ = "dial_attempts"
+    __table_args__ = (
+        CheckConstraint("decision IN ('allowed', 'refused')", name="decision"),
+        Index(None, "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(Text)
+    """Kept as it was when the user dialled (the user may be renamed or deleted later)."""
+    team: Mapped[str | None] = mapped_column(Text, index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    """'dial', 'transfer' or 'atxfer'."""
+    number: Mapped[str] = mapped_column(Text)
+    """As the agent typed it."""
+    number_e164: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[str | None] = mapped_column(Text)
+    """The call it made: the click-to-dial's Originate ChannelId (its linkedid, the CRM call's
+    key), the transferred call's linkedid."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """What Asterisk answered when it refused an allowed dial."""

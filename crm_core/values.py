@@ -46,3 +46,24 @@ class CallRecord:
     """caller, agent, transfer or None."""
     collected: Mapping[str, str] | None = None
     """What the IVR collected on the call, if anything."""
+
+
+@dataclass(frozen=True, slots=True)
+class DialAttempt:
+    """One outbound dial an agent tried (click-to-dial, transfer to a number) and what the dial
+    policy decided: a row of the dial audit log."""
+
+    user_id: int
+    username: str
+    team: str | None
+    kind: str
+    """'dial', 'transfer' or 'atxfer'."""
+    number: str
+    """As typed."""
+    number_e164: str | None
+    allowed: bool
+    reason: str
+    call_id: str | None = None
+    """The call it made (its linkedid), if any."""
+    error: str | None = None
+    """Asterisk's refusal of an allowed dial."""

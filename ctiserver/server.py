@@ -20,6 +20,7 @@ from callcenter.settings import Settings
 from crm_core.calls import record_calls
 from crm_core.customers import find_customers_by_numbers
 from crm_core.db import Database
+from crm_core.dialpolicies import DialPolicies, record_dial
 from crm_core.directory import UserDirectory
 from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.queues import QueueConfigTarget, apply_queue_config, list_queues
@@ -39,6 +40,7 @@ from ctiserver.calls.tracker import Notice
 from ctiserver.calls.wiring import CallsDomain
 from ctiserver.control.callcontrol import CallControl
 from ctiserver.control.channels import held_agents, hold_channel_prefix
+from ctiserver.control.dialpolicy import DialRules
 from ctiserver.web.hub import ClientHub
 from ctiserver.web.wiring import add_agent_socket
 
@@ -79,9 +81,15 @@ class CTIServer:
         self.feed, self.wallboard = self.acd.feed, self.acd.wallboard
         self.agent_control, self.wrapups = self.acd.agent_control, self.acd.wrapups
         self.supervision = self.acd.supervision
+        self.dial_policies = DialPolicies(
+            db, region=settings.default_region,
+            builtin=DialRules.of(block=settings.dial_blocked_prefixes,
+                                 blocked_types=settings.dial_blocked_types),
+            extension_max_digits=settings.dial_extension_max_digits)
         self.call_control = CallControl(
             self.ami, hold_context=settings.hold_context, set_held=self.acd.set_held,
             supervisor_of=self.directory.supervisor_of,
+            policy_for=self.dial_policies.policy_for, record_dial=partial(record_dial, db),
             contexts={"queue": settings.queue_context, "extension": settings.internal_context,
                       "number": settings.outbound_context},
         )

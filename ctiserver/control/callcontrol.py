@@ -16,14 +16,18 @@ the caller's channel: option E.) The hold channels belong to no call (the CTI se
 out of the call tracker), and the agent shows ``on_hold`` (``set_held``; a restarted CTI server
 finds the hold music again in its resync: ``channels.held_agents``). A SIP phone's own hold key
 works as well (Asterisk then plays music on hold itself).
+
+Dialling out (click-to-dial, a transfer to a number) is checked against the dial policy of the
+agent's team first (``dialpolicy``): a refusal is Forbidden with the reason in words. Every such
+attempt, allowed or refused, is recorded (``DialAttempt``) with the call it made.
 """
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from callcenter.errors import Conflict, NotFound, Refused
-from crm_core.values import UserInfo
+from callcenter.errors import Conflict, Forbidden, NotFound, Refused
+from crm_core.values import DialAttempt, UserInfo
 from ctiserver.acd.spy import spy_originate
 from ctiserver.ami import actions as act
 from ctiserver.ami.client import AmiError
@@ -32,6 +36,7 @@ from ctiserver.control import schemas
 from ctiserver.control.channels import (
     HOLD_EXTEN, channel_prefix, find_call, hold_music, transfer_target,
 )
+from ctiserver.control.dialpolicy import DialDecision, DialPolicy
 
 DIAL_RING_TIMEOUT_MS = 30000
 
@@ -44,6 +49,10 @@ class AmiLink(Protocol):
 
 SupervisorOf = Callable[[UserInfo], Awaitable[UserInfo | None]]
 """A supervisor with a phone who leads the agent's team, or None."""
+PolicyFor = Callable[[str | None], Awaitable[DialPolicy]]
+"""The dial policy in force for an agent of a team (None: of no team)."""
+RecordDial = Callable[[DialAttempt], Awaitable[None]]
+"""Writes one row of the dial audit log."""
 
 
 # --- the builders ----------------------------------------------------------------------------
@@ -84,13 +93,16 @@ class CallControl:
     """Carries out an agent's call controls on the agent's own call."""
 
     def __init__(self, ami: AmiLink, *, contexts: Mapping[str, str], hold_context: str,
-                 set_held: Callable[[str, bool], None], supervisor_of: SupervisorOf) -> None:
+                 set_held: Callable[[str, bool], None], supervisor_of: SupervisorOf,
+                 policy_for: PolicyFor, record_dial: RecordDial) -> None:
         self._ami = ami
         self.contexts = dict(contexts)
         """Transfer kind (queue, extension, number) -> dialplan context."""
         self._hold_context = hold_context
         self._set_held = set_held
         self._supervisor_of = supervisor_of
+        self._policy_for = policy_for
+        self._record_dial = record_dial
 
     async def current_call(self, interface: str,
                            channels: list[ListedChannel] | None = None) -> tuple[str, str | None]:
@@ -101,7 +113,8 @@ class CallControl:
 
     async def act(self, user: UserInfo, action: str, data: Mapping[str, Any]) -> schemas.CallControlResult:
         """Check and run one control on USER's own call. Raises Invalid (bad input), NotFound
-        (no such control), Conflict (no call, no phone), Refused (Asterisk said no)."""
+        (no such control), Conflict (no call, no phone), Forbidden (the dial policy refuses the
+        number), Refused (Asterisk said no)."""
         body_type = schemas.BODIES.get(action)
         if body_type is None:
             raise NotFound(f"unknown call control {action!r}; one of {', '.join(schemas.ACTIONS)}")
@@ -113,6 +126,28 @@ class CallControl:
         except AmiError as exc:
             raise Refused(f"Asterisk refused: {exc}") from None
         return schemas.CallControlResult(action=action, **result)
+
+    async def _dial_out(self, user: UserInfo, kind: str, number: str,
+                        place: Callable[[], Awaitable[str]]) -> str:
+        """PLACE (which dials NUMBER and answers the call's id) if the policy allows NUMBER;
+        the attempt is recorded either way. The call's id."""
+        decision = (await self._policy_for(user.team)).check(number, user.team)
+        if not decision.allowed:
+            await self._record(user, kind, number, decision)
+            raise Forbidden(decision.reason)
+        try:
+            call_id = await place()
+        except AmiError as exc:
+            await self._record(user, kind, number, decision, error=str(exc))
+            raise
+        await self._record(user, kind, number, decision, call_id=call_id)
+        return call_id
+
+    async def _record(self, user: UserInfo, kind: str, number: str, decision: DialDecision,
+                      **outcome: str) -> None:
+        await self._record_dial(DialAttempt(
+            user.id, user.username, user.team, kind, number, decision.e164, decision.allowed,
+            decision.reason, **outcome))
 
     async def _send_all(self, actions: list[act.AmiAction]) -> None:
         for action in actions:
@@ -151,9 +186,17 @@ class CallControl:
     async def _transfer(self, interface: str, body: schemas.TransferBody, user: UserInfo, *,
                         attended: bool = False) -> dict:
         exten, context = transfer_target(body.kind, body.target, self.contexts)
-        channel, _ = await self.current_call(interface)
-        build = act.Atxfer if attended else act.BlindTransfer
-        await self._ami.send(build(channel, exten, context))
+        channels = await self._ami.channels()
+        channel, _ = await self.current_call(interface, channels)
+        transfer = (act.Atxfer if attended else act.BlindTransfer)(channel, exten, context)
+        if body.kind != "number":
+            await self._ami.send(transfer)
+            return {"channel": channel, "exten": exten, "context": context}
+
+        async def send() -> str:  # the call it makes is the one transferred
+            await self._ami.send(transfer)
+            return next(c.linkedid for c in channels if c.channel == channel)
+        await self._dial_out(user, "atxfer" if attended else "transfer", exten, send)
         return {"channel": channel, "exten": exten, "context": context}
 
     async def _atxfer(self, interface: str, body: schemas.TransferBody, user: UserInfo) -> dict:
@@ -172,8 +215,8 @@ class CallControl:
         return {"channel": peer, "digits": body.digits}
 
     async def _dial(self, interface: str, body: schemas.DialBody, user: UserInfo) -> dict:
-        channel_id = await self._ami.originate(
-            dial_action(interface, body.number, self.contexts["number"]))
+        channel_id = await self._dial_out(user, "dial", body.number, lambda: self._ami.originate(
+            dial_action(interface, body.number, self.contexts["number"])))
         return {"channel_id": channel_id, "number": body.number}
 
     async def _conference(self, interface: str, body: schemas.NoFields, user: UserInfo) -> dict:

@@ -48,6 +48,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ctiserver.acd.queue_log", PURE),
     ("ctiserver.acd.routing", PURE),
     ("ctiserver.control.channels", PURE),
+    ("ctiserver.control.dialpolicy", PURE),
     ("ctiserver.web.messages", PURE),
     ("ctiserver.calls.agent_messages", PURE),
     ("ctiserver.acd.wallboard_messages", PURE),

@@ -12,7 +12,7 @@ from tests.helpers.database import fresh_database
 APP_TABLES = {
     "customers", "contact_numbers", "users", "calls", "team_leads", "user_sessions", "login_attempts",
     "queues", "holidays", "dispositions", "call_wrapups", "callbacks", "tickets",
-    "scripts", "pending_wrapups", "security_events",
+    "scripts", "pending_wrapups", "security_events", "dial_policies", "dial_attempts",
 }
 
 
