@@ -17,8 +17,8 @@
   ``{"script": null}`` when it has none; a 500 that says why when the script fails to render.
 
 Bodies and answers: agent_console.schemas (the call controls': ctiserver.control.schemas).
-Errors: ``{"error": "..."}`` with 400 (bad input), 404, 409 (no call, no phone, not logged in),
-502 (Asterisk refused); one error middleware answers them (ctiserver.web.errors).
+Errors: ``{"error": "..."}`` with 400 (bad input), 403 (the dial policy refuses the number: the
+reason in words), 404, 409 (no call, no phone, not logged in), 502 (Asterisk refused); one error middleware answers them (ctiserver.web.errors).
 """
 from __future__ import annotations
 
