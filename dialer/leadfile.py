@@ -1,0 +1,181 @@
+"""Lead list files (adapter): CSV and XLSX read a row at a time, and the error report written.
+
+Neither reader holds the file: CSV is decoded line by line (UTF-8, with or without a BOM; the
+delimiter sniffed from the first lines), XLSX is streamed by openpyxl's read-only mode. Rows
+are numbered as a spreadsheet shows them (the column names are row 1); empty rows are skipped.
+
+    with LeadFile(path) as source:
+        importer = LeadImporter(mapping.bind(source.header), default_region="DE",
+                                is_dnc=dnc.__contains__, total_bytes=source.total_bytes)
+        for result in importer.run(source.rows()):
+            ...  # write the lead, the merge, and result.errors to an ErrorReport
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import itertools
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import BinaryIO
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from callcenter.errors import Invalid
+from dialer.leadrows import RowError, SourceRow
+
+SNIFF_LINES = 50
+DELIMITERS = ",;\t|"
+UTF8_HINT = 'save the list as "CSV UTF-8" (or XLSX) and upload it again'
+
+
+class _Closing(contextlib.AbstractContextManager):
+    """``with`` closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class LeadFile(_Closing):
+    """An uploaded lead list: its first row (the column names), then its rows, streamed."""
+
+    def __init__(self, path: Path) -> None:
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
+            raise Invalid(f"a lead list is a CSV or XLSX file, not {path.suffix or 'a file without extension'}")
+        self.total_bytes = path.stat().st_size
+        self._rows = reader(path)
+        first = next(self._rows, None)
+        if first is None:
+            self.close()
+            raise Invalid("the file has no rows")
+        self.header = tuple(first.cells)
+
+    def rows(self) -> Iterator[SourceRow]:
+        return self._rows
+
+    def close(self) -> None:
+        self._rows.close()
+
+
+def read_csv(path: Path) -> Iterator[SourceRow]:
+    with path.open("rb") as raw:
+        lines = _DecodedLines(raw)
+        records = csv.reader(lines, **_dialect(lines.head))
+        for number in itertools.count(1):
+            try:
+                cells = next(records)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as error:
+                raise Invalid(f"row {number} is not UTF-8 text (byte 0x{error.object[error.start]:02x}):"
+                              f" {UTF8_HINT}") from None
+            except csv.Error as error:
+                raise Invalid(f"row {number} cannot be read as CSV: {error}") from None
+            if any(cells):
+                yield SourceRow(number, cells, lines.bytes_read)
+
+
+class _DecodedLines:
+    """A binary file's lines, decoded one by one as the CSV reader asks for them (so a decoding
+    error surfaces at its row), counting the bytes handed out."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.head = list(itertools.islice(raw, SNIFF_LINES))
+        self._lines = itertools.chain(self.head, raw)
+        self._first = True
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.bytes_read += len(line)
+        encoding, self._first = ("utf-8-sig" if self._first else "utf-8"), False
+        return line.decode(encoding)
+
+
+def _dialect(head: list[bytes]) -> dict[str, object]:
+    """The delimiter and quoting the first lines show; quotes inside quotes are doubled, as in
+    RFC 4180 and spreadsheets' CSV (the sniffer guesses otherwise when a sample has none)."""
+    # the sniffer's quote patterns expect bare \n line ends
+    sample = b"".join(head).decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    try:
+        found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+    except csv.Error:  # one column, or too little to tell
+        return {}
+    return {"delimiter": found.delimiter, "quotechar": found.quotechar or '"',
+            "skipinitialspace": found.skipinitialspace}
+
+
+def read_xlsx(path: Path) -> Iterator[SourceRow]:
+    """The first sheet's rows; formulas give their last computed value."""
+    with path.open("rb") as raw:
+        try:
+            book = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError):
+            raise Invalid("the file is not an XLSX workbook") from None
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # some writers record a wrong used range; read every cell
+            rows = sheet.iter_rows(values_only=True)
+            for number, values in enumerate(rows, 1):
+                cells = [_cell_text(value) for value in values]
+                if any(cells):
+                    yield SourceRow(number, cells, raw.tell())
+        finally:
+            book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a number typed into a cell: 4930123456.0 is 4930123456
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+READERS: dict[str, Callable[[Path], Iterator[SourceRow]]] = {
+    ".csv": read_csv, ".txt": read_csv, ".tsv": read_csv, ".xlsx": read_xlsx, ".xlsm": read_xlsx}
+
+
+class ErrorReport(_Closing):
+    """The rows an import refused or changed, as a CSV the user opens in a spreadsheet: UTF-8
+    with a BOM (so spreadsheets read "张伟" right), one line per problem."""
+
+    COLUMNS = ("row", "column", "value", "reason")
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(self.COLUMNS)
+        self.lines = 0
+
+    def write(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self._writer.writerow((error.row, error.column, _inert(error.value), error.reason))
+            self.lines += 1
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _inert(value: str) -> str:
+    """A cell a spreadsheet would run as a formula ("=HYPERLINK(...)") is quoted; phone numbers
+    such as "+49 30 1234" stay as written."""
+    phone_like = value[1:].translate(PHONE_PUNCTUATION).isdigit()
+    if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in ("+", "-") and not phone_like):
+        return "'" + value
+    return value
+
+
+PHONE_PUNCTUATION = str.maketrans("", "", " ()-./")

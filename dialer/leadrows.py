@@ -1,0 +1,344 @@
+"""A lead list's rows turned into typed leads (pure logic; ``dialer.leadfile`` reads the files).
+
+Each row gives exactly one result: ``Loaded`` (a new lead, status new or dnc), ``Merged`` (the
+number is already a lead of this list: the row fills what the first one lacked) or
+``Rejected``. Problems are ``RowError`` lines (row, column, value, reason); a problem with an
+optional cell (an alternative number, the time zone) drops that cell and keeps the lead. No row
+stops the import, so loaded + rejected + merged = rows read.
+
+Memory: the importer remembers only, per number seen, its first row and which fields it has
+(so a later duplicate knows what to fill); rows themselves are not kept.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import NamedTuple
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from callcenter.errors import Invalid
+from crm_core.phones import normalize_number
+from dialer import compliance
+from dialer.phonezones import Address, ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state
+
+class Contact(BaseModel):
+    """A lead's text fields: in a ``ColumnMapping`` the columns holding them, in ``LeadDetails``
+    their values."""
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    state: str | None = None
+    country: str | None = None
+    """Details: ISO 3166 alpha-2 when the file's text names a country, else that text."""
+
+
+TEXT_FIELDS = tuple(Contact.model_fields)
+
+
+class ColumnMapping(Contact):
+    """Which column of the file holds what: values are the file's column names (its first row)."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(min_length=1)
+    alt_phones: list[str] = []
+    timezone: str | None = None
+    """An IANA zone ("America/Chicago") that replaces the one found from the number."""
+    custom: dict[str, str] = {}
+    """Kept as the lead's custom fields, {field name: column}; a list keeps the column names."""
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _names_from_columns(cls, value: object) -> object:
+        return {column: column for column in value} if isinstance(value, list) else value
+
+    def bind(self, header: Sequence[str]) -> BoundMapping:
+        """Column positions in a file whose first row is ``header``."""
+        positions: dict[str, int] = {}
+        for index, name in enumerate(clean(cell) for cell in header):
+            if name and positions.setdefault(name, index) != index and name in self.columns():
+                raise Invalid(f"column {name!r} appears twice in the file's first row")
+        unknown = [column for column in self.columns() if column not in positions]
+        if unknown:
+            raise Invalid(f"no column {', '.join(map(repr, unknown))} in the file; its columns: "
+                          f"{', '.join(repr(name) for name in positions)}")
+        return BoundMapping(self, positions)
+
+    def columns(self) -> list[str]:
+        named = [getattr(self, name) for name in ("phone", *TEXT_FIELDS, "timezone")]
+        return [c for c in [*named, *self.alt_phones, *self.custom.values()] if c]
+
+
+@dataclass(frozen=True, slots=True)
+class BoundMapping:
+    mapping: ColumnMapping
+    positions: Mapping[str, int]
+
+    def cell(self, cells: Sequence[str], column: str | None) -> str | None:
+        if column is None:
+            return None
+        index = self.positions[column]
+        return clean(cells[index]) or None if index < len(cells) else None
+
+
+def clean(text: str) -> str:
+    """Trimmed, and composed (NFC) so "Jürgen" typed two ways is one name."""
+    return unicodedata.normalize("NFC", text.strip())
+
+
+class SourceRow(NamedTuple):
+    """One row of a lead file as its reader yields it."""
+    number: int
+    """1-based, as a spreadsheet shows it: the column names are row 1."""
+    cells: Sequence[str]
+    bytes_read: int
+    """Of the file so far, for a progress bar."""
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    DNC = "dnc"
+    """On the do-not-call list: kept, never dialed."""
+
+
+class LeadDetails(Contact):
+    model_config = ConfigDict(frozen=True)
+
+    alt_phones: tuple[str, ...] = ()
+    custom: dict[str, str] = {}
+
+    def filled_from(self, other: LeadDetails) -> LeadDetails:
+        """These details, with what they lack taken from ``other``."""
+        texts = {name: getattr(self, name) or getattr(other, name) for name in TEXT_FIELDS}
+        alt = self.alt_phones + tuple(p for p in other.alt_phones if p not in self.alt_phones)
+        return LeadDetails(**texts, alt_phones=alt, custom={**other.custom, **self.custom})
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedLead:
+    row: int
+    phone: str
+    """E.164."""
+    status: LeadStatus
+    zones: ZoneChoice
+    details: LeadDetails = LeadDetails()
+
+    def dialing(self) -> compliance.Lead:
+        """What the calling-hour rules need: every zone the lead may be in, and its holidays."""
+        country = country_code(self.details.country or "") or phonenumbers.region_code_for_number(
+            phonenumbers.parse(self.phone))
+        subdivision = us_state(self.details.state) if country == "US" else None
+        return compliance.Lead(self.zones.zones, country, subdivision)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    lead: ImportedLead
+    errors: tuple[RowError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """A later row with a number already loaded: ``fills`` holds only what the first row lacked."""
+    row: int
+    first_row: int
+    phone: str
+    fills: LeadDetails
+    zones: ZoneChoice | None = None
+    """This row's zones when they settle what the first row left ambiguous."""
+    errors: tuple[RowError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    row: int
+    errors: tuple[RowError, ...]
+
+
+RowResult = Loaded | Merged | Rejected
+
+
+def merge(lead: ImportedLead, merged: Merged) -> ImportedLead:
+    """The lead as it stands once a duplicate row's fills are applied."""
+    return replace(lead, details=lead.details.filled_from(merged.fills), zones=merged.zones or lead.zones)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    rows_read: int = 0
+    loaded: int = 0
+    """New leads, the dnc ones included."""
+    bad: int = 0
+    duplicates: int = 0
+    dnc: int = 0
+    ambiguous: int = 0
+    """Loaded leads left in several time zones: dialed only when all of them are open."""
+    bytes_read: int = 0
+    total_bytes: int = 0
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.bytes_read / self.total_bytes) if self.total_bytes else 0.0
+
+
+@dataclass(slots=True)
+class _Seen:
+    row: int
+    filled: int
+    """Bit i set: TEXT_FIELDS[i] (then the custom fields, in the mapping's order) has a value."""
+    ambiguous: bool
+    phones: tuple[str, ...]
+
+
+class LeadImporter:
+    """Validates one file's rows in order; ``is_dnc`` is asked about every E.164 number."""
+
+    def __init__(self, mapping: BoundMapping, *, default_region: str,
+                 is_dnc: Callable[[str], bool], total_bytes: int = 0) -> None:
+        self._mapping = mapping
+        self._region = default_region
+        self._is_dnc = is_dnc
+        self._custom = list(mapping.mapping.custom)
+        self._seen: dict[str, _Seen] = {}
+        self._counts = dict.fromkeys(("rows_read", "loaded", "bad", "duplicates", "dnc", "ambiguous"), 0)
+        self._bytes_read = 0
+        self._total_bytes = total_bytes
+
+    @property
+    def progress(self) -> ImportProgress:
+        return ImportProgress(**self._counts, bytes_read=self._bytes_read, total_bytes=self._total_bytes)
+
+    def run(self, rows: Iterable[SourceRow]) -> Iterator[RowResult]:
+        """One result per row, in order."""
+        for row in rows:
+            result = self.feed(row.number, row.cells)
+            self._bytes_read = row.bytes_read
+            yield result
+
+    def feed(self, row: int, cells: Sequence[str]) -> RowResult:
+        result = self._validate(row, cells)
+        counts = self._counts
+        counts["rows_read"] += 1
+        match result:
+            case Loaded(lead=lead):
+                counts["loaded"] += 1
+                counts["dnc"] += lead.status is LeadStatus.DNC
+                counts["ambiguous"] += lead.zones.ambiguous
+            case Merged():
+                counts["duplicates"] += 1
+            case Rejected():
+                counts["bad"] += 1
+        return result
+
+    def _validate(self, row: int, cells: Sequence[str]) -> RowResult:
+        m = self._mapping.mapping
+        cell = functools.partial(self._mapping.cell, cells)
+        raw_country = cell(m.country)
+        country = country_code(raw_country) if raw_country else None
+        region = country or self._region
+        raw_phone = cell(m.phone)
+        phone = normalize_number(raw_phone, region) if raw_phone else None
+        if phone is None:
+            reason = ("no phone number" if raw_phone is None
+                      else f"not a valid phone number (numbers without +country read as {region})")
+            return Rejected(row, (RowError(row, m.phone, raw_phone or "", reason),))
+        errors: list[RowError] = []
+        details = LeadDetails(
+            **{name: cell(getattr(m, name)) for name in TEXT_FIELDS if name != "country"},
+            country=country or raw_country,
+            alt_phones=self._alt_phones(row, cells, phone, region, errors),
+            custom={name: value for name, column in m.custom.items()
+                    if (value := cell(column)) is not None})
+        zones = self._zones(row, phone, cell(m.timezone), details, errors)
+        if zones is None:
+            return Rejected(row, tuple(errors))
+        status = LeadStatus.DNC if self._is_dnc(phone) else LeadStatus.NEW
+        lead = ImportedLead(row, phone, status, zones, details)
+        seen = self._seen.get(phone)
+        if seen is None:
+            self._seen[phone] = _Seen(row, self._filled(details), zones.ambiguous, details.alt_phones)
+            return Loaded(lead, tuple(errors))
+        return self._merge(seen, lead, tuple(errors))
+
+    def _alt_phones(self, row: int, cells: Sequence[str], phone: str, region: str,
+                    errors: list[RowError]) -> tuple[str, ...]:
+        found: list[str] = []
+        for column in self._mapping.mapping.alt_phones:
+            raw = self._mapping.cell(cells, column)
+            if raw is None:
+                continue
+            number = normalize_number(raw, region)
+            if number is None:
+                errors.append(RowError(row, column, raw, "not a valid phone number; left out"))
+            elif self._is_dnc(number):
+                errors.append(RowError(row, column, raw, "on the do-not-call list; left out"))
+            elif number != phone and number not in found:
+                found.append(number)
+        return tuple(found)
+
+    def _zones(self, row: int, phone: str, override: str | None, details: LeadDetails,
+               errors: list[RowError]) -> ZoneChoice | None:
+        column = self._mapping.mapping.timezone
+        if override is not None:
+            if override in known_zones():
+                return ZoneChoice((override,), ZoneSource.OVERRIDE)
+            errors.append(RowError(row, column or "", override,
+                                   "not a time zone name such as America/Chicago; the number's is used"))
+        address = Address(country_code(details.country or ""), details.state, details.postcode)
+        zones = choose_zones(phonenumbers.parse(phone), address)
+        if zones.zones:
+            return zones
+        mapped = self._mapping.mapping.phone
+        errors.append(RowError(row, mapped, phone, "no time zone is known for this number: "
+                               "give the list a time zone column"))
+        return None
+
+    def _filled(self, details: LeadDetails) -> int:
+        present = [getattr(details, name) is not None for name in TEXT_FIELDS]
+        present += [name in details.custom for name in self._custom]
+        return sum(1 << bit for bit, there in enumerate(present) if there)
+
+    def _merge(self, seen: _Seen, lead: ImportedLead, errors: tuple[RowError, ...]) -> Merged:
+        missing = {name for bit, name in enumerate(TEXT_FIELDS) if not seen.filled >> bit & 1}
+        offset = len(TEXT_FIELDS)
+        missing_custom = {name for bit, name in enumerate(self._custom, offset)
+                          if not seen.filled >> bit & 1}
+        d = lead.details
+        fills = LeadDetails(
+            **{name: getattr(d, name) if name in missing else None for name in TEXT_FIELDS},
+            alt_phones=tuple(p for p in d.alt_phones if p not in seen.phones),
+            custom={name: value for name, value in d.custom.items() if name in missing_custom})
+        settles = seen.ambiguous and not lead.zones.ambiguous
+        seen.filled |= self._filled(fills)
+        seen.phones += fills.alt_phones
+        seen.ambiguous = seen.ambiguous and not settles
+        return Merged(lead.row, seen.row, lead.phone, fills, lead.zones if settles else None, errors)
+
+
+def collect(results: Iterable[RowResult]) -> tuple[list[ImportedLead], list[RowError]]:
+    """Every lead with its duplicates merged in, and every error line, for a list small enough
+    to hold (previews, tests); an import writes each result as it comes instead."""
+    leads: dict[str, ImportedLead] = {}
+    errors: list[RowError] = []
+    for result in results:
+        errors.extend(result.errors)
+        if isinstance(result, Loaded):
+            leads[result.lead.phone] = result.lead
+        elif isinstance(result, Merged):
+            leads[result.phone] = merge(leads[result.phone], result)
+    return list(leads.values()), errors
+

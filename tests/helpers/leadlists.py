@@ -1,0 +1,43 @@
+"""Lead list files made for a test, and an import of one with everything it returned."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+
+from dialer.leadfile import LeadFile
+from dialer.leadrows import ColumnMapping, ImportProgress, LeadImporter, RowResult
+
+
+def write_csv(path: Path, rows: Iterable[Sequence[object]], *, delimiter: str = ",",
+              encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as file:
+        csv.writer(file, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: Iterable[Sequence[object]]) -> Path:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Leads")
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    results: list[RowResult]
+    progress: ImportProgress
+
+
+def import_file(path: Path, mapping: ColumnMapping, *, region: str = "DE",
+                is_dnc: Callable[[str], bool] = lambda number: False) -> ImportRun:
+    with LeadFile(path) as source:
+        importer = LeadImporter(mapping.bind(source.header), default_region=region, is_dnc=is_dnc,
+                                total_bytes=source.total_bytes)
+        results = list(importer.run(source.rows()))
+    return ImportRun(results, importer.progress)
