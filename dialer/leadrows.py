@@ -22,7 +22,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.errors import Invalid
-from crm_core.phones import normalize_number
+from crm_core.phones import e164, normalize_number, parse_valid
 from dialer import compliance
 from dialer.phonezones import Address, ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state
 
@@ -251,11 +251,12 @@ class LeadImporter:
         country = country_code(raw_country) if raw_country else None
         region = country or self._region
         raw_phone = cell(m.phone)
-        phone = normalize_number(raw_phone, region) if raw_phone else None
-        if phone is None:
+        number = parse_valid(raw_phone, region) if raw_phone else None
+        if number is None:
             reason = ("no phone number" if raw_phone is None
                       else f"not a valid phone number (numbers without +country read as {region})")
             return Rejected(row, (RowError(row, m.phone, raw_phone or "", reason),))
+        phone = e164(number)
         errors: list[RowError] = []
         details = LeadDetails(
             **{name: cell(getattr(m, name)) for name in TEXT_FIELDS if name != "country"},
@@ -263,7 +264,8 @@ class LeadImporter:
             alt_phones=self._alt_phones(row, cells, phone, region, errors),
             custom={name: value for name, column in m.custom.items()
                     if (value := cell(column)) is not None})
-        zones = self._zones(row, phone, cell(m.timezone), details, errors)
+        zones = self._zones(row, number, cell(m.timezone), Address(country, details.state,
+                                                                     details.postcode), errors)
         if zones is None:
             return Rejected(row, tuple(errors))
         status = LeadStatus.DNC if self._is_dnc(phone) else LeadStatus.NEW
@@ -290,21 +292,19 @@ class LeadImporter:
                 found.append(number)
         return tuple(found)
 
-    def _zones(self, row: int, phone: str, override: str | None, details: LeadDetails,
-               errors: list[RowError]) -> ZoneChoice | None:
+    def _zones(self, row: int, number: phonenumbers.PhoneNumber, override: str | None,
+               address: Address, errors: list[RowError]) -> ZoneChoice | None:
         column = self._mapping.mapping.timezone
         if override is not None:
             if override in known_zones():
                 return ZoneChoice((override,), ZoneSource.OVERRIDE)
             errors.append(RowError(row, column or "", override,
                                    "not a time zone name such as America/Chicago; the number's is used"))
-        address = Address(country_code(details.country or ""), details.state, details.postcode)
-        zones = choose_zones(phonenumbers.parse(phone), address)
+        zones = choose_zones(number, address)
         if zones.zones:
             return zones
-        mapped = self._mapping.mapping.phone
-        errors.append(RowError(row, mapped, phone, "no time zone is known for this number: "
-                               "give the list a time zone column"))
+        errors.append(RowError(row, self._mapping.mapping.phone, e164(number),
+                               "no time zone is known for this number: give the list a time zone column"))
         return None
 
     def _filled(self, details: LeadDetails) -> int:
