@@ -48,7 +48,8 @@ class LeadFile(_Closing):
     def __init__(self, path: Path) -> None:
         reader = READERS.get(path.suffix.lower())
         if reader is None:
-            raise Invalid(f"a lead list is a CSV or XLSX file, not {path.suffix or 'a file without extension'}")
+            kind = path.suffix or "a file without extension"
+            raise Invalid(f"a lead list is a CSV or XLSX file, not {kind}")
         self.total_bytes = path.stat().st_size
         self._rows = reader(path)
         first = next(self._rows, None)

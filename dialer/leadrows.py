@@ -4,7 +4,7 @@ Each row gives exactly one result: ``Loaded`` (a new lead, status new or dnc), `
 number is already a lead of this list: the row fills what the first one lacked) or
 ``Rejected``. Problems are ``RowError`` lines (row, column, value, reason); a problem with an
 optional cell (an alternative number, the time zone) drops that cell and keeps the lead. No row
-stops the import, so loaded + rejected + merged = rows read.
+stops the import, so loaded + bad + duplicates = rows read (``ImportProgress``).
 
 Memory: the importer remembers only, per number seen, its first row and which fields it has
 (so a later duplicate knows what to fill); rows themselves are not kept.
@@ -24,7 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from callcenter.errors import Invalid
 from crm_core.phones import e164, normalize_number, parse_valid
 from dialer import compliance
-from dialer.phonezones import Address, ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state
+from dialer.phonezones import (
+    Address, ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state,
+)
+
 
 class Contact(BaseModel):
     """A lead's text fields: in a ``ColumnMapping`` the columns holding them, in ``LeadDetails``
@@ -36,7 +39,7 @@ class Contact(BaseModel):
     postcode: str | None = None
     state: str | None = None
     country: str | None = None
-    """Details: ISO 3166 alpha-2 when the file's text names a country, else that text."""
+    """Of a lead: ISO 3166 alpha-2 when the file's text names a country, else that text."""
 
 
 TEXT_FIELDS = tuple(Contact.model_fields)

@@ -77,8 +77,8 @@ def test_a_valid_row_becomes_a_lead():
 
 
 def test_names_are_composed_so_one_name_typed_two_ways_is_one():
-    decomposed = "Ju\u0308rgen"
-    assert loaded(importer().feed(2, row(phone="030 1234567", first=decomposed))).lead.details.first_name == "Jürgen"
+    lead = loaded(importer().feed(2, row(phone="030 1234567", first="Ju\u0308rgen"))).lead
+    assert lead.details.first_name == "Jürgen"
 
 
 def test_the_rows_country_reads_national_numbers():
@@ -160,6 +160,15 @@ def test_an_ambiguous_lead_is_called_only_when_every_zone_allows(now, allowed, n
     lead = loaded(importer().feed(2, row(phone="(605) 555-0123", country="US"))).lead
     verdict = check(US, DEFAULT_RETRY, lead.dialing(), now)
     assert (verdict.allowed, verdict.next_at) == (allowed, next_at)
+
+
+def test_a_toll_free_number_without_an_address_gets_the_overlap_of_all_its_zones():
+    """Guam's 8:00 (22:00 UTC) to Newfoundland's 21:00 (23:30 UTC, summer)."""
+    lead = loaded(importer().feed(2, row(phone="+1 800 555 0199"))).lead
+    opens = datetime(2025, 6, 2, 22, 0, tzinfo=UTC)
+    assert check(US, DEFAULT_RETRY, lead.dialing(), datetime(2025, 6, 2, 12, tzinfo=UTC)).next_at == opens
+    assert check(US, DEFAULT_RETRY, lead.dialing(), opens.replace(hour=23, minute=29)).allowed
+    assert not check(US, DEFAULT_RETRY, lead.dialing(), opens.replace(hour=23, minute=30)).allowed
 
 
 def test_dnc_numbers_are_kept_flagged_and_dnc_alternatives_left_out():
