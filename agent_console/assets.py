@@ -5,7 +5,8 @@
 - ``GET /wallboard/wallboard.css``: the wallboard's (supervisors and admins, as its page);
 - ``GET /softphone/page.js``: the bare softphone page's script (agents, as its page);
 - ``GET /i18n/i18n.js``: translations and locale formatting for every page's script (any
-  logged-in user; each page carries its own catalog).
+  logged-in user; each page carries its own catalog);
+- ``GET /i18n/language.js``: the pages' language chooser (public: the login page has it).
 
 They are marked ``page`` as the pages are: refusals redirect to the login or are plain text.
 """
@@ -37,6 +38,7 @@ def _serve(name: str) -> Handler:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/login/login.css", public(_serve("login.css")))
     app.router.add_get("/i18n/i18n.js", _serve("i18n.js"))
+    app.router.add_get("/i18n/language.js", public(_serve("language.js")))
     app.router.add_get("/wallboard/wallboard.css",
                        require_role(*WALLBOARD_ROLES)(_serve("wallboard.css")))
     app.router.add_get("/softphone/page.js", require_role("agent")(_serve("softphone_page.js")))

@@ -23,6 +23,8 @@ from crm_core.users import authenticate_token
 from crm_core.values import UserInfo
 from ctiserver.web.errors import error_response
 
+from .i18n import Language, negotiate
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 H = TypeVar("H", bound=Callable[..., Awaitable[web.StreamResponse]])
 
@@ -39,6 +41,18 @@ USER = web.RequestKey("user", UserInfo)
 SESSION_CHECK = web.RequestKey("session_check", SessionCheck)
 """Browser sessions only: async () -> bool, keeps the session alive or tells it
 has ended (logout, expiry, deactivation)."""
+
+
+def request_language(request: web.Request) -> Language:
+    """The language of the request's screens and messages (agent_console.i18n.negotiate):
+    ``?lang=``, the user's saved language, the browser's."""
+    user = request.get(USER)
+    return negotiate(request.query.get("lang"), user.language if user else None,
+                     request.headers.get(hdrs.ACCEPT_LANGUAGE))
+
+
+def request_gettext(request: web.Request) -> Callable[[str], str]:
+    return request_language(request).translations.gettext
 
 
 def is_websocket(request: web.Request) -> bool:
@@ -84,7 +98,7 @@ def require_role(*roles: str) -> Callable[[H], H]:
 def ensure_role(request: web.Request, *roles: str) -> UserInfo:
     user: UserInfo = request[USER]
     if user.role not in roles:
-        raise Forbidden(f"this needs the role {' or '.join(roles)}")
+        raise Forbidden("this needs the role {roles}", roles=" / ".join(roles))
     return user
 
 
@@ -96,7 +110,9 @@ def _marked(request: web.Request, mark: str) -> bool:
 def refusal(request: web.Request, error: Forbidden) -> Exception:
     """What to raise for ``error``: itself on the APIs (the error middleware answers it as
     JSON), a plain-text 403 on the routes marked ``page``."""
-    return web.HTTPForbidden(text=str(error)) if _marked(request, "page") else error
+    if _marked(request, "page"):
+        return web.HTTPForbidden(text=error.translated(request_gettext(request)))
+    return error
 
 
 def cookie_settings(request: web.Request) -> dict:
@@ -120,7 +136,8 @@ def _refuse_anonymous(request: web.Request) -> web.StreamResponse:
     accepts_html = "text/html" in request.headers.get(hdrs.ACCEPT, "")
     if request.method == "GET" and accepts_html and not is_websocket(request):
         raise web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}))
-    return error_response(401, "log in first")
+    _ = request_gettext(request)
+    return error_response(401, _("log in first"))
 
 
 async def presented_csrf(request: web.Request) -> str:

@@ -92,7 +92,7 @@ class AgentResource:
         queues = (await read(request, QueuesBody, MAX_BODY, empty={})).queues
         unknown = set(queues) - set(await self.queues.names())
         if unknown:
-            raise Invalid(f"no such queue: {', '.join(sorted(unknown))}")
+            raise Invalid("no such queue: {queues}", queues=", ".join(sorted(unknown)))
         await self.agent_control.log_in(interface, queues, name=request[USER].display_name)
         return answer(QueuesDone, {"queues": queues})
 
@@ -137,7 +137,7 @@ def console_page(pause_reasons: tuple[str, ...]):
             "interface": user.interface or "",
             "pauseReasons": offered,
         }
-        html = render("console.html", user=user, csrf_token=config["csrf"],
+        html = render(request, "console.html", user=user, csrf_token=config["csrf"],
                       config=Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")))
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})
@@ -187,7 +187,8 @@ class ConsoleScripts:
         try:
             text = render_script(found.body, customer, request[USER].display_name)
         except ScriptError as exc:  # the admin's script is broken, not the agent's request
-            raise Broken(f"the script for {owner.kind} {owner.name} is broken: {exc}") from None
+            raise Broken("the script for {kind} {name} is broken: {problem}", kind=owner.kind,
+                         name=owner.name, problem=str(exc)) from None
         return answer(RenderedScript, {"script": text, "title": found.title,
                                        owner.kind: owner.name}, exclude_unset=True)
 

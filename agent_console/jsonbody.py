@@ -26,7 +26,7 @@ async def json_object(request: web.Request, limit: int, *, empty: dict | None = 
     """The body as a dict; an empty body gives ``empty`` when that is set."""
     raw = await request.content.read(limit + 1)
     if len(raw) > limit:
-        raise BodyError(f"the body must be at most {limit} bytes")
+        raise BodyError("the body must be at most {limit} bytes", limit=limit)
     if empty is not None and not raw.strip():
         return dict(empty)
     try:

@@ -1,11 +1,14 @@
 """Login, logout and the landing page: HTML pages and redirects (no JSON here). The login form
-is protected against login CSRF with a double-submit cookie, since no session exists yet."""
+is protected against login CSRF with a double-submit cookie, since no session exists yet. The
+login page speaks the browser's language or the one chosen on it (``?lang=``, which the form
+posts back to), and a language chosen there is saved for the user who logs in."""
 from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from gettext import NullTranslations
 
 from aiohttp import hdrs, web
 
@@ -13,6 +16,7 @@ from crm_core.auth import LoginResult, login
 from crm_core.db import Database
 from crm_core.sessions import create_session, end_session
 from crm_core.throttling import DEFAULT_THROTTLES, LoginThrottles
+from crm_core.users import set_language
 from .auth import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -20,9 +24,12 @@ from .auth import (
     cookie_settings,
     page,
     public,
+    request_gettext,
+    request_language,
     same_token,
     set_session_cookie,
 )
+from .i18n import languages
 from .pages import render
 
 LOGIN_CSRF_COOKIE = "cc_login_csrf"
@@ -42,20 +49,22 @@ def _page(
     username: str = "",
 ) -> web.Response:
     html = render(
-        "login.html", csrf_token=token, error=error, username=username,
-        next=safe_next(request.query.get("next")) or "",
+        request, "login.html", csrf_token=token, error=error, username=username,
+        next=safe_next(request.query.get("next")) or "", action=request.path_qs,
     )
     response = web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, **cookie_settings(request))
     return response
 
 
-def wait_text(wait: timedelta) -> str:
+def wait_text(wait: timedelta,
+              ngettext: Callable[[str, str, int], str] = NullTranslations().ngettext) -> str:
     """A wait rounded up: seconds under two minutes, else minutes."""
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
+    minutes = math.ceil(seconds / 60)
+    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
 
 
 def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str | None:
@@ -71,16 +80,17 @@ def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str
 
 
 def _failure(request: web.Request, token: str, username: str, result: LoginResult) -> web.Response:
+    translations = request_language(request).translations
+    _ = translations.gettext
+    wait = wait_text(result.retry_after, translations.ngettext) if result.retry_after else ""
     if result.throttled:
-        response = _page(
-            request, token, username=username, status=429,
-            error=f"Too many failed logins. Try again in {wait_text(result.retry_after)}.",
-        )
+        response = _page(request, token, username=username, status=429,
+                         error=_("Too many failed logins. Try again in {wait}.").format(wait=wait))
         response.headers["Retry-After"] = str(max(1, math.ceil(result.retry_after.total_seconds())))
         return response
-    error = "Wrong username or password."
+    error = _("Wrong username or password.")
     if result.retry_after:
-        error += f" Wait {wait_text(result.retry_after)} before the next try."
+        error = _("Wrong username or password. Wait {wait} before the next try.").format(wait=wait)
     return _page(request, token, username=username, status=401, error=error)
 
 
@@ -106,20 +116,24 @@ class LoginResource:
     @public
     @page
     async def login_submit(self, request: web.Request) -> web.StreamResponse:
+        _ = request_gettext(request)
         form = await request.post()
         token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not same_token(token, str(form.get(CSRF_FIELD, ""))):
             return _page(request, secrets.token_urlsafe(32), status=403,
-                         error="The login form had expired. Please try again.")
+                         error=_("The login form had expired. Please try again."))
         username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
         if not username or not password or len(username) > MAX_USERNAME:
             return _page(request, token, username=username[:MAX_USERNAME], status=400,
-                         error="Enter your username and password.")
+                         error=_("Enter your username and password."))
         result = await login(self.db, username, password,
                              remote=client_address(request, self.trusted_proxies),
                              throttles=self.throttles)
         if result.user is None:
             return _failure(request, token, username, result)
+        chosen = request.query.get("lang")  # the login page's language chooser
+        if chosen in languages() and chosen != result.user.language:
+            await set_language(self.db, result.user.id, chosen)
         if old := request.cookies.get(SESSION_COOKIE):
             await end_session(self.db, old)  # never keep a session id chosen before the login
         session_id, _ = await create_session(self.db, result.user.id)

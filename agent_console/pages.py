@@ -1,18 +1,44 @@
-"""The console's jinja2 templates (autoescaped), with jinja2's i18n extension: templates write
-``{{ _("text") }}`` / ``{% trans %}``; until per-request catalogs exist the text is English."""
+"""The pages' jinja2 templates (autoescaped), rendered in the request's language: templates
+write ``{{ _("text") }}`` / ``{{ _("Hello %(name)s", name=x) }}`` / ``{% trans %}`` (jinja2's
+i18n extension, newstyle), one Environment per language. Every page also gets:
+
+- ``html_lang`` for ``<html lang>``;
+- ``i18n_catalog``: its scripts' catalog, for ``<script id="i18n" type="application/json">``;
+- what the language chooser (``language.html``) shows: ``languages`` (code, name) and
+  ``chosen_language`` (a logged-in user's saved choice, "" for the browser's; on the login
+  page the language shown)."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-_environment = Environment(
-    loader=PackageLoader("agent_console", "templates"),
-    autoescape=select_autoescape(["html"]),
-    extensions=["jinja2.ext.i18n"],
-)
-_environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+from .auth import USER, request_language
+from .i18n import Language, languages
 
 
-def render(name: str, **context: Any) -> str:
-    return _environment.get_template(name).render(**context)
+@functools.cache
+def _environment(language: Language) -> Environment:
+    environment = Environment(
+        loader=PackageLoader("agent_console", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        language.translations, newstyle=True)
+    return environment
+
+
+def render(request: web.Request, name: str, **context: Any) -> str:
+    language = request_language(request)
+    user = request.get(USER)
+    return _environment(language).get_template(name).render(
+        html_lang=language.html_lang,
+        i18n_catalog=Markup(language.script_catalog),
+        languages=[(code, known.name) for code, known in languages().items()],
+        chosen_language=(user.language or "") if user else language.code,
+        **context,
+    )

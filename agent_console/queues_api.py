@@ -52,7 +52,7 @@ class QueuesResource:
         except ValueError as exc:  # the queue's name, or what the CRM refuses besides
             raise Invalid(str(exc)) from None
         except IntegrityError:
-            raise Conflict(f"queue {name!r} conflicts with another") from None
+            raise Conflict("queue {queue} conflicts with another", queue=repr(name)) from None
         changed = await self.apply()
         return answer(QueueSaved, {"queue": await get_queue(self.db, name), "changed": changed})
 
@@ -60,7 +60,7 @@ class QueuesResource:
     async def remove_queue(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
         if not await delete_queue(self.db, name):
-            raise NotFound(f"no queue {name!r}")
+            raise NotFound("no queue {queue}", queue=repr(name))
         return answer(QueueDeleted, {"deleted": name, "changed": await self.apply()})
 
 

@@ -35,6 +35,8 @@ from ctiserver.acd.routing import CLOSED_ACTIONS, validate_hours
 from ctiserver.control.channels import QUEUE_NAME as MEMBER_QUEUE_NAME
 from ctiserver.control.dialpolicy import number_type, pattern
 
+from .i18n import languages
+
 MAX_TEXT = 200
 MAX_LONG_TEXT = 4000
 MAX_NUMBERS = 10
@@ -679,3 +681,23 @@ class SoftphoneConfig(Answer):
     sipUri: str
     password: str
     endpoint: str
+
+
+# --- the user's own settings -----------------------------------------------------------------
+
+
+def _screen_language(code: str | None) -> str | None:
+    if code is not None and code not in languages():
+        raise problem(f"one of {', '.join(languages())}, or null to follow the browser")
+    return code
+
+
+class LanguageChoice(Body):
+    """PUT /api/me/language: the screens' language (a catalog's code: en, zh_CN), or null to
+    follow the browser's Accept-Language."""
+
+    language: Annotated[str | None, AfterValidator(_screen_language)]
+
+
+class LanguageSaved(Answer):
+    language: str | None

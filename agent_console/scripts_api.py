@@ -50,7 +50,7 @@ def _path_owner(request: web.Request) -> Owner:
 
 
 def _no_script(owner: Owner) -> NotFound:
-    return NotFound(f"no script for {owner.kind} {owner.name}")
+    return NotFound("no script for {kind} {name}", kind=owner.kind, name=owner.name)
 
 
 class ScriptsResource:

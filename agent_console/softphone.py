@@ -69,7 +69,7 @@ async def jssip(request: web.Request) -> web.FileResponse:
 @page
 @require_role("agent")
 async def softphone_page(request: web.Request) -> web.Response:
-    html = render("softphone.html", user=request[USER], jssip_url=JSSIP_URL)
+    html = render(request, "softphone.html", user=request[USER], jssip_url=JSSIP_URL)
     return web.Response(text=html, content_type="text/html", charset="utf-8", headers=NO_STORE)
 
 

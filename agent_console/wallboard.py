@@ -66,7 +66,8 @@ class WallboardResource:
             "slFormula": SL_VARIANTS[DEFAULT_SL_VARIANT],
             "directory": await self._directory(user),
         }
-        html = render("wallboard.html", user=user, config=json.dumps(config, ensure_ascii=False),
+        html = render(request, "wallboard.html", user=user,
+                      config=json.dumps(config, ensure_ascii=False),
                       csrf_token=config["csrf"], sl_formula=config["slFormula"])
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})

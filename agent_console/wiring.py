@@ -18,16 +18,17 @@ from ctiserver.bus import EventBus
 from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
 
-from . import admin, assets, calls_api, console, dialpolicy_api, headers, login, queues_api
-from . import scripts_api
+from . import admin, assets, calls_api, console, dialpolicy_api, headers, login, me_api
+from . import queues_api, scripts_api
 from . import security_api, softphone, wallboard, work_api
 from .admin import UsersResource
-from .auth import auth_middleware
+from .auth import auth_middleware, request_gettext
 from .calls_api import CallsResource
 from .headers import origin_middleware
 from .console import AgentResource, ConsoleScripts
 from .dialpolicy_api import DialPolicyResource
 from .login import LoginResource
+from .me_api import MeResource
 from .queues_api import QueuesResource
 from .scripts_api import ScriptsResource
 from .security_api import SecurityResource
@@ -45,7 +46,7 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     CTI server's too, needs a logged-in user unless marked public, and every response
     carries the security headers (headers.py). Logins count for the client's address, which
     a request from one of ``trusted_proxies`` names in X-Forwarded-For."""
-    app.middlewares.append(error_middleware)
+    app.middlewares.append(error_middleware(request_gettext))
     app.middlewares.append(origin_middleware)  # before any password or session is looked at
     app.middlewares.append(auth_middleware(db))
     headers.install(app, connect_sources=[headers.websocket_source(softphone_site.ws_url)])
@@ -58,6 +59,7 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     scopes = Scopes(db, working)
     login.add_routes(app, LoginResource(db, trusted_proxies=trusted_proxies))
     admin.add_routes(app, UsersResource(db))
+    me_api.add_routes(app, MeResource(db))
     security_api.add_routes(app, SecurityResource(db))
     scripts_api.add_routes(app, ScriptsResource(db))
     queues_api.add_routes(app, QueuesResource(db, apply_queues))

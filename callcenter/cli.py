@@ -43,6 +43,14 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
+    from agent_console.catalogs import ROOT, refresh
+
+    for path in refresh(tuple(args.new_language)):
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
 def read_password(args: argparse.Namespace) -> str | None:
     """The new password from stdin (one line) or a prompt; never from the command line, where
     it would show in the process list and the shell history."""
@@ -170,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("--ask-password", action="store_true",
                           help="prompt for the login password")
     add.set_defaults(func=cmd_user)
+
+    i18n = sub.add_parser("i18n", help="the screens' translations")
+    i18n.add_argument("action", choices=["extract"],
+                      help="extract the strings into the .pot files and update every .po")
+    i18n.add_argument("--new-language", action="append", default=[], metavar="CODE",
+                      help="also start a catalog for this language (e.g. fr, pt_BR)")
+    i18n.set_defaults(func=cmd_i18n)
 
     sub.add_parser("serve", help="CTI server and web on your Asterisk and database").set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="everything on embedded defaults, with simulated calls").set_defaults(func=cmd_demo)

@@ -1,10 +1,32 @@
 """Domain errors: what a service refuses, and why, with no HTTP in them. The web layer's one
-error middleware (``ctiserver.web.errors``) turns each kind into a JSON error and its status."""
+error middleware (``ctiserver.web.errors``) turns each kind into a JSON error and its status,
+in the user's language.
+
+Each error keeps its English template and its parameters apart, ``Conflict("queue {queue} is
+not yours", queue=name)``, so the middleware can translate the template (Babel extracts the
+templates: the error class names are extraction keywords, see agent_console.catalogs);
+``str(error)`` is the filled English text, for logs."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 
 class DomainError(Exception):
     """A refused request; the message says why, for the user."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(self.translated(str))
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of ``gettext`` (English for ``str``), filled in."""
+        if not self.params:
+            return gettext(self.template)
+        params = {name: value.translated(gettext) if isinstance(value, DomainError) else value
+                  for name, value in self.params.items()}  # a cause that is itself an error
+        return gettext(self.template).format(**params)
 
 
 class Invalid(DomainError):

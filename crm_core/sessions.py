@@ -28,7 +28,8 @@ class SessionPolicy:
 
 DEFAULT_SESSION = SessionPolicy()
 _USER_COLUMNS = (
-    User.id, User.username, User.display_name, User.role, User.extension, User.interface, User.team
+    User.id, User.username, User.display_name, User.role, User.extension, User.interface, User.team,
+    User.language,
 )
 
 

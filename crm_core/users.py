@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from crm_core.db import Database
@@ -35,6 +35,7 @@ def user_info(user: User) -> UserInfo:
         extension=user.extension,
         interface=user.interface,
         team=user.team,
+        language=user.language,
     )
 
 
@@ -144,6 +145,12 @@ async def update_user(
             await session.execute(delete(UserSession).where(UserSession.user_id == user.id))
         await session.flush()
         return user_info(user)
+
+
+async def set_language(db: Database, user_id: int, language: str | None) -> None:
+    """Save the screens' language of the user (None: follow the browser)."""
+    async with db.sessionmaker.begin() as session:
+        await session.execute(update(User).where(User.id == user_id).values(language=language))
 
 
 async def authenticate_token(db: Database, token: str) -> UserInfo | None:

@@ -16,6 +16,8 @@ class UserInfo:
     extension: str | None
     interface: str | None
     team: str | None = None
+    language: str | None = None
+    """The screens' language the user chose (en, zh_CN); None follows the browser."""
 
 
 @dataclass(frozen=True, slots=True)

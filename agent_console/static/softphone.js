@@ -90,7 +90,7 @@
 
   async function loadSoftphone(options) {
     const reply = await fetch("/api/softphone/config", {credentials: "same-origin"});
-    if (!reply.ok) throw new Error("no softphone for this user: " + reply.status);
+    if (!reply.ok) throw new Error(t("No softphone for this user ({status})", {status: reply.status}));
     const config = await reply.json();
     return startSoftphone(Object.assign({}, config, options));
   }

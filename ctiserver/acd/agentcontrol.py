@@ -42,7 +42,8 @@ class AgentControl:
 
     async def pause(self, interface: str, reason: str) -> None:
         if reason not in self.pause_reasons:
-            raise Invalid(f"unknown pause reason {reason!r}; one of {', '.join(self.pause_reasons)}")
+            raise Invalid("unknown pause reason {reason}; one of {reasons}", reason=repr(reason),
+                          reasons=", ".join(self.pause_reasons))
         await self._ami.send(act.QueuePause(interface, True, reason))
 
     async def unpause(self, interface: str) -> None:

@@ -60,9 +60,9 @@ def check_request(data: Mapping[str, Any], pause_reasons: Sequence[str]) -> Supe
     request = SupervisorAction.model_validate(data)
     if request.action == "pause":
         if request.reason not in pause_reasons:
-            raise Invalid(f"'reason' must be one of {', '.join(pause_reasons)}")
+            raise Invalid("'reason' must be one of {reasons}", reasons=", ".join(pause_reasons))
     elif request.reason:
-        raise Invalid(f"'reason' only goes with 'pause', not {request.action!r}")
+        raise Invalid("'reason' only goes with 'pause', not {action}", action=repr(request.action))
     return request
 
 
@@ -87,7 +87,7 @@ class Supervision:
         try:
             result = await self._run(user, request)
         except AmiError as exc:
-            raise Refused(f"Asterisk refused: {exc}") from None
+            raise Refused("Asterisk refused: {cause}", cause=exc) from None
         return SupervisorResult(action=request.action, agent=request.agent, **result)
 
     async def _run(self, user: UserInfo, request: SupervisorAction) -> dict:

@@ -63,7 +63,8 @@ class CtiAmiProtocol(AMIProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         for action in list(self.responses.values()):
             if not action.future.done():
-                action.future.set_exception(AmiError(f"AMI link lost during {action['Action']}"))
+                action.future.set_exception(AmiError(
+                    "AMI link lost during {action}", action=action["Action"]))
         self.responses.clear()
         self.closed = True
         if not self.lost.done():
@@ -131,10 +132,11 @@ class AmiClient:
             )
         except asyncio.TimeoutError as exc:
             protocol.responses.pop(request.id, None)
-            raise AmiError(f"AMI action {action.get('Action')} timed out") from exc
+            raise AmiError("AMI action {action} timed out", action=action.get("Action")) from exc
         first = response[0] if isinstance(response, list) else response
         if first.get("Response") == "Error":
-            raise AmiError(f"{action.get('Action')}: {first.get('Message', 'error')}")
+            raise AmiError("{action}: {message}", action=action.get("Action"),
+                           message=first.get("Message", "error"))
         return response
 
     async def originate(self, action: Originate | Mapping[str, Any]) -> str:

@@ -117,14 +117,15 @@ class CallControl:
         number), Refused (Asterisk said no)."""
         body_type = schemas.BODIES.get(action)
         if body_type is None:
-            raise NotFound(f"unknown call control {action!r}; one of {', '.join(schemas.ACTIONS)}")
+            raise NotFound("unknown call control {action}; one of {actions}", action=repr(action),
+                           actions=", ".join(schemas.ACTIONS))
         body = body_type.model_validate(data)
         if not user.interface:
             raise Conflict("your user has no phone (interface)")
         try:
             result = await getattr(self, "_" + action)(user.interface, body, user)
         except AmiError as exc:
-            raise Refused(f"Asterisk refused: {exc}") from None
+            raise Refused("Asterisk refused: {cause}", cause=exc) from None
         return schemas.CallControlResult(action=action, **result)
 
     async def _dial_out(self, user: UserInfo, kind: str, number: str,

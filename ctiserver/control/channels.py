@@ -77,11 +77,11 @@ def held_agents(channels: Sequence[ListedChannel], interfaces: Iterable[str],
 def transfer_target(kind: str, target: str, contexts: dict[str, str]) -> tuple[str, str]:
     """(exten, context) of a transfer to an extension, a queue or an external number."""
     if kind not in TRANSFER_KINDS:
-        raise Invalid(f"'kind' must be one of {', '.join(TRANSFER_KINDS)}")
+        raise Invalid("'kind' must be one of {kinds}", kinds=", ".join(TRANSFER_KINDS))
     target = target.strip()
     if not target:
         raise Invalid("'target' is required")
     pattern = {"extension": EXTENSION, "queue": QUEUE_NAME, "number": NUMBER}[kind]
     if not pattern.match(target):
-        raise Invalid(f"{target!r} is not a valid {kind}")
+        raise Invalid("{target} is not a valid {kind}", target=repr(target), kind=kind)
     return target, contexts[kind]

@@ -56,7 +56,7 @@ async def test_the_softphone_registers_answers_a_queue_call_and_is_bridged(
     try:
         await log_in(page, f"softphone{ext}", PASSWORD, next_path="/softphone")
         assert page.url.endswith("/softphone")
-        await expect(state).to_have_text("registered", timeout=15_000)
+        await expect(state).to_have_attribute("data-state", "registered", timeout=15_000)
         assert f" {endpoint}/sip:" in await call(
             asterisk.cli, f"pjsip show contacts like {endpoint}")
 
@@ -69,9 +69,9 @@ async def test_the_softphone_registers_answers_a_queue_call_and_is_bridged(
         await call(ami.send, caller_originate(
             queue, number="+4930999000", name="Softphone Caller", patience=60, talk=60,
             channel_id=str(uuid.uuid4())))
-        await expect(state).to_have_text("ringing", timeout=15_000)
+        await expect(state).to_have_attribute("data-state", "ringing", timeout=15_000)
         await page.click("#softphone-answer")
-        await expect(state).to_have_text("incall", timeout=15_000)
+        await expect(state).to_have_attribute("data-state", "incall", timeout=15_000)
 
         def bridged(m: dict) -> bool:
             return m.get("Event") == "BridgeEnter" and m.get("Channel", "").startswith(interface + "-")
