@@ -12,7 +12,8 @@ from tests.helpers.accounts import make_user
 from tests.helpers.webapp import build_app, log_in
 
 PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
-          ("GET", "/login/login.css"), ("HEAD", "/login/login.css")}
+          ("GET", "/login/login.css"), ("HEAD", "/login/login.css"),
+          ("GET", "/i18n/language.js"), ("HEAD", "/i18n/language.js")}  # its language chooser
 METHODS_FOR_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
