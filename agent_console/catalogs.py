@@ -33,6 +33,8 @@ KEYWORDS = {
     "jinja2": GETTEXT_KEYWORDS,
     "javascript": {"t": None, "tn": (1, 2)},
 }
+HEADER = ("# The callcenter screens' strings: made by `callcenter i18n extract`, do not edit.\n"
+          "# This file is distributed under the same license as the callcenter project.\n#")
 DATES = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\n', re.MULTILINE)
 """Header lines that change on every run: a file that differs only there is left alone."""
 
@@ -50,7 +52,7 @@ def sources(domain: str) -> Iterator[tuple[Path, str]]:
 def extract(domain: str) -> Catalog:
     """A fresh template catalog of ``domain`` from the source."""
     catalog = Catalog(project="callcenter", version="0.1.0", domain=domain, charset="utf-8",
-                      copyright_holder="the callcenter authors")
+                      header_comment=HEADER, msgid_bugs_address="")
     for path, method in sources(domain):
         where = str(path.relative_to(ROOT))
         with path.open("rb") as source:

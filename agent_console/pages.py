@@ -4,9 +4,10 @@ i18n extension, newstyle), one Environment per language. Every page also gets:
 
 - ``html_lang`` for ``<html lang>``;
 - ``i18n_catalog``: its scripts' catalog, for ``<script id="i18n" type="application/json">``;
-- what the language chooser (``language.html``) shows: ``languages`` (code, name) and
+- what the language chooser (``language.html``) needs: ``languages`` (code, name),
   ``chosen_language`` (a logged-in user's saved choice, "" for the browser's; on the login
-  page the language shown)."""
+  page the language shown) and ``session_csrf`` (a browser session's CSRF token, to save the
+  choice; "" without a session)."""
 from __future__ import annotations
 
 import functools
@@ -16,7 +17,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .auth import USER, request_language
+from .auth import SESSION, USER, request_language
 from .i18n import Language, languages
 
 
@@ -40,5 +41,6 @@ def render(request: web.Request, name: str, **context: Any) -> str:
         i18n_catalog=Markup(language.script_catalog),
         languages=[(code, known.name) for code, known in languages().items()],
         chosen_language=(user.language or "") if user else language.code,
+        session_csrf=session.csrf_token if (session := request.get(SESSION)) else "",
         **context,
     )
