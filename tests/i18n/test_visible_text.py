@@ -12,11 +12,13 @@ from tests.helpers.visible_text import untranslated_script_text, untranslated_te
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "agent_console" / "templates"
 STATIC = ROOT / "agent_console" / "static"
-NOT_YET_WRAPPED = ("console.html", "console.js", "wallboard.html", "wallboard.js")
+NOT_YET_WRAPPED = ("wallboard.html", "wallboard.js")
 """Pages being rewritten elsewhere to put their strings through _()/t()/tn(): left out of
 these checks until that work is merged (then this list empties and every page is checked)."""
-CODE_LITERALS: dict[str, frozenset[str]] = {}
-"""Per script, literals that read as words but are code (none needed so far)."""
+CODE_LITERALS: dict[str, frozenset[str]] = {
+    "console.js": frozenset({"after-call work"}),  # the after-call gate's pause reason code
+}
+"""Per script, literals that read as words but are code."""
 
 
 def checked(folder: Path, pattern: str) -> list[Path]:
