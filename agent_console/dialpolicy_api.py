@@ -52,7 +52,7 @@ class DialPolicyResource:
     async def get_policy(self, request: web.Request) -> web.Response:
         found = await self.policies.get(_team(request))
         if found is None:
-            raise NotFound(f"team {_team(request)} has no dial policy of its own")
+            raise NotFound("team {team} has no dial policy of its own", team=_team(request))
         return answer(DialRulesAnswer, found.json(), headers=NO_STORE)
 
     @require_role("admin")
@@ -66,7 +66,7 @@ class DialPolicyResource:
     async def delete_policy(self, request: web.Request) -> web.Response:
         team = _team(request)
         if not await self.policies.delete(team) and team is not None:
-            raise NotFound(f"team {team} has no dial policy of its own")
+            raise NotFound("team {team} has no dial policy of its own", team=team)
         return answer(DialPolicyDeleted, {"deleted": team})
 
     @require_role("admin", "supervisor")

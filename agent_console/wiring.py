@@ -19,8 +19,7 @@ from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
 
 from . import admin, assets, calls_api, console, dialpolicy_api, headers, login, me_api
-from . import queues_api, scripts_api
-from . import security_api, softphone, wallboard, work_api
+from . import queues_api, scripts_api, security_api, softphone, wallboard, work_api
 from .admin import UsersResource
 from .auth import auth_middleware, request_gettext
 from .calls_api import CallsResource
