@@ -29,9 +29,6 @@ from dialer.leadrows import RowError, SourceRow
 
 SNIFF_LINES = 50
 DELIMITERS = ",;\t|"
-UTF8_HINT = 'save the list as "CSV UTF-8" (or XLSX) and upload it again'
-
-
 class _Closing(contextlib.AbstractContextManager):
     """``with`` closes it."""
 
@@ -49,7 +46,7 @@ class LeadFile(_Closing):
         reader = READERS.get(path.suffix.lower())
         if reader is None:
             kind = path.suffix or "a file without extension"
-            raise Invalid(f"a lead list is a CSV or XLSX file, not {kind}")
+            raise Invalid("a lead list is a CSV or XLSX file, not {kind}", kind=kind)
         self.total_bytes = path.stat().st_size
         self._rows = reader(path)
         first = next(self._rows, None)
@@ -75,10 +72,12 @@ def read_csv(path: Path) -> Iterator[SourceRow]:
             except StopIteration:
                 return
             except UnicodeDecodeError as error:
-                raise Invalid(f"row {number} is not UTF-8 text (byte 0x{error.object[error.start]:02x}):"
-                              f" {UTF8_HINT}") from None
+                raise Invalid('row {row} is not UTF-8 text (byte 0x{byte:02x}): save the list as '
+                              '"CSV UTF-8" (or XLSX) and upload it again',
+                              row=number, byte=error.object[error.start]) from None
             except csv.Error as error:
-                raise Invalid(f"row {number} cannot be read as CSV: {error}") from None
+                raise Invalid("row {row} cannot be read as CSV: {problem}", row=number,
+                              problem=str(error)) from None
             if any(cells):
                 yield SourceRow(number, cells, lines.bytes_read)
 

@@ -66,11 +66,13 @@ class ColumnMapping(Contact):
         positions: dict[str, int] = {}
         for index, name in enumerate(clean(cell) for cell in header):
             if name and positions.setdefault(name, index) != index and name in self.columns():
-                raise Invalid(f"column {name!r} appears twice in the file's first row")
+                raise Invalid("column {column} appears twice in the file's first row",
+                              column=repr(name))
         unknown = [column for column in self.columns() if column not in positions]
         if unknown:
-            raise Invalid(f"no column {', '.join(map(repr, unknown))} in the file; its columns: "
-                          f"{', '.join(repr(name) for name in positions)}")
+            raise Invalid("no column {missing} in the file; its columns: {columns}",
+                          missing=", ".join(map(repr, unknown)),
+                          columns=", ".join(repr(name) for name in positions))
         return BoundMapping(self, positions)
 
     def columns(self) -> list[str]:

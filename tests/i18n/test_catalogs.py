@@ -14,7 +14,7 @@ from agent_console.catalogs import ERROR_KEYWORDS, extract
 from agent_console.i18n import MESSAGES, SCRIPTS, read_catalog, script_messages, translated_codes
 from callcenter.errors import DomainError
 
-PLACEHOLDERS = re.compile(r"\{\w+\}|%\(\w+\)s")
+PLACEHOLDERS = re.compile(r"\{\w+(?::[^}]*)?\}|%\(\w+\)s")
 
 
 def strings(message) -> tuple[str, ...]:
