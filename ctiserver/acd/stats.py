@@ -14,7 +14,9 @@ When each call counts (its moment decides the period it falls in):
   EXITEMPTY) and exit_key (pressed a key of the queue's context; EXITWITHKEY). A caller
   refused on entry (``joinempty``) never entered: no event, no queue_log line, not offered;
 - handled (AHT: talk, hold, wrap-up): when the after-call work ends (the AgentChange that
-  carries HandledCall: the wrap-up's end, or the call's end when the queue has no wrap-up).
+  carries HandledCall: the wrap-up's end, or the call's end when the queue has no wrap-up);
+- an agent's answered calls (the wallboard's "Calls"): when the agent answers, so a call
+  counts while it is talked and during its wrap-up, before it is handled.
 Agent time (occupancy, time in state, pause by reason) is integrated over the period.
 
 Formulas (T = the queue's sl_threshold; a wait of exactly T is within; "lost" = abandoned +
@@ -158,6 +160,8 @@ class QueueStats:
         self._books: dict[str, _Book] = {q: _Book() for q in self.targets}
         self._all = _Book()
         self._agents: dict[str, _AgentBook] = {}
+        self._answered: Counter = Counter()
+        """Today's calls answered, by agent interface."""
         self._waiting_in: dict[str, str] = {}
         self._clock = float("-inf")
 
@@ -180,6 +184,8 @@ class QueueStats:
             return
         self._unwait(notice.call_key)
         self._add(notice.queue, t, self._wait_delta(notice))
+        if isinstance(notice, CallAnswered):
+            self._answered[notice.interface] += 1
 
     def handle_change(self, change: AgentChange) -> None:
         t = self._advance(change.at)
@@ -211,7 +217,7 @@ class QueueStats:
             "definitions": SL_VARIANTS,
             "queues": queues,
             ALL: self._tile(ALL, self._all, now),
-            "agents": {i: self._agent_figures(a, now) for i, a in sorted(self._agents.items())},
+            "agents": {i: self._agent_figures(i, a, now) for i, a in sorted(self._agents.items())},
         }
 
     # --- internals -------------------------------------------------------------------------
@@ -232,6 +238,7 @@ class QueueStats:
         for agent in self._agents.values():
             agent.seconds, agent.pause = Counter(), Counter()
             agent.handled = Tally(len(FIELDS))
+        self._answered.clear()
 
     def _book(self, queue: str) -> _Book:
         book = self._books.get(queue)
@@ -292,7 +299,7 @@ class QueueStats:
             tile["alerts"] = _alerts(targets, longest, periods["today"])
         return tile
 
-    def _agent_figures(self, agent: _AgentBook, now: float) -> dict:
+    def _agent_figures(self, interface: str, agent: _AgentBook, now: float) -> dict:
         seconds, pause = Counter(agent.seconds), Counter(agent.pause)
         running = now - max(agent.counted, self.day.start)
         seconds[agent.state] += running
@@ -301,7 +308,8 @@ class QueueStats:
         figures = _handling(agent.handled.values)
         return {"name": agent.name, "state": agent.state, "direction": agent.direction,
                 "reason": agent.reason, "since": agent.since, "time_in_state": now - agent.since,
-                "queues": sorted(agent.queues), **figures, "state_seconds": dict(seconds),
+                "queues": sorted(agent.queues), "answered": self._answered[interface], **figures,
+                "state_seconds": dict(seconds),
                 "pause_seconds": dict(pause)}
 
 
