@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from aiohttp import web
+from markupsafe import Markup
 
 from callcenter.errors import Forbidden
 from crm_core.db import Database
@@ -22,7 +23,6 @@ from crm_core.teams import visible_user_ids
 from crm_core.users import users_by_interface
 from crm_core.values import UserInfo
 from ctiserver.acd.spy import SPY_OPTIONS
-from ctiserver.acd.stats import DEFAULT_SL_VARIANT, SL_VARIANTS
 from ctiserver.acd.supervision import SupervisorResult, Supervision
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
 
@@ -62,13 +62,11 @@ class WallboardResource:
             "pauseReasons": list(self.supervision.pause_reasons),
             "spyModes": list(SPY_OPTIONS),
             "canSpy": bool(user.interface),
-            "slVariant": DEFAULT_SL_VARIANT,
-            "slFormula": SL_VARIANTS[DEFAULT_SL_VARIANT],
             "directory": await self._directory(user),
         }
-        html = render(request, "wallboard.html", user=user,
-                      config=json.dumps(config, ensure_ascii=False),
-                      csrf_token=config["csrf"], sl_formula=config["slFormula"])
+        # page data in a JSON script element; "<" escaped so no value can end the element
+        data = Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))
+        html = render(request, "wallboard.html", user=user, config=data, csrf_token=config["csrf"])
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})
 

@@ -1,16 +1,24 @@
 // The wallboard: follows /ws/wallboard (the server pushes every change; no polling), draws a
 // tile per queue and the agent grid, and posts supervisor actions to /wallboard/actions.
+// Every visible string goes through t()/tn() and every figure through fmt (/i18n/i18n.js,
+// loaded first). How a figure stands against its target (its colour) and which targets are
+// missed (the alerts) is the server's word: ctiserver.acd.wallboard_levels.
 "use strict";
 
 const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
 const PING_MS = 60000;       // pings keep the login session alive while the board is open
 const STALE_MS = 5000;       // the server refreshes at least every second
-const CONFIG = JSON.parse(document.getElementById("wallboard-config").dataset.config);
+const CONFIG = JSON.parse(document.getElementById("wallboard-config").textContent);
 const STATE_LABELS = {
-  logged_out: "logged out", available: "available", ringing: "ringing", on_call: "on call",
-  on_hold: "on hold", wrapup: "wrap-up", paused: "paused", unavailable: "unavailable",
+  logged_out: t("logged out"), available: t("available"), ringing: t("ringing"), on_call: t("on call"),
+  on_hold: t("on hold"), wrapup: t("after-call work"), paused: t("paused"), unavailable: t("phone unavailable"),
 };
+const DIRECTIONS = {inbound: t("inbound call"), outbound: t("outbound call")};
+const AFTER_CALL = "after-call work";  // the after-call gate's pause reason
+const REASONS = {break: t("Break"), lunch: t("Lunch"), training: t("Training"), meeting: t("Meeting"),
+                 technical: t("Technical problem"), [AFTER_CALL]: t("After-call work")};
 const SPY_STATES = new Set(["on_call", "on_hold"]);
+const NO_PHONE = t("Listen, whisper and barge need your phone: ask an admin to give your user an extension.");
 
 let period = localStorage.getItem("wallboard.period") || "today";
 let last = null;          // the latest stats message
@@ -20,38 +28,25 @@ const rows = new Map();   // interface -> <tr>
 
 // --- formatting --------------------------------------------------------------------------
 
-function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const mm = h ? String(m).padStart(2, "0") : String(m);
-  return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
+const NONE = "—";  // a figure without a value: no call yet
+function clock(seconds) { return seconds === null || seconds === undefined ? NONE : fmt.clock(seconds); }
+// Tenths of a percent, as the server compares them (wallboard_levels.shown_permille).
+function percent(ratio) {
+  if (ratio === null || ratio === undefined) return NONE;
+  return t("{percent}%", {percent: fmt.number(Math.round(ratio * 1000) / 10)});
 }
-function percent(ratio) { return ratio === null || ratio === undefined ? "—" : Math.round(ratio * 100) + "%"; }
 function serverNow() { return Date.now() / 1000 + skew; }
-
-// Colour of a figure against the queue's targets: good (met), warn (close), bad (missed).
-function level(metric, value, targets) {
-  if (!targets || value === null || value === undefined) return "";
-  switch (metric) {
-    case "longest_wait":
-      return value >= targets.max_wait_alert ? "bad" : value >= targets.max_wait_alert / 2 ? "warn" : "good";
-    case "service_level":
-      return value >= targets.sl_target ? "good" : value >= targets.sl_target - 0.1 ? "warn" : "bad";
-    case "asa":
-      return value <= targets.asa_target ? "good" : value <= targets.asa_target * 1.5 ? "warn" : "bad";
-    case "abandon_rate":
-      return value <= targets.abandon_rate_target ? "good" : value <= targets.abandon_rate_target * 2 ? "warn" : "bad";
-    default:
-      return "";
-  }
-}
+const reasonWords = (reason) => REASONS[reason] || reason;
 
 const ALERT_TEXT = {
-  longest_wait: (a) => `longest wait ${duration(a.value)} over ${duration(a.target)}`,
-  service_level: (a) => `service level today ${percent(a.value)} under target ${percent(a.target)}`,
-  asa: (a) => `ASA today ${duration(a.value)} over target ${duration(a.target)}`,
-  abandon_rate: (a) => `abandon rate today ${percent(a.value)} over target ${percent(a.target)}`,
+  longest_wait: (q, a) => t("{queue}: a caller has waited {value} — alert above {target}",
+                            {queue: q, value: clock(a.value), target: clock(a.target)}),
+  service_level: (q, a) => t("{queue}: service level today {value} — target at least {target}",
+                             {queue: q, value: percent(a.value), target: percent(a.target)}),
+  asa: (q, a) => t("{queue}: average speed of answer today {value} — target at most {target}",
+                   {queue: q, value: clock(a.value), target: clock(a.target)}),
+  abandon_rate: (q, a) => t("{queue}: abandon rate today {value} — target at most {target}",
+                            {queue: q, value: percent(a.value), target: percent(a.target)}),
 };
 
 // --- drawing -----------------------------------------------------------------------------
@@ -67,55 +62,61 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function figure(label, value, cls = "", testid = "") {
-  const b = el("b", {class: cls}, value);
+function figure(label, value, cls = "", testid = "", title = "") {
+  const b = el("b", {class: cls || ""}, value);
   if (testid) b.setAttribute("data-figure", testid);
-  return el("div", {}, el("span", {class: "label"}, label), b);
+  return el("div", title ? {title} : {}, el("span", {class: "label"}, label), b);
 }
 
-function tile(t, isAll) {
-  const p = t[period];
-  const targets = isAll ? null : t.targets;
-  const waitLevel = t.waiting ? level("longest_wait", t.longest_wait, targets) : (targets ? "good" : "");
-  const sl = p.service_level[CONFIG.slVariant];
-  const abandoned = el("b", {}, String(p.abandoned), " ", el("small", {}, `(${p.short_abandoned} short)`));
-  abandoned.setAttribute("data-figure", "abandoned");
+function tile(q, isAll) {
+  const p = q[period];
+  const levels = p.levels || {};
+  const waitLevel = q.wait_level || "";
+  const count = (n) => fmt.number(n ?? 0);
+  const abandoned = el("b", {"data-figure": "abandoned"}, count(p.abandoned), " ",
+                       el("small", {}, t("({n} short)", {n: count(p.short_abandoned)})));
   const exits = el("b", {},
-    el("span", {"data-figure": "timed_out"}, String(p.timed_out)), " · ",
-    el("span", {"data-figure": "exit_empty"}, String(p.exit_empty ?? 0)), " · ",
-    el("span", {"data-figure": "exit_key"}, String(p.exit_key ?? 0)));
-  const node = el("section", {class: "tile" + (isAll ? " all" : "") + (t.alerts && t.alerts.length ? " missed" : ""),
-                              "data-queue": isAll ? "*all*" : t.queue},
-    el("h2", {}, isAll ? "All queues" : t.queue,
-       el("small", {}, targets ? `SL ${percent(targets.sl_target)} in ${targets.sl_threshold}s` : "")),
+    el("span", {"data-figure": "timed_out"}, count(p.timed_out)), " · ",
+    el("span", {"data-figure": "exit_empty"}, count(p.exit_empty)), " · ",
+    el("span", {"data-figure": "exit_key"}, count(p.exit_key)));
+  const target = q.targets
+    ? t("target {percent} answered within {time}", {percent: percent(q.targets.sl_target),
+                                                   time: fmt.duration(q.targets.sl_threshold)})
+    : "";
+  return el("section", {class: "tile" + (isAll ? " all" : "") + (q.alerts && q.alerts.length ? " missed" : ""),
+                        "data-queue": isAll ? "*all*" : q.queue},
+    el("h2", {}, isAll ? t("All queues") : q.queue, el("small", {}, target)),
     el("div", {class: "big"},
-       figure("Waiting", String(t.waiting), waitLevel, "waiting"),
-       figure("Longest wait", duration(t.longest_wait), t.waiting ? waitLevel : "", "longest_wait")),
+       figure(t("Waiting"), count(q.waiting), waitLevel, "waiting"),
+       figure(t("Longest wait"), clock(q.longest_wait), waitLevel, "longest_wait")),
     el("div", {class: "figures"},
-       figure("Offered", String(p.offered), "", "offered"),
-       figure("Answered", String(p.answered), "", "answered"),
-       el("div", {}, el("span", {class: "label"}, "Abandoned"), abandoned),
-       el("div", {title: "left the queue alive: Queue() timed out · no agent could take calls · pressed a key"},
-          el("span", {class: "label"}, "Timed out · no agent · key"), exits),
-       figure("Service level", percent(sl), level("service_level", sl, targets), "service_level"),
-       figure("ASA", duration(p.asa), level("asa", p.asa, targets), "asa"),
-       figure("AHT", duration(p.aht), "", "aht"),
-       figure("Abandon rate", percent(p.abandon_rate), level("abandon_rate", p.abandon_rate, targets), "abandon_rate"),
-       figure("Occupancy", percent(p.occupancy), "", "occupancy")),
+       figure(t("Offered"), count(p.offered), "", "offered"),
+       figure(t("Answered"), count(p.answered), "", "answered"),
+       el("div", {title: t("Callers who hung up while waiting; short: within the queue's short-abandon time, left out of the abandon rate")},
+          el("span", {class: "label"}, t("Abandoned")), abandoned),
+       el("div", {title: t("Callers who left the queue without hanging up: waited until the queue's time limit · no agent could take calls · pressed a key to leave")},
+          el("span", {class: "label"}, t("Timed out · no agent · key")), exits),
+       figure(t("Service level"), percent(p.service_level[last.service_level_default]),
+              levels.service_level, "service_level", t("See the explanation at the bottom of the page")),
+       figure(t("Avg. speed of answer"), clock(p.asa), levels.asa, "asa",
+              t("Average wait of the callers answered")),
+       figure(t("Avg. handle time"), clock(p.aht), "", "aht", t("Average talk, hold and after-call work per call")),
+       figure(t("Abandon rate"), percent(p.abandon_rate), levels.abandon_rate, "abandon_rate",
+              t("Hang-ups (short ones left out) among the callers who left the queue")),
+       figure(t("Occupancy"), percent(p.occupancy), "", "occupancy",
+              t("Time on calls and in after-call work, of the time logged in and not paused"))),
     el("div", {class: "states"},
-       ...Object.entries(t.agents_by_state).filter(([s]) => s !== "logged_out")
-         .map(([s, n]) => el("span", {class: "chip"}, `${STATE_LABELS[s] || s} ${n}`))));
-  return node;
+       ...Object.entries(q.agents_by_state).filter(([s]) => s !== "logged_out")
+         .map(([s, n]) => el("span", {class: "chip"}, t("{state}: {n}", {state: STATE_LABELS[s] || s, n: count(n)})))));
 }
 
 function drawTiles(msg) {
-  const tiles = [tile(msg.all, true), ...Object.values(msg.queues).map((t) => tile(t, false))];
+  const tiles = [tile(msg.all, true), ...Object.values(msg.queues).map((q) => tile(q, false))];
   document.getElementById("tiles").replaceChildren(...tiles);
   const alerts = [];
-  for (const t of Object.values(msg.queues)) {
-    for (const a of t.alerts || []) {
-      const text = (ALERT_TEXT[a.metric] || (() => `${a.metric} missed its target`))(a);
-      alerts.push(el("div", {class: "alert", "data-alert": `${t.queue}:${a.metric}`}, `⚠ ${t.queue}: ${text}`));
+  for (const q of Object.values(msg.queues)) {
+    for (const a of q.alerts || []) {
+      alerts.push(el("div", {class: "alert", "data-alert": `${q.queue}:${a.metric}`}, "⚠ ", ALERT_TEXT[a.metric](q.queue, a)));
     }
   }
   document.getElementById("alerts").replaceChildren(...alerts);
@@ -126,16 +127,19 @@ function agentName(iface, agent) {
   return known ? known.name : (agent.name || iface);
 }
 
+const ACTION_LABELS = {listen: t("Listen"), whisper: t("Whisper"), barge: t("Barge"), pause: t("Pause"),
+                       unpause: t("Unpause"), logout: t("Log out")};
+const ACTION_TITLES = {listen: t("Listen to the call on your phone"), whisper: t("Talk to the agent only"),
+                       barge: t("Talk to the agent and the caller"), pause: t("Pause the agent with a reason"),
+                       unpause: t("Make the agent available again"), logout: t("Remove the agent from all queues")};
+
 function newRow(iface) {
-  const button = (label, action, title) =>
-    el("button", {type: "button", title, "data-action": action, onclick: () => request(iface, action)}, label);
+  const button = (action, onclick) =>
+    el("button", {type: "button", "data-action": action, onclick}, ACTION_LABELS[action]);
   const actions = el("div", {class: "actions"},
-    button("Listen", "listen", "listen to the call on your phone"),
-    button("Whisper", "whisper", "talk to the agent only"),
-    button("Barge", "barge", "talk to agent and caller"),
-    el("button", {type: "button", "data-action": "pause", onclick: () => askReason(iface)}, "Pause"),
-    button("Unpause", "unpause", "back to available"),
-    button("Log out", "logout", "remove from all queues"));
+    ...["listen", "whisper", "barge"].map((a) => button(a, () => request(iface, a))),
+    button("pause", () => askReason(iface)),
+    ...["unpause", "logout"].map((a) => button(a, () => request(iface, a))));
   const row = el("tr", {"data-agent": iface},
     el("td", {class: "name"}), el("td", {}, el("span", {class: "state"})), el("td", {class: "reason"}),
     el("td", {class: "num time"}), el("td", {class: "num calls"}), el("td", {class: "queues"}), el("td", {}, actions));
@@ -153,36 +157,47 @@ function drawAgents(msg) {
   for (const [iface, agent] of entries) {
     const row = rows.get(iface) || newRow(iface);
     const known = CONFIG.directory[iface];
-    row.querySelector(".name").replaceChildren(agentName(iface, agent),
+    const name = agentName(iface, agent);
+    row.querySelector(".name").replaceChildren(name,
       el("span", {class: "ext"}, known && known.extension ? known.extension : ""));
     const state = row.querySelector(".state");
     state.className = "state s-" + agent.state;
     state.textContent = STATE_LABELS[agent.state] || agent.state;
     row.dataset.state = agent.state;
     row.dataset.since = agent.since;
-    row.querySelector(".reason").textContent = agent.reason || (agent.direction && agent.state !== "ringing" ? agent.direction : "");
-    row.querySelector(".calls").textContent = agent.handled;
+    row.querySelector(".reason").textContent = agent.reason ? reasonWords(agent.reason)
+      : (agent.direction && agent.state !== "ringing" ? DIRECTIONS[agent.direction] || agent.direction : "");
+    row.querySelector(".calls").textContent = fmt.number(agent.answered ?? 0);
     row.querySelector(".queues").textContent = agent.queues.join(", ");
-    for (const b of row.querySelectorAll("button[data-action]")) b.disabled = !allowed(b.dataset.action, agent.state);
+    for (const b of row.querySelectorAll("button[data-action]")) {
+      const why = whyNot(b.dataset.action, agent.state, name);
+      b.disabled = Boolean(why);
+      b.title = why || ACTION_TITLES[b.dataset.action];
+    }
     body.append(row);  // keeps the sort order; moving a node keeps its buttons
   }
   document.getElementById("empty").hidden = entries.length > 0;
   tick();
 }
 
-function allowed(action, state) {
-  if (CONFIG.spyModes.includes(action)) return CONFIG.canSpy && SPY_STATES.has(state);
-  if (action === "pause") return state !== "logged_out" && state !== "paused";
-  if (action === "unpause") return state === "paused";
-  return state !== "logged_out";
+// Why ACTION cannot be done on an agent in STATE now, in words; "" when it can.
+function whyNot(action, state, name) {
+  if (CONFIG.spyModes.includes(action)) {
+    if (!CONFIG.canSpy) return NO_PHONE;
+    return SPY_STATES.has(state) ? "" : t("{name} is not on a call: listen, whisper and barge work during a call.", {name});
+  }
+  if (state === "logged_out") return t("{name} is not in any queue.", {name});
+  if (action === "pause" && state === "paused") return t("{name} is already paused.", {name});
+  if (action === "unpause" && state !== "paused") return t("{name} is not paused.", {name});
+  return "";
 }
 
 function tick() {
   const now = serverNow();
-  for (const row of rows.values()) row.querySelector(".time").textContent = duration(now - Number(row.dataset.since));
-  document.getElementById("clock").textContent = new Date().toLocaleTimeString([], {hour12: false});
+  for (const row of rows.values()) row.querySelector(".time").textContent = fmt.clock(now - Number(row.dataset.since));
+  document.getElementById("clock").textContent = fmt.time(new Date());
   const link = document.getElementById("link");
-  if (link.classList.contains("live") && Date.now() - lastMessageAt > STALE_MS) link.textContent = "no updates…";
+  if (link.classList.contains("live") && Date.now() - lastMessageAt > STALE_MS) link.textContent = t("no updates…");
 }
 
 function draw() {
@@ -192,6 +207,15 @@ function draw() {
 }
 
 // --- actions -----------------------------------------------------------------------------
+
+const ACTION_SENT = {
+  listen: (name) => t("Your phone rings to listen to {name}.", {name}),
+  whisper: (name) => t("Your phone rings to whisper to {name}.", {name}),
+  barge: (name) => t("Your phone rings to barge in on {name}'s call.", {name}),
+  pause: (name) => t("{name} is paused.", {name}),
+  unpause: (name) => t("{name} is available again.", {name}),
+  logout: (name) => t("{name} is out of all queues.", {name}),
+};
 
 function toast(text, isError) {
   const box = document.getElementById("toast");
@@ -204,24 +228,25 @@ function toast(text, isError) {
 async function request(iface, action, reason) {
   const body = {action, agent: iface};
   if (reason) body.reason = reason;
+  const name = agentName(iface, {}), label = ACTION_LABELS[action];
   try {
     const response = await fetch("/wallboard/actions", {
       method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": CONFIG.csrf},
       body: JSON.stringify(body),
     });
-    const answer = await response.json().catch(() => ({error: `HTTP ${response.status}`}));
-    if (response.ok) toast(`${action}: ${agentName(iface, {})} — sent`, false);
-    else toast(`${action} refused: ${answer.error || response.status}`, true);
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok) toast(ACTION_SENT[action](name), false);
+    else toast(t("{action} refused: {error}", {action: label, error: answer.error || t("HTTP {status}", {status: response.status})}), true);
   } catch (e) {
-    toast(`${action} failed: server unreachable`, true);
+    toast(t("{action} failed: the server is unreachable.", {action: label}), true);
   }
 }
 
 function askReason(iface) {
   const dialog = document.getElementById("pause-dialog");
-  dialog.querySelector(".who").textContent = agentName(iface, {});
+  dialog.querySelector(".title").textContent = t("Pause {name} — reason:", {name: agentName(iface, {})});
   dialog.querySelector(".reasons").replaceChildren(
-    ...CONFIG.pauseReasons.map((r) => el("button", {value: r, "data-reason": r}, r)));
+    ...CONFIG.pauseReasons.map((r) => el("button", {value: r, "data-reason": r}, reasonWords(r))));
   dialog.onclose = () => { if (dialog.returnValue) request(iface, "pause", dialog.returnValue); };
   dialog.returnValue = "";
   dialog.showModal();
@@ -236,13 +261,13 @@ function connect(delay = 1000) {
   let opened = false, pinger = null;
   ws.onopen = () => {
     opened = true;
-    link.textContent = "live";
+    link.textContent = t("live");
     link.className = "live";
     pinger = setInterval(() => ws.send(JSON.stringify({type: "ping"})), PING_MS);
   };
   ws.onclose = (event) => {
     clearInterval(pinger);
-    link.textContent = "reconnecting…";
+    link.textContent = t("reconnecting…");
     link.className = "down";
     if (event.code === SESSION_ENDED) { location.assign("/login?next=/wallboard"); return; }
     if (!opened) loginIfLoggedOut();  // a refused handshake: maybe the session is gone
@@ -253,7 +278,7 @@ function connect(delay = 1000) {
     if (msg.type !== "stats") return;
     lastMessageAt = Date.now();
     skew = msg.at - Date.now() / 1000;
-    link.textContent = "live";
+    link.textContent = t("live");
     // Between full snapshots the server sends only the tiles and agents that changed.
     last = msg.full || !last ? msg : {...last, ...msg, queues: {...last.queues, ...msg.queues},
                                       agents: {...last.agents, ...msg.agents}};

@@ -37,6 +37,10 @@ left within T):
   talk and after-call work over logged-in, not-paused time. An agent counts in every queue
   it is a member of; "unavailable" devices are not staffed time.
 A ratio with a zero denominator is None.
+
+Each queue's tile also says how its figures stand against the queue's targets (``levels`` per
+period, ``wait_level``) and which of today's are missed (``alerts``): see
+``ctiserver.acd.wallboard_levels``.
 """
 from __future__ import annotations
 
@@ -55,6 +59,7 @@ from ctiserver.acd.agentstate import (
 from ctiserver.calls.tracker import CallAnswered, CallEnded, Notice, QueueCallerArrived, QueueCallerDeparted
 from ctiserver.acd.queue_log import QueueLogEntry, summarize_calls
 from ctiserver.acd.statsclock import DayClock, Delta, SlidingTally, StepIntegral, Tally
+from ctiserver.acd.wallboard_levels import alerts, level, period_levels
 
 SL_VARIANTS = {
     "answered_only": "answered_within / answered",
@@ -296,7 +301,10 @@ class QueueStats:
         if queue != ALL:
             targets = self.target(queue)
             tile["targets"] = asdict(targets)
-            tile["alerts"] = _alerts(targets, longest, periods["today"])
+            tile["wait_level"] = level("longest_wait", longest, targets)
+            for period in periods.values():
+                period["levels"] = period_levels(period, DEFAULT_SL_VARIANT, targets)
+            tile["alerts"] = alerts(longest, periods["today"], DEFAULT_SL_VARIANT, targets)
         return tile
 
     def _agent_figures(self, interface: str, agent: _AgentBook, now: float) -> dict:
@@ -357,19 +365,6 @@ def _period(tally: Tally, occupancy: float | None) -> dict:
 
 _COUNTS = (OFFERED, ANSWERED, ANSWERED_WITHIN, ABANDONED, SHORT, TIMED_OUT, EXIT_EMPTY, EXIT_KEY,
            LOST_WITHIN)
-
-
-def _alerts(targets: QueueTargets, longest: float, today: dict) -> list[dict]:
-    checks = [
-        ("longest_wait", longest, targets.max_wait_alert, longest > targets.max_wait_alert),
-        ("service_level", sl := today["service_level"][DEFAULT_SL_VARIANT], targets.sl_target,
-         sl is not None and sl < targets.sl_target),
-        ("asa", today["asa"], targets.asa_target,
-         today["asa"] is not None and today["asa"] > targets.asa_target),
-        ("abandon_rate", today["abandon_rate"], targets.abandon_rate_target,
-         today["abandon_rate"] is not None and today["abandon_rate"] > targets.abandon_rate_target),
-    ]
-    return [{"metric": m, "value": value, "target": target} for m, value, target, missed in checks if missed]
 
 
 # --- wiring and rebuilding ------------------------------------------------------------------

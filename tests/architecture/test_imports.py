@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ctiserver.web.messages", PURE),
     ("ctiserver.calls.agent_messages", PURE),
     ("ctiserver.acd.wallboard_messages", PURE),
+    ("ctiserver.acd.wallboard_levels", PURE),
     ("crm_core.values", PURE),
     ("crm_core.throttling", PURE),
     ("crm_core.phones", PURE),

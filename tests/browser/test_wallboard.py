@@ -132,11 +132,13 @@ async def test_missed_targets_are_red_and_alerted_and_time_in_state_ticks(
     await expect(tile.locator('[data-figure="service_level"]')).to_have_text("0%")
     await expect(tile.locator('[data-figure="service_level"]')).to_have_class("bad")
     await expect(tile.locator('[data-figure="abandon_rate"]')).to_have_class("bad")
-    await expect(page.locator('[data-alert="vip:longest_wait"]')).to_contain_text("longest wait 1:35 over 1:00")
-    await expect(page.locator('[data-alert="vip:service_level"]')).to_contain_text("under target 80%")
+    await expect(page.locator('[data-alert="vip:longest_wait"]')).to_contain_text(
+        "vip: a caller has waited 1:35 — alert above 1:00")
+    await expect(page.locator('[data-alert="vip:service_level"]')).to_contain_text(
+        "service level today 0% — target at least 80%")
     row = page.locator('#agents tr[data-agent="PJSIP/1001"]')
     await expect(row.locator(".name")).to_have_text("Jürgen 张伟")
-    await expect(row.locator(".reason")).to_have_text("lunch")
+    await expect(row.locator(".reason")).to_have_text("Lunch")
     await expect(row.locator(".time")).to_have_text("1:17", timeout=4_000)  # ticks without a push
     await page.click('.periods button[data-period="last15"]')
     await expect(tile.locator('[data-figure="offered"]')).to_have_text("3")
