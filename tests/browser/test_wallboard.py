@@ -4,50 +4,23 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
-from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import Page, expect
 
 from asterisk_conf.simulation import agent_member, caller_originate
-from crm_core.teams import set_led_teams
-from crm_core.users import ensure_user
 from ctiserver.acd.agentstate import AgentChange
 from ctiserver.calls.tracker import QueueCallerArrived, QueueCallerDeparted
 from ctiserver.acd.stats import QueueStats, QueueTargets
 
 from tests.helpers.browser import log_in
 from tests.helpers.product import new_number
+from tests.helpers.wallboard import FAKE_SOCKET, PASSWORD, make_floor, push
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-AGENT_NAME = "Olga Petrova 张伟"
-PASSWORD = "wallboard test password"
 SCREENSHOT = "/tmp/wallboard.png"
 SCREENSHOT_ALERTS = "/tmp/wallboard-alerts.png"
-
-
-@dataclass(frozen=True)
-class Floor:
-    ext: str
-    interface: str
-    agent: str
-    supervisor: str
-
-
-async def make_floor(db, ext: str) -> Floor:
-    """The agent on EXT in a team of its own and a supervisor leading it."""
-    interface, _ = agent_member(ext)
-    team = f"floor-{uuid.uuid4().hex[:8]}"
-    await ensure_user(db, f"agent{ext}", display_name=AGENT_NAME, role="agent", extension=ext,
-                      interface=interface, team=team, password=PASSWORD)
-    supervisor = f"boss-{uuid.uuid4().hex[:8]}"
-    supervisor_id, _ = await ensure_user(db, supervisor, display_name="Søren Supervisor",
-                                         role="supervisor", password=PASSWORD,
-                                         interface=f"Local/{supervisor}@sim-supervisor")
-    await set_led_teams(db, supervisor_id, [team])
-    return Floor(ext, interface, f"agent{ext}", supervisor)
 
 
 async def test_supervisor_sees_a_call_arrive_and_the_agent_ring_then_talk(
@@ -64,7 +37,7 @@ async def test_supervisor_sees_a_call_arrive_and_the_agent_ring_then_talk(
     await control.log_in(interface, [queue], name=floor.ext, state_interface=agent_member(floor.ext)[1])
     try:
         await expect(row).to_have_attribute("data-state", "available", timeout=10_000)
-        await expect(row.locator(".name")).to_contain_text(AGENT_NAME)
+        await expect(row.locator(".name")).to_contain_text(floor.agent_name)
         handled = int(await row.locator(".calls").text_content())
         await product.server.ami.originate(caller_originate(
             queue, number=new_number(), name="Émile 佐藤", patience=60, ring=3, talk=6, hangup_by="caller"))
@@ -93,17 +66,6 @@ async def test_an_agent_is_refused_the_wallboard(page: Page, product, db, new_ex
     assert script.status == 403
 
 
-FAKE_SOCKET = """
-window.__sockets = [];
-window.WebSocket = class {
-  constructor(url) { this.url = url; window.__sockets.push(this);
-                     setTimeout(() => this.onopen && this.onopen(), 0); }
-  send() {}
-  close() {}
-};
-"""
-
-
 def missed_targets_snapshot(now: float) -> dict:
     """What the server pushes when queue "vip" misses its targets: callers waiting past the
     alert, a long abandon (service level and abandon rate missed), a paused agent."""
@@ -114,7 +76,7 @@ def missed_targets_snapshot(now: float) -> dict:
                                     name="Jürgen 张伟", reason="lunch", queues=frozenset({"vip"})))
     stats.handle_notice(QueueCallerDeparted("b", now - 10, "vip", "abandoned", 80))
     stats.handle_notice(QueueCallerArrived("c", now - 30, "vip", "+4932", ""))
-    return {**stats.snapshot(now), "type": "stats", "event_at": now}
+    return stats.snapshot(now)
 
 
 async def test_missed_targets_are_red_and_alerted_and_time_in_state_ticks(
@@ -122,8 +84,7 @@ async def test_missed_targets_are_red_and_alerted_and_time_in_state_ticks(
     floor = await make_floor(db, new_extension())
     await page.add_init_script(FAKE_SOCKET)
     await log_in(page, floor.supervisor, PASSWORD)
-    message = missed_targets_snapshot(time.time())
-    await page.evaluate("m => window.__sockets.at(-1).onmessage({data: JSON.stringify(m)})", message)
+    await push(page, missed_targets_snapshot(time.time()))
 
     tile = page.locator('.tile[data-queue="vip"]')
     await expect(tile).to_have_class(re.compile(r"\bmissed\b"))

@@ -1,13 +1,67 @@
-"""A logged-in browser session against the running product, without a browser: the login form,
-the wallboard's actions and its websocket's latest snapshot."""
+"""The wallboard in tests: a floor (an agent and the supervisor leading it), a wallboard page
+fed snapshots of the test's own making, and a logged-in session without a browser (the login
+form, the wallboard's actions and its websocket's latest snapshot)."""
 from __future__ import annotations
 
 import asyncio
 import re
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import aiohttp
+from playwright.async_api import Page
+
+from asterisk_conf.simulation import agent_member
+from crm_core.db import Database
+from crm_core.teams import set_led_teams
+from crm_core.users import ensure_user
+
+PASSWORD = "wallboard test password"
+AGENT_NAME = "Olga Petrova 张伟"
+
+
+@dataclass(frozen=True)
+class Floor:
+    ext: str
+    interface: str
+    agent: str
+    agent_name: str
+    supervisor: str
+
+
+async def make_floor(db: Database, ext: str, *, supervisor_has_phone: bool = True) -> Floor:
+    """The agent on simulated extension EXT in a team of its own and a supervisor leading it
+    (with a phone to listen on, unless told otherwise)."""
+    interface, _ = agent_member(ext)
+    team = f"floor-{uuid.uuid4().hex[:8]}"
+    await ensure_user(db, f"agent{ext}", display_name=AGENT_NAME, role="agent", extension=ext,
+                      interface=interface, team=team, password=PASSWORD)
+    supervisor = f"boss-{uuid.uuid4().hex[:8]}"
+    phone = f"Local/{supervisor}@sim-supervisor" if supervisor_has_phone else None
+    supervisor_id, _ = await ensure_user(db, supervisor, display_name="Søren Supervisor",
+                                         role="supervisor", password=PASSWORD, interface=phone)
+    await set_led_teams(db, supervisor_id, [team])
+    return Floor(ext, interface, f"agent{ext}", AGENT_NAME, supervisor)
+
+
+FAKE_SOCKET = """
+window.__sockets = [];
+window.WebSocket = class {
+  constructor(url) { this.url = url; window.__sockets.push(this);
+                     setTimeout(() => this.onopen && this.onopen(), 0); }
+  send() {}
+  close() {}
+};
+"""
+"""An init script standing in for the page's WebSocket: the test pushes the snapshots (push)."""
+
+
+async def push(page: Page, snapshot: dict) -> None:
+    """The wallboard page (FAKE_SOCKET) receives SNAPSHOT (QueueStats.snapshot) as a full update."""
+    message = {**snapshot, "type": "stats", "event_at": snapshot["at"], "full": True}
+    await page.evaluate("m => window.__sockets.at(-1).onmessage({data: JSON.stringify(m)})", message)
 
 
 class Browser:
