@@ -58,7 +58,6 @@ RULES = {
     "asa": _Rule("asa_target", shown_seconds, lambda t: math.ceil(t * 0.8), True),
     "abandon_rate": _Rule("abandon_rate_target", shown_permille, lambda t: math.ceil(t * 0.8), True),
 }
-PERIOD_METRICS = ("service_level", "asa", "abandon_rate")
 
 
 def level(metric: str, value: float | None, targets: Targets) -> str | None:

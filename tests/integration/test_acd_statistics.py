@@ -413,7 +413,7 @@ async def test_every_way_out_live_equals_rebuilt_equals_queue_log(cti, db, aster
         ours = queue_log_period(entries, EXITS_QUEUE, EXITS_TARGETS, since, now,
                                 from_day_start=period == "today")
         assert ours["offered"] == len(expected) and ours["lost"] == 9, period
-        assert set(live[period]) == set(rebuilt[period]) == set(ours) | {"occupancy"}
+        assert set(live[period]) == set(rebuilt[period]) == set(ours) | {"occupancy", "levels"}
         for figure, value in ours.items():
             assert_same(live[period][figure], value, f"live {period} {figure}")
             assert_same(rebuilt[period][figure], value, f"rebuilt {period} {figure}")
