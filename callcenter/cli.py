@@ -51,6 +51,18 @@ def cmd_i18n(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_screenshots(args: argparse.Namespace, settings: Settings) -> int:
+    """Refresh docs/screenshots/ (in a checkout): the screenshot test on the real stack."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "CALLCENTER_SCREENSHOTS": str(root / "docs" / "screenshots")}
+    return subprocess.call([sys.executable, "-m", "pytest", "-q", "tests/screenshots"],
+                           cwd=root, env=env)
+
+
 def read_password(args: argparse.Namespace) -> str | None:
     """The new password from stdin (one line) or a prompt; never from the command line, where
     it would show in the process list and the shell history."""
@@ -186,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also start a catalog for this language (e.g. fr, pt_BR)")
     i18n.set_defaults(func=cmd_i18n)
 
+    sub.add_parser("screenshots", help="refresh docs/screenshots/ (a checkout with the tests)"
+                   ).set_defaults(func=cmd_screenshots)
     sub.add_parser("serve", help="CTI server and web on your Asterisk and database").set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="everything on embedded defaults, with simulated calls").set_defaults(func=cmd_demo)
     return parser

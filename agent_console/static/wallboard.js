@@ -128,7 +128,7 @@ function agentName(iface, agent) {
 }
 
 const ACTION_LABELS = {listen: t("Listen"), whisper: t("Whisper"), barge: t("Barge"), pause: t("Pause"),
-                       unpause: t("Unpause"), logout: t("Log out")};
+                       unpause: t("Unpause"), logout: t("Out of queues")};
 const ACTION_TITLES = {listen: t("Listen to the call on your phone"), whisper: t("Talk to the agent only"),
                        barge: t("Talk to the agent and the caller"), pause: t("Pause the agent with a reason"),
                        unpause: t("Make the agent available again"), logout: t("Remove the agent from all queues")};

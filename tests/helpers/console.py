@@ -61,15 +61,18 @@ def queue_toggle(page: Page, queue: str) -> Locator:
 
 
 async def console_in_queue(page: Page, agent: ConsoleAgent) -> None:
-    """Log in at the console and join the agent's queue with its toggle, as the agent would."""
+    """Log in at the console and join the agent's queue with its toggle, as the agent would
+    (in any language: states are checked by their codes)."""
     await log_in(page, agent.username, PASSWORD, next_path="/console")
-    await expect(page.locator("#link")).to_have_text("connected", timeout=10000)
-    await expect(page.locator("#agent-state")).to_have_text("Not in any queue", timeout=10000)
+    await expect(page.locator("#link")).to_have_class("live", timeout=10000)
+    await expect(page.locator("#agent-state")).to_have_attribute("data-state", "logged out",
+                                                                 timeout=10000)
     toggle = queue_toggle(page, agent.queue)
     await toggle.click(timeout=10000)
     await expect(toggle).to_have_attribute("aria-pressed", "true", timeout=5000)
     await expect(page.locator("#my-queues")).to_contain_text(agent.queue, timeout=5000)
-    await expect(page.locator("#agent-state")).to_have_text("Available", timeout=5000)
+    await expect(page.locator("#agent-state")).to_have_attribute("data-state", "available",
+                                                                 timeout=5000)
 
 
 async def leave_queue(cti, agent: ConsoleAgent) -> None:

@@ -1,10 +1,13 @@
 """The screenshots in docs/screenshots/, made on the real stack: the console idle, ringing, on a
-call and in after-call work, and the wallboard, in each language. Every test run makes them (in
-a temporary folder, so the run proves they can be made); `callcenter screenshots` runs this
-file with CALLCENTER_SCREENSHOTS=docs/screenshots to refresh the committed ones."""
+call and in after-call work, and the wallboard, in English and in Chinese (the users' saved
+language). Every test run makes them (in a temporary folder, so the run proves they can be
+made); `callcenter screenshots` runs this file with CALLCENTER_SCREENSHOTS=docs/screenshots to
+refresh the committed ones. In Chinese the pages must be in Chinese and every character on them
+drawable by an installed font (no tofu boxes)."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -14,9 +17,10 @@ from playwright.async_api import Browser, Page, expect
 from asterisk_conf.simulation import caller_originate
 from crm_core.customers import create_customer
 from crm_core.teams import set_led_teams
-from crm_core.users import ensure_user, update_user
+from crm_core.users import ensure_user, set_language, update_user
 
 from tests.helpers.browser import checked_page, log_in
+from tests.helpers.glyphs import undrawable
 from tests.helpers.console import (PASSWORD, ConsoleAgent, console_agent, console_in_queue,
                                    leave_queue, new_number)
 
@@ -24,6 +28,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 LAPTOP = {"width": 1366, "height": 768}
 CUSTOMER = "Jürgen 张伟 😀"
+IN_WORDS = {"en": ("Available", "Wallboard"), "zh_CN": ("示闲", "监控大屏")}
+"""Per language: the idle console's state and the wallboard's title."""
 
 
 @pytest.fixture
@@ -34,23 +40,27 @@ def shots(tmp_path: Path) -> Path:
 
 
 async def shoot(page: Page, folder: Path, name: str) -> None:
+    assert await undrawable(page) == [], name
     path = folder / f"{name}.png"
     await page.screenshot(path=path)
     assert path.stat().st_size > 10_000, path  # a drawn page, not a blank one
 
 
-@pytest.mark.parametrize("language", ["en"])
+@pytest.mark.parametrize("language", list(IN_WORDS))
 async def test_console_and_wallboard_screenshots(cti, db, browser: Browser, new_queue,
                                                  new_extension, shots: Path,
                                                  language: str) -> None:
     queue = await new_queue("screens", product=cti)
     agent = await console_agent(db, new_extension(), queue, display_name="Ólafur 李 Agent")
+    await set_language(db, agent.user_id, language)
     number = new_number()
     await create_customer(db, CUSTOMER, [number], timezone="Asia/Shanghai", default_region="DE")
     async with checked_page(browser, cti.url, viewport=LAPTOP, timezone_id="Europe/Berlin",
                             locale=language.replace("_", "-")) as page:
         try:
             await console_in_queue(page, agent)
+            await expect(page.locator("html")).to_have_attribute("lang", language.replace("_", "-"))
+            await expect(page.locator("#agent-state")).to_have_text(IN_WORDS[language][0])
             await shoot(page, shots, f"console-idle-{language}")
             await cti.server.ami.originate(caller_originate(
                 queue, number=number, name=CUSTOMER, patience=60, ring=3, talk=600,
@@ -61,6 +71,8 @@ async def test_console_and_wallboard_screenshots(cti, db, browser: Browser, new_
             await shoot(page, shots, f"console-ringing-{language}")
             await expect(page.locator("#agent-state")).to_have_attribute(
                 "data-state", "on_call", timeout=15000)
+            await expect(page.locator("#call-timer")).to_have_text(re.compile(r"0:0[2-9]"),
+                                                                   timeout=10000)
             await shoot(page, shots, f"console-on-call-{language}")
             await wallboard(browser, cti, db, agent, shots, language)
             await page.click("#hangup")
@@ -78,10 +90,12 @@ async def wallboard(browser: Browser, cti, db, agent: ConsoleAgent, shots: Path,
     supervisor = f"shots-boss-{uuid.uuid4().hex[:6]}"
     supervisor_id, _ = await ensure_user(db, supervisor, display_name="Søren 王 Supervisor",
                                          role="supervisor", password=PASSWORD)
+    await set_language(db, supervisor_id, language)
     await set_led_teams(db, supervisor_id, [team])
     async with checked_page(browser, cti.url, viewport={"width": 1920, "height": 1080},
                             locale=language.replace("_", "-")) as board:
         await log_in(board, supervisor, PASSWORD)
+        await expect(board.locator("h1")).to_have_text(IN_WORDS[language][1])
         await expect(board.locator("#link")).to_have_class("live", timeout=10000)
         await expect(board.locator(f'#agents tr[data-agent="{agent.interface}"]')).to_have_attribute(
             "data-state", "on_call", timeout=10000)
