@@ -29,6 +29,11 @@ class DomainError(Exception):
         return gettext(self.template).format(**params)
 
 
+class Phrase(DomainError):
+    """A translatable part of a message, given as another's parameter ("premium-rate numbers"
+    in "{what} cannot be dialled"), or a decision's reason in words; never raised."""
+
+
 class Invalid(DomainError):
     """Bad input (HTTP 400)."""
 

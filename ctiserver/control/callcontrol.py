@@ -135,7 +135,7 @@ class CallControl:
         decision = (await self._policy_for(user.team)).check(number, user.team)
         if not decision.allowed:
             await self._record(user, kind, number, decision)
-            raise Forbidden(decision.reason)
+            raise Forbidden("{why}", why=decision.why)
         try:
             call_id = await place()
         except AmiError as exc:

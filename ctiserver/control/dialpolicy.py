@@ -1,5 +1,6 @@
 """The dial policy: which numbers an agent may dial out to (click-to-dial and transfers to a
-number). Pure: ``DialPolicy.check(number, team)`` decides, with the reason in words.
+number). Pure: ``DialPolicy.check(number, team)`` decides, with the reason in words (a
+translatable ``Phrase``: the console shows a refusal in the agent's language).
 
 A site has default rules for everyone and, per team, rules of its own; a number must pass
 both (a team's rules narrow the default, they never widen it). One set of rules
@@ -28,6 +29,8 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberType, ShortNumberCost, geocoder, shortnumberinfo
 
+from callcenter.errors import Phrase
+
 NATIONAL = "national"
 MAX_PREFIX_DIGITS = 15
 NUMBER_TYPES: dict[str, int] = {name: getattr(PhoneNumberType, name) for name in (
@@ -35,16 +38,17 @@ NUMBER_TYPES: dict[str, int] = {name: getattr(PhoneNumberType, name) for name in
     "VOIP", "PERSONAL_NUMBER", "PAGER", "UAN", "VOICEMAIL", "UNKNOWN")}
 """The phonenumbers number types a policy may block, by name."""
 TYPE_WORDS = {
-    "FIXED_LINE": "landline numbers", "MOBILE": "mobile numbers",
-    "FIXED_LINE_OR_MOBILE": "landline or mobile numbers", "TOLL_FREE": "toll-free numbers",
-    "PREMIUM_RATE": "premium-rate numbers", "SHARED_COST": "shared-cost numbers",
-    "VOIP": "VoIP numbers", "PERSONAL_NUMBER": "personal numbers", "PAGER": "pager numbers",
-    "UAN": "company (UAN) numbers", "VOICEMAIL": "voicemail numbers",
-    "UNKNOWN": "numbers of unknown type",
+    "FIXED_LINE": Phrase("landline numbers"), "MOBILE": Phrase("mobile numbers"),
+    "FIXED_LINE_OR_MOBILE": Phrase("landline or mobile numbers"),
+    "TOLL_FREE": Phrase("toll-free numbers"), "PREMIUM_RATE": Phrase("premium-rate numbers"),
+    "SHARED_COST": Phrase("shared-cost numbers"), "VOIP": Phrase("VoIP numbers"),
+    "PERSONAL_NUMBER": Phrase("personal numbers"), "PAGER": Phrase("pager numbers"),
+    "UAN": Phrase("company (UAN) numbers"), "VOICEMAIL": Phrase("voicemail numbers"),
+    "UNKNOWN": Phrase("numbers of unknown type"),
 }
-ALLOWED = "allowed"
-EXTENSION = "internal extension"
-SHORT_NUMBER = "short number"
+ALLOWED = Phrase("allowed")
+EXTENSION = Phrase("internal extension")
+SHORT_NUMBER = Phrase("short number")
 
 
 def pattern(text: str) -> str:
@@ -93,11 +97,16 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class DialDecision:
     allowed: bool
-    reason: str
+    why: Phrase
     """Why, in words the agent reads ("premium-rate numbers cannot be dialled")."""
     e164: str | None = None
     """The number as E.164 when it is a valid phone number (not an extension, a short number
     or a number libphonenumber does not know)."""
+
+    @property
+    def reason(self) -> str:
+        """Why, in English (the audit log's words)."""
+        return str(self.why)
 
 
 @lru_cache(maxsize=256)
@@ -122,7 +131,7 @@ class DialPolicy:
         try:
             parsed = phonenumbers.parse(typed, self.region)
         except phonenumbers.NumberParseException:
-            return DialDecision(False, f"{typed} is not a phone number")
+            return DialDecision(False, Phrase("{number} is not a phone number", number=typed))
         valid = phonenumbers.is_valid_number(parsed)
         if typed.isdecimal() and not valid:
             short = self._short(typed, parsed, team)
@@ -136,7 +145,8 @@ class DialPolicy:
             if refusal:
                 return DialDecision(False, refusal, shown)
         if not valid:
-            return DialDecision(False, f"{typed} is not a valid phone number")
+            return DialDecision(False, Phrase("{number} is not a valid phone number",
+                                              number=typed))
         return DialDecision(True, ALLOWED, e164)
 
     def _rules(self, team: str | None) -> list[tuple[DialRules, bool]]:
@@ -157,7 +167,8 @@ class DialPolicy:
             return DialDecision(True, EXTENSION)
         return None
 
-    def _refusal(self, rules: DialRules, own: bool, parsed: PhoneNumber, e164: str) -> str | None:
+    def _refusal(self, rules: DialRules, own: bool, parsed: PhoneNumber,
+                 e164: str) -> Phrase | None:
         kind = next((name for name in rules.blocked_types
                      if phonenumbers.number_type(parsed) == NUMBER_TYPES[name]), None)
         if kind:
@@ -166,8 +177,13 @@ class DialPolicy:
         if blocked:
             return _refused(own, self._words(blocked))
         if rules.allow and not any(self._matches(p, parsed, e164) for p in rules.allow):
-            only = " or ".join(self._words(p) for p in rules.allow)
-            return f"your team may only dial {only}" if own else f"only {only} may be dialled"
+            words = [self._words(p) for p in rules.allow]
+            only = words[0]
+            for more in words[1:]:
+                only = Phrase("{some} or {more}", some=only, more=more)
+            if own:
+                return Phrase("your team may only dial {only}", only=only)
+            return Phrase("only {only} may be dialled", only=only)
         return None
 
     def _matches(self, pattern_: str, parsed: PhoneNumber, e164: str) -> bool:
@@ -176,12 +192,15 @@ class DialPolicy:
         region = self.region if pattern_ == NATIONAL else pattern_
         return phonenumbers.region_code_for_number(parsed) == region
 
-    def _words(self, pattern_: str) -> str:
+    def _words(self, pattern_: str) -> Phrase:
         """PATTERN in words: "numbers in Germany", "numbers starting +44"."""
         if pattern_.startswith("+"):
-            return f"numbers starting {pattern_}"
-        return f"numbers in {country_name(self.region if pattern_ == NATIONAL else pattern_)}"
+            return Phrase("numbers starting {prefix}", prefix=pattern_)
+        region = self.region if pattern_ == NATIONAL else pattern_
+        return Phrase("numbers in {country}", country=country_name(region))
 
 
-def _refused(own: bool, what: str) -> str:
-    return f"your team may not dial {what}" if own else f"{what} cannot be dialled"
+def _refused(own: bool, what: Phrase) -> Phrase:
+    if own:
+        return Phrase("your team may not dial {what}", what=what)
+    return Phrase("{what} cannot be dialled", what=what)

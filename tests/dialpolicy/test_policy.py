@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent_console.i18n import negotiate
 from ctiserver.control.dialpolicy import DialDecision, DialPolicy, DialRules, number_type, pattern
 
 SITE = DialRules.of(block=["+870", "+881", "+882", "+883"],
@@ -18,6 +19,11 @@ TEAMS = {
 POLICY = DialPolicy("DE", SITE, TEAMS)
 
 
+def seen(decision: DialDecision) -> tuple[bool, str, str | None]:
+    """A decision as the audit log records it: allowed, the reason in English, the E.164."""
+    return decision.allowed, decision.reason, decision.e164
+
+
 @pytest.mark.parametrize("number, reason, e164", [
     ("09001 234567", "premium-rate numbers cannot be dialled", "+499001234567"),
     ("+979123456789", "premium-rate numbers cannot be dialled", "+979123456789"),
@@ -29,7 +35,7 @@ POLICY = DialPolicy("DE", SITE, TEAMS)
 ])
 def test_the_site_default_refuses_with_a_reason(number: str, reason: str, e164: str | None) -> None:
     for team in (None, "nobody's team", SALES):
-        assert POLICY.check(number, team) == DialDecision(False, reason, e164)
+        assert seen(POLICY.check(number, team)) == (False, reason, e164)
 
 
 @pytest.mark.parametrize("number, e164", [
@@ -37,12 +43,12 @@ def test_the_site_default_refuses_with_a_reason(number: str, reason: str, e164: 
     ("+33612345678", "+33612345678"), ("+4915112345678", "+4915112345678"),
 ])
 def test_ordinary_numbers_pass_the_default(number: str, e164: str) -> None:
-    assert POLICY.check(number, None) == DialDecision(True, "allowed", e164)
+    assert seen(POLICY.check(number, None)) == (True, "allowed", e164)
 
 
 def test_a_team_may_only_dial_national_numbers() -> None:
     assert POLICY.check("+4930123456", SALES).allowed
-    assert POLICY.check("+33612345678", SALES) == DialDecision(
+    assert seen(POLICY.check("+33612345678", SALES)) == (
         False, "your team may only dial numbers in Germany", "+33612345678")
     # the site's blocks still hold, with their own reason
     assert POLICY.check("09001234567", SALES).reason == "premium-rate numbers cannot be dialled"
@@ -53,7 +59,7 @@ def test_a_team_may_only_dial_national_numbers() -> None:
 def test_a_team_narrows_by_prefix_region_and_type() -> None:
     assert POLICY.check("+33142345678", "export").allowed  # France, a landline
     assert POLICY.check("+4319876543", "export").allowed  # +43
-    assert POLICY.check("+33612345678", "export") == DialDecision(
+    assert seen(POLICY.check("+33612345678", "export")) == (
         False, "your team may not dial mobile numbers", "+33612345678")
     assert POLICY.check("+4930123456", "export").allowed
     refused = POLICY.check("+390612345678", "export")
@@ -68,18 +74,18 @@ def test_a_team_block_pattern_says_so() -> None:
 
 def test_default_allow_list_is_worded_for_everyone() -> None:
     policy = DialPolicy("FR", DialRules.of(allow=["national"]))
-    assert policy.check("+4930123456", None) == DialDecision(
+    assert seen(policy.check("+4930123456", None)) == (
         False, "only numbers in France may be dialled", "+4930123456")
-    assert policy.check("0142345678", None) == DialDecision(True, "allowed", "+33142345678")
+    assert seen(policy.check("0142345678", None)) == (True, "allowed", "+33142345678")
 
 
 def test_internal_extensions_and_short_numbers_stay_dialable() -> None:
     strict = DialPolicy("DE", DialRules.of(allow=["+1"], blocked_types=["PREMIUM_RATE"]),
                         {SALES: DialRules.of(allow=["FR"])}, extension_max_digits=5)
     for team in (None, SALES):
-        assert strict.check("1001", team) == DialDecision(True, "internal extension")
+        assert seen(strict.check("1001", team)) == (True, "internal extension", None)
         assert strict.check("3001", team).allowed
-        assert strict.check("112", team) == DialDecision(True, "short number")
+        assert seen(strict.check("112", team)) == (True, "short number", None)
     assert not strict.check("123456", None).allowed  # longer than an extension, no number
 
 
@@ -110,3 +116,9 @@ def test_number_types_by_name() -> None:
     with pytest.raises(ValueError, match="'EXPENSIVE' is not a number type: one of FIXED_LINE"):
         number_type("EXPENSIVE")
     assert DialRules.of(["fr", "FR"], [], ["MOBILE", "mobile"]) == DialRules(("FR",), (), ("MOBILE",))
+
+
+def test_a_refusal_reads_in_the_agents_language() -> None:
+    chinese = negotiate("zh_CN", None, None).translations.gettext
+    assert POLICY.check("09001234567", None).why.translated(chinese) == "不能拨打付费增值号码"
+    assert POLICY.check("+33612345678", SALES).why.translated(chinese) == "您的团队只能拨打Germany的号码"
