@@ -26,7 +26,7 @@ from crm_core.dispositions import dispositions_for
 from crm_core.teams import visible_user_ids
 from crm_core.values import UserInfo
 from crm_core.worklog import (
-    CallbackRequest, NotVisible, TicketRequest, WorkInputError, WrapupRequest, save_wrapup,
+    CallbackRequest, NotVisible, TicketRequest, WrapupRequest, save_wrapup,
 )
 from crm_core.workscope import Scope, Working
 
@@ -136,8 +136,6 @@ class WorkResource:
                 self.db, call_key, wrapup_request(body), await self.scopes.of(user),
                 self.scopes.working.popped(user.id, call_key),
             )
-        except WorkInputError as exc:
-            raise Invalid(str(exc)) from None
         except NotVisible:
             raise _not_found() from None
         for listener in self.wrapup_listeners if user.interface else ():

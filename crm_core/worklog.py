@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.errors import Invalid
 from crm_core.callbacks import due_utc
 from crm_core.db import Database
 from crm_core.dispositions import dispositions_for
@@ -19,8 +20,8 @@ from crm_core.models import (
 from crm_core.workscope import PoppedCall, Scope
 
 
-class WorkInputError(ValueError):
-    """The request cannot be stored as given (the message says why)."""
+class WorkInputError(Invalid):
+    """The request cannot be stored as given (the message says why, translatable)."""
 
 
 class NotVisible(LookupError):
@@ -114,11 +115,10 @@ async def _check_disposition(session: AsyncSession, queue: str | None,
     offered = {d.code: d for d in await dispositions_for(session, queue)}
     chosen = offered.get(request.disposition)
     if chosen is None:
-        raise WorkInputError(
-            f"unknown disposition {request.disposition!r}; one of {', '.join(offered)}"
-        )
+        raise WorkInputError("unknown disposition {code}; one of {offered}",
+                             code=repr(request.disposition), offered=", ".join(offered))
     if chosen.requires_callback and request.callback is None:
-        raise WorkInputError(f"the disposition {chosen.code!r} needs a callback")
+        raise WorkInputError("the disposition {code} needs a callback", code=repr(chosen.code))
 
 
 async def _timezone(session: AsyncSession, wanted: str | None, customer: Customer,
@@ -136,7 +136,7 @@ async def _save_callback(session: AsyncSession, call_key: str, scope: Scope,
     try:
         due_at = due_utc(request.due_local, timezone)
     except ValueError as exc:
-        raise WorkInputError(str(exc)) from None
+        raise WorkInputError("callback: {problem}", problem=str(exc)) from None
     number = await session.scalar(
         select(ContactNumber.number_e164)
         .where(ContactNumber.customer_id == customer.id).order_by(ContactNumber.id).limit(1)
