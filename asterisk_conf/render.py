@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ctiserver.ami.events import DIALER_EVENT
+
 
 Member = tuple[str, str, int]
 """A static queue member: (interface, state interface, penalty)."""
@@ -51,3 +53,34 @@ def webrtc_endpoint(extension: str) -> str:
 def render_queues(queues: list[QueueSpec]) -> str:
     """Queue sections alone: the file a production queues.conf #includes."""
     return templates.get_template("queue_sections.j2").render(queues=queues).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class DialerDialplan:
+    """The context the dialer's answered calls run in (see templates/dialer.conf.j2)."""
+    context: str = "cc-dialer"
+    amd: tuple[int, ...] = (2500, 1500, 800, 5000, 100, 50, 2, 256)
+    """AMD()'s arguments, in its order."""
+    connect_limit: int = 2
+    """Queue()'s timeout: seconds for an agent to take the call, else abandoned."""
+    safe_harbor: str = "im-sorry&please-try-call-later"
+    """The default message of an abandoned call (sounds joined by &)."""
+    optout_key: str = "9"
+    optout_wait: int = 5
+    """Seconds after the message for the opt-out key."""
+    machine_silence_ms: int = 1500
+    """A message for a machine starts after this much silence (its beep has gone)..."""
+    machine_wait: int = 20
+    """...or after this many seconds."""
+
+    def __post_init__(self) -> None:
+        if len(self.optout_key) != 1 or self.optout_key not in "0123456789*#":
+            raise ValueError(f"the opt-out key must be one DTMF digit, not {self.optout_key!r}")
+        if self.connect_limit < 1:
+            raise ValueError("the connect limit is whole seconds, at least 1")
+
+
+def render_dialer(plan: DialerDialplan) -> str:
+    """The dialer's context, for a production extensions.conf (the sandbox includes it)."""
+    return templates.get_template("dialer.conf.j2").render(
+        plan=plan, amd=",".join(map(str, plan.amd)), event=DIALER_EVENT)

@@ -5,7 +5,9 @@ from pathlib import PurePosixPath
 
 from callcenter.settings import Settings
 
-from .render import INBOUND_CONTEXT, QueueSpec, templates, webrtc_endpoint
+from .render import (
+    INBOUND_CONTEXT, DialerDialplan, QueueSpec, render_dialer, templates, webrtc_endpoint,
+)
 
 # Modules nothing here uses; skipping them makes start-up fast and quiet (no database,
 # hardware, directory or web-service connections attempted).
@@ -57,6 +59,14 @@ def srv_dir(settings: Settings) -> PurePosixPath:
     return PurePosixPath("/srv") / settings.sandbox_name
 
 
+def dialer_dialplan(settings: Settings) -> DialerDialplan:
+    return DialerDialplan(
+        context=settings.dialer_context, amd=tuple(settings.dialer_amd),
+        connect_limit=settings.dialer_connect_limit, safe_harbor=settings.dialer_safe_harbor_sound,
+        optout_key=settings.dialer_optout_key,
+    )
+
+
 def render_config(
     settings: Settings, *, queues: list[QueueSpec], ami_secret: str, sim_agents: list[str],
     softphones: dict[str, str] | None = None,
@@ -81,6 +91,7 @@ def render_config(
         "sim_agents": sim_agents,
         "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "inbound_context": INBOUND_CONTEXT,
+        "dialer": render_dialer(dialer_dialplan(settings)),
     }
     files = {name: templates.get_template(f"{name}.j2").render(context) for name in TEMPLATES}
     return {name: "; defaults\n" for name in STUBS} | files

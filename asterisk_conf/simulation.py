@@ -5,26 +5,24 @@ import re
 import uuid
 from collections.abc import Mapping
 
+from ctiserver.ami.actions import escape_argument
+
 SIM_INBOUND = "sim-inbound"
 SIM_PHONE = "sim-phone"
 SIM_AGENT = "sim-agent"
 SIM_QUEUE_KEYS = "sim-queue-keys"
 """A queue context (QueueSpec.context) whose digits let a waiting caller leave (EXITWITHKEY)."""
 
-# Asterisk splits each Originate "Variable:" header like application arguments: commas
-# separate, quotes, brackets and parentheses group, and a backslash escapes.
-_ARG_SPECIALS = re.compile(r'([\\,"()\[\]|])')
-
+SIM_CUSTOMER = "sim-customer"
+CUSTOMER_DIAL_STRING = f"Local/{{number}}@{SIM_CUSTOMER}"
+"""The dialer's dial string in the sandbox: the simulated customers."""
+CUSTOMER_BEHAVIOURS = ("human", "machine", "busy", "noanswer", "congestion", "fail")
 
 _QUOTES = re.compile(r'["\\<>]')
 
 # The collected fields are parsed twice more in the dialplan (UserEvent's arguments, then each
 # "Name: value"): characters those parsers treat specially are refused rather than escaped.
 _UNSAFE_COLLECTED = re.compile(r'[\\,"()\[\]|\x00-\x1f]')
-
-
-def _escape(value: str) -> str:
-    return _ARG_SPECIALS.sub(r"\\\1", value)
 
 
 def _seconds(value: float) -> str:
@@ -92,7 +90,7 @@ def caller_originate(
         "ChannelId": channel_id or str(uuid.uuid4()),
         # The ;1 leg's caller ID; the ;2 leg sets its own from SIM_NAME/SIM_NUM, exactly.
         "CallerID": f'"{_QUOTES.sub("", name)}" <{number}>',
-        "Variable": [f"{key}={_escape(value)}" for key, value in variables.items()],
+        "Variable": [f"{key}={escape_argument(value)}" for key, value in variables.items()],
     }
 
 
@@ -138,4 +136,19 @@ def queue_pause(queue: str, ext: str, paused: bool, reason: str = "") -> dict[st
         "Interface": agent_member(ext)[0],
         "Paused": "true" if paused else "false",
         "Reason": reason,
+    }
+
+
+def customer_variables(behaviour: str, *, rings_for: float = 1, talk: float = 30,
+                       opt_out: bool = False, agent_ring: float = 0) -> dict[str, str]:
+    """Originate variables that make the dialer's simulated customer behave so (see
+    [sim-customer]): answer after RINGS_FOR seconds as a human who talks TALK seconds (and,
+    with OPT_OUT, keeps pressing 9) or as an answering machine; or busy, no answer,
+    congestion, a failed network. AGENT_RING: seconds the simulated agents ring (inherited
+    by the agent channels the queue dials)."""
+    if behaviour not in CUSTOMER_BEHAVIOURS:
+        raise ValueError(f"behaviour must be one of {CUSTOMER_BEHAVIOURS}, not {behaviour!r}")
+    return {
+        "SIM_ANSWER": behaviour, "SIM_RINGS_FOR": _seconds(rings_for), "SIM_TALK": _seconds(talk),
+        "SIM_OPTOUT": "1" if opt_out else "0", "__SIM_RING": _seconds(agent_ring),
     }

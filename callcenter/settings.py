@@ -63,6 +63,21 @@ class Settings(BaseSettings):
     hold_context: str = "cc-hold"
     """Console hold: extension ``hold`` here answers and plays music on hold (the CTI server
     whispers it to the held party with ChanSpy, see ctiserver/callcontrol.py)."""
+    dialer_context: str = "cc-dialer"
+    """Where the dialer's answered calls run: AMD, the campaign's queue, the safe-harbor
+    message (asterisk_conf/templates/dialer.conf.j2)."""
+    dialer_dial_string: str = "PJSIP/{number}@trunk"
+    """The customer's channel, ``{number}`` replaced by the lead's E.164 number."""
+    dialer_amd: list[int] = [2500, 1500, 800, 5000, 100, 50, 2, 256]
+    """AMD()'s arguments: initial silence, greeting, after-greeting silence, total analysis
+    time, minimum word length, between-words silence (ms), maximum words, silence threshold."""
+    dialer_connect_limit: int = 2
+    """Seconds a person who answered waits for an agent before the call is abandoned."""
+    dialer_safe_harbor_sound: str = "im-sorry&please-try-call-later"
+    """What an abandoned call hears, unless its campaign has its own recording (which must
+    name the seller and a callback number and offer the opt-out key)."""
+    dialer_optout_key: str = "9"
+    """The key an abandoned call's customer presses never to be called again."""
     queue_log_path: Path | None = None
     """Asterisk's queue_log; unset with the sandbox: the sandbox's own."""
     queues_include_path: Path | None = None

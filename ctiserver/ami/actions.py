@@ -7,9 +7,25 @@ are sent as ``true``/``false``.
 """
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
+
+# Asterisk splits each Originate "Variable:" header like application arguments: commas
+# separate, quotes, brackets and parentheses group, and a backslash escapes.
+_ARG_SPECIALS = re.compile(r'([\\,"()\[\]|])')
+
+
+def escape_argument(value: str) -> str:
+    """VALUE as one dialplan application argument."""
+    return _ARG_SPECIALS.sub(r"\\\1", value)
+
+
+def channel_variables(values: Mapping[str, str]) -> str:
+    """Originate's ``variable``: NAME=value pairs, each value kept whole."""
+    return ",".join(f"{name}={escape_argument(value)}" for name, value in values.items())
 
 
 def _header(name: str) -> str:

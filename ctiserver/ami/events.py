@@ -178,6 +178,20 @@ class DataCollected(ChannelEvent):
 
 
 @dataclass(slots=True, kw_only=True)
+class DialerStep(ChannelEvent):
+    """A step of a dialer call in its dialplan (``UserEvent(CcDialer,Step: ...,Attempt: ...,
+    Status: ...,Cause: ...)``, asterisk_conf/templates/dialer.conf.j2) on the customer's
+    channel: ``amd`` (Status AMDSTATUS, Cause AMDCAUSE), ``abandoned`` (QUEUESTATUS),
+    ``safe_harbor`` (the message's READSTATUS, Cause the key), ``optout``, ``message``."""
+
+    step: str
+    attempt: str
+    """The dialer's attempt id (CC_ATTEMPT); the channel's own uniqueid when absent."""
+    status: str
+    cause: str
+
+
+@dataclass(slots=True, kw_only=True)
 class AsteriskBooted(AmiEvent):
     """FullyBooted: Asterisk is (again) ready; its channels must be resynced."""
 
@@ -301,9 +315,16 @@ def _text(value: str) -> str:
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
-def _user_event(f: Fields) -> DataCollected | None:
-    """UserEvent CcCollected; other UserEvents (CcClosed, a site's own) are not ours."""
-    if f.get("UserEvent") != COLLECTED_EVENT:
+DIALER_EVENT = "CcDialer"
+"""Raised by the dialer's dialplan at each step of an answered call (``DialerStep``)."""
+
+
+def _user_event(f: Fields) -> DataCollected | DialerStep | None:
+    """UserEvents CcCollected and CcDialer; others (CcClosed, a site's own) are not ours."""
+    name = f.get("UserEvent")
+    if name == DIALER_EVENT:
+        return _dialer_step(f)
+    if name != COLLECTED_EVENT:
         return None
     fields, problems = collected_fields(f.payload if isinstance(f, UserEventFields) else [])
     if problems:
@@ -314,6 +335,16 @@ def _user_event(f: Fields) -> DataCollected | None:
                     f.get("Channel"))
         return None
     return DataCollected(**_channel(f), fields=fields)
+
+
+def _dialer_step(f: Fields) -> DialerStep:
+    payload = dict(f.payload) if isinstance(f, UserEventFields) else {}
+    channel = _channel(f)
+    return DialerStep(
+        **channel, step=payload.get("Step", ""),
+        attempt=payload.get("Attempt") or channel["uniqueid"],
+        status=payload.get("Status", ""), cause=payload.get("Cause", ""),
+    )
 
 
 BUILDERS: dict[str, Callable[[Fields], AmiEvent | None]] = {

@@ -62,6 +62,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.simulation", PURE),
     ("dialer.leadrows", PURE),
     ("dialer.phonezones", PURE),
+    ("dialer.attempts", PURE),
     ("dialer.leadfile", ADAPTER),
     ("*", ADAPTER),
 ]

@@ -1,0 +1,75 @@
+"""Dial attempts for the outbound tests: a pacer that records what it is told, and placing an
+attempt to a simulated customer of the sandbox while an ``AttemptTracker`` follows the CTI
+server's bus until the attempt's outcome."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from asterisk_conf.simulation import CUSTOMER_DIAL_STRING
+from callcenter.settings import Settings
+from ctiserver.ami import events as ev
+from dialer.attempts import AttemptOutcome, AttemptTracker, DialAttempt
+from dialer.originate import DialTarget, place
+from dialer.pacing import Snapshot
+
+from tests.helpers.product import new_number
+from tests.helpers.waiting import BusWatch
+
+
+@dataclass
+class RecordingPacer:
+    """The Pacer protocol, writing down each call."""
+    ended: list[tuple[float, bool]] = field(default_factory=list)
+    handled: list[bool] = field(default_factory=list)
+    finished: list[tuple[float, float]] = field(default_factory=list)
+
+    def decide(self, now: Snapshot) -> int:
+        return 0
+
+    def attempt_ended(self, seconds: float, human: bool) -> None:
+        self.ended.append((seconds, human))
+
+    def answer_handled(self, abandoned: bool) -> None:
+        self.handled.append(abandoned)
+
+    def call_finished(self, talk: float, wrap: float) -> None:
+        self.finished.append((talk, wrap))
+
+
+def new_attempt(queue: str, **fields: object) -> DialAttempt:
+    return DialAttempt(**{"attempt_id": str(uuid.uuid4()), "campaign": "Kampagne Jürgen 张伟",
+                          "lead": str(uuid.uuid4().int)[:8], "number": new_number(),
+                          "queue": queue, **fields})  # type: ignore[arg-type]
+
+
+@dataclass
+class Dialed:
+    outcome: AttemptOutcome
+    pacer: RecordingPacer
+    steps: list[ev.DialerStep]
+    """The dialplan's UserEvents of the attempt, in order."""
+
+
+async def dial(cti, settings: Settings, attempt: DialAttempt, customer: dict[str, str],
+               timeout: float = 40) -> Dialed:
+    """Place ATTEMPT to a simulated customer behaving as CUSTOMER says
+    (``customer_variables``); its outcome once the tracker has one."""
+    pacer = RecordingPacer()
+    tracker = AttemptTracker(pacer)
+    outcomes: list[AttemptOutcome] = []
+    target = DialTarget(CUSTOMER_DIAL_STRING, settings.dialer_context)
+    with BusWatch(cti.server.bus, ev.AmiEvent) as watch:
+        unsubscribe = cti.server.bus.subscribe(
+            ev.AmiEvent, lambda event: outcomes.extend(filter(None, [tracker.handle(event)])))
+        try:
+            await place(cti.server.ami, tracker, attempt, target, time.time(), customer)
+            await watch.until(lambda: outcomes, f"the outcome of attempt {attempt.attempt_id}",
+                              timeout)
+        finally:
+            unsubscribe()
+        steps = [e for e in watch.seen if isinstance(e, ev.DialerStep)
+                 and e.attempt == attempt.attempt_id]
+    assert len(outcomes) == 1, outcomes
+    return Dialed(outcomes[0], pacer, steps)
