@@ -49,6 +49,8 @@ class AmiStreamParser:
         wanted = self._wanted
         messages = []
         for frame in frames:
+            if frame.startswith(b"\r\n"):  # Asterisk ends some events with an extra blank line
+                frame = frame.lstrip(b"\r\n")
             if wanted is not None and frame.startswith(_EVENT_PREFIX):
                 end = frame.find(b"\r\n")
                 if frame[7:end if end >= 0 else None] not in wanted and b"\r\nActionID: " not in frame:

@@ -63,3 +63,13 @@ def test_unwanted_events_are_dropped_unparsed_but_action_replies_are_kept():
     messages = parser.feed(data)
     assert [m.get("Event") or m.get("Response") for m in messages] == ["CoreShowChannel", "Success"]
     assert parser.skipped == 1
+
+
+def test_a_blank_line_before_a_message_keeps_it_whole():
+    # Asterisk 22 sends one after some events (seen before a UserEvent following DTMF).
+    data = (b"Event: DTMFEnd\r\nChannel: c\r\n\r\n\r\n"
+            b"Event: UserEvent\r\nChannel: c\r\nUniqueid: u\r\nUserEvent: CcDialer\r\n"
+            b"Step: optout\r\nUniqueid: mine\r\n\r\n")
+    (_, user_event) = AmiStreamParser().feed(data)
+    assert user_event["Uniqueid"] == "u" and user_event.payload == [
+        ("Step", "optout"), ("Uniqueid", "mine")]
