@@ -57,15 +57,16 @@ def render_queues(queues: list[QueueSpec]) -> str:
 
 @dataclass(frozen=True)
 class DialerDialplan:
-    """The context the dialer's answered calls run in (see templates/dialer.conf.j2)."""
-    context: str = "cc-dialer"
-    amd: tuple[int, ...] = (2500, 1500, 800, 5000, 100, 50, 2, 256)
+    """The context the dialer's answered calls run in (see templates/dialer.conf.j2); the
+    values come from the settings (``CALLCENTER_DIALER_*``)."""
+    context: str
+    amd: tuple[int, ...]
     """AMD()'s arguments, in its order."""
-    connect_limit: int = 2
+    connect_limit: int
     """Queue()'s timeout: seconds for an agent to take the call, else abandoned."""
-    safe_harbor: str = "im-sorry&please-try-call-later"
+    safe_harbor: str
     """The default message of an abandoned call (sounds joined by &)."""
-    optout_key: str = "9"
+    optout_key: str
     optout_wait: int = 5
     """Seconds after the message for the opt-out key."""
     machine_silence_ms: int = 1500

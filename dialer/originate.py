@@ -20,7 +20,8 @@ class DialTarget:
     """Where attempts go: the customer's channel and the dialer's context."""
     dial_string: str
     """``{number}`` is replaced by the E.164 number (``PJSIP/{number}@trunk``)."""
-    context: str = "cc-dialer"
+    context: str
+    """The dialer's context (``CALLCENTER_DIALER_CONTEXT``)."""
 
     def channel(self, number: str) -> str:
         if not E164.fullmatch(number):

@@ -13,6 +13,10 @@ from dialer.attempts import DialAttempt
 from dialer.originate import DialTarget, originate_action
 
 
+PLAN = {"context": "cc-dialer", "amd": (2500,), "connect_limit": 2, "safe_harbor": "im-sorry",
+        "optout_key": "9"}
+
+
 def attempt(**fields: object) -> DialAttempt:
     return DialAttempt(**{"attempt_id": "a-1", "campaign": "Sommer, (Jürgen) 张伟",
                           "lead": "42", "number": "+4930123456", "queue": "camp",
@@ -22,7 +26,7 @@ def attempt(**fields: object) -> DialAttempt:
 def test_the_originate_names_the_attempt_and_describes_it_to_the_dialplan():
     headers = originate_action(
         attempt(caller_id="+4930999", machine_message="custom/sommer-machine"),
-        DialTarget("PJSIP/{number}@carrier"), extra={"SIM_ANSWER": "human"}).message()
+        DialTarget("PJSIP/{number}@carrier", "cc-dialer"), extra={"SIM_ANSWER": "human"}).message()
     assert headers["Channel"] == "PJSIP/+4930123456@carrier"
     assert (headers["Context"], headers["Exten"], headers["Priority"]) == ("cc-dialer", "s", "1")
     assert headers["ChannelId"] == "a-1" and headers["Async"] == "true"
@@ -34,7 +38,7 @@ def test_the_originate_names_the_attempt_and_describes_it_to_the_dialplan():
 
 def test_without_detection_and_with_the_campaigns_own_message():
     variables = originate_action(attempt(amd=False, safe_harbor="custom/sommer-sorry"),
-                                 DialTarget("PJSIP/{number}@carrier")).message()["Variable"]
+                                 DialTarget("PJSIP/{number}@carrier", "cc-dialer")).message()["Variable"]
     assert "CC_AMD=0" in variables and "CC_SAFE_HARBOR=custom/sommer-sorry" in variables
     assert "CC_MACHINE_MESSAGE" not in variables
 
@@ -42,7 +46,7 @@ def test_without_detection_and_with_the_campaigns_own_message():
 @pytest.mark.parametrize("number", ["4930123456", "+49301/2", "+4930@x", "+0301234"])
 def test_only_e164_numbers_go_into_the_dial_string(number):
     with pytest.raises(ValueError, match="E.164"):
-        originate_action(attempt(number=number), DialTarget("PJSIP/{number}@carrier"))
+        originate_action(attempt(number=number), DialTarget("PJSIP/{number}@carrier", "cc-dialer"))
 
 
 def test_the_dialer_context_from_the_settings():
@@ -57,7 +61,7 @@ def test_the_dialer_context_from_the_settings():
 
 
 def test_a_production_context_of_its_own():
-    conf = render_dialer(DialerDialplan(context="outbound-sales", amd=(2000, 1200)))
+    conf = render_dialer(DialerDialplan(**{**PLAN, "context": "outbound-sales", "amd": (2000, 1200)}))
     assert conf.startswith("; The dialer") and "[outbound-sales]" in conf
     assert "AMD(2000,1200)" in conf and "UserEvent(CcDialer,Step: amd," in conf
 
@@ -66,7 +70,7 @@ def test_a_production_context_of_its_own():
                                     {"connect_limit": 0}])
 def test_bad_dialplan_settings_are_refused(fields):
     with pytest.raises(ValueError):
-        DialerDialplan(**fields)  # type: ignore[arg-type]
+        DialerDialplan(**{**PLAN, **fields})  # type: ignore[arg-type]
 
 
 def test_the_dialplans_user_events_become_typed_steps():
