@@ -8,6 +8,8 @@ import json
 import logging
 import signal
 import sys
+from datetime import date
+from pathlib import Path
 
 from callcenter.settings import Settings, get_settings
 
@@ -102,6 +104,70 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     token = asyncio.run(add())
     login = "password set" if password is not None else "password unchanged"
     print(f"user {args.username} ({args.role}) saved, {login}; API token: {token}")
+    return 0
+
+
+def cmd_leads(args: argparse.Namespace, settings: Settings) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from pydantic import ValidationError
+
+    from callcenter.errors import DomainError
+    from callcenter.runtime import migrated_database
+    from dialer.store import LeadImport, parse_mapping
+
+    console = Console()
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+               TextColumn("{task.fields[rows]} rows"), TimeRemainingColumn())
+
+    async def run():
+        db = await migrated_database(settings)
+        try:
+            job = await LeadImport.open(
+                db, args.campaign, args.file, parse_mapping(",".join(args.map).split(",")),
+                default_region=args.region or settings.default_region,
+                report_dir=settings.dialer_dir / "reports", list_name=args.name)
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task(f"importing {args.file.name}", total=job.status.total_bytes,
+                                    rows=0)
+                return await job.run(lambda status: bar.update(
+                    task, completed=status.bytes_read, rows=status.rows_read))
+        finally:
+            await db.close()
+
+    try:
+        status = asyncio.run(run())
+    except (DomainError, ValidationError) as error:
+        raise SystemExit(f"import refused: {error}") from None
+    console.print(
+        f"lead list {status.list_id} of campaign {status.campaign}: {status.rows_read} rows read,"
+        f" {status.loaded} leads loaded ({status.dnc} on a do-not-call list, {status.ambiguous}"
+        f" in several time zones), {status.merged} merged into the campaign's leads,"
+        f" {status.duplicates} repeated in the file, {status.bad} rejected; CRM customers:"
+        f" {status.customers_linked} linked, {status.customers_created} created", highlight=False,
+        soft_wrap=True)
+    console.print(f"error report ({status.error_lines} lines): {status.error_report_path}",
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def cmd_dnc(args: argparse.Namespace, settings: Settings) -> int:
+    from callcenter.runtime import migrated_database
+    from dialer.store import load_national_dnc
+
+    async def run():
+        db = await migrated_database(settings)
+        try:
+            return await load_national_dnc(db, args.file, country=args.country.upper(),
+                                           released_on=args.released, name=args.name)
+        finally:
+            await db.close()
+
+    loaded = asyncio.run(run())
+    print(f"national do-not-call list for {loaded.country} released {loaded.released_on}:"
+          f" {loaded.count} numbers loaded, {loaded.bad} rows that are no number skipped,"
+          f" {loaded.leads_marked} leads marked do-not-call")
     return 0
 
 
@@ -200,6 +266,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("screenshots", help="refresh docs/screenshots/ (a checkout with the tests)"
                    ).set_defaults(func=cmd_screenshots)
+
+    leads = sub.add_parser("leads", help="the dialer's lead lists")
+    leads_sub = leads.add_subparsers(dest="action", required=True)
+    imp = leads_sub.add_parser("import", help="import a CSV or XLSX lead list into a campaign")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--campaign", required=True)
+    imp.add_argument("--map", action="append", required=True, metavar="FIELD=Column,...",
+                     help="which column holds what: phone=Phone,first_name=Vorname,"
+                          "alt_phones=Mobil,custom.tier=Stufe (repeatable)")
+    imp.add_argument("--region", help="country of numbers written without +country "
+                                      "(default: CALLCENTER_DEFAULT_REGION)")
+    imp.add_argument("--name", help="the list's name (default: the file's)")
+    imp.set_defaults(func=cmd_leads)
+
+    dnc = sub.add_parser("dnc", help="do-not-call lists")
+    dnc_sub = dnc.add_subparsers(dest="action", required=True)
+    load = dnc_sub.add_parser("load", help="load a release of a national do-not-call register"
+                                           " (a CSV of numbers); it replaces the country's last")
+    load.add_argument("file", type=Path)
+    load.add_argument("--country", required=True, help="ISO 3166 code: US, GB, FR")
+    load.add_argument("--released", required=True, type=date.fromisoformat,
+                      help="the release's date, YYYY-MM-DD")
+    load.add_argument("--name")
+    load.set_defaults(func=cmd_dnc)
+
     sub.add_parser("serve", help="CTI server and web on your Asterisk and database").set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="everything on embedded defaults, with simulated calls").set_defaults(func=cmd_demo)
     return parser

@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     def effective_queue_log(self) -> Path:
         return self.queue_log_path or self.sandbox_dir / "log" / "queue_log"
 
+    @property
+    def dialer_dir(self) -> Path:
+        """The dialer's files: uploaded lead lists while they import, their error reports."""
+        return self.data_dir / "dialer"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -412,3 +412,195 @@ class DialAttemptRow(Base):
     key), the transferred call's linkedid."""
     error: Mapped[str | None] = mapped_column(Text)
     """What Asterisk answered when it refused an allowed dial."""
+
+
+# -- the dialer: campaigns, their lead lists and leads, attempts, do-not-call lists ----------
+
+class Campaign(Base):
+    """An outbound campaign: how it dials (dialer.campaigns.CampaignSettings validates the
+    columns), which queue's agents work it, and its state. Its script and dispositions are the
+    CRM's own, stored under a campaign name (``script``/``disposition_set``, else its own)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("name ~ '^[A-Za-z0-9][A-Za-z0-9_-]+$'", name="name"),
+        CheckConstraint("mode IN ('preview', 'progressive', 'predictive')", name="mode"),
+        CheckConstraint("rule_set IN ('US', 'UK', 'FR')", name="rule_set"),
+        CheckConstraint("state IN ('draft', 'running', 'paused', 'stopped')", name="state"),
+        CheckConstraint("ratio >= 1", name="ratio"),
+        CheckConstraint("abandon_target > 0 AND abandon_target <= 0.03", name="abandon_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    mode: Mapped[str] = mapped_column(Text, server_default="progressive")
+    ratio: Mapped[float] = mapped_column(server_default=text("1"))
+    """Progressive: calls per free agent; predictive: the pacer's ceiling."""
+    queue: Mapped[str | None] = mapped_column(ForeignKey("queues.name", ondelete="RESTRICT"))
+    caller_id: Mapped[str | None] = mapped_column(Text)
+    rule_set: Mapped[str] = mapped_column(Text)
+    """dialer.compliance's: US, UK or FR."""
+    calling_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """Narrower calling hours than the rule set's ({"ranges": [["09:00", "18:00"]],
+    "weekdays": [0, 1, 2, 3, 4]}); NULL: the rule set's."""
+    retry_rules: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """dialer.campaigns.RetryRules; NULL: dialer.compliance.DEFAULT_RETRY."""
+    abandon_target: Mapped[float] = mapped_column(server_default=text("0.03"))
+    safe_harbor_message: Mapped[str | None] = mapped_column(Text)
+    """The recording played on an abandoned call (the seller's name and number)."""
+    amd: Mapped[bool] = mapped_column(server_default=text("false"))
+    script: Mapped[str | None] = mapped_column(Text)
+    disposition_set: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, server_default="draft")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    stopped_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class LeadList(Base):
+    """One imported file of a campaign, its import's progress and its error report."""
+
+    __tablename__ = "lead_lists"
+    __table_args__ = (
+        CheckConstraint("status IN ('importing', 'done', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="importing")
+    rows_read: Mapped[int] = mapped_column(server_default=text("0"))
+    loaded: Mapped[int] = mapped_column(server_default=text("0"))
+    """New leads of the campaign (the dnc ones included)."""
+    merged: Mapped[int] = mapped_column(server_default=text("0"))
+    """Rows whose number the campaign had from an earlier list: merged into that lead."""
+    duplicates: Mapped[int] = mapped_column(server_default=text("0"))
+    """Rows repeating a number of this file."""
+    bad: Mapped[int] = mapped_column(server_default=text("0"))
+    dnc: Mapped[int] = mapped_column(server_default=text("0"))
+    ambiguous: Mapped[int] = mapped_column(server_default=text("0"))
+    customers_linked: Mapped[int] = mapped_column(server_default=text("0"))
+    customers_created: Mapped[int] = mapped_column(server_default=text("0"))
+    bytes_read: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    total_bytes: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    error_lines: Mapped[int] = mapped_column(server_default=text("0"))
+    error_report_path: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    """Why a failed import stopped."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at_column()
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Lead(Base):
+    """A number a campaign dials, once per campaign; linked to the CRM customer owning it."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "phone"),
+        CheckConstraint(
+            "status IN ('new', 'dialing', 'retry', 'done', 'dnc', 'failed')", name="status"
+        ),
+        Index(None, "campaign_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("lead_lists.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(Text)
+    """E.164."""
+    alt_phones: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    first_name: Mapped[str | None] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(Text)
+    timezones: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    """Every IANA zone the lead may be in: dialed when all of them are in calling hours."""
+    zone_source: Mapped[str] = mapped_column(Text)
+    custom: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    status: Mapped[str] = mapped_column(Text, server_default="new")
+    priority: Mapped[int] = mapped_column(server_default=text("0"))
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_outcome: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    """Not before then: a retry's delay, or the next opening of the lead's calling hours."""
+    claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class LeadAttempt(Base):
+    """One call placed to a lead and how it ended."""
+
+    __tablename__ = "lead_attempts"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('busy', 'no_answer', 'machine', 'human', 'failed', 'abandoned',"
+            " 'dnc_refused')", name="outcome"),
+        Index(None, "campaign_id", "placed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    call_key: Mapped[str | None] = mapped_column(Text, index=True)
+    """The call's linkedid (the CRM calls row's key)."""
+    number: Mapped[str] = mapped_column(Text)
+    placed_at: Mapped[datetime] = mapped_column(Timestamp)
+    answered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    outcome: Mapped[str] = mapped_column(Text)
+    amd_result: Mapped[str | None] = mapped_column(Text)
+    """AMD()'s AMDSTATUS (HUMAN, MACHINE, NOTSURE, HANGUP) when detection ran."""
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class NationalDncList(Base):
+    """A loaded release of a country's national do-not-call register; a newer load replaces it."""
+
+    __tablename__ = "national_dnc_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(Text, index=True)
+    """ISO 3166 alpha-2."""
+    released_on: Mapped[date] = mapped_column(Date)
+    loaded_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    count: Mapped[int]
+    loaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DncEntry(Base):
+    """A number never to be dialed: the site's own list (an opt-out) or a national list's."""
+
+    __tablename__ = "dnc_entries"
+    __table_args__ = (
+        CheckConstraint("source IN ('internal', 'national')", name="source"),
+        CheckConstraint("(source = 'national') = (list_id IS NOT NULL)", name="list"),
+        UniqueConstraint("list_id", "number"),
+        Index("uq_dnc_entries_internal_number", "number", unique=True,
+              postgresql_where=text("list_id IS NULL")),
+        Index(None, "number"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[str] = mapped_column(Text)
+    """E.164."""
+    source: Mapped[str] = mapped_column(Text)
+    list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("national_dnc_lists.id", ondelete="CASCADE")
+    )
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.leadrows", PURE),
     ("dialer.phonezones", PURE),
     ("dialer.attempts", PURE),
+    ("dialer.campaigns", PURE),
     ("dialer.leadfile", ADAPTER),
     ("*", ADAPTER),
 ]

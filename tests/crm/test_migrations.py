@@ -13,6 +13,7 @@ APP_TABLES = {
     "customers", "contact_numbers", "users", "calls", "team_leads", "user_sessions", "login_attempts",
     "queues", "holidays", "dispositions", "call_wrapups", "callbacks", "tickets",
     "scripts", "pending_wrapups", "security_events", "dial_policies", "dial_attempts",
+    "campaigns", "lead_lists", "leads", "lead_attempts", "dnc_entries", "national_dnc_lists",
 }
 
 

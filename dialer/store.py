@@ -1,0 +1,557 @@
+"""The dialer's CRM storage (adapter): campaigns, lead list imports, do-not-call lists.
+
+Imports stream: ``LeadFile`` and ``LeadImporter`` run in a worker thread a batch at a time (the
+event loop stays free), each batch is one transaction of set-based statements, however long
+the list: an upsert of the batch's leads (a number the campaign has from an earlier list fills
+what that lead lacked), the leads' CRM customers linked by number (the oldest owner, as the
+screen pop's lookup) or created with their number, and the list's progress. The do-not-call
+lists are applied in SQL too: a listed number is loaded with status ``dnc``, a listed
+alternative number is left out.
+
+A campaign starts only when the national do-not-call list of its rule set's country was
+released at most ``DNC_MAX_AGE`` before (the US rule: a copy no older than 31 days).
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import TextClause, delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.errors import Conflict, Invalid, NotFound
+from crm_core.db import Database
+from crm_core.models import Campaign, LeadList, NationalDncList, Queue
+from crm_core.phones import normalize_number
+from dialer.campaigns import DNC_COUNTRY, CampaignSettings
+from dialer.leadfile import ErrorReport, LeadFile
+from dialer.leadrows import (
+    TEXT_FIELDS, ColumnMapping, ImportedLead, ImportProgress, LeadDetails, LeadImporter, Loaded,
+    Merged, RowResult, SourceRow, merge,
+)
+from dialer.phonezones import ZoneChoice
+
+DNC_MAX_AGE = timedelta(days=31)
+IMPORT_BATCH = 1000
+DNC_BATCH = 10_000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- campaigns -------------------------------------------------------------------------------
+
+SETTING_COLUMNS = tuple(CampaignSettings.model_fields)
+TRANSITIONS = {"start": ({"draft", "paused", "stopped"}, "running"),
+               "pause": ({"running"}, "paused"),
+               "stop": ({"running", "paused"}, "stopped")}
+
+
+def campaign_settings(row: Campaign) -> CampaignSettings:
+    return CampaignSettings.model_validate({name: getattr(row, name) for name in SETTING_COLUMNS})
+
+
+def campaign_json(row: Campaign) -> dict[str, Any]:
+    stamps = {name: getattr(row, name) for name in
+              ("created_at", "updated_at", "started_at", "stopped_at")}
+    return {"name": row.name, "state": row.state,
+            **campaign_settings(row).model_dump(mode="json"),
+            **{name: at.isoformat() if at else None for name, at in stamps.items()}}
+
+
+class Campaigns:
+    """Campaigns in ``db``; ``today`` gives the date national lists' age is measured at."""
+
+    def __init__(self, db: Database, *, today: Callable[[], date] = lambda: _now().date()) -> None:
+        self.db = db
+        self.today = today
+
+    async def all(self) -> list[Campaign]:
+        async with self.db.sessionmaker() as session:
+            return list(await session.scalars(select(Campaign).order_by(Campaign.name)))
+
+    async def get(self, name: str) -> Campaign:
+        async with self.db.sessionmaker() as session:
+            return await _campaign(session, name)
+
+    async def create(self, name: str, settings: CampaignSettings, *,
+                     by: int | None = None) -> Campaign:
+        row = Campaign(name=name, created_by=by, **_columns(settings))
+        async with self.db.sessionmaker.begin() as session:
+            await _check_queue(session, settings.queue)
+            session.add(row)
+            try:
+                await session.flush()
+            except IntegrityError:
+                raise Conflict(f"campaign {name} exists") from None
+        return await self.get(name)
+
+    async def update(self, name: str, settings: CampaignSettings) -> Campaign:
+        async with self.db.sessionmaker.begin() as session:
+            row = await _campaign(session, name, lock=True)
+            await _check_queue(session, settings.queue)
+            for column, value in _columns(settings).items():
+                setattr(row, column, value)
+            row.updated_at = _now()
+        return await self.get(name)
+
+    async def delete(self, name: str) -> None:
+        async with self.db.sessionmaker.begin() as session:
+            row = await _campaign(session, name, lock=True)
+            if row.state == "running":
+                raise Conflict(f"campaign {name} is running: stop it first")
+            await session.delete(row)
+
+    async def change_state(self, name: str, action: str) -> Campaign:
+        """``start``, ``pause`` or ``stop``; Conflict when the state or the rules forbid it."""
+        allowed_from, target = TRANSITIONS[action]
+        async with self.db.sessionmaker.begin() as session:
+            row = await _campaign(session, name, lock=True)
+            if row.state not in allowed_from:
+                raise Conflict(f"campaign {name} is {row.state}: it cannot {action}")
+            if action == "start":
+                await self._check_startable(session, row)
+                row.started_at = row.started_at or _now()
+            if action == "stop":
+                row.stopped_at = _now()
+            row.state = target
+            row.updated_at = _now()
+        return await self.get(name)
+
+    async def _check_startable(self, session: AsyncSession, row: Campaign) -> None:
+        settings = campaign_settings(row)
+        if problem := settings.start_problem():
+            raise Conflict(f"campaign {row.name} cannot start: {problem}")
+        country = DNC_COUNTRY[settings.rule_set]
+        latest = await session.scalar(
+            select(NationalDncList).where(NationalDncList.country == country)
+            .order_by(NationalDncList.released_on.desc()).limit(1))
+        load = f"load the current release (callcenter dnc load FILE --country {country} --released DATE)"
+        if latest is None:
+            raise Conflict(f"campaign {row.name} cannot start: no national do-not-call list"
+                           f" for {country} is loaded; {load}")
+        age = self.today() - latest.released_on
+        if age > DNC_MAX_AGE:
+            raise Conflict(f"campaign {row.name} cannot start: the national do-not-call list for"
+                           f" {country} was released {latest.released_on.isoformat()}, {age.days}"
+                           f" days ago (at most {DNC_MAX_AGE.days} allowed); {load}")
+
+
+def _columns(settings: CampaignSettings) -> dict[str, Any]:
+    return settings.model_dump(mode="json")
+
+
+async def _campaign(session: AsyncSession, name: str, *, lock: bool = False) -> Campaign:
+    stmt = select(Campaign).where(Campaign.name == name)
+    row = await session.scalar(stmt.with_for_update() if lock else stmt)
+    if row is None:
+        raise NotFound(f"no campaign {name}")
+    return row
+
+
+async def _check_queue(session: AsyncSession, queue: str | None) -> None:
+    if queue is not None and await session.scalar(select(Queue.id).where(Queue.name == queue)) is None:
+        raise Invalid(f"queue: no queue {queue}")
+
+
+# -- lead list imports -----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class ImportStatus:
+    """A lead list's import as it stands (the lead_lists row)."""
+    list_id: int
+    campaign: str
+    name: str
+    source_file: str
+    status: str = "importing"
+    rows_read: int = 0
+    loaded: int = 0
+    merged: int = 0
+    duplicates: int = 0
+    bad: int = 0
+    dnc: int = 0
+    ambiguous: int = 0
+    customers_linked: int = 0
+    customers_created: int = 0
+    bytes_read: int = 0
+    total_bytes: int = 0
+    error_lines: int = 0
+    error: str | None = None
+    error_report_path: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        if self.status == "done":
+            return 1.0
+        return min(1.0, self.bytes_read / self.total_bytes) if self.total_bytes else 0.0
+
+    def json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["error_report_path"]
+        return data | {"fraction": self.fraction, "error_report": self.error_report_path is not None}
+
+
+COUNTERS = ("rows_read", "loaded", "merged", "duplicates", "bad", "dnc", "ambiguous",
+            "customers_linked", "customers_created", "bytes_read", "total_bytes", "error_lines")
+ProgressListener = Callable[[ImportStatus], Awaitable[None] | None]
+
+
+async def import_status(db: Database, list_id: int) -> ImportStatus:
+    async with db.sessionmaker() as session:
+        found = (await session.execute(
+            select(LeadList, Campaign.name).join(Campaign, Campaign.id == LeadList.campaign_id)
+            .where(LeadList.id == list_id))).first()
+    if found is None:
+        raise NotFound(f"no lead list {list_id}")
+    row, campaign = found
+    return ImportStatus(row.id, campaign, row.name, row.source_file, row.status,
+                        **{name: getattr(row, name) for name in COUNTERS},
+                        error=row.error, error_report_path=row.error_report_path)
+
+
+async def campaign_lists(db: Database, campaign: str) -> list[ImportStatus]:
+    async with db.sessionmaker() as session:
+        row = await _campaign(session, campaign)
+        ids = await session.scalars(select(LeadList.id).where(LeadList.campaign_id == row.id)
+                                    .order_by(LeadList.id))
+    return [await import_status(db, list_id) for list_id in ids]
+
+
+@dataclass(slots=True)
+class _Batch:
+    leads: dict[str, ImportedLead] = field(default_factory=dict)
+    """New numbers of this file, by E.164, with the file's later rows merged in."""
+    fills: dict[str, Merged] = field(default_factory=dict)
+    """Later rows of numbers an earlier batch wrote: what they add."""
+    progress: ImportProgress = ImportProgress()
+    error_lines: int = 0
+
+    def __len__(self) -> int:
+        return len(self.leads) + len(self.fills)
+
+    def add(self, result: RowResult) -> None:
+        if isinstance(result, Loaded):
+            self.leads[result.lead.phone] = result.lead
+        elif isinstance(result, Merged):
+            if result.phone in self.leads:
+                self.leads[result.phone] = merge(self.leads[result.phone], result)
+            elif (earlier := self.fills.get(result.phone)) is not None:
+                self.fills[result.phone] = Merged(
+                    result.row, result.first_row, result.phone,
+                    earlier.fills.filled_from(result.fills), earlier.zones or result.zones)
+            else:
+                self.fills[result.phone] = result
+
+    def rows(self) -> list[dict[str, Any]]:
+        leads = [_row(lead.phone, lead.details, lead.zones) for lead in self.leads.values()]
+        fills = [_row(m.phone, m.fills, m.zones) for m in self.fills.values()]
+        return leads + fills
+
+
+def _row(phone: str, details: LeadDetails, zones: ZoneChoice | None) -> dict[str, Any]:
+    return {"phone": phone, **{name: getattr(details, name) for name in TEXT_FIELDS},
+            "alt_phones": list(details.alt_phones), "custom": details.custom,
+            "timezones": list(zones.zones) if zones else [],
+            "zone_source": zones.source.value if zones else ""}
+
+
+def _batches(importer: LeadImporter, rows: Iterator[SourceRow], report: ErrorReport,
+             size: int) -> Iterator[_Batch]:
+    """The file's results in batches of about ``size`` numbers; the error lines written."""
+    batch = _Batch()
+    for result in importer.run(rows):
+        report.write(result.errors)
+        batch.add(result)
+        if len(batch) >= size:
+            batch.progress, batch.error_lines = importer.progress, report.lines
+            yield batch
+            batch = _Batch()
+    batch.progress, batch.error_lines = importer.progress, report.lines
+    yield batch
+
+
+_UPSERT = text(f"""
+INSERT INTO leads AS l (list_id, campaign_id, phone, alt_phones, {", ".join(TEXT_FIELDS)},
+                        timezones, zone_source, custom, status)
+SELECT :list_id, :campaign_id, r.phone,
+       ARRAY(SELECT p FROM jsonb_array_elements_text(r.alt_phones) p
+             WHERE NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = p)),
+       {", ".join(f"r.{name}" for name in TEXT_FIELDS)},
+       ARRAY(SELECT jsonb_array_elements_text(r.timezones)), r.zone_source, r.custom,
+       CASE WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = r.phone)
+            THEN 'dnc' ELSE 'new' END
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+    phone text, alt_phones jsonb, {", ".join(f"{name} text" for name in TEXT_FIELDS)},
+    timezones jsonb, zone_source text, custom jsonb)
+ON CONFLICT (campaign_id, phone) DO UPDATE SET
+    {", ".join(f"{name} = COALESCE(l.{name}, EXCLUDED.{name})" for name in TEXT_FIELDS)},
+    alt_phones = l.alt_phones || ARRAY(SELECT p FROM unnest(EXCLUDED.alt_phones) p
+                                       WHERE p <> ALL(l.alt_phones) AND p <> l.phone),
+    custom = EXCLUDED.custom || l.custom,
+    timezones = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
+                     THEN EXCLUDED.timezones ELSE l.timezones END,
+    zone_source = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
+                       THEN EXCLUDED.zone_source ELSE l.zone_source END
+RETURNING l.phone, (l.xmax = 0) AS inserted, l.status, cardinality(l.timezones) > 1 AS ambiguous
+""")
+
+# The oldest customer owning a number is its owner, as for the screen pop's lookup.
+_LINK_CUSTOMERS = text("""
+UPDATE leads l SET customer_id = o.customer_id
+FROM (SELECT DISTINCT ON (number_e164) number_e164, customer_id FROM contact_numbers
+      WHERE number_e164 = ANY(CAST(:phones AS text[])) ORDER BY number_e164, customer_id) o
+WHERE l.campaign_id = :campaign_id AND l.phone = o.number_e164 AND l.customer_id IS NULL
+""")
+
+# Customer ids are drawn first, so each new customer and its number go with their lead.
+_CREATE_CUSTOMERS = text("""
+WITH need AS MATERIALIZED (
+    SELECT l.id AS lead_id, l.phone, nextval(pg_get_serial_sequence('customers', 'id')) AS id,
+           COALESCE(NULLIF(concat_ws(' ', l.first_name, l.last_name), ''), l.phone) AS name,
+           l.email, CASE WHEN cardinality(l.timezones) = 1 THEN l.timezones[1] END AS timezone
+    FROM leads l
+    WHERE l.campaign_id = :campaign_id AND l.phone = ANY(CAST(:phones AS text[]))
+      AND l.customer_id IS NULL),
+made AS (INSERT INTO customers (id, name, email, timezone, created_by)
+         SELECT id, name, email, timezone, :created_by FROM need),
+numbers AS (INSERT INTO contact_numbers (customer_id, number_e164) SELECT id, phone FROM need)
+UPDATE leads SET customer_id = need.id FROM need WHERE leads.id = need.lead_id
+""")
+
+
+class LeadImport:
+    """One lead file on its way into a campaign: ``open`` checks the file and the mapping and
+    makes the lead list, ``run`` imports it."""
+
+    def __init__(self, db: Database, status: ImportStatus, campaign_id: int, source: LeadFile,
+                 importer: LeadImporter, report_path: Path, created_by: int | None) -> None:
+        self.db = db
+        self.status = status
+        self._campaign_id = campaign_id
+        self._source = source
+        self._importer = importer
+        self._report_path = report_path
+        self._created_by = created_by
+
+    @classmethod
+    async def open(cls, db: Database, campaign: str, path: Path, mapping: ColumnMapping, *,
+                   default_region: str, report_dir: Path, list_name: str | None = None,
+                   source_name: str | None = None, created_by: int | None = None) -> LeadImport:
+        """Invalid when the file is no lead list or lacks a mapped column."""
+        source = await asyncio.to_thread(LeadFile, path)
+        try:
+            importer = LeadImporter(mapping.bind(source.header), default_region=default_region,
+                                    is_dnc=lambda number: False,  # applied in SQL, per batch
+                                    total_bytes=source.total_bytes)
+            source_name = source_name or path.name
+            async with db.sessionmaker.begin() as session:
+                row = await _campaign(session, campaign)
+                listed = LeadList(campaign_id=row.id, name=list_name or source_name,
+                                  source_file=source_name, total_bytes=source.total_bytes,
+                                  created_by=created_by)
+                session.add(listed)
+                await session.flush()
+                report_path = report_dir / f"lead-list-{listed.id}-errors.csv"
+                listed.error_report_path = str(report_path)
+        except BaseException:
+            source.close()
+            raise
+        status = ImportStatus(listed.id, campaign, listed.name, source_name,
+                              total_bytes=source.total_bytes, error_report_path=str(report_path))
+        return cls(db, status, row.id, source, importer, report_path, created_by)
+
+    async def run(self, on_progress: ProgressListener | None = None, *,
+                  batch_size: int = IMPORT_BATCH) -> ImportStatus:
+        """Import every row; the status after each batch goes to ``on_progress``. A file that
+        stops being readable (a row that is not UTF-8) fails the import with the reason; the
+        batches before it stay."""
+        self._report_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._source, ErrorReport(self._report_path) as report:
+                batches = _batches(self._importer, self._source.rows(), report, batch_size)
+                while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+                    await self._write(batch)
+                    await _tell(on_progress, self.status)
+        except Invalid as error:
+            await self._finish("failed", str(error))
+            raise
+        except BaseException:
+            await self._finish("failed", "the import stopped on an internal error")
+            raise
+        await self._finish("done")
+        await _tell(on_progress, self.status)
+        return self.status
+
+    async def _write(self, batch: _Batch) -> None:
+        status, phones = self.status, list(batch.leads)
+        ids = {"campaign_id": self._campaign_id}
+        async with self.db.sessionmaker.begin() as session:
+            if len(batch):
+                written = (await session.execute(_UPSERT, {
+                    **ids, "list_id": status.list_id, "rows": json.dumps(batch.rows(), ensure_ascii=False)})).all()
+                new = [row for row in written if row.phone in batch.leads and row.inserted]
+                status.loaded += len(new)
+                status.merged += len(phones) - len(new)
+                status.dnc += sum(row.status == "dnc" for row in new)
+                status.ambiguous += sum(row.ambiguous for row in new)
+                linked = await session.execute(_LINK_CUSTOMERS, {**ids, "phones": phones})
+                created = await session.execute(_CREATE_CUSTOMERS, {
+                    **ids, "phones": phones, "created_by": self._created_by})
+                status.customers_linked += linked.rowcount
+                status.customers_created += created.rowcount
+            progress = batch.progress
+            status.rows_read, status.bad = progress.rows_read, progress.bad
+            status.duplicates, status.bytes_read = progress.duplicates, progress.bytes_read
+            status.error_lines = batch.error_lines
+            await session.execute(update(LeadList).where(LeadList.id == status.list_id)
+                                  .values(**{name: getattr(status, name) for name in COUNTERS}))
+
+    async def _finish(self, outcome: str, error: str | None = None) -> None:
+        self.status.status, self.status.error = outcome, error
+        async with self.db.sessionmaker.begin() as session:
+            await session.execute(update(LeadList).where(LeadList.id == self.status.list_id)
+                                  .values(status=outcome, error=error, finished_at=_now(),
+                                          error_lines=self.status.error_lines))
+
+
+async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:
+    if listener is not None and (pending := listener(status)) is not None:
+        await pending
+
+
+# -- do-not-call lists -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DncListing:
+    number: str
+    sources: tuple[str, ...]
+    """internal and/or national; empty: not listed."""
+
+    def json(self) -> dict[str, Any]:
+        return {"number": self.number, "listed": bool(self.sources), "sources": list(self.sources)}
+
+
+def _e164(raw: str, region: str) -> str:
+    number = normalize_number(raw, region)
+    if number is None:
+        raise Invalid(f"number: not a valid phone number: {raw!r}")
+    return number
+
+
+def _mark_leads_dnc(entries: str) -> TextClause:
+    """Every campaign's leads whose number is on the do-not-call entries ``entries`` picks."""
+    return text("UPDATE leads SET status = 'dnc' WHERE status <> 'dnc'"
+                f" AND phone IN (SELECT number FROM dnc_entries WHERE {entries})")
+
+
+async def add_dnc(db: Database, raw_number: str, *, default_region: str,
+                  reason: str | None = None, added_by: int | None = None) -> DncListing:
+    """Put a number on the site's own list (again: no change)."""
+    number = _e164(raw_number, default_region)
+    async with db.sessionmaker.begin() as session:
+        await list_internally(session, number, reason=reason, added_by=added_by)
+    return await dnc_listing(db, number, default_region=default_region)
+
+
+async def list_internally(session: AsyncSession, number: str, *, reason: str | None,
+                          added_by: int | None) -> None:
+    """``number`` (E.164) on the site's own do-not-call list; every campaign's lead with it is
+    dnc from now on (one being dialed keeps it when its outcome comes)."""
+    await session.execute(text(
+        "INSERT INTO dnc_entries (number, source, added_by, reason)"
+        " VALUES (:number, 'internal', :by, :reason)"
+        " ON CONFLICT (number) WHERE list_id IS NULL DO NOTHING"),
+        {"number": number, "by": added_by, "reason": reason})
+    await session.execute(_mark_leads_dnc("number = :number"), {"number": number})
+
+
+async def dnc_listing(db: Database, raw_number: str, *, default_region: str) -> DncListing:
+    number = _e164(raw_number, default_region)
+    async with db.sessionmaker() as session:
+        sources = await session.scalars(text(
+            "SELECT DISTINCT source FROM dnc_entries WHERE number = :number ORDER BY source"),
+            {"number": number})
+        return DncListing(number, tuple(sources))
+
+
+@dataclass(frozen=True, slots=True)
+class NationalLoad:
+    list_id: int
+    country: str
+    released_on: date
+    count: int
+    """Numbers on the list (each once)."""
+    bad: int
+    """Rows that were no valid number of the country."""
+    leads_marked: int
+
+
+def _dnc_numbers(path: Path, region: str, bad: list[int]) -> Iterator[list[str]]:
+    """The file's numbers in E.164, in chunks. A row's cells are joined, so both "2015550123"
+    and the FTC's "201,5550123" (area code, number) read; a first row that is no number is a
+    header; other such rows are counted in ``bad``."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        chunk: list[str] = []
+        for index, cells in enumerate(csv.reader(file)):
+            raw = "".join(cells).strip()
+            if not raw:
+                continue
+            number = normalize_number(raw, region)
+            if number is None:
+                bad[0] += index > 0
+                continue
+            chunk.append(number)
+            if len(chunk) >= DNC_BATCH:
+                yield chunk
+                chunk = []
+        yield chunk
+
+
+async def load_national_dnc(db: Database, path: Path, *, country: str, released_on: date,
+                            name: str | None = None, loaded_by: int | None = None) -> NationalLoad:
+    """Load a release of ``country``'s national register (a CSV of its numbers); it replaces
+    the country's earlier one, all in one transaction."""
+    bad = [0]
+    chunks = _dnc_numbers(path, country, bad)
+    async with db.sessionmaker.begin() as session:
+        listed = NationalDncList(name=name or path.name, country=country,
+                                 released_on=released_on, count=0, loaded_by=loaded_by)
+        session.add(listed)
+        await session.flush()
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            await session.execute(text(
+                "INSERT INTO dnc_entries (number, source, list_id)"
+                " SELECT DISTINCT unnest(CAST(:numbers AS text[])), 'national', CAST(:list_id AS integer)"
+                " ON CONFLICT DO NOTHING"), {"numbers": chunk, "list_id": listed.id})
+        listed.count = await session.scalar(text(
+            "SELECT count(*) FROM dnc_entries WHERE list_id = :id"), {"id": listed.id})
+        await session.execute(delete(NationalDncList).where(
+            NationalDncList.country == country, NationalDncList.id != listed.id))
+        marked = await session.execute(_mark_leads_dnc("list_id = :id"), {"id": listed.id})
+    return NationalLoad(listed.id, country, released_on, listed.count, bad[0], marked.rowcount)
+
+
+def parse_mapping(pairs: Iterable[str]) -> ColumnMapping:
+    """A mapping from ``field=Column`` pairs (the command line's): ``alt_phones`` may repeat,
+    ``custom.NAME=Column`` keeps a column as custom field NAME."""
+    fields: dict[str, Any] = {"alt_phones": [], "custom": {}}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not column.strip():
+            raise Invalid(f"{pair!r}: write FIELD=Column")
+        name = name.strip()
+        if name == "alt_phones":
+            fields["alt_phones"].append(column)
+        elif name.startswith("custom."):
+            fields["custom"][name.removeprefix("custom.")] = column
+        else:
+            fields[name] = column
+    return ColumnMapping.model_validate(fields)

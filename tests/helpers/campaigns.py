@@ -1,0 +1,88 @@
+"""Dialer campaigns for a test: a fresh campaign of its own, the national do-not-call list its
+start needs, leads imported from rows, the lead rows as stored."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from crm_core.db import Database
+from crm_core.phones import normalize_number
+from crm_core.queues import create_queue
+from dialer.campaigns import DNC_COUNTRY, CampaignSettings
+from dialer.leadrows import ColumnMapping
+from dialer.store import Campaigns, ImportStatus, LeadImport, load_national_dnc
+from tests.helpers.leadlists import write_csv
+
+HEADER = ["Phone", "First", "Last", "Mail"]
+MAPPING = ColumnMapping(phone="Phone", first_name="First", last_name="Last", email="Mail")
+
+
+def campaign_name(prefix: str = "c") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+async def new_campaign(db: Database, *, rule_set: str = "UK", **settings: Any) -> str:
+    """A draft campaign worked by a queue of its own; its name."""
+    name = campaign_name()
+    queue = f"q-{name}"
+    await create_queue(db, queue)
+    await Campaigns(db).create(name, CampaignSettings.model_validate(
+        {"rule_set": rule_set, "queue": queue, **settings}))
+    return name
+
+
+async def load_fresh_dnc(db: Database, tmp_path: Path, rule_set: str,
+                         numbers: Sequence[str] = (), *, released: date | None = None) -> None:
+    """The rule set's national do-not-call list, released today unless told otherwise."""
+    path = write_csv(tmp_path / f"dnc-{uuid.uuid4().hex[:6]}.csv", [[n] for n in numbers])
+    await load_national_dnc(db, path, country=DNC_COUNTRY[rule_set],
+                            released_on=released or datetime.now(UTC).date())
+
+
+async def running_campaign(db: Database, tmp_path: Path, *, rule_set: str = "UK",
+                           **settings: Any) -> str:
+    name = await new_campaign(db, rule_set=rule_set, **settings)
+    await load_fresh_dnc(db, tmp_path, rule_set)
+    await Campaigns(db).change_state(name, "start")
+    return name
+
+
+async def import_rows(db: Database, campaign: str, path: Path, rows: Sequence[Sequence[str]], *,
+                      mapping: ColumnMapping = MAPPING, header: Sequence[str] = HEADER,
+                      region: str = "GB", **run: Any) -> ImportStatus:
+    """Import ROWS (under HEADER) as a CSV file at PATH into CAMPAIGN."""
+    write_csv(path, [header, *rows])
+    job = await LeadImport.open(db, campaign, path, mapping, default_region=region,
+                                report_dir=path.parent / "reports")
+    return await job.run(**run)
+
+
+async def leads_of(db: Database, campaign: str) -> dict[str, dict[str, Any]]:
+    """The campaign's leads by number, as stored."""
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT l.* FROM leads l JOIN campaigns c ON c.id = l.campaign_id"
+            " WHERE c.name = :name ORDER BY l.id"), {"name": campaign})).mappings().all()
+    return {row["phone"]: dict(row) for row in rows}
+
+
+_handed_out: set[str] = set()
+
+
+def fresh_numbers(count: int, prefix: str = "+44207", length: int = 13) -> list[str]:
+    """Valid E.164 numbers of ``length`` characters no other test of the run got (the CRM's
+    customers are shared by all), London's unless ``prefix`` says otherwise."""
+    found: list[str] = []
+    digits = length - len(prefix)
+    while len(found) < count:
+        number = prefix + str(secrets.randbelow(10 ** digits)).zfill(digits)
+        if number not in _handed_out and normalize_number(number, "GB") == number:
+            _handed_out.add(number)
+            found.append(number)
+    return found
