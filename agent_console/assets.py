@@ -4,6 +4,8 @@
 - ``GET /login/login.css``: the login page's style (public, as the login page is);
 - ``GET /wallboard/wallboard.css``: the wallboard's (supervisors and admins, as its page);
 - ``GET /softphone/page.js``: the bare softphone page's script (agents, as its page);
+- ``GET /campaigns/campaigns.js``, ``/campaigns/campaigns.css``: the campaigns page's
+  (admins and supervisors, as its page);
 - ``GET /i18n/i18n.js``: translations and locale formatting for every page's script (any
   logged-in user; each page carries its own catalog);
 - ``GET /i18n/language.js``: the pages' language chooser (public: the login page has it).
@@ -17,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
+from dialer.campaigns import CAMPAIGN_MANAGERS
 
 from .auth import Handler, page, public, require_role
 
@@ -42,3 +45,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/wallboard/wallboard.css",
                        require_role(*WALLBOARD_ROLES)(_serve("wallboard.css")))
     app.router.add_get("/softphone/page.js", require_role("agent")(_serve("softphone_page.js")))
+    for name in ("campaigns.js", "campaigns.css"):
+        app.router.add_get(f"/campaigns/{name}", require_role(*CAMPAIGN_MANAGERS)(_serve(name)))

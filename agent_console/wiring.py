@@ -7,6 +7,7 @@ and browsers' state changes must come from this site (headers.py)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -18,11 +19,12 @@ from ctiserver.bus import EventBus
 from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
 
-from . import admin, assets, calls_api, console, dialpolicy_api, headers, login, me_api
-from . import queues_api, scripts_api, security_api, softphone, wallboard, work_api
+from . import admin, assets, calls_api, campaigns_api, console, dialpolicy_api, headers, login
+from . import me_api, queues_api, scripts_api, security_api, softphone, wallboard, work_api
 from .admin import UsersResource
 from .auth import auth_middleware, request_gettext
 from .calls_api import CallsResource
+from .campaigns_api import CampaignsResource
 from .headers import origin_middleware
 from .console import AgentResource, ConsoleScripts
 from .dialpolicy_api import DialPolicyResource
@@ -40,11 +42,12 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
                supervision: Supervision, bus: EventBus, on_wrapup: WrapupListener,
                default_region: str, softphone_site: SoftphoneSite,
                apply_queues: Callable[[], Awaitable[list[str]]], dial_policies: DialPolicies,
-               trusted_proxies: Iterable[str] = ()) -> None:
+               dialer_dir: Path, trusted_proxies: Iterable[str] = ()) -> None:
     """Mount the console on the CTI server's app; from here on every route of ``app``, the
     CTI server's too, needs a logged-in user unless marked public, and every response
     carries the security headers (headers.py). Logins count for the client's address, which
-    a request from one of ``trusted_proxies`` names in X-Forwarded-For."""
+    a request from one of ``trusted_proxies`` names in X-Forwarded-For. The dialer keeps
+    uploads and error reports in ``dialer_dir``."""
     app.middlewares.append(error_middleware(request_gettext))
     app.middlewares.append(origin_middleware)  # before any password or session is looked at
     app.middlewares.append(auth_middleware(db))
@@ -68,5 +71,7 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
                                           wrapup_listeners=[on_wrapup]))
     console.add_routes(app, agent, ConsoleScripts(db, scopes))
     calls_api.add_routes(app, CallsResource(db, scopes, agent))
+    campaigns_api.add_routes(app, CampaignsResource(db, dialer_dir=dialer_dir,
+                                                    default_region=default_region))
     softphone.add_routes(app, softphone_site)
     assets.add_routes(app)

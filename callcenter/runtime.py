@@ -83,6 +83,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
             password=partial(softphone_password, settings.data_dir)),
         apply_queues=apply_queues,
         dial_policies=server.dial_policies,
+        dialer_dir=settings.dialer_dir,
         trusted_proxies=settings.trusted_proxies,
     )
     return app

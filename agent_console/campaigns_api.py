@@ -1,0 +1,262 @@
+"""The dialer's campaigns, lead list uploads and do-not-call entries (JSON, bodies in
+dialer.schemas), and the campaigns admin page. Campaigns are managed by admins and supervisors.
+
+- ``GET /admin/campaigns`` (CampaignList); ``POST /admin/campaigns`` (NewCampaignBody, 201);
+  ``GET|PUT|DELETE /admin/campaigns/{name}`` (PUT: CampaignSettings; a running campaign is not
+  deleted, 409); ``POST /admin/campaigns/{name}/start|pause|stop`` (409 when its state or the
+  rules forbid it: a national do-not-call copy older than 31 days, no queue...).
+- ``POST /admin/campaigns/{name}/lists``: multipart/form-data with ``mapping`` (a
+  ColumnMapping as JSON), optional ``region`` and ``name``, and the ``file`` (CSV or XLSX),
+  streamed to disk, never held; send the CSRF token as the X-CSRF-Token header. A file that is
+  no lead list or lacks a mapped column is a 400; else 202 with the import (ImportAnswer),
+  which goes on in the background. ``GET /admin/campaigns/{name}/lists`` lists them.
+- ``GET /admin/imports/{id}``: the import's progress, to poll; ``GET /admin/imports/{id}/errors.csv``
+  its error report (row, column, value, reason).
+- ``POST /api/dnc`` (DncBody, any logged-in user: an agent records a customer's opt-out):
+  the number goes on the site's own do-not-call list (DncAnswer).
+- ``GET /campaigns``: the page (its script and style: assets.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from aiohttp import BodyPartReader, web
+
+from callcenter.errors import Invalid, NotFound
+from crm_core.db import Database
+from dialer.campaigns import CAMPAIGN_MANAGERS as MANAGERS
+from dialer.campaigns import CampaignSettings
+from dialer.leadfile import READERS
+from dialer.schemas import (
+    CampaignAnswer, CampaignDeleted, CampaignList, DncAnswer, DncBody, ImportAnswer, ImportList,
+    NewCampaignBody, UploadFields,
+)
+from dialer.store import (
+    Campaigns, LeadImport, add_dnc, campaign_json, campaign_lists, import_status,
+)
+
+from .auth import SESSION, USER, page, require_role
+from .jsonbody import NO_STORE, answer, read
+from .pages import render
+
+log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024
+MAX_UPLOAD = 512 * 1024 * 1024
+CHUNK = 256 * 1024
+
+
+def _name(request: web.Request) -> str:
+    return request.match_info["name"]
+
+
+def _list_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise Invalid("an import id is a number") from None
+
+
+class CampaignsResource:
+    """The campaigns and lead lists of ``db``; uploads wait in ``dialer_dir``/uploads while
+    they import, error reports stay in ``dialer_dir``/reports."""
+
+    def __init__(self, db: Database, *, dialer_dir: Path, default_region: str) -> None:
+        self.db = db
+        self.campaigns = Campaigns(db)
+        self.uploads = dialer_dir / "uploads"
+        self.reports = dialer_dir / "reports"
+        self.default_region = default_region
+        self.imports: set[asyncio.Task] = set()
+
+    # --- campaigns ---------------------------------------------------------------------------
+
+    @require_role(*MANAGERS)
+    async def list_campaigns(self, request: web.Request) -> web.Response:
+        rows = await self.campaigns.all()
+        return answer(CampaignList, {"campaigns": [campaign_json(r) for r in rows]},
+                      headers=NO_STORE)
+
+    @require_role(*MANAGERS)
+    async def create(self, request: web.Request) -> web.Response:
+        body = await read(request, NewCampaignBody, MAX_BODY)
+        settings = CampaignSettings.model_validate(body.model_dump(exclude={"name"}))
+        row = await self.campaigns.create(body.name, settings, by=request[USER].id)
+        return answer(CampaignAnswer, campaign_json(row), status=201)
+
+    @require_role(*MANAGERS)
+    async def get(self, request: web.Request) -> web.Response:
+        row = await self.campaigns.get(_name(request))
+        return answer(CampaignAnswer, campaign_json(row), headers=NO_STORE)
+
+    @require_role(*MANAGERS)
+    async def update(self, request: web.Request) -> web.Response:
+        settings = await read(request, CampaignSettings, MAX_BODY)
+        return answer(CampaignAnswer, campaign_json(await self.campaigns.update(_name(request),
+                                                                                settings)))
+
+    @require_role(*MANAGERS)
+    async def delete(self, request: web.Request) -> web.Response:
+        await self.campaigns.delete(_name(request))
+        return answer(CampaignDeleted, {"deleted": _name(request)})
+
+    @require_role(*MANAGERS)
+    async def change_state(self, request: web.Request) -> web.Response:
+        row = await self.campaigns.change_state(_name(request), request.match_info["action"])
+        return answer(CampaignAnswer, campaign_json(row))
+
+    # --- lead lists ----------------------------------------------------------------------------
+
+    @require_role(*MANAGERS)
+    async def lists(self, request: web.Request) -> web.Response:
+        found = await campaign_lists(self.db, _name(request))
+        return answer(ImportList, {"lists": [s.json() for s in found]}, headers=NO_STORE)
+
+    @require_role(*MANAGERS)
+    async def upload(self, request: web.Request) -> web.Response:
+        path, filename, fields = await self._receive(request)
+        try:
+            job = await LeadImport.open(
+                self.db, _name(request), path, fields.mapping,
+                default_region=fields.region or self.default_region, report_dir=self.reports,
+                list_name=fields.name, source_name=filename, created_by=request[USER].id)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        self._start(job.run(), cleanup=path)
+        return answer(ImportAnswer, job.status.json(), status=202)
+
+    async def _receive(self, request: web.Request) -> tuple[Path, str, UploadFields]:
+        """The upload's file, streamed to a file of our own, and its text fields."""
+        if request.content_type != "multipart/form-data":
+            raise Invalid("send the lead list as multipart/form-data")
+        reader = await request.multipart()
+        texts: dict[str, str] = {}
+        path: Path | None = None
+        filename = ""
+        try:
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    raise Invalid("nested multipart bodies are not lead lists")
+                if part.name == "file":
+                    # aiohttp's own client percent-encodes the name; browsers send it as UTF-8
+                    filename = unquote(part.filename or "upload.csv")
+                    path = await self._save(part, Path(filename).suffix.lower())
+                elif part.name in UploadFields.model_fields:
+                    texts[part.name] = await _text(part)
+                else:
+                    raise Invalid(f"{part.name}: unknown field")
+            if path is None:
+                raise Invalid("file: the upload has no file")
+            return path, filename, UploadFields.model_validate(texts)
+        except BaseException:
+            if path is not None:
+                path.unlink(missing_ok=True)
+            raise
+
+    async def _save(self, part: BodyPartReader, suffix: str) -> Path:
+        if suffix not in READERS:
+            raise Invalid(f"file: a lead list is a CSV or XLSX file, not {suffix or 'that'}")
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        path = self.uploads / f"{uuid.uuid4().hex}{suffix}"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await part.read_chunk(CHUNK):
+                size += len(chunk)
+                if size > MAX_UPLOAD:
+                    out.close()
+                    path.unlink()
+                    raise Invalid(f"file: at most {MAX_UPLOAD // 2**20} MB")
+                await asyncio.to_thread(out.write, chunk)
+        return path
+
+    def _start(self, work: Awaitable[Any], *, cleanup: Path) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:  # the list row says it failed, and why
+                log.exception("lead import failed")
+            finally:
+                cleanup.unlink(missing_ok=True)
+        task = asyncio.create_task(run())
+        self.imports.add(task)
+        task.add_done_callback(self.imports.discard)
+
+    async def stop_imports(self, app: web.Application) -> None:
+        for task in list(self.imports):
+            task.cancel()
+        await asyncio.gather(*self.imports, return_exceptions=True)
+
+    @require_role(*MANAGERS)
+    async def progress(self, request: web.Request) -> web.Response:
+        status = await import_status(self.db, _list_id(request))
+        return answer(ImportAnswer, status.json(), headers=NO_STORE)
+
+    @require_role(*MANAGERS)
+    async def error_report(self, request: web.Request) -> web.StreamResponse:
+        status = await import_status(self.db, _list_id(request))
+        path = Path(status.error_report_path or "")
+        if not status.error_report_path or not path.is_file():
+            raise NotFound(f"lead list {status.list_id} has no error report")
+        download = f"{Path(status.source_file).stem}-errors.csv"
+        return web.FileResponse(path, headers={
+            "Content-Type": "text/csv; charset=utf-8", **NO_STORE,
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download)}"})
+
+    # --- do-not-call -----------------------------------------------------------------------------
+
+    async def add_dnc(self, request: web.Request) -> web.Response:
+        body = await read(request, DncBody, MAX_BODY)
+        listing = await add_dnc(self.db, body.number, default_region=self.default_region,
+                                reason=body.reason or "opt-out", added_by=request[USER].id)
+        return answer(DncAnswer, listing.json())
+
+    # --- the page --------------------------------------------------------------------------------
+
+    @page
+    @require_role(*MANAGERS)
+    async def campaigns_page(self, request: web.Request) -> web.Response:
+        session = request.get(SESSION)
+        config = {"csrf": session.csrf_token if session else "",
+                  "defaultRegion": self.default_region}
+        html = render("campaigns.html", user=request[USER],
+                      config=json.dumps(config, ensure_ascii=False),
+                      csrf_token=config["csrf"])
+        return web.Response(text=html, content_type="text/html", charset="utf-8",
+                            headers=NO_STORE)
+
+
+async def _text(part: BodyPartReader) -> str:
+    """A text field of the upload, refused when longer than MAX_BODY."""
+    data = bytearray()
+    while chunk := await part.read_chunk(CHUNK):
+        data += chunk
+        if len(data) > MAX_BODY:
+            raise Invalid(f"{part.name}: at most {MAX_BODY} bytes")
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise Invalid(f"{part.name}: not UTF-8 text") from None
+
+
+def add_routes(app: web.Application, resource: CampaignsResource) -> None:
+    app.router.add_get("/admin/campaigns", resource.list_campaigns)
+    app.router.add_post("/admin/campaigns", resource.create)
+    app.router.add_get("/admin/campaigns/{name}", resource.get)
+    app.router.add_put("/admin/campaigns/{name}", resource.update)
+    app.router.add_delete("/admin/campaigns/{name}", resource.delete)
+    app.router.add_post("/admin/campaigns/{name}/{action:start|pause|stop}", resource.change_state)
+    app.router.add_get("/admin/campaigns/{name}/lists", resource.lists)
+    app.router.add_post("/admin/campaigns/{name}/lists", resource.upload)
+    app.router.add_get("/admin/imports/{id}", resource.progress)
+    app.router.add_get("/admin/imports/{id}/errors.csv", resource.error_report)
+    app.router.add_post("/api/dnc", resource.add_dnc)
+    app.router.add_get("/campaigns", resource.campaigns_page)
+    app.on_cleanup.append(resource.stop_imports)
+
