@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
+from markupsafe import Markup
 
 from callcenter.errors import Invalid, NotFound
 from crm_core.db import Database
@@ -151,7 +152,7 @@ class CampaignsResource:
                 elif part.name in UploadFields.model_fields:
                     texts[part.name] = await _text(part)
                 else:
-                    raise Invalid(f"{part.name}: unknown field")
+                    raise Invalid("{field}: unknown field", field=part.name)
             if path is None:
                 raise Invalid("file: the upload has no file")
             return path, filename, UploadFields.model_validate(texts)
@@ -162,7 +163,8 @@ class CampaignsResource:
 
     async def _save(self, part: BodyPartReader, suffix: str) -> Path:
         if suffix not in READERS:
-            raise Invalid(f"file: a lead list is a CSV or XLSX file, not {suffix or 'that'}")
+            raise Invalid("file: a lead list is a CSV or XLSX file, not {kind}",
+                          kind=suffix or "that")
         self.uploads.mkdir(parents=True, exist_ok=True)
         path = self.uploads / f"{uuid.uuid4().hex}{suffix}"
         size = 0
@@ -172,7 +174,7 @@ class CampaignsResource:
                 if size > MAX_UPLOAD:
                     out.close()
                     path.unlink()
-                    raise Invalid(f"file: at most {MAX_UPLOAD // 2**20} MB")
+                    raise Invalid("file: at most {megabytes} MB", megabytes=MAX_UPLOAD // 2**20)
                 await asyncio.to_thread(out.write, chunk)
         return path
 
@@ -203,7 +205,7 @@ class CampaignsResource:
         status = await import_status(self.db, _list_id(request))
         path = Path(status.error_report_path or "")
         if not status.error_report_path or not path.is_file():
-            raise NotFound(f"lead list {status.list_id} has no error report")
+            raise NotFound("lead list {list_id} has no error report", list_id=status.list_id)
         download = f"{Path(status.source_file).stem}-errors.csv"
         return web.FileResponse(path, headers={
             "Content-Type": "text/csv; charset=utf-8", **NO_STORE,
@@ -225,8 +227,9 @@ class CampaignsResource:
         session = request.get(SESSION)
         config = {"csrf": session.csrf_token if session else "",
                   "defaultRegion": self.default_region}
-        html = render("campaigns.html", user=request[USER],
-                      config=json.dumps(config, ensure_ascii=False),
+        # page data in a JSON script element; "<" escaped so no value can end the element
+        data = Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))
+        html = render(request, "campaigns.html", user=request[USER], config=data,
                       csrf_token=config["csrf"])
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers=NO_STORE)
@@ -238,11 +241,11 @@ async def _text(part: BodyPartReader) -> str:
     while chunk := await part.read_chunk(CHUNK):
         data += chunk
         if len(data) > MAX_BODY:
-            raise Invalid(f"{part.name}: at most {MAX_BODY} bytes")
+            raise Invalid("{field}: at most {limit} bytes", field=part.name, limit=MAX_BODY)
     try:
         return data.decode()
     except UnicodeDecodeError:
-        raise Invalid(f"{part.name}: not UTF-8 text") from None
+        raise Invalid("{field}: not UTF-8 text", field=part.name) from None
 
 
 def add_routes(app: web.Application, resource: CampaignsResource) -> None:

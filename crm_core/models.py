@@ -546,8 +546,8 @@ class LeadAttempt(Base):
     __tablename__ = "lead_attempts"
     __table_args__ = (
         CheckConstraint(
-            "outcome IN ('busy', 'no_answer', 'machine', 'human', 'failed', 'abandoned',"
-            " 'dnc_refused')", name="outcome"),
+            "outcome IN ('busy', 'no_answer', 'machine', 'human', 'congestion', 'failed',"
+            " 'abandoned', 'dnc_refused')", name="outcome"),
         Index(None, "campaign_id", "placed_at"),
     )
 

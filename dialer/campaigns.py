@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import time, timedelta
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from callcenter.errors import Phrase
 from dialer import compliance
+from dialer.attempts import RULE_OUTCOMES, AttemptResult
 from dialer.compliance import CallingHours, Outcome, RetryPolicy, RetryRule, RuleSet
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]+$"
@@ -29,31 +30,24 @@ CAMPAIGN_MANAGERS = ("admin", "supervisor")
 """The roles that create, change, start and stop campaigns and upload their lead lists."""
 
 
-class AttemptOutcome(StrEnum):
-    """How a call to a lead ended (the lead_attempts row)."""
-    BUSY = "busy"
-    NO_ANSWER = "no_answer"
-    MACHINE = "machine"
-    HUMAN = "human"
-    FAILED = "failed"
-    ABANDONED = "abandoned"
-    DNC_REFUSED = "dnc_refused"
-    """The person asked never to be called again."""
+DNC_REFUSED = "dnc_refused"
+"""The stored outcome of an attempt whose person asked never to be called again."""
 
 
-RULE_OUTCOMES = {
-    AttemptOutcome.BUSY: Outcome.BUSY, AttemptOutcome.NO_ANSWER: Outcome.NO_ANSWER,
-    AttemptOutcome.MACHINE: Outcome.MACHINE, AttemptOutcome.HUMAN: Outcome.CONNECTED,
-    AttemptOutcome.FAILED: Outcome.FAILED, AttemptOutcome.ABANDONED: Outcome.ABANDONED,
-    AttemptOutcome.DNC_REFUSED: Outcome.REFUSED,
-}
+def stored_outcome(result: AttemptResult, opted_out: bool) -> str:
+    """What a lead_attempts row says of an attempt."""
+    return DNC_REFUSED if opted_out else result.value
 
 
-def rule_outcome(outcome: str, reached_agent: bool) -> Outcome:
-    """The compliance outcome of an attempt: a machine that reached an agent counts apart."""
-    if outcome == AttemptOutcome.MACHINE and reached_agent:
+def rule_outcome(stored: str, reached_agent: bool) -> Outcome:
+    """What the calling rules count for a stored outcome: a refusal, and a machine that
+    reached an agent, apart."""
+    if stored == DNC_REFUSED:
+        return Outcome.REFUSED
+    result = AttemptResult(stored)
+    if result is AttemptResult.MACHINE and reached_agent:
         return Outcome.AGENT_MACHINE
-    return RULE_OUTCOMES[AttemptOutcome(outcome)]
+    return RULE_OUTCOMES[result]
 
 
 class Settings(BaseModel):
@@ -66,6 +60,7 @@ class RetryRuleSetting(Settings):
 
 
 RETRYABLE = Literal["busy", "no_answer", "machine", "failed", "abandoned"]
+"""The calling rules' outcomes a campaign may retry after (congestion counts as failed)."""
 
 
 class RetryRules(Settings):
@@ -74,7 +69,7 @@ class RetryRules(Settings):
     max_attempts: int | None = Field(default=None, ge=1, le=100)
 
     def policy(self) -> RetryPolicy:
-        rules = {RULE_OUTCOMES[AttemptOutcome(outcome)]: RetryRule(
+        rules = {Outcome(outcome): RetryRule(
             timedelta(minutes=rule.delay_minutes), rule.max_attempts)
             for outcome, rule in self.rules.items()}
         if Outcome.MACHINE in rules:  # a machine that reached an agent is still a machine
@@ -158,12 +153,12 @@ class CampaignSettings(Settings):
         free agent (Ofcom waives its redial gaps then)."""
         return self.mode == "preview" or (self.mode == "progressive" and self.ratio <= 1.0)
 
-    def start_problem(self) -> str | None:
+    def start_problem(self) -> Phrase | None:
         """Why these settings cannot dial yet, if they cannot."""
         if self.queue is None:
-            return "the campaign has no queue whose agents work it"
+            return Phrase("the campaign has no queue whose agents work it")
         if self.mode == "predictive" and self.rule_set in ("US", "UK") \
                 and not self.safe_harbor_message:
-            return (f"a predictive campaign under the {self.rule_set} rules plays a message on"
-                    " abandoned calls: set safe_harbor_message")
+            return Phrase("a predictive campaign under the {rules} rules plays a message on"
+                          " abandoned calls: set safe_harbor_message", rules=self.rule_set)
         return None

@@ -10,7 +10,8 @@ candidate is checked again at claim time: a number on a do-not-call list is neve
 and caps) decides; a lead outside its hours waits (``next_attempt_at``) for the next opening,
 one that can never be called again ends ``failed``.
 
-``record_outcome`` writes the attempt and applies the campaign's retry rules: the lead waits
+``record_outcome`` writes the attempt (``DialedAttempt``: ``dialer.attempts``' result) and
+applies the campaign's retry rules: the lead waits
 for its next attempt (``retry``), or ends ``done`` (a person reached), ``dnc`` (they refused
 further calls: the number goes on the site's own do-not-call list) or ``failed`` (no more
 attempts allowed). ``release`` hands back claimed leads that were not dialed.
@@ -29,13 +30,11 @@ from callcenter.errors import Conflict, NotFound
 from crm_core.db import Database
 from crm_core.models import Campaign
 from dialer import compliance
-from dialer.campaigns import AttemptOutcome, CampaignSettings, rule_outcome
+from dialer.attempts import AttemptResult
+from dialer.campaigns import DNC_REFUSED, CampaignSettings, rule_outcome, stored_outcome
 from dialer.leadrows import ImportedLead, LeadDetails, LeadStatus
 from dialer.phonezones import ZoneChoice, ZoneSource
 from dialer.store import campaign_settings, list_internally
-
-CANDIDATES_PER_LEAD = 2
-"""How many candidates are read per lead wanted, as some fail the calling-hour check."""
 
 _COLUMNS = """
 l.id, l.phone, l.alt_phones, l.first_name, l.last_name, l.custom, l.timezones, l.zone_source,
@@ -89,15 +88,21 @@ class ClaimedLead:
 
 
 @dataclass(frozen=True, slots=True)
-class AttemptResult:
-    """One call placed to a lead, as the dialer saw it end."""
-    outcome: AttemptOutcome
+class DialedAttempt:
+    """One call placed to a lead, as the dialer saw it end (dialer.attempts' outcome)."""
+    result: AttemptResult
     placed_at: datetime
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     call_key: str | None = None
     amd_result: str | None = None
     agent_user_id: int | None = None
+    opted_out: bool = False
+    """The person asked never to be called again."""
+
+    @property
+    def outcome(self) -> str:
+        return stored_outcome(self.result, self.opted_out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +146,7 @@ class _Claim:
                 missing = wanted - len(self.claimed)
                 rows = (await self.session.execute(text(query), {
                     "campaign_id": self.campaign.id, "seen": sorted(self.seen), "now": self.now,
-                    "limit": missing * CANDIDATES_PER_LEAD})).all()
+                    "limit": missing})).all()  # no more locked than wanted: others dial them
                 if not rows:
                     break
                 for row in rows:
@@ -204,14 +209,14 @@ class Hopper:
                 {"ids": list(lead_ids)})
         return result.rowcount
 
-    async def record_outcome(self, lead_id: int, attempt: AttemptResult) -> LeadState:
+    async def record_outcome(self, lead_id: int, attempt: DialedAttempt) -> LeadState:
         """Write the attempt; the lead's status and next attempt follow the campaign's rules."""
         async with self.db.sessionmaker.begin() as session:
             lead = (await session.execute(text(
                 "SELECT l.id, l.phone, l.status, l.campaign_id, l.customer_id FROM leads l"
                 " WHERE l.id = :id FOR UPDATE"), {"id": lead_id})).first()
             if lead is None:
-                raise NotFound(f"no lead {lead_id}")
+                raise NotFound("no lead {lead_id}", lead_id=lead_id)
             campaign = await session.get(Campaign, lead.campaign_id)
             await _insert_attempt(session, lead, attempt)
             state = await _next_state(session, lead, attempt, campaign_settings(campaign))
@@ -220,8 +225,8 @@ class Hopper:
                 " attempts = attempts + 1, last_attempt_at = :at, last_outcome = :outcome"
                 " WHERE id = :id"),
                 {"id": lead_id, "status": state.status, "next": state.next_attempt_at,
-                 "at": attempt.placed_at, "outcome": attempt.outcome.value})
-            if attempt.outcome is AttemptOutcome.HUMAN and lead.customer_id is not None:
+                 "at": attempt.placed_at, "outcome": attempt.outcome})
+            if attempt.result is AttemptResult.HUMAN and lead.customer_id is not None:
                 await _finish_callbacks(session, lead, attempt.placed_at)
         return state
 
@@ -229,14 +234,14 @@ class Hopper:
 async def _running(session: AsyncSession, name: str) -> Campaign:
     row = await session.scalar(text("SELECT id FROM campaigns WHERE name = :name"), {"name": name})
     if row is None:
-        raise NotFound(f"no campaign {name}")
+        raise NotFound("no campaign {name}", name=name)
     campaign = await session.get(Campaign, row)
     if campaign.state != "running":
-        raise Conflict(f"campaign {name} is {campaign.state}, not running")
+        raise Conflict("campaign {name} is {state}, not running", name=name, state=campaign.state)
     return campaign
 
 
-async def _insert_attempt(session: AsyncSession, lead: Any, attempt: AttemptResult) -> None:
+async def _insert_attempt(session: AsyncSession, lead: Any, attempt: DialedAttempt) -> None:
     await session.execute(text(
         "INSERT INTO lead_attempts (lead_id, campaign_id, call_key, number, placed_at,"
         " answered_at, ended_at, outcome, amd_result, agent_user_id) VALUES (:lead_id,"
@@ -245,13 +250,13 @@ async def _insert_attempt(session: AsyncSession, lead: Any, attempt: AttemptResu
         {"lead_id": lead.id, "campaign_id": lead.campaign_id, "number": lead.phone,
          "call_key": attempt.call_key, "placed_at": attempt.placed_at,
          "answered_at": attempt.answered_at, "ended_at": attempt.ended_at,
-         "outcome": attempt.outcome.value, "amd_result": attempt.amd_result,
+         "outcome": attempt.outcome, "amd_result": attempt.amd_result,
          "agent_user_id": attempt.agent_user_id})
 
 
-async def _next_state(session: AsyncSession, lead: Any, attempt: AttemptResult,
+async def _next_state(session: AsyncSession, lead: Any, attempt: DialedAttempt,
                       settings: CampaignSettings) -> LeadState:
-    if attempt.outcome is AttemptOutcome.DNC_REFUSED:
+    if attempt.outcome == DNC_REFUSED:
         await list_internally(session, lead.phone, reason="refused further calls",
                               added_by=attempt.agent_user_id)
         return LeadState("dnc", None, "refused further calls")
@@ -264,7 +269,7 @@ async def _next_state(session: AsyncSession, lead: Any, attempt: AttemptResult,
                                attempt.ended_at or attempt.placed_at,
                                agent_guaranteed=settings.agent_guaranteed)
     if verdict.next_at is None:
-        final = "done" if attempt.outcome is AttemptOutcome.HUMAN else "failed"
+        final = "done" if attempt.result is AttemptResult.HUMAN else "failed"
         return LeadState(final, None, verdict.reason)
     return LeadState("retry", verdict.next_at, verdict.reason)
 

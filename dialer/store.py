@@ -91,7 +91,7 @@ class Campaigns:
             try:
                 await session.flush()
             except IntegrityError:
-                raise Conflict(f"campaign {name} exists") from None
+                raise Conflict("campaign {name} exists", name=name) from None
         return await self.get(name)
 
     async def update(self, name: str, settings: CampaignSettings) -> Campaign:
@@ -107,7 +107,7 @@ class Campaigns:
         async with self.db.sessionmaker.begin() as session:
             row = await _campaign(session, name, lock=True)
             if row.state == "running":
-                raise Conflict(f"campaign {name} is running: stop it first")
+                raise Conflict("campaign {name} is running: stop it first", name=name)
             await session.delete(row)
 
     async def change_state(self, name: str, action: str) -> Campaign:
@@ -116,7 +116,8 @@ class Campaigns:
         async with self.db.sessionmaker.begin() as session:
             row = await _campaign(session, name, lock=True)
             if row.state not in allowed_from:
-                raise Conflict(f"campaign {name} is {row.state}: it cannot {action}")
+                raise Conflict("campaign {name} is {state}: it cannot {action}", name=name,
+                               state=row.state, action=action)
             if action == "start":
                 await self._check_startable(session, row)
                 row.started_at = row.started_at or _now()
@@ -129,20 +130,24 @@ class Campaigns:
     async def _check_startable(self, session: AsyncSession, row: Campaign) -> None:
         settings = campaign_settings(row)
         if problem := settings.start_problem():
-            raise Conflict(f"campaign {row.name} cannot start: {problem}")
+            raise Conflict("campaign {name} cannot start: {problem}", name=row.name, problem=problem)
         country = DNC_COUNTRY[settings.rule_set]
         latest = await session.scalar(
             select(NationalDncList).where(NationalDncList.country == country)
             .order_by(NationalDncList.released_on.desc()).limit(1))
-        load = f"load the current release (callcenter dnc load FILE --country {country} --released DATE)"
         if latest is None:
-            raise Conflict(f"campaign {row.name} cannot start: no national do-not-call list"
-                           f" for {country} is loaded; {load}")
+            raise Conflict("campaign {name} cannot start: no national do-not-call list for"
+                           " {country} is loaded; load the current release (callcenter dnc load"
+                           " FILE --country {country} --released DATE)", name=row.name,
+                           country=country)
         age = self.today() - latest.released_on
         if age > DNC_MAX_AGE:
-            raise Conflict(f"campaign {row.name} cannot start: the national do-not-call list for"
-                           f" {country} was released {latest.released_on.isoformat()}, {age.days}"
-                           f" days ago (at most {DNC_MAX_AGE.days} allowed); {load}")
+            raise Conflict("campaign {name} cannot start: the national do-not-call list for"
+                           " {country} was released {released}, {days} days ago (at most {most}"
+                           " allowed); load the current release (callcenter dnc load FILE"
+                           " --country {country} --released DATE)", name=row.name,
+                           country=country, released=latest.released_on.isoformat(),
+                           days=age.days, most=DNC_MAX_AGE.days)
 
 
 def _columns(settings: CampaignSettings) -> dict[str, Any]:
@@ -153,13 +158,13 @@ async def _campaign(session: AsyncSession, name: str, *, lock: bool = False) -> 
     stmt = select(Campaign).where(Campaign.name == name)
     row = await session.scalar(stmt.with_for_update() if lock else stmt)
     if row is None:
-        raise NotFound(f"no campaign {name}")
+        raise NotFound("no campaign {name}", name=name)
     return row
 
 
 async def _check_queue(session: AsyncSession, queue: str | None) -> None:
     if queue is not None and await session.scalar(select(Queue.id).where(Queue.name == queue)) is None:
-        raise Invalid(f"queue: no queue {queue}")
+        raise Invalid("queue: no queue {queue}", queue=queue)
 
 
 # -- lead list imports -----------------------------------------------------------------------
@@ -210,7 +215,7 @@ async def import_status(db: Database, list_id: int) -> ImportStatus:
             select(LeadList, Campaign.name).join(Campaign, Campaign.id == LeadList.campaign_id)
             .where(LeadList.id == list_id))).first()
     if found is None:
-        raise NotFound(f"no lead list {list_id}")
+        raise NotFound("no lead list {list_id}", list_id=list_id)
     row, campaign = found
     return ImportStatus(row.id, campaign, row.name, row.source_file, row.status,
                         **{name: getattr(row, name) for name in COUNTERS},
@@ -442,7 +447,7 @@ class DncListing:
 def _e164(raw: str, region: str) -> str:
     number = normalize_number(raw, region)
     if number is None:
-        raise Invalid(f"number: not a valid phone number: {raw!r}")
+        raise Invalid("number: not a valid phone number: {number}", number=repr(raw))
     return number
 
 
@@ -546,7 +551,7 @@ def parse_mapping(pairs: Iterable[str]) -> ColumnMapping:
     for pair in pairs:
         name, sep, column = pair.partition("=")
         if not sep or not column.strip():
-            raise Invalid(f"{pair!r}: write FIELD=Column")
+            raise Invalid("{pair}: write FIELD=Column", pair=repr(pair))
         name = name.strip()
         if name == "alt_phones":
             fields["alt_phones"].append(column)

@@ -2,7 +2,7 @@
 // upload whose import progress is polled (GET /admin/imports/{id}) until it is done.
 "use strict";
 (function () {
-  const CONFIG = JSON.parse(document.getElementById("campaigns-config").dataset.config);
+  const CONFIG = JSON.parse(document.getElementById("campaigns-config").textContent);
   const POLL_MS = 300;
   const $ = (selector) => document.querySelector(selector);
   const STATES = {draft: t("draft"), running: t("running"), paused: t("paused"), stopped: t("stopped")};

@@ -170,8 +170,8 @@ def _lead_attempts() -> None:
         sa.Column("amd_result", sa.Text()),
         agent,
         sa.CheckConstraint(
-            "outcome IN ('busy', 'no_answer', 'machine', 'human', 'failed', 'abandoned',"
-            " 'dnc_refused')", name=op.f("ck_lead_attempts_outcome")),
+            "outcome IN ('busy', 'no_answer', 'machine', 'human', 'congestion', 'failed',"
+            " 'abandoned', 'dnc_refused')", name=op.f("ck_lead_attempts_outcome")),
         sa.ForeignKeyConstraint(["lead_id"], ["leads.id"], ondelete="CASCADE",
                                 name=op.f("fk_lead_attempts_lead_id_leads")),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"], ondelete="CASCADE",

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from callcenter.errors import Conflict
 from crm_core.db import Database
 from crm_core.models import Callback
-from dialer.campaigns import AttemptOutcome
-from dialer.hopper import AttemptResult, Hopper, LeadState
+from dialer.attempts import AttemptResult
+from dialer.hopper import DialedAttempt, Hopper, LeadState
 from dialer.store import Campaigns, add_dnc, dnc_listing
 from tests.helpers.accounts import make_user
 from tests.helpers.campaigns import (
@@ -66,8 +66,8 @@ async def test_callbacks_due_then_fresh_leads_then_retries(db: Database, tmp_pat
     agent = await make_user(db, "agent")
     first = await hopper.claim(campaign, 1, WEDNESDAY_NOON)
     assert [lead.phone for lead in first] == [retried]
-    await hopper.record_outcome(first[0].lead_id, AttemptResult(
-        AttemptOutcome.BUSY, WEDNESDAY_NOON, ended_at=WEDNESDAY_NOON + timedelta(seconds=20)))
+    await hopper.record_outcome(first[0].lead_id, DialedAttempt(
+        AttemptResult.BUSY, WEDNESDAY_NOON, ended_at=WEDNESDAY_NOON + timedelta(seconds=20)))
     lead = (await leads_of(db, campaign))[called_back]
     async with db.sessionmaker.begin() as session:
         session.add(Callback(customer_id=lead["customer_id"], number=called_back,
@@ -80,8 +80,8 @@ async def test_callbacks_due_then_fresh_leads_then_retries(db: Database, tmp_pat
     assert (claimed[0].agent_user_id, claimed[1].agent_user_id) == (agent.id, None)
     assert claimed[3].attempts == 1 and claimed[1].first_name == "Lead 2"
 
-    await hopper.record_outcome(claimed[0].lead_id, AttemptResult(
-        AttemptOutcome.HUMAN, later, answered_at=later, agent_user_id=agent.id))
+    await hopper.record_outcome(claimed[0].lead_id, DialedAttempt(
+        AttemptResult.HUMAN, later, answered_at=later, agent_user_id=agent.id))
     async with db.engine.connect() as conn:
         status = await conn.scalar(text("SELECT status FROM callbacks WHERE customer_id = :c"),
                                    {"c": lead["customer_id"]})
@@ -134,23 +134,24 @@ async def test_retry_rules_after_busy_no_answer_and_machine(db: Database, tmp_pa
     claimed = {c.phone: c for c in await hopper.claim(campaign, 5, WEDNESDAY_NOON)}
     at = WEDNESDAY_NOON
 
-    async def outcome(phone: str, what: AttemptOutcome, when: datetime = at):
-        return await hopper.record_outcome(claimed[phone].lead_id, AttemptResult(what, when))
+    async def outcome(phone: str, what: AttemptResult, when: datetime = at, **more):
+        return await hopper.record_outcome(claimed[phone].lead_id,
+                                           DialedAttempt(what, when, **more))
 
-    assert await outcome(busy, AttemptOutcome.BUSY) == LeadState(
+    assert await outcome(busy, AttemptResult.BUSY) == LeadState(
         "retry", at + timedelta(minutes=10), "retry delay")
-    assert (await outcome(no_answer, AttemptOutcome.NO_ANSWER)).next_attempt_at == (
+    assert (await outcome(no_answer, AttemptResult.NO_ANSWER)).next_attempt_at == (
         at + timedelta(hours=1))
     # UK: a detected machine is not called again within 24 hours (no agent guaranteed)
-    assert (await outcome(machine, AttemptOutcome.MACHINE)).next_attempt_at == at + timedelta(days=1)
-    assert (await outcome(human, AttemptOutcome.HUMAN)).status == "done"
-    assert (await outcome(refused, AttemptOutcome.DNC_REFUSED)).status == "dnc"
+    assert (await outcome(machine, AttemptResult.MACHINE)).next_attempt_at == at + timedelta(days=1)
+    assert (await outcome(human, AttemptResult.HUMAN)).status == "done"
+    assert (await outcome(refused, AttemptResult.ABANDONED, opted_out=True)).status == "dnc"
     assert (await dnc_listing(db, refused, default_region="GB")).sources == ("internal",)
 
     again = await hopper.claim(campaign, 5, at + timedelta(minutes=15))
     assert [c.phone for c in again] == [busy]
     claimed[busy] = again[0]
-    state = await outcome(busy, AttemptOutcome.BUSY, at + timedelta(minutes=15))
+    state = await outcome(busy, AttemptResult.BUSY, at + timedelta(minutes=15))
     assert (state.status, state.reason) == ("failed", "exhausted")
     leads = await leads_of(db, campaign)
     assert (leads[busy]["attempts"], leads[busy]["last_outcome"]) == (2, "busy")
@@ -167,7 +168,7 @@ async def test_a_retry_waits_for_the_next_calling_day(db: Database, tmp_path: Pa
     hopper = Hopper(db)
     late = datetime(2026, 6, 10, 19, 55, tzinfo=UTC)  # 20:55 in London
     lead, = await hopper.claim(campaign, 1, late)
-    state = await hopper.record_outcome(lead.lead_id, AttemptResult(AttemptOutcome.BUSY, late))
+    state = await hopper.record_outcome(lead.lead_id, DialedAttempt(AttemptResult.BUSY, late))
     assert state.next_attempt_at == datetime(2026, 6, 11, 7, 0, tzinfo=UTC)  # 08:00 next day
 
 
