@@ -11,6 +11,9 @@
 - ``GET /i18n/language.js``: the pages' language chooser (public: the login page has it).
 
 They are marked ``page`` as the pages are: refusals redirect to the login or are plain text.
+
+- ``GET /favicon.ico`` and ``/favicon.svg``: the site's icon (a headset), public: it is no data,
+  and browsers ask for /favicon.ico on every page by themselves, logged in or not.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from .auth import Handler, page, public, require_role
 
 STATIC = Path(__file__).with_name("static")
 TYPES = {".css": "text/css", ".js": "application/javascript"}
+ICON_CACHE = "public, max-age=86400"
+"""The icon changes with releases at most: browsers keep it a day."""
 
 
 def _serve(name: str) -> Handler:
@@ -38,7 +43,19 @@ def _serve(name: str) -> Handler:
     return serve
 
 
+def _icon() -> Handler:
+    body = (STATIC / "favicon.svg").read_bytes()
+
+    async def favicon(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="image/svg+xml",
+                            headers={"Cache-Control": ICON_CACHE})
+    return favicon
+
+
 def add_routes(app: web.Application) -> None:
+    icon = public(_icon())
+    app.router.add_get("/favicon.ico", icon)
+    app.router.add_get("/favicon.svg", icon)
     app.router.add_get("/login/login.css", public(_serve("login.css")))
     app.router.add_get("/i18n/i18n.js", _serve("i18n.js"))
     app.router.add_get("/i18n/language.js", public(_serve("language.js")))

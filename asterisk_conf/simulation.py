@@ -26,7 +26,8 @@ _UNSAFE_COLLECTED = re.compile(r'[\\,"()\[\]|\x00-\x1f]')
 
 
 def _seconds(value: float) -> str:
-    return f"{value:g}"
+    """Plain decimals: Wait() reads no exponent (a random patience may be 1e-05 s)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def caller_originate(

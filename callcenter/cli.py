@@ -6,10 +6,13 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from datetime import date
 from pathlib import Path
+import time
+from contextlib import AsyncExitStack
 
 from callcenter.settings import Settings, get_settings
 
@@ -171,33 +174,57 @@ def cmd_dnc(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _serve(settings: Settings, *, demo: bool) -> None:
-    from asterisk_conf.sandbox import ensure_ami_secret
-    from callcenter.runtime import migrated_database, start_services
-
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT (Ctrl-C) and SIGTERM stop in order; a second one ends the process at once."""
+    def stopping() -> None:
+        if stop.is_set():
+            print("stopping at once: what was started may still run (README: Stopping the demo)",
+                  flush=True)
+            os._exit(1)
+        print("\nstopping...", flush=True)
+        stop.set()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    secret = settings.ami_secret or ensure_ami_secret(settings)
-    extra: list[asyncio.Task] = []
-    sandbox = _sandbox(settings) if demo else None
-    if sandbox is not None:
-        await loop.run_in_executor(None, sandbox.start)
-    db = await migrated_database(settings)
-    running = await start_services(settings, db, ami_secret=secret, sandbox=sandbox)
-    if demo:
-        extra = await _start_demo(settings, db, running, sandbox)
-    print(f"CTI server and web up at {running.url}  (Ctrl-C stops)", flush=True)
-    await stop.wait()
-    for task in extra:
-        task.cancel()
-    await running.stop()
-    await db.close()
+        asyncio.get_running_loop().add_signal_handler(sig, stopping)
 
 
-async def _start_demo(settings: Settings, db, running, sandbox) -> list[asyncio.Task]:
+async def _serve(settings: Settings, *, demo: bool) -> None:
+    """Bring the product up, wait for a signal, stop what this command started, newest first."""
+    from asterisk_conf.sandbox import ensure_ami_secret
+    from callcenter.runtime import on_exit, owned_database, start_services
+
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    began = 0.0
+    async with AsyncExitStack() as stack:
+        secret = settings.ami_secret or ensure_ami_secret(settings)
+        sandbox = await _owned_sandbox(stack, settings) if demo else None
+        db = await owned_database(stack, settings)
+        running = await start_services(settings, db, ami_secret=secret, sandbox=sandbox)
+        on_exit(stack, f"CTI server and web ({running.url})", running.stop)
+        if demo:
+            await _start_demo(stack, settings, db, running, sandbox)
+        print(f"CTI server and web up at {running.url}  (Ctrl-C stops)", flush=True)
+        await stop.wait()
+        began = time.monotonic()
+    print(f"stopped in {time.monotonic() - began:.1f} s", flush=True)
+
+
+async def _owned_sandbox(stack: AsyncExitStack, settings: Settings):
+    """The demo's Asterisk sandbox, started; stopped on exit unless it was running before."""
+    from callcenter.runtime import in_thread, left_running, on_exit
+
+    sandbox = _sandbox(settings)
+    if pid := sandbox.pid():
+        left_running(stack, f"Asterisk sandbox '{settings.sandbox_name}' (pid {pid})")
+    else:
+        on_exit(stack, f"Asterisk sandbox '{settings.sandbox_name}'", in_thread(sandbox.stop))
+    await asyncio.get_running_loop().run_in_executor(None, sandbox.start)
+    return sandbox
+
+
+async def _start_demo(stack: AsyncExitStack, settings: Settings, db, running, sandbox) -> None:
     from callcenter import demo
+    from callcenter.runtime import on_exit
     from crm_core.demo_data import seed
 
     await seed(db, default_region=settings.default_region)
@@ -208,13 +235,19 @@ async def _start_demo(settings: Settings, db, running, sandbox) -> list[asyncio.
     await asyncio.wait_for(ami.connected.wait(), 30)
     await demo.log_in_demo_agents(ami)
     await running.server.pops.load_agents()
+    plan = await demo.demo_traffic(db)
     print(f"\nLog in at {running.url}/login (agents see live screen pops of the simulated calls;"
           f" {', '.join(f'agent{e}' for e in demo.DEMO_SOFTPHONE_AGENTS)} takes them in the"
           " browser's softphone after logging in to a queue):")
     for username, password in logins.items():
         print(f"  {username:<12} {password}")
-    print()
-    return [asyncio.create_task(demo.simulate_callers(ami))]
+    print(f"\n{demo.describe_traffic(plan)}\n")
+    callers = asyncio.create_task(demo.simulate_callers(ami, plan))
+
+    async def stop_callers() -> None:
+        callers.cancel()
+        await asyncio.gather(callers, return_exceptions=True)
+    on_exit(stack, "simulated callers", stop_callers)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ import secrets
 
 from asterisk_conf.render import QueueSpec, webrtc_endpoint
 from asterisk_conf.simulation import agent_member, caller_originate, queue_add
+from asterisk_conf.traffic import Handling, TrafficPlan, plan_traffic
 from crm_core.db import Database
 from crm_core.demo_data import DEMO_CUSTOMERS
 from crm_core.queues import create_queue, get_queue
@@ -28,6 +29,13 @@ UNKNOWN_CALLERS = [("+4930987654", "Fatima Al-Sayed"), ("+33142000000", "Émile 
 MENU_CHOICES = {"support": ["Technical problem", "Outage", "Installation"],
                 "sales": ["New contract", "Upgrade", "Cancellation"]}
 LANGUAGES = ["English", "Deutsch", "Français", "日本語"]
+CALL_SHARES = {"support": 0.6, "sales": 0.4}
+"""Each demo queue's part of the simulated calls."""
+RING_SECONDS = (1.0, 4.0)
+TALK_SECONDS = (15.0, 45.0)
+"""How long a simulated agent's phone rings before they answer, and a call lasts (uniform)."""
+LATE_CALLER = 5.0
+"""Seconds after which a caller not placed in time is dropped."""
 
 
 async def define_demo_queues(db: Database) -> None:
@@ -36,6 +44,26 @@ async def define_demo_queues(db: Database) -> None:
         if await get_queue(db, spec.name) is None:
             await create_queue(db, spec.name, display_name=spec.name.title(), wrapup_seconds=5,
                                sl_threshold=20, sl_target=0.8, max_wait_alert=45)
+
+
+async def demo_traffic(db: Database) -> TrafficPlan:
+    """Callers sized to the simulated agents (who take every demo queue's calls) and the demo
+    queues as the CRM has them now: their wrap-up, service-level thresholds and targets."""
+    queues = [queue for spec in DEMO_QUEUES if (queue := await get_queue(db, spec.name))]
+    handling = Handling(ring=RING_SECONDS, talk=TALK_SECONDS,
+                        wrapup=max(q.wrapup_seconds for q in queues))
+    return plan_traffic(len(DEMO_AGENTS), {q.name: CALL_SHARES[q.name] for q in queues}, handling,
+                        threshold=min(q.sl_threshold for q in queues),
+                        sl_target=max(q.sl_target for q in queues))
+
+
+def describe_traffic(plan: TrafficPlan) -> str:
+    """One line for the console: what the simulated callers do."""
+    rates = ", ".join(f"{q} {rate * 60:.1f}" for q, rate in plan.rates.items())
+    return (f"Simulated callers per minute: {rates}; every {plan.burst_every / 60:g} min one queue"
+            f" gets {plan.burst_rate * 60:.1f} more for {plan.burst_length:g} s."
+            f" {len(DEMO_AGENTS)} simulated agents, calls of {TALK_SECONDS[0]:g}-{TALK_SECONDS[1]:g} s"
+            f" plus {plan.handling.wrapup:g} s wrap-up; callers wait {plan.patience:g} s on average.")
 
 
 async def create_demo_users(db: Database) -> dict[str, str]:
@@ -82,20 +110,24 @@ def _random_caller(rng: random.Random) -> tuple[str, str]:
     return rng.choice(UNKNOWN_CALLERS)
 
 
-async def simulate_callers(ami: AmiClient, *, mean_gap: float = 6.0, seed: int | None = None) -> None:
-    """Callers arrive at random (Poisson) into the demo queues, for ever."""
+async def simulate_callers(ami: AmiClient, plan: TrafficPlan, *, seed: int | None = None) -> None:
+    """Callers arrive as the plan says (Poisson, with its bursts) into the demo queues, for ever."""
     rng = random.Random(seed)
-    while True:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for at, queue in plan.arrivals(rng):
+        await asyncio.sleep(start + at - loop.time())
         await ami.connected.wait()
+        if loop.time() - (start + at) > LATE_CALLER:
+            continue  # due while Asterisk was away: no pile of callers at the reconnect
         number, name = _random_caller(rng)
-        queue = rng.choice(DEMO_QUEUES).name
+        caller = plan.caller(rng)
         action = caller_originate(
-            queue, number=number, name=name,
-            patience=rng.uniform(15, 90), talk=rng.uniform(8, 40), ring=rng.uniform(1, 4),
-            hangup_by=rng.choice(("caller", "agent")), collected=_ivr_answers(rng, queue),
+            queue, number=number, name=name, patience=caller.patience, talk=caller.talk,
+            ring=caller.ring, hangup_by=rng.choice(("caller", "agent")),
+            collected=_ivr_answers(rng, queue),
         )
         try:
             await ami.originate(action)
         except AmiError as exc:
             log.warning("simulated caller not placed: %s", exc)
-        await asyncio.sleep(rng.expovariate(1 / mean_gap))

