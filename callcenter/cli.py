@@ -40,8 +40,14 @@ def cmd_asterisk(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from crm_core.db import ensure_embedded_postgres, upgrade
+    from crm_core.db import ensure_embedded_postgres, stop_embedded_postgres, upgrade
 
+    if args.action == "stop":
+        if settings.database_url is not None:
+            raise SystemExit("DATABASE_URL is set: that server is yours to stop")
+        pid = stop_embedded_postgres(settings.data_dir)
+        print(f"embedded PostgreSQL (pid {pid}) stopped" if pid else "embedded PostgreSQL was not running")
+        return 0
     url = ensure_embedded_postgres(settings.database_url, settings.data_dir)
     upgrade(url)
     print("database migrated to head")
@@ -271,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     ast.set_defaults(func=cmd_asterisk)
 
     db = sub.add_parser("db", help="database")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "stop"])
     db.set_defaults(func=cmd_db)
 
     user = sub.add_parser("user", help="users")

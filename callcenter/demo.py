@@ -58,12 +58,14 @@ async def demo_traffic(db: Database) -> TrafficPlan:
 
 
 def describe_traffic(plan: TrafficPlan) -> str:
-    """One line for the console: what the simulated callers do."""
+    """A few lines for the console: what the simulated callers do."""
     rates = ", ".join(f"{q} {rate * 60:.1f}" for q, rate in plan.rates.items())
-    return (f"Simulated callers per minute: {rates}; every {plan.burst_every / 60:g} min one queue"
-            f" gets {plan.burst_rate * 60:.1f} more for {plan.burst_length:g} s."
-            f" {len(DEMO_AGENTS)} simulated agents, calls of {TALK_SECONDS[0]:g}-{TALK_SECONDS[1]:g} s"
-            f" plus {plan.handling.wrapup:g} s wrap-up; callers wait {plan.patience:g} s on average.")
+    return (f"Simulated callers a minute: {rates}; every {plan.burst_every / 60:g} minutes (the first"
+            f" after {plan.burst_every / 120:g}) {plan.burst_calls} more call one queue within"
+            f" {plan.burst_length:g} s.\n{len(DEMO_AGENTS)} simulated agents answer after"
+            f" {RING_SECONDS[0]:g}-{RING_SECONDS[1]:g} s, talk {TALK_SECONDS[0]:g}-{TALK_SECONDS[1]:g} s,"
+            f" wrap up {plan.handling.wrapup:g} s; a waiting caller hangs up after"
+            f" {plan.patience:g} s on average.")
 
 
 async def create_demo_users(db: Database) -> dict[str, str]:

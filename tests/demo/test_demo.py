@@ -15,7 +15,7 @@ from callcenter.settings import Settings
 from crm_core.db import embedded_postgres_pid, ensure_embedded_postgres, stop_embedded_postgres
 
 from tests.helpers.demo import (
-    busy_ports, demo_process, demo_settings, in_thread, offered_calls, read_logins, stop_demo,
+    busy_ports, demo_process, demo_settings, in_thread, offered_calls, read_logins, run_cli, stop_demo,
 )
 from tests.helpers.wallboard import Browser
 
@@ -56,7 +56,8 @@ async def test_the_demo_command_runs_the_product_and_ctrl_c_stops_it(settings: S
 
 
 async def test_sigterm_leaves_a_postgresql_that_ran_before(settings: Settings) -> None:
-    """A user's PostgreSQL (here the embedded one, started before the demo) is left running."""
+    """A user's PostgreSQL (here the embedded one, started before the demo) is left running;
+    `callcenter db stop` stops it."""
     s = demo_settings(settings)
     await in_thread(Sandbox(s).stop)
     await in_thread(ensure_embedded_postgres, None, s.data_dir)
@@ -69,3 +70,7 @@ async def test_sigterm_leaves_a_postgresql_that_ran_before(settings: Settings) -
         assert await in_thread(embedded_postgres_pid, s.data_dir) == postgres, output
         assert "stopped embedded PostgreSQL" not in output
         assert f"left running embedded PostgreSQL (pid {postgres})" in output
+    # The README's way to stop it by hand.
+    stopped = await in_thread(run_cli, s, "db", "stop")
+    assert f"embedded PostgreSQL (pid {postgres}) stopped" in stopped
+    assert not psutil.pid_exists(postgres)

@@ -54,12 +54,23 @@ async def in_thread(blocking: Callable[..., T], *args: object) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, blocking, *args)
 
 
+def callcenter_command() -> str:
+    return str(Path(sys.executable).with_name("callcenter"))
+
+
+def run_cli(s: Settings, *args: str) -> str:
+    """`callcenter ARGS` against the demo's settings: its output, once it succeeded. Blocking."""
+    done = subprocess.run([callcenter_command(), *args], env=environment(s), capture_output=True,
+                          text=True, timeout=30, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @asynccontextmanager
 async def demo_process(s: Settings) -> AsyncIterator[asyncio.subprocess.Process]:
     """The demo running, its output piped; whatever the test leaves is killed and stopped."""
-    command = [str(Path(sys.executable).with_name("callcenter")), "demo"]
-    proc = await asyncio.create_subprocess_exec(*command, env=environment(s), stdout=subprocess.PIPE,
-                                                stderr=subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(callcenter_command(), "demo", env=environment(s),
+                                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         yield proc
     finally:

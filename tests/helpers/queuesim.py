@@ -5,7 +5,7 @@ runs out first."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import simpy
 
@@ -22,6 +22,8 @@ class Tally:
     abandoned_within: int = 0
     busy: float = 0.0
     """Agent-seconds from being taken by a caller to the end of the wrap-up."""
+    waits: list[tuple[float, float]] = field(default_factory=list)
+    """(arrival, seconds waited until answered or gone) of every caller."""
 
     def service_level(self) -> float:
         """abandons_within_excluded, the wallboard's default variant."""
@@ -30,11 +32,16 @@ class Tally:
     def abandon_rate(self) -> float:
         return (self.abandoned - self.short_abandoned) / (self.answered + self.abandoned - self.short_abandoned)
 
-    def answer(self, waited: float, threshold: float) -> None:
+    def longest_wait(self, arrived_from: float, arrived_to: float) -> float:
+        return max((w for t, w in self.waits if arrived_from <= t < arrived_to), default=0.0)
+
+    def answer(self, arrived: float, waited: float, threshold: float) -> None:
+        self.waits.append((arrived, waited))
         self.answered += 1
         self.answered_within += waited <= threshold
 
-    def abandon(self, waited: float, threshold: float, short_abandon: float) -> None:
+    def abandon(self, arrived: float, waited: float, threshold: float, short_abandon: float) -> None:
+        self.waits.append((arrived, waited))
         self.abandoned += 1
         self.short_abandoned += waited < short_abandon
         self.abandoned_within += waited <= threshold
@@ -55,19 +62,19 @@ def simulate(plan: TrafficPlan, agents: int, seconds: float, *, seed: int = 1,
         with staff.request() as agent:
             if agent not in (yield agent | env.timeout(caller.patience)):
                 for tally in counts:
-                    tally.abandon(caller.patience, threshold, short_abandon)
+                    tally.abandon(arrived, caller.patience, threshold, short_abandon)
                 return
             taken = env.now
             left = arrived + caller.patience - taken
             if left < POLL_SLACK + caller.ring:  # hangs up while the agent's phone rings
                 yield env.timeout(left)
                 for tally in counts:
-                    tally.abandon(caller.patience, threshold, short_abandon)
+                    tally.abandon(arrived, caller.patience, threshold, short_abandon)
                     tally.busy += left
                 return
             yield env.timeout(POLL_SLACK + caller.ring)
             for tally in counts:
-                tally.answer(env.now - arrived, threshold)
+                tally.answer(arrived, env.now - arrived, threshold)
             yield env.timeout(caller.talk + plan.handling.wrapup)
             for tally in counts:
                 tally.busy += env.now - taken
