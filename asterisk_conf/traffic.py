@@ -118,13 +118,14 @@ class TrafficPlan:
     burst_length: float
 
     def burst_queue(self, t: float) -> str | None:
-        """The queue in a burst at ``t`` seconds from the start: the k-th burst starts at
-        (k + 1/2) x burst_every, in the queues' turn."""
-        k, into = divmod(t - self.burst_every / 2, self.burst_every)
-        if k < 0 or into >= self.burst_length:
+        """The queue in a burst at ``t`` seconds from the start: the k-th burst (k = 1, 2...)
+        starts at k x burst_every (so the first finds a day's figures to dent, not a handful),
+        in the queues' turn."""
+        k, into = divmod(t, self.burst_every)
+        if k < 1 or into >= self.burst_length:
             return None
         queues = list(self.rates)
-        return queues[int(k) % len(queues)]
+        return queues[int(k - 1) % len(queues)]
 
     def arrivals(self, rng: random.Random) -> Iterator[tuple[float, str]]:
         """(seconds from the start, queue) of each caller, in order, for ever: a Poisson
@@ -139,7 +140,7 @@ class TrafficPlan:
             yield t, rng.choices(queues, weights=rates)[0]
 
     def _bursts(self, rng: random.Random) -> Iterator[tuple[float, str]]:
-        start = self.burst_every / 2
+        start = self.burst_every
         while True:
             queue = self.burst_queue(start)
             for t in sorted(start + rng.uniform(0, self.burst_length) for _ in range(self.burst_calls)):

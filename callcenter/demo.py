@@ -60,9 +60,8 @@ async def demo_traffic(db: Database) -> TrafficPlan:
 def describe_traffic(plan: TrafficPlan) -> str:
     """A few lines for the console: what the simulated callers do."""
     rates = ", ".join(f"{q} {rate * 60:.1f}" for q, rate in plan.rates.items())
-    return (f"Simulated callers a minute: {rates}; every {plan.burst_every / 60:g} minutes (the first"
-            f" after {plan.burst_every / 120:g}) {plan.burst_calls} more call one queue within"
-            f" {plan.burst_length:g} s.\n{len(DEMO_AGENTS)} simulated agents answer after"
+    return (f"Simulated callers a minute: {rates}; every {plan.burst_every / 60:g} minutes"
+            f" {plan.burst_calls} more call one queue within {plan.burst_length:g} s.\n{len(DEMO_AGENTS)} simulated agents answer after"
             f" {RING_SECONDS[0]:g}-{RING_SECONDS[1]:g} s, talk {TALK_SECONDS[0]:g}-{TALK_SECONDS[1]:g} s,"
             f" wrap up {plan.handling.wrapup:g} s; a waiting caller hangs up after"
             f" {plan.patience:g} s on average.")

@@ -67,7 +67,7 @@ def test_the_demo_plan_meets_the_target_with_headroom_on_its_agents() -> None:
 
 def test_bursts_take_turns_and_pass() -> None:
     plan = demo_plan()
-    starts = [plan.burst_every * (k + 0.5) for k in range(4)]
+    starts = [plan.burst_every * k for k in range(1, 5)]
     assert [plan.burst_queue(t + 1) for t in starts] == ["support", "sales", "support", "sales"]
     assert plan.burst_queue(0) is None and plan.burst_queue(starts[0] - 1) is None
     assert plan.burst_queue(starts[0] + plan.burst_length) is None
@@ -103,7 +103,7 @@ def test_a_simulated_day_of_the_demo_looks_healthy() -> None:
         assert tally.service_level() >= 0.8, queue
         assert 0 < tally.abandon_rate() <= 0.05, queue
     assert 0.5 < day["all"].busy / (len(DEMO_AGENTS) * seconds) < 0.8
-    starts = [plan.burst_every * (k + 0.5) for k in range(int(seconds / plan.burst_every))]
+    starts = [plan.burst_every * k for k in range(1, int(seconds / plan.burst_every))]
     peaks = [day[plan.burst_queue(t)].longest_wait(t, t + plan.burst_length) for t in starts]
     assert sum(peak >= 22.5 for peak in peaks) >= 0.7 * len(starts), peaks
     during = late_share(day["all"], [(t, t + plan.burst_length) for t in starts])
