@@ -39,11 +39,14 @@ LATE_CALLER = 5.0
 
 
 async def define_demo_queues(db: Database) -> None:
-    """The demo queues as the CRM defines them (with wrap-up and targets), unless already there."""
+    """The demo queues as the CRM defines them (with wrap-up and targets), unless already there.
+    Retry 1 s: the queues share their agents, and a caller whose agent the other queue's
+    caller took first tries again a second later, not after app_queue's 5 s (during a burst
+    the 5 s let one queue's callers starve, waiting minutes)."""
     for spec in DEMO_QUEUES:
         if await get_queue(db, spec.name) is None:
             await create_queue(db, spec.name, display_name=spec.name.title(), wrapup_seconds=5,
-                               sl_threshold=20, sl_target=0.8, max_wait_alert=45)
+                               retry=1, sl_threshold=20, sl_target=0.8, max_wait_alert=45)
 
 
 async def demo_traffic(db: Database) -> TrafficPlan:
