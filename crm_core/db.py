@@ -76,7 +76,12 @@ def _embedded_server_uri(pgdata: Path) -> str:
 def embedded_postgres_pid(data_dir: Path) -> int | None:
     """The postmaster's pid of the embedded server under ``data_dir/pgdata``, if it runs."""
     info = _embedded_postgres().utils.PostmasterInfo.read_from_pgdata(data_dir / "pgdata")
-    return info.pid if info is not None and info.is_running() else None
+    if info is None or not info.is_running():
+        return None
+    try:  # a stale postmaster.pid may name a pid reused by another program since
+        return info.pid if info.process.name() == "postgres" else None
+    except psutil.NoSuchProcess:
+        return None
 
 
 def stop_embedded_postgres(data_dir: Path, timeout: float = 8.0) -> int | None:

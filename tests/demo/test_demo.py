@@ -70,7 +70,7 @@ async def test_sigterm_leaves_a_postgresql_that_ran_before(settings: Settings) -
         assert await in_thread(embedded_postgres_pid, s.data_dir) == postgres, output
         assert "stopped embedded PostgreSQL" not in output
         assert f"left running embedded PostgreSQL (pid {postgres})" in output
-    # The README's way to stop it by hand.
-    stopped = await in_thread(run_cli, s, "db", "stop")
-    assert f"embedded PostgreSQL (pid {postgres}) stopped" in stopped
-    assert not psutil.pid_exists(postgres)
+        # The README's way to stop it by hand.
+        stopped = await in_thread(run_cli, s, "db", "stop")
+        assert f"embedded PostgreSQL (pid {postgres}) stopped" in stopped
+        assert not psutil.pid_exists(postgres)
