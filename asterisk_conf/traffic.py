@@ -154,7 +154,7 @@ class TrafficPlan:
 
 def plan_traffic(agents: int, shares: Mapping[str, float], handling: Handling, *,
                  threshold: float, sl_target: float, headroom: float = 0.12,
-                 patience: float = 180.0, burst_calls: int = 6, burst_every: float = 600.0,
+                 patience: float = 180.0, burst_calls: int = 5, burst_every: float = 600.0,
                  burst_length: float = 40.0) -> TrafficPlan:
     """Traffic for ``agents`` shared by the queues of ``shares`` (their parts of the calls):
     normal traffic meets ``sl_target + headroom`` within ``threshold`` seconds (the strictest

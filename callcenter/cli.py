@@ -9,10 +9,10 @@ import logging
 import os
 import signal
 import sys
-from datetime import date
-from pathlib import Path
 import time
 from contextlib import AsyncExitStack
+from datetime import date
+from pathlib import Path
 
 from callcenter.settings import Settings, get_settings
 

@@ -105,7 +105,7 @@ def test_a_simulated_day_of_the_demo_looks_healthy() -> None:
     assert 0.5 < day["all"].busy / (len(DEMO_AGENTS) * seconds) < 0.8
     starts = [plan.burst_every * k for k in range(1, int(seconds / plan.burst_every))]
     peaks = [day[plan.burst_queue(t)].longest_wait(t, t + plan.burst_length) for t in starts]
-    assert sum(peak >= 22.5 for peak in peaks) >= 0.7 * len(starts), peaks
+    assert sum(peak >= 22.5 for peak in peaks) >= 0.6 * len(starts), peaks
     during = late_share(day["all"], [(t, t + plan.burst_length) for t in starts])
     after = late_share(day["all"], [(t + 180, t + 300) for t in starts])
     assert during > 0.3 and after < 0.15, (during, after)  # and 3 minutes later it is over
