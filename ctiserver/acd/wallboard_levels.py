@@ -11,6 +11,9 @@ missing it, ``good`` met; a figure without a value (no call yet) has none.
 - longest wait (now): bad above ``max_wait_alert``, warn from half of it;
 - service level: bad below ``sl_target``, warn below 5 points above it (100 % is met);
 - ASA and abandon rate: bad above their target, warn from 80 % of it.
+
+Today's figures are alerted once the day has ``MIN_CALLS_TO_ALERT`` offered calls: one late
+call of the first four is 75 %, a red alert that says nothing yet (the colours still show).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 GOOD, WARN, BAD = "good", "warn", "bad"
+MIN_CALLS_TO_ALERT = 10
 
 
 class Targets(Protocol):
@@ -85,6 +89,8 @@ def period_levels(period: Mapping[str, Any], variant: str, targets: Targets) -> 
 def alerts(longest: float, today: Mapping[str, Any], variant: str, targets: Targets) -> list[dict]:
     """The missed targets: today's figures and the caller waiting longest now, each with its
     value and target."""
-    figures = {"longest_wait": longest, **period_figures(today, variant)}
+    figures: dict[str, float | None] = {"longest_wait": longest}
+    if today["offered"] >= MIN_CALLS_TO_ALERT:
+        figures.update(period_figures(today, variant))
     return [{"metric": m, "value": v, "target": getattr(targets, RULES[m].target)}
             for m, v in figures.items() if level(m, v, targets) == BAD]

@@ -12,6 +12,7 @@ from playwright.async_api import Page, expect
 
 from ctiserver.acd.agentstate import AgentChange
 from ctiserver.acd.stats import DEFAULT_SL_VARIANT, QueueStats, QueueTargets
+from ctiserver.acd.wallboard_levels import MIN_CALLS_TO_ALERT
 from ctiserver.calls.tracker import CallAnswered, QueueCallerArrived
 
 from tests.helpers.browser import log_in
@@ -26,13 +27,17 @@ NO_PHONE = "Listen, whisper and barge need your phone: ask an admin to give your
 
 
 def answered_at(wait: float, floor: Floor, state: str = "on_call") -> dict:
-    """Queue "help" after one call answered after WAIT seconds, its agent in STATE."""
+    """Queue "help" after enough calls to alert on (MIN_CALLS_TO_ALERT), each answered after
+    WAIT seconds; its agent in STATE."""
     now = time.time()
     stats = QueueStats({"help": QueueTargets(sl_threshold=60, asa_target=ASA_TARGET)})
     stats.handle_change(AgentChange(floor.interface, "logged_out", state, now - 40,
                                     name=floor.agent_name, queues=frozenset({"help"})))
-    stats.handle_notice(QueueCallerArrived("c1", now - 35 - wait, "help", "+4930", ""))
-    stats.handle_notice(CallAnswered("c1", now - 35, "help", floor.interface, wait))
+    calls = [f"c{n}" for n in range(MIN_CALLS_TO_ALERT)]
+    for call in calls:
+        stats.handle_notice(QueueCallerArrived(call, now - 35 - wait, "help", "+4930", ""))
+    for call in calls:
+        stats.handle_notice(CallAnswered(call, now - 35, "help", floor.interface, wait))
     return stats.snapshot(now)
 
 

@@ -15,6 +15,7 @@ from ctiserver.acd.agentstate import STATES, AgentChange, HandledCall
 from ctiserver.calls.tracker import CallAnswered, CallEnded, QueueCallerArrived, QueueCallerDeparted
 from ctiserver.acd.queue_log import EXIT_OUTCOMES
 from ctiserver.acd.stats import QueueStats, QueueTargets
+from ctiserver.acd.wallboard_levels import MIN_CALLS_TO_ALERT
 
 QUEUES = ["q1", "q2", "q3"]
 TARGETS = {"q1": QueueTargets(sl_threshold=10, short_abandon=3), "q2": QueueTargets()}
@@ -274,9 +275,12 @@ def test_agents_by_state_counts_members_once_per_queue():
 
 def test_alerts_name_the_missed_target():
     stats = QueueStats({"q": QueueTargets(max_wait_alert=30, sl_target=0.9)})
-    stats.handle_notice(QueueCallerArrived("c1", T0, "q", "", ""))
-    stats.handle_notice(CallAnswered("c1", T0 + 25, "q", "A", 25.0))
-    stats.handle_notice(QueueCallerArrived("c2", T0 + 26, "q", "", ""))
+    late = MIN_CALLS_TO_ALERT - 1  # answered late, then one caller still waiting
+    for n in range(late):
+        stats.handle_notice(QueueCallerArrived(f"c{n}", T0, "q", "", ""))
+    for n in range(late):
+        stats.handle_notice(CallAnswered(f"c{n}", T0 + 25, "q", "A", 25.0))
+    stats.handle_notice(QueueCallerArrived("w", T0 + 26, "q", "", ""))
     tile = stats.snapshot(T0 + 60)["queues"]["q"]
     assert tile["longest_wait"] == 34
     assert {a["metric"] for a in tile["alerts"]} == {"longest_wait", "service_level"}

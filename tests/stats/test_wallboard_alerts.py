@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from ctiserver.acd.stats import DEFAULT_SL_VARIANT, QueueStats, QueueTargets
-from ctiserver.acd.wallboard_levels import alerts, level
+from ctiserver.acd.wallboard_levels import MIN_CALLS_TO_ALERT, alerts, level
 from ctiserver.calls.tracker import CallAnswered, QueueCallerArrived
 
 T0 = 1_800_000_000.0
 TARGETS = QueueTargets(sl_threshold=30, max_wait_alert=60, sl_target=0.8, asa_target=30, abandon_rate_target=0.05)
 
 
-def today(asa=None, service_level=None, abandon_rate=None) -> dict:
-    return {"asa": asa, "abandon_rate": abandon_rate,
+def today(asa=None, service_level=None, abandon_rate=None, offered=MIN_CALLS_TO_ALERT) -> dict:
+    return {"offered": offered, "asa": asa, "abandon_rate": abandon_rate,
             "service_level": {DEFAULT_SL_VARIANT: service_level}}
 
 
@@ -37,6 +37,11 @@ def test_the_service_level_is_alerted_only_below_its_target_as_shown():
     assert missed(service_level=0.8) == []
     assert missed(service_level=0.7996) == []  # reads 80.0 %
     assert missed(service_level=0.799) == ["service_level"]
+
+
+def test_a_day_of_few_calls_alerts_only_a_long_wait():
+    assert missed(service_level=0.75, offered=MIN_CALLS_TO_ALERT - 1) == []
+    assert missed(longest=61.0, asa=40.0, offered=1) == ["longest_wait"]
 
 
 def test_an_alert_carries_the_value_and_the_target():
