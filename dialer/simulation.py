@@ -1,119 +1,83 @@
-"""A predictive campaign as a discrete-event simulation (simpy): N agents, a pacer ticking
-once a second, calls that ring and end as a person, a detected machine, no answer, busy or a
-failure, people connected to a free agent or abandoned after the connect limit (2 s), talk and
-wrap-up times from distributions. Simulated time only; seeded and deterministic.
+"""Contact-center floors as discrete-event simulations (simpy), simulated time only, seeded
+and deterministic.
 
-The k-th call placed gets the k-th draw of one random stream whatever the pacer does, so two
-pacers run on the same seed meet the same traffic (the same leads in the same order).
-Utilisation is talk + wrap-up over logged-in time; agent wait is the idle time per connected
-call; abandon rates are per compliance window, at the end.
+``Floor`` is the engine: N agents and the answered calls waiting for them, first come first
+served, each call for up to its patience (then it is abandoned); an agent talks, wraps up,
+then takes the oldest waiting call or becomes ready. Two things drive it:
+- ``Campaign``, a predictive outbound campaign: a pacer ticks once a second and each call it
+  places rings (uniform 5-25 s), then a person answers (30 %) or it ends unanswered; a person
+  may wait for an agent up to the connect limit (2 s). The k-th call placed gets the k-th draw
+  of one random stream whatever the pacer does, so two pacers run on the same seed meet the
+  same traffic (the same leads in the same order).
+- ``inbound``, Erlang's queue: Poisson arrivals, exponential handling, exponential patience
+  (Erlang A) or none (Erlang C), so the engine can be checked against their formulas.
+
+Occupancy is talk + wrap-up over logged-in time; agent wait is the idle time before each
+connected call (zero when a waiting call takes the agent straight after wrap-up).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import count
+from itertools import accumulate, count
 
 import simpy
 
-from dialer.compliance import UK, US, AbandonLedger, AbandonRule, Outcome, WindowTally
+from dialer.compliance import US, AbandonLedger, AbandonRule, Outcome, WindowTally
 from dialer.pacing import Pacer, Snapshot
 
 HOUR = 3600.0
-
-
-class Result(StrEnum):
-    """How a call's ringing ends."""
-    HUMAN = "human"
-    MACHINE = "machine"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    FAILED = "failed"
+ROLLING_HOUR = AbandonRule("rolling hour", HOUR)
+"""Stricter than any rule set's window: the benchmark holds the controller to it too."""
 
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """Shares of results (the rest ring out) and mean durations in seconds."""
-    human: float = 0.30
-    machine: float = 0.20
-    busy: float = 0.10
-    failed: float = 0.03
-    human_ring: float = 9.0
-    """Gamma, shape 3; a person who would answer after the ring timeout counts as no answer."""
-    machine_ring: float = 12.0
-    busy_seconds: float = 4.0
-    failed_seconds: float = 1.5
-    ring_timeout: float = 25.0
-    talk: float = 90.0
-    """Lognormal with ``talk_sd``."""
-    talk_sd: float = 60.0
-    wrap: float = 15.0
-    """Gamma, shape 4."""
+    """An outbound campaign's leads: every call rings uniform ``ring`` seconds, then a person
+    answers with probability ``answer``; talk is lognormal, wrap-up fixed."""
+    answer: float = 0.30
+    ring: tuple[float, float] = (5.0, 25.0)
+    talk: float = 120.0
+    talk_sd: float = 120.0
+    """As spread as the exponential that Erlang's formulas assume."""
+    wrap: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
     agents: int
-    hours: float = 4.0
+    hours: float = 8.0
     traffic: Traffic = Traffic()
     seed: int = 1
     tick: float = 1.0
     connect_within: float = 2.0
-    rules: tuple[AbandonRule, ...] = tuple(r.abandon for r in (US, UK) if r.abandon)
+    rules: tuple[AbandonRule, ...] = (US.abandon, ROLLING_HOUR)
     preview: bool = False
     """Every ready agent without a call in flight asks for one each tick."""
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
-    agents: int
-    seconds: float
-    placed: int
-    answered: int
-    """By a person."""
-    connected: int
-    abandoned: int
-    utilisation: float
-    agent_wait: float
-    """Mean idle seconds per connected call."""
-    windows: tuple[WindowTally, ...]
-
-    @property
-    def abandon_rate(self) -> float:
-        """The worst window's."""
-        return max((w.rate for w in self.windows), default=0.0)
-
-
-@dataclass(frozen=True, slots=True)
 class Call:
-    result: Result
+    human: bool
     ring: float
     talk: float
     wrap: float
+    patience: float
+    """Seconds an answered call waits for an agent before it is abandoned."""
 
 
-def draw(rng: random.Random, traffic: Traffic) -> Call:
+def draw(rng: random.Random, traffic: Traffic, patience: float) -> Call:
     """One call's fate; always the same number of draws, so streams stay aligned."""
-    u = rng.random()
-    human_ring = rng.gammavariate(3, traffic.human_ring / 3)
-    machine_ring = rng.gammavariate(3, traffic.machine_ring / 3)
+    human = rng.random() < traffic.answer
+    ring = rng.uniform(*traffic.ring)
     sigma2 = math.log(1 + (traffic.talk_sd / traffic.talk) ** 2)
     talk = rng.lognormvariate(math.log(traffic.talk) - sigma2 / 2, math.sqrt(sigma2))
-    wrap = rng.gammavariate(4, traffic.wrap / 4)
-    bounds = [(traffic.human, Result.HUMAN, human_ring), (traffic.machine, Result.MACHINE, machine_ring),
-              (traffic.busy, Result.BUSY, traffic.busy_seconds),
-              (traffic.failed, Result.FAILED, traffic.failed_seconds)]
-    for share, result, ring in bounds:
-        if u < share:
-            if ring >= traffic.ring_timeout:
-                break
-            return Call(result, ring, talk, wrap)
-        u -= share
-    return Call(Result.NO_ANSWER, traffic.ring_timeout, talk, wrap)
+    return Call(human, ring, talk, traffic.wrap, patience)
 
 
 class AgentState(StrEnum):
@@ -122,7 +86,7 @@ class AgentState(StrEnum):
     WRAPPING = "wrapping"
 
 
-@dataclass(slots=True)
+@dataclass
 class Agent:
     state: AgentState = AgentState.READY
     since: float = 0.0
@@ -133,10 +97,134 @@ class Agent:
 @dataclass(slots=True)
 class Counts:
     placed: int = 0
+    unanswered: int = 0
     answered: int = 0
+    """By a person."""
     connected: int = 0
     abandoned: int = 0
+    completed: int = 0
+    """Connected calls whose wrap-up ended."""
     busy_seconds: float = 0.0
+    """Talk + wrap-up of the completed calls."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    agents: int
+    seconds: float
+    counts: Counts
+    ringing: int
+    """At the end, like the next two."""
+    waiting: int
+    serving: int
+    occupancy: float
+    agent_waits: tuple[float, ...]
+    """Per connected call, the agent's idle seconds before it."""
+    answer_waits: tuple[float, ...]
+    """Per connected call, seconds from the answer to the agent."""
+    answers: tuple[tuple[float, bool], ...] = ()
+    """Outbound: per answered call handled, when, and whether it was abandoned."""
+    windows: tuple[WindowTally, ...] = ()
+    """Each rule's window at the end."""
+
+    @property
+    def abandon_rate(self) -> float:
+        handled = self.counts.connected + self.counts.abandoned
+        return self.counts.abandoned / handled if handled else 0.0
+
+    def worst_rolling(self, window: float) -> float:
+        """The highest abandon rate over any ``window`` seconds inside the run (the whole run
+        when it is shorter)."""
+        times = [at for at, _ in self.answers]
+        drops = list(accumulate((int(abandoned) for _, abandoned in self.answers), initial=0))
+        span = min(window, self.seconds)
+        # a window's calls change only when one enters or leaves: try both positions
+        starts = [s for s in [0.0, *times, *(t - span for t in times)] if 0.0 <= s <= self.seconds - span]
+        worst = 0.0
+        for start in starts:
+            low, high = bisect.bisect_right(times, start), bisect.bisect_right(times, start + span)
+            if high > low:
+                worst = max(worst, (drops[high] - drops[low]) / (high - low))
+        return worst
+
+    def inconsistencies(self) -> list[str]:
+        """Every call placed must be accounted for exactly once."""
+        c = self.counts
+        checks = {
+            "placed = unanswered + answered + ringing": c.placed == c.unanswered + c.answered + self.ringing,
+            "answered = connected + abandoned + waiting": c.answered == c.connected + c.abandoned + self.waiting,
+            "connected = completed + serving": c.connected == c.completed + self.serving,
+            "one agent wait per connected call": len(self.agent_waits) == c.connected == len(self.answer_waits),
+            "occupancy within [0, 1]": 0.0 <= self.occupancy <= 1.0,
+        }
+        if self.answers:
+            checks["one answer record per handled call"] = len(self.answers) == c.connected + c.abandoned
+        return [name for name, holds in checks.items() if not holds]
+
+
+class Floor:
+    """Agents and the answered calls waiting for them."""
+
+    def __init__(self, env: simpy.Environment, agents: int,
+                 on_finished: Callable[[float, float], None] = lambda talk, wrap: None) -> None:
+        self.env = env
+        self.agents = [Agent() for _ in range(agents)]
+        self.ready: deque[Agent] = deque(self.agents)
+        self.waiting: deque[tuple[float, simpy.Event]] = deque()
+        self.counts = Counts()
+        self.agent_waits: list[float] = []
+        self.answer_waits: list[float] = []
+        self._on_finished = on_finished
+
+    def connect(self, call: Call) -> Generator[simpy.Event, object, Agent | None]:
+        """An answered call waits for an agent, up to its patience."""
+        self.counts.answered += 1
+        answered_at = self.env.now
+        if self.ready:
+            agent = self.ready.popleft()
+            self.agent_waits.append(self.env.now - agent.since)
+        else:
+            claim = self.env.event()
+            entry = (answered_at, claim)
+            self.waiting.append(entry)
+            if math.isinf(call.patience):
+                yield claim
+            else:
+                yield claim | self.env.timeout(call.patience)
+            if not claim.triggered:
+                self.waiting.remove(entry)
+                self.counts.abandoned += 1
+                return None
+            agent = claim.value  # an agent came, perhaps in the limit's last instant
+        self.counts.connected += 1
+        self.answer_waits.append(self.env.now - answered_at)
+        return agent
+
+    def serve(self, agent: Agent, call: Call) -> Generator[simpy.Event, None, None]:
+        agent.state, agent.since = AgentState.TALKING, self.env.now
+        agent.connected_at = self.env.now
+        yield self.env.timeout(call.talk)
+        agent.state, agent.since = AgentState.WRAPPING, self.env.now
+        if call.wrap:
+            yield self.env.timeout(call.wrap)
+        self.counts.completed += 1
+        self.counts.busy_seconds += call.talk + call.wrap
+        self._on_finished(call.talk, call.wrap)
+        agent.state, agent.since = AgentState.READY, self.env.now
+        if self.waiting:
+            self.agent_waits.append(0.0)
+            self.waiting.popleft()[1].succeed(agent)
+        else:
+            self.ready.append(agent)
+
+    def report(self, ringing: int = 0, answers: tuple[tuple[float, bool], ...] = (),
+               windows: tuple[WindowTally, ...] = ()) -> Report:
+        now = self.env.now
+        serving = [a for a in self.agents if a.state is not AgentState.READY]
+        busy = self.counts.busy_seconds + sum(now - a.connected_at for a in serving)
+        return Report(len(self.agents), now, self.counts, ringing, len(self.waiting), len(serving),
+                      busy / (len(self.agents) * now), tuple(self.agent_waits), tuple(self.answer_waits),
+                      answers, windows)
 
 
 @dataclass
@@ -144,91 +232,90 @@ class Campaign:
     scenario: Scenario
     pacer: Pacer
     env: simpy.Environment = field(default_factory=simpy.Environment)
-    agents: list[Agent] = field(default_factory=list)
-    ready: deque[Agent] = field(default_factory=deque)
     ringing: dict[int, float] = field(default_factory=dict)
-    waiting: deque[simpy.Event] = field(default_factory=deque)
-    counts: Counts = field(default_factory=Counts)
+    answers: list[tuple[float, bool]] = field(default_factory=list)
     ids: count = field(default_factory=count)
 
     def __post_init__(self) -> None:
-        self.agents = [Agent() for _ in range(self.scenario.agents)]
-        self.ready.extend(self.agents)
+        self.floor = Floor(self.env, self.scenario.agents, self.pacer.call_finished)
         self.rng = random.Random(self.scenario.seed)
         self.ledger = AbandonLedger(self.scenario.rules)
 
     def run(self) -> Report:
-        seconds = self.scenario.hours * HOUR
         self.env.process(self._ticker())
-        self.env.run(until=seconds)
-        busy = self.counts.busy_seconds + sum(
-            seconds - a.connected_at for a in self.agents if a.state is not AgentState.READY)
-        idle = self.scenario.agents * seconds - busy
-        c = self.counts
-        return Report(self.scenario.agents, seconds, c.placed, c.answered, c.connected, c.abandoned,
-                      busy / (self.scenario.agents * seconds), idle / max(1, c.connected),
-                      self.ledger.tallies(seconds))
+        self.env.run(until=self.scenario.hours * HOUR)
+        return self.floor.report(ringing=len(self.ringing), answers=tuple(self.answers),
+                                 windows=self.ledger.tallies(self.env.now))
 
     def snapshot(self) -> Snapshot:
         now = self.env.now
-        by_state = {state: tuple(now - a.since for a in self.agents if a.state is state)
-                    for state in AgentState}
-        previews = max(0, len(self.ready) - len(self.ringing)) if self.scenario.preview else 0
-        return Snapshot(len(self.ready), by_state[AgentState.TALKING], by_state[AgentState.WRAPPING],
-                        tuple(now - placed for placed in self.ringing.values()), len(self.waiting),
+        by_state = {state: tuple(now - a.since for a in self.floor.agents if a.state is state)
+                    for state in (AgentState.TALKING, AgentState.WRAPPING)}
+        ready = len(self.floor.ready)
+        previews = max(0, ready - len(self.ringing)) if self.scenario.preview else 0
+        return Snapshot(ready, by_state[AgentState.TALKING], by_state[AgentState.WRAPPING],
+                        tuple(now - placed for placed in self.ringing.values()), len(self.floor.waiting),
                         self.ledger.tallies(now), previews)
 
     def _ticker(self) -> Generator[simpy.Event, None, None]:
+        traffic, patience = self.scenario.traffic, self.scenario.connect_within
         while True:
             for _ in range(self.pacer.decide(self.snapshot())):
-                self.env.process(self._call(draw(self.rng, self.scenario.traffic)))
+                self.env.process(self._call(draw(self.rng, traffic, patience)))
             yield self.env.timeout(self.scenario.tick)
 
     def _call(self, call: Call) -> Generator[simpy.Event, object, None]:
         call_id = next(self.ids)
-        self.counts.placed += 1
+        self.floor.counts.placed += 1
         self.ringing[call_id] = self.env.now
         yield self.env.timeout(call.ring)
         del self.ringing[call_id]
-        self.pacer.attempt_ended(call.ring, call.result is Result.HUMAN)
-        if call.result is not Result.HUMAN:
+        self.pacer.attempt_ended(call.ring, call.human)
+        if not call.human:
+            self.floor.counts.unanswered += 1
             return
-        self.counts.answered += 1
-        agent = yield from self._agent_for_answer()
-        abandoned = agent is None
-        self.ledger.record(self.env.now, Outcome.ABANDONED if abandoned else Outcome.CONNECTED)
-        self.pacer.answer_handled(abandoned)
-        if agent is None:
-            self.counts.abandoned += 1
-            return
-        self.counts.connected += 1
-        yield from self._serve(agent, call)
-
-    def _agent_for_answer(self) -> Generator[simpy.Event, object, Agent | None]:
-        if self.ready:
-            return self.ready.popleft()
-        claim = self.env.event()
-        self.waiting.append(claim)
-        yield claim | self.env.timeout(self.scenario.connect_within)
-        if claim.triggered:  # an agent came, perhaps in the limit's last instant
-            return claim.value
-        self.waiting.remove(claim)
-        return None
-
-    def _serve(self, agent: Agent, call: Call) -> Generator[simpy.Event, None, None]:
-        agent.state, agent.since = AgentState.TALKING, self.env.now
-        agent.connected_at = self.env.now
-        yield self.env.timeout(call.talk)
-        agent.state, agent.since = AgentState.WRAPPING, self.env.now
-        yield self.env.timeout(call.wrap)
-        self.counts.busy_seconds += call.talk + call.wrap
-        self.pacer.call_finished(call.talk, call.wrap)
-        if self.waiting:
-            self.waiting.popleft().succeed(agent)
-        else:
-            agent.state = AgentState.READY
-            self.ready.append(agent)
+        agent = yield from self.floor.connect(call)
+        self.ledger.record(self.env.now, Outcome.CONNECTED if agent else Outcome.ABANDONED)
+        self.answers.append((self.env.now, agent is None))
+        self.pacer.answer_handled(agent is None)
+        if agent is not None:
+            yield from self.floor.serve(agent, call)
 
 
 def simulate(scenario: Scenario, pacer: Pacer) -> Report:
     return Campaign(scenario, pacer).run()
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """Erlang's queue: Poisson arrivals, exponential handling, exponential patience (Erlang A)
+    or infinite (Erlang C), no wrap-up."""
+    agents: int
+    calls_per_hour: float
+    handle: float
+    patience: float = math.inf
+    hours: float = 100.0
+    seed: int = 1
+
+
+def inbound(queue: Inbound) -> Report:
+    env = simpy.Environment()
+    floor = Floor(env, queue.agents)
+    rng = random.Random(queue.seed)
+
+    def caller(call: Call) -> Generator[simpy.Event, object, None]:
+        agent = yield from floor.connect(call)
+        if agent is not None:
+            yield from floor.serve(agent, call)
+
+    def arrivals() -> Generator[simpy.Event, None, None]:
+        while True:
+            yield env.timeout(rng.expovariate(queue.calls_per_hour / HOUR))
+            floor.counts.placed += 1
+            patience = rng.expovariate(1 / queue.patience) if math.isfinite(queue.patience) else math.inf
+            env.process(caller(Call(True, 0.0, rng.expovariate(1 / queue.handle), 0.0, patience)))
+
+    env.process(arrivals())
+    env.run(until=queue.hours * HOUR)
+    return floor.report()
+

@@ -61,6 +61,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.pacing", PURE),
     ("dialer.adaptive", PURE),
     ("dialer.simulation", PURE),
+    ("dialer.erlang", PURE),
     ("dialer.leadrows", PURE),
     ("dialer.phonezones", PURE),
     ("dialer.attempts", PURE),

@@ -1,17 +1,11 @@
-"""The pacing controller's decisions and running estimates, the Erlang-B floor, and the
-VICIdial baseline's level."""
+"""The pacing controller's decisions and running estimates, and the VICIdial baseline's level."""
 from __future__ import annotations
 
 import pytest
 
 from dialer.adaptive import AdaptiveLevel, DropAction
 from dialer.compliance import UK, US, WindowTally
-from dialer.pacing import Mode, PacingController, PacingSettings, Snapshot, open_loop_busy_share
-
-
-@pytest.mark.parametrize(("agents", "busy"), [(10, 0.536), (20, 0.679), (50, 0.813), (100, 0.881)])
-def test_open_loop_floor_matches_the_reference(agents, busy):
-    assert round(open_loop_busy_share(agents, 0.03), 3) == busy
+from dialer.pacing import Forecast, Mode, PacingController, PacingSettings, Snapshot, risk
 
 
 def test_progressive_dials_free_agents_times_ratio_less_calls_in_flight():
@@ -51,7 +45,16 @@ def test_estimates_follow_reported_outcomes():
     for k in range(200):
         pacer.attempt_ended(5.0 if k % 2 else 20.0, human=bool(k % 2))
     assert pacer.human_rate() == pytest.approx(0.5)
-    assert pacer.horizons()[1:] == [5.0] * 4
+    assert pacer.horizons() == [5.0] * 5
+
+
+def test_a_call_risks_a_drop_when_answers_catch_up_with_agents_then_or_later():
+    safe = Forecast(answers=0.0, agents=3.0, variance=0.01, per_call=0.3)
+    crowded = Forecast(answers=3.0, agents=3.0, variance=0.01, per_call=0.3)
+    assert risk([safe, safe], 0) < 1e-6
+    assert risk([crowded, safe], 0) == pytest.approx(0.5)  # answered early: caught up then
+    assert risk([safe, crowded], 0) == pytest.approx(1.0)  # answered early or late: caught up later
+    assert risk([safe], 10) > risk([safe], 0)  # the calls placed before it this tick count
 
 
 def test_allowance_tightens_as_a_window_nears_its_target():
