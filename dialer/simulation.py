@@ -86,7 +86,7 @@ class AgentState(StrEnum):
     WRAPPING = "wrapping"
 
 
-@dataclass
+@dataclass(slots=True)
 class Agent:
     state: AgentState = AgentState.READY
     since: float = 0.0
