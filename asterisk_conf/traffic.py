@@ -19,7 +19,7 @@ import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from dialer.pacing import erlang_b
+from dialer.erlang import erlang_b
 
 POLL_SLACK = 0.5
 """Mean seconds a free agent waits for app_queue's next look at its waiting callers (once a
