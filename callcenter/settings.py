@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     hold_context: str = "cc-hold"
     """Console hold: extension ``hold`` here answers and plays music on hold (the CTI server
     whispers it to the held party with ChanSpy, see ctiserver/callcontrol.py)."""
+    dialer_enabled: bool = True
+    """Campaigns in state running dial (the CTI server runs the dialer)."""
+    dialer_ring_timeout: int = 25
+    """Seconds a dialer's call rings before it counts as no answer (at least 15)."""
+    dialer_poll_interval: float = 3.0
+    """Seconds between the dialer's reads of the campaigns' states (start, pause, stop)."""
     dialer_context: str = "cc-dialer"
     """Where the dialer's answered calls run: AMD, the campaign's queue, the safe-harbor
     message (asterisk_conf/templates/dialer.conf.j2)."""

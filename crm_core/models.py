@@ -171,6 +171,7 @@ class Call(Base):
         Index(None, "queue", "entered_at"),
         Index(None, "agent_user_id", "entered_at"),
         Index(None, "customer_id", "entered_at"),
+        Index(None, "campaign_id", "entered_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -201,6 +202,13 @@ class Call(Base):
     completed_by: Mapped[str | None] = mapped_column(Text)
     collected: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     """What the IVR collected on this call ({field: value}), if anything."""
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    """A call the dialer placed: its campaign, lead, AMD's verdict and the attempt's outcome
+    (``lead_attempts.outcome``)."""
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"),
+                                                index=True)
+    amd_result: Mapped[str | None] = mapped_column(Text)
+    dial_outcome: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
 
 

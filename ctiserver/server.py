@@ -43,6 +43,7 @@ from ctiserver.control.channels import held_agents, hold_channel_prefix
 from ctiserver.control.dialpolicy import DialRules
 from ctiserver.web.hub import ClientHub
 from ctiserver.web.wiring import add_agent_socket
+from dialer.wiring import DialerDomain
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ class CTIServer:
         self.routing = RoutingService(db, default_region=settings.default_region,
                                       live=ami_live_source(self.ami.queue_summary),
                                       collected=self.collected)
+        self.dialer = DialerDomain(
+            self.bus, self.ami, db, self.feed.agents, dial_string=settings.dialer_dial_string,
+            context=settings.dialer_context, ring_timeout=settings.dialer_ring_timeout,
+            default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
+            background=_background) if settings.dialer_enabled else None
         self._db = db
         self.fastagi: asyncio.Server | None = None
         self._rebuilt = False
@@ -188,8 +194,12 @@ class CTIServer:
             asyncio.create_task(self._ticker(), name="tracker-tick"),
             asyncio.create_task(self.wallboard.run(), name="wallboard"),
         ]
+        if self.dialer is not None:
+            self.dialer.start()
 
     async def stop(self) -> None:
+        if self.dialer is not None:
+            await self.dialer.stop()
         self.ami.stop()
         if self.fastagi is not None:
             self.fastagi.close()

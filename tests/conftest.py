@@ -34,5 +34,7 @@ def settings() -> Iterator[Settings]:
         sandbox_http_port=18088 + offset,
         fastagi_port=14573 + offset,
         http_port=18080 + offset,
+        # The tests' campaigns dial only where a test runs its own dialer (simulated customers).
+        dialer_enabled=False,
     )
     lock.close()

@@ -67,6 +67,8 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.attempts", PURE),
     ("dialer.campaigns", PURE),
     ("dialer.leadfile", ADAPTER),
+    ("dialer.runner", ADAPTER),
+    ("dialer.crmcalls", ADAPTER),
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",

@@ -1,0 +1,202 @@
+"""A running campaign dials (adapter): once a tick, the campaign's queue agents' live states and
+the attempts in flight make a ``Snapshot``, the pacer says how many calls to place, the hopper
+hands that many leads and each is originated; each attempt's outcome (``AttemptTracker``, fed
+the typed AMI events) becomes the lead's attempt (status, retry, opt-out to do-not-call) and
+one row of the CRM's call history.
+
+Stopping ends the ticks after the lead being placed; leads claimed but not placed go back to
+the hopper. Attempts in flight still get their outcome after a stop.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from callcenter.errors import Conflict
+from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP, AgentView
+from ctiserver.ami import events as ev
+from ctiserver.ami.client import AmiError
+from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
+from dialer.campaigns import CampaignSettings
+from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
+from dialer.pacing import Mode, PacingController, PacingSettings, Snapshot
+
+log = logging.getLogger(__name__)
+
+TICK = 1.0
+BUSY_STATES = frozenset({RINGING, ON_CALL, ON_HOLD})
+"""An agent a call is connecting to or connected with."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPlan:
+    """What a runner dials for: the campaign row's id, name and settings."""
+    id: int
+    name: str
+    settings: CampaignSettings
+
+
+class LeadSource(Protocol):
+    """``dialer.hopper.Hopper``."""
+
+    async def claim(self, campaign: str, n: int, now: datetime) -> list[ClaimedLead]: ...
+
+    async def release(self, lead_ids: list[int]) -> int: ...
+
+    async def record_outcome(self, lead_id: int, attempt: DialedAttempt) -> LeadState: ...
+
+
+Place = Callable[[AttemptTracker, DialAttempt, float], Awaitable[None]]
+"""Originate an attempt (``dialer.originate.place`` with its link and target)."""
+RecordCall = Callable[..., Awaitable[int | None]]
+"""``dialer.crmcalls.record_attempt_call`` with its database: the agent's user id."""
+
+
+def snapshot(agents: Mapping[str, AgentView], queue: str, now: float, tracker: AttemptTracker) -> Snapshot:
+    """The campaign now: its queue's agents by state, and the attempts in flight."""
+    members = [a for a in agents.values() if queue in a.queues]
+    return Snapshot(
+        ready=sum(1 for a in members if a.state == AVAILABLE),
+        talking=tuple(max(0.0, now - a.since) for a in members if a.state in BUSY_STATES),
+        wrapping=tuple(max(0.0, now - a.since) for a in members if a.state == WRAPUP),
+        ringing=tracker.ringing(now), waiting=tracker.waiting())
+
+
+def pacer_for(settings: CampaignSettings) -> PacingController:
+    return PacingController(PacingSettings(mode=Mode(settings.mode), ratio=settings.ratio,
+                                           abandon_target=settings.abandon_target))
+
+
+def _utc(at: float | None) -> datetime | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC)
+
+
+class CampaignRunner:
+    def __init__(self, plan: CampaignPlan, *, hopper: LeadSource, place: Place,
+                 record_call: RecordCall, agents: Callable[[], Mapping[str, AgentView]],
+                 ring_timeout: int, background: Callable[[Awaitable[None]], None],
+                 clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.plan = plan
+        self.pacer = pacer_for(plan.settings)
+        self.tracker = AttemptTracker(self.pacer)
+        self._hopper = hopper
+        self._place = place
+        self._record_call = record_call
+        self._agents = agents
+        self._ring_timeout = ring_timeout
+        self._background = background
+        self._clock = clock
+        self._sleep = sleep
+        self._placed_at: dict[str, float] = {}
+        self._unplaced: set[int] = set()
+        self._task: asyncio.Task | None = None
+        self._running = False
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # -- start and stop -------------------------------------------------------------------------
+
+    def start(self, plan: CampaignPlan) -> None:
+        """Dial (again) with PLAN's settings; the pacer keeps what it learnt."""
+        self.plan = plan
+        if not self._running:
+            self._running = True
+            self._task = asyncio.create_task(self._run(), name=f"dialer-{plan.name}")
+
+    async def stop(self) -> None:
+        """No more calls; claimed leads not placed go back."""
+        self._running = False
+        if self._task is not None:
+            await self._task
+            self._task = None
+        if self._unplaced:
+            await self._hopper.release(sorted(self._unplaced))
+            self._unplaced.clear()
+
+    async def _run(self) -> None:
+        while self._running:
+            try:
+                await self.tick()
+            except Conflict:  # paused or stopped since: the next poll stops the runner
+                log.info("campaign %s is no longer running", self.plan.name)
+            except Exception:
+                log.exception("campaign %s: a dialing tick failed", self.plan.name)
+            if self._running:
+                await self._sleep(TICK)
+
+    # -- a tick ---------------------------------------------------------------------------------
+
+    async def tick(self) -> int:
+        """Place what the pacer asks for now; how many were placed."""
+        now = self._clock()
+        wanted = self.pacer.decide(snapshot(self._agents(), self.plan.settings.queue or "", now,
+                                            self.tracker))
+        if wanted <= 0:
+            return 0
+        leads = await self._hopper.claim(self.plan.name, wanted, _utc(now))
+        self._unplaced.update(lead.lead_id for lead in leads)
+        placed = 0
+        for lead in leads:
+            if not self._running:
+                break
+            placed += await self._dial(lead)
+        return placed
+
+    def attempt(self, lead: ClaimedLead) -> DialAttempt:
+        settings = self.plan.settings
+        return DialAttempt(
+            attempt_id=str(uuid.uuid4()), campaign=self.plan.name, lead=str(lead.lead_id),
+            number=lead.phone, queue=settings.queue or "", amd=settings.amd,
+            ring_timeout=self._ring_timeout, caller_id=settings.caller_id,
+            safe_harbor=settings.safe_harbor_message)
+
+    async def _dial(self, lead: ClaimedLead) -> int:
+        attempt = self.attempt(lead)
+        at = self._clock()
+        self._placed_at[attempt.attempt_id] = at
+        self._unplaced.discard(lead.lead_id)
+        try:
+            await self._place(self.tracker, attempt, at)
+        except (AmiError, ValueError) as exc:  # refused: an attempt that failed at once
+            log.warning("campaign %s: lead %s not dialed: %s", self.plan.name, lead.lead_id, exc)
+            await self.finish(AttemptOutcome(attempt, AttemptResult.FAILED, 0.0, self._clock()))
+            return 0
+        return 1
+
+    # -- outcomes -------------------------------------------------------------------------------
+
+    def handle(self, event: ev.AmiEvent) -> None:
+        """Feed an AMI event to the attempts; an outcome is recorded in the background."""
+        outcome = self.tracker.handle(event)
+        if outcome is not None:
+            self._background(self.finish(outcome))
+
+    async def finish(self, outcome: AttemptOutcome) -> None:
+        """The attempt's call row, then the lead's attempt (its status and retry follow)."""
+        attempt = outcome.attempt
+        placed_at = self._placed_at.pop(attempt.attempt_id, outcome.ended_at - outcome.ring_seconds)
+        lead_id = int(attempt.lead)
+        agent_user_id = await self._record_call(
+            outcome, placed_at=placed_at, agent_interface=self._interface(outcome.agent),
+            campaign_id=self.plan.id, lead_id=lead_id)
+        await self._hopper.record_outcome(lead_id, DialedAttempt(
+            outcome.result, _utc(placed_at), answered_at=_utc(outcome.answered_at),
+            ended_at=_utc(outcome.ended_at), call_key=attempt.attempt_id,
+            amd_result=outcome.amd_status, agent_user_id=agent_user_id,
+            opted_out=outcome.opted_out))
+
+    def _interface(self, agent: str | None) -> str | None:
+        """The queue member's interface (the tracker names members by name when they have one)."""
+        if agent is None:
+            return None
+        views = self._agents()
+        if agent in views:
+            return agent
+        return next((v.interface for v in views.values() if v.name == agent), agent)

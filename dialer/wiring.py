@@ -1,0 +1,105 @@
+"""Wiring of the dialer: a ``CampaignRunner`` per campaign in state running, fed the typed AMI
+events of the bus, dialing through the AMI link, its leads from the hopper, its attempts in the
+CRM's call history.
+
+The campaigns API changes a campaign's state in the database; the domain polls the campaigns
+every ``poll_interval`` seconds and starts or stops runners to match (what works with several
+web processes, and a change by the command line, alike).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+
+from crm_core.db import Database
+from ctiserver.acd.agentstate import AgentStateMachine
+from ctiserver.ami import events as ev
+from ctiserver.ami.client import AmiClient
+from ctiserver.bus import EventBus
+from dialer.attempts import AttemptTracker, DialAttempt
+from dialer.crmcalls import record_attempt_call
+from dialer.hopper import Hopper
+from dialer.originate import DialTarget, place
+from dialer.runner import CampaignPlan, CampaignRunner
+from dialer.store import Campaigns, campaign_settings
+
+log = logging.getLogger(__name__)
+
+DialVariables = Callable[[str], Mapping[str, str]]
+"""More channel variables for the number dialed (the sandbox's simulated customers read theirs)."""
+
+
+class DialerDomain:
+    def __init__(self, bus: EventBus, ami: AmiClient, db: Database, agents: AgentStateMachine, *,
+                 dial_string: str, context: str, ring_timeout: int, default_region: str,
+                 poll_interval: float, background: Callable[[Awaitable[None]], None],
+                 dial_variables: DialVariables | None = None,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._ami = ami
+        self._campaigns = Campaigns(db)
+        self._hopper = Hopper(db)
+        self._target = DialTarget(dial_string, context)
+        self._record_call = partial(record_attempt_call, db, default_region=default_region)
+        self._agents = agents
+        self._ring_timeout = ring_timeout
+        self._poll_interval = poll_interval
+        self._background = background
+        self._dial_variables = dial_variables
+        self._clock = clock
+        self._sleep = sleep
+        self.runners: dict[str, CampaignRunner] = {}
+        self._task: asyncio.Task | None = None
+        bus.subscribe(ev.AmiEvent, self._event)
+
+    def _event(self, event: ev.AmiEvent) -> None:
+        for runner in self.runners.values():
+            runner.handle(event)
+
+    async def _place(self, tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
+        extra = self._dial_variables(attempt.number) if self._dial_variables else None
+        await place(self._ami, tracker, attempt, self._target, at, extra)
+
+    # -- which campaigns dial -------------------------------------------------------------------
+
+    async def sync(self) -> None:
+        """Runners for the campaigns running now; the others' stopped."""
+        running = {row.name: CampaignPlan(row.id, row.name, campaign_settings(row))
+                   for row in await self._campaigns.all() if row.state == "running"}
+        for name, plan in running.items():
+            self._runner(plan).start(plan)
+        for name, runner in self.runners.items():
+            if name not in running and runner.running:
+                await runner.stop()
+
+    def _runner(self, plan: CampaignPlan) -> CampaignRunner:
+        runner = self.runners.get(plan.name)
+        if runner is None:
+            runner = self.runners[plan.name] = CampaignRunner(
+                plan, hopper=self._hopper, place=self._place, record_call=self._record_call,
+                agents=self._agents.agents, ring_timeout=self._ring_timeout,
+                background=self._background, clock=self._clock, sleep=self._sleep)
+        return runner
+
+    async def run(self) -> None:
+        """Follow the campaigns' states until cancelled."""
+        while True:
+            try:
+                await self.sync()
+            except Exception:
+                log.exception("reading the campaigns failed; trying again")
+            await self._sleep(self._poll_interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="dialer")
+
+    async def stop(self) -> None:
+        """No more polls nor calls; claimed leads not dialed go back to the hopper."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        for runner in self.runners.values():
+            await runner.stop()
