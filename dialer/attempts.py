@@ -151,8 +151,11 @@ class AttemptTracker:
                      if live.answered_at is None)
 
     def waiting(self) -> int:
-        """Answered by a person, waiting for an agent (``Snapshot.waiting``)."""
-        return sum(1 for live in self._live.values() if live.human and not live.told_handled)
+        """Answered by a person, waiting for an agent (``Snapshot.waiting``); a call AMD is
+        still listening to counts too: it may be a person, and then wants an agent at once (not
+        counted, a progressive dialer places a call the free agent cannot take)."""
+        return sum(1 for live in self._live.values() if not live.told_handled and (
+            live.human or (live.answered_at is not None and not live.told_ended)))
 
     def wrapped(self, outcome: AttemptOutcome, wrap_seconds: float) -> None:
         """The agent finished the after-call work of OUTCOME's call."""

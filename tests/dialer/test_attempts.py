@@ -130,6 +130,17 @@ def test_the_pacer_hears_the_drop_when_it_happens():
     assert pacer.handled == [True] and tracker.waiting() == 0
 
 
+def test_an_answer_amd_listens_to_waits_for_an_agent_until_it_is_a_machine():
+    pacer = RecordingPacer()
+    tracker = AttemptTracker(pacer)
+    tracker.placed(attempt(), T0)
+    for event in ANSWERED:
+        tracker.handle(event)
+    assert tracker.ringing(T0 + 5) == () and tracker.waiting() == 1
+    tracker.handle(step(5.9, "amd", "MACHINE", "MAXWORDS-3-3"))
+    assert tracker.waiting() == 0
+
+
 def test_a_person_gone_during_detection_counts_as_abandoned():
     outcome, pacer, _ = run(ANSWERED + [hangup(5.0)])
     assert outcome.result is AttemptResult.ABANDONED and outcome.amd_status is None
