@@ -95,24 +95,24 @@ class CampaignRunner:
         self._placed_at: dict[str, float] = {}
         self._unplaced: set[int] = set()
         self._task: asyncio.Task | None = None
-        self._running = False
+        self._stopped = False
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._task is not None and not self._stopped
 
     # -- start and stop -------------------------------------------------------------------------
 
     def start(self, plan: CampaignPlan) -> None:
         """Dial (again) with PLAN's settings; the pacer keeps what it learnt."""
         self.plan = plan
-        if not self._running:
-            self._running = True
+        if not self.running:
+            self._stopped = False
             self._task = asyncio.create_task(self._run(), name=f"dialer-{plan.name}")
 
     async def stop(self) -> None:
         """No more calls; claimed leads not placed go back."""
-        self._running = False
+        self._stopped = True
         if self._task is not None:
             await self._task
             self._task = None
@@ -121,14 +121,14 @@ class CampaignRunner:
             self._unplaced.clear()
 
     async def _run(self) -> None:
-        while self._running:
+        while not self._stopped:
             try:
                 await self.tick()
             except Conflict:  # paused or stopped since: the next poll stops the runner
                 log.info("campaign %s is no longer running", self.plan.name)
             except Exception:
                 log.exception("campaign %s: a dialing tick failed", self.plan.name)
-            if self._running:
+            if not self._stopped:
                 await self._sleep(TICK)
 
     # -- a tick ---------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ class CampaignRunner:
         self._unplaced.update(lead.lead_id for lead in leads)
         placed = 0
         for lead in leads:
-            if not self._running:
+            if self._stopped:
                 break
             placed += await self._dial(lead)
         return placed

@@ -1,0 +1,119 @@
+"""The campaign runner on its own: the snapshot of the queue's agents, as many leads claimed as
+the pacer wants, an Originate Asterisk refuses recorded as a failed attempt, and on a stop the
+leads claimed but not placed handed back."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, WRAPUP, AgentView
+from ctiserver.ami.client import AmiError
+from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
+from dialer.campaigns import CampaignSettings
+from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
+from dialer.runner import CampaignPlan, CampaignRunner, snapshot
+
+T0 = 1_800_000_000.0
+QUEUE = "outbound-张"
+
+
+def lead(lead_id: int) -> ClaimedLead:
+    return ClaimedLead(lead_id, "c", f"+4420790000{lead_id:02d}", (), "Jürgen", None, {}, None,
+                       0, "fresh")
+
+
+@dataclass
+class FakeHopper:
+    leads: list[ClaimedLead]
+    wanted: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    recorded: list[tuple[int, DialedAttempt]] = field(default_factory=list)
+
+    async def claim(self, campaign: str, n: int, now: datetime) -> list[ClaimedLead]:
+        self.wanted.append(n)
+        taken, self.leads = self.leads[:n], self.leads[n:]
+        return taken
+
+    async def release(self, lead_ids: list[int]) -> int:
+        self.released.extend(lead_ids)
+        return len(lead_ids)
+
+    async def record_outcome(self, lead_id: int, attempt: DialedAttempt) -> LeadState:
+        self.recorded.append((lead_id, attempt))
+        return LeadState("retry", None, "")
+
+
+def view(interface: str, state: str, since: float, queues: tuple[str, ...] = (QUEUE,)) -> AgentView:
+    return AgentView(interface, "", state, "", "", since, list(queues))
+
+
+AGENTS = {v.interface: v for v in [
+    view("Local/1@agents", AVAILABLE, T0 - 50), view("Local/2@agents", AVAILABLE, T0 - 5),
+    view("Local/3@agents", ON_CALL, T0 - 30), view("Local/4@agents", WRAPUP, T0 - 2),
+    view("Local/5@agents", AVAILABLE, T0, queues=("other",))]}
+
+
+def runner(hopper: FakeHopper, place, calls: list | None = None) -> CampaignRunner:
+    async def record_call(outcome: AttemptOutcome, **linked: object) -> None:
+        (calls if calls is not None else []).append((outcome, linked))
+
+    plan = CampaignPlan(7, "c", CampaignSettings(rule_set="UK", queue=QUEUE, mode="progressive"))
+    return CampaignRunner(plan, hopper=hopper, place=place, record_call=record_call,
+                          agents=lambda: AGENTS, ring_timeout=20, background=asyncio.ensure_future,
+                          clock=lambda: T0, sleep=lambda seconds: asyncio.sleep(0))
+
+
+async def placing(tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
+    tracker.placed(attempt, at)
+
+
+def test_the_snapshot_counts_the_campaign_queues_agents_and_the_calls_in_flight():
+    tracker = AttemptTracker(None)
+    tracker.placed(DialAttempt("a1", "c", "1", "+442079000001", QUEUE), T0 - 3)
+    now = snapshot(AGENTS, QUEUE, T0, tracker)
+    assert (now.ready, now.talking, now.wrapping) == (2, (30.0,), (2.0,))
+    assert now.ringing == (3.0,) and now.waiting == 0
+
+
+async def test_each_tick_places_what_the_pacer_wants():
+    hopper = FakeHopper([lead(i) for i in range(5)])
+    dialing = runner(hopper, placing)
+    assert await dialing.tick() == 2, "progressive: one call per free agent"
+    assert await dialing.tick() == 0 and hopper.wanted == [2], "both still ringing"
+    attempts = dialing.tracker.ringing(T0)
+    assert len(attempts) == 2
+
+
+async def test_an_originate_asterisk_refuses_is_a_failed_attempt_with_its_call_row():
+    async def refused(tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
+        raise AmiError("Originate failed")
+
+    hopper, calls = FakeHopper([lead(1)]), []
+    dialing = runner(hopper, refused, calls)
+    assert await dialing.tick() == 0
+    [(lead_id, attempt)] = hopper.recorded
+    assert lead_id == 1 and attempt.result is AttemptResult.FAILED and attempt.call_key
+    [(outcome, linked)] = calls
+    assert linked == {"placed_at": T0, "agent_interface": None, "campaign_id": 7, "lead_id": 1}
+
+
+async def test_a_stop_hands_back_the_leads_claimed_but_not_placed():
+    gate, first = asyncio.Event(), asyncio.Event()
+
+    async def slow(tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
+        first.set()
+        await gate.wait()
+        tracker.placed(attempt, at)
+
+    hopper = FakeHopper([lead(1), lead(2)])
+    dialing = runner(hopper, slow)
+    dialing.start(dialing.plan)
+    await asyncio.wait_for(first.wait(), 5)
+    stopping = asyncio.ensure_future(dialing.stop())
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.wait_for(stopping, 5)
+    assert hopper.released == [2] and len(dialing.tracker.ringing(T0)) == 1
+    assert not dialing.running
+
