@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from callcenter.errors import Conflict
-from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP, AgentView
+from ctiserver.acd.agentstate import (
+    AVAILABLE, ON_CALL, ON_HOLD, RINGING, WRAPUP, AgentView, HandledCall,
+)
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 TICK = 1.0
 BUSY_STATES = frozenset({RINGING, ON_CALL, ON_HOLD})
 """An agent a call is connecting to or connected with."""
+TALKED_KEPT = 1000
+"""Calls that reached an agent kept until their after-call work ends (a lost end is dropped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class CampaignRunner:
         self._sleep = sleep
         self._placed_at: dict[str, float] = {}
         self._unplaced: set[int] = set()
+        self._talked: dict[str, AttemptOutcome] = {}
         self._task: asyncio.Task | None = None
         self._stopped = False
 
@@ -175,8 +180,20 @@ class CampaignRunner:
     def handle(self, event: ev.AmiEvent) -> None:
         """Feed an AMI event to the attempts; an outcome is recorded in the background."""
         outcome = self.tracker.handle(event)
+        if outcome is None:
+            return
+        if outcome.result is AttemptResult.HUMAN:
+            self._talked[outcome.attempt.attempt_id] = outcome
+            if len(self._talked) > TALKED_KEPT:
+                del self._talked[next(iter(self._talked))]
+        self._background(self.finish(outcome))
+
+    def wrapped(self, call: HandledCall) -> None:
+        """An agent's after-call work ended: of one of our calls, the pacer hears its talk and
+        wrap-up times."""
+        outcome = self._talked.pop(call.call_key, None)
         if outcome is not None:
-            self._background(self.finish(outcome))
+            self.tracker.wrapped(outcome, call.wrapup)
 
     async def finish(self, outcome: AttemptOutcome) -> None:
         """The attempt's call row, then the lead's attempt (its status and retry follow)."""

@@ -1,5 +1,5 @@
 """Wiring of the dialer: a ``CampaignRunner`` per campaign in state running, fed the typed AMI
-events of the bus, dialing through the AMI link, its leads from the hopper, its attempts in the
+events of the bus (and the agents' changes that end a call's after-call work), dialing through the AMI link, its leads from the hopper, its attempts in the
 CRM's call history.
 
 The campaigns API changes a campaign's state in the database; the domain polls the campaigns
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 
 from crm_core.db import Database
-from ctiserver.acd.agentstate import AgentStateMachine
+from ctiserver.acd.agentstate import AgentChange, AgentStateMachine
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
@@ -54,10 +54,16 @@ class DialerDomain:
         self.runners: dict[str, CampaignRunner] = {}
         self._task: asyncio.Task | None = None
         bus.subscribe(ev.AmiEvent, self._event)
+        bus.subscribe(AgentChange, self._agent_changed)
 
     def _event(self, event: ev.AmiEvent) -> None:
         for runner in self.runners.values():
             runner.handle(event)
+
+    def _agent_changed(self, change: AgentChange) -> None:
+        if change.handled is not None:
+            for runner in self.runners.values():
+                runner.wrapped(change.handled)
 
     async def _place(self, tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
         extra = self._dial_variables(attempt.number) if self._dial_variables else None

@@ -42,6 +42,7 @@ class AcdDomain:
         self.supervision = Supervision(ami, self.agent_control, self.feed.agents, may_act_on)
         self._at_console = at_console
         self._background = background
+        self._publish = bus.publish
         bus.subscribe(ev.QueueMemberChanged, self._member_changed)
         bus.subscribe(Notice, self._notice)
         bus.subscribe(CallCompleted, self._call_completed)
@@ -72,10 +73,12 @@ class AcdDomain:
         self.changed(set(), self.feed.tick(now))
 
     def changed(self, queues: set[str], changes: Iterable[AgentChange]) -> None:
-        """Tell the wallboard which tiles and agents an input touched."""
+        """Tell the wallboard which tiles and agents an input touched; the changes go on the
+        bus (the dialer hears the after-call work of its calls end)."""
         changes = list(changes)
         for change in changes:
             queues |= change.queues
+            self._publish(change)
         if queues or changes:
             self.wallboard.changed(queues, (c.interface for c in changes))
 

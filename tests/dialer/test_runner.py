@@ -7,12 +7,15 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, WRAPUP, AgentView
+from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, WRAPUP, AgentView, HandledCall
+from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
 from dialer.campaigns import CampaignSettings
 from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
 from dialer.runner import CampaignPlan, CampaignRunner, snapshot
+
+from tests.helpers.outbound import RecordingPacer
 
 T0 = 1_800_000_000.0
 QUEUE = "outbound-张"
@@ -58,10 +61,11 @@ def runner(hopper: FakeHopper, place, calls: list | None = None) -> CampaignRunn
     async def record_call(outcome: AttemptOutcome, **linked: object) -> None:
         (calls if calls is not None else []).append((outcome, linked))
 
+    # the loop never sleeps here: the stop test stops it within its first tick
     plan = CampaignPlan(7, "c", CampaignSettings(rule_set="UK", queue=QUEUE, mode="progressive"))
     return CampaignRunner(plan, hopper=hopper, place=place, record_call=record_call,
                           agents=lambda: AGENTS, ring_timeout=20, background=asyncio.ensure_future,
-                          clock=lambda: T0, sleep=lambda seconds: asyncio.sleep(0))
+                          clock=lambda: T0, sleep=lambda seconds: asyncio.Event().wait())
 
 
 async def placing(tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
@@ -110,10 +114,33 @@ async def test_a_stop_hands_back_the_leads_claimed_but_not_placed():
     dialing = runner(hopper, slow)
     dialing.start(dialing.plan)
     await asyncio.wait_for(first.wait(), 5)
-    stopping = asyncio.ensure_future(dialing.stop())
-    await asyncio.sleep(0)
+    stopping = asyncio.ensure_future(dialing.stop())  # runs before the Originate resumes
     gate.set()
     await asyncio.wait_for(stopping, 5)
     assert hopper.released == [2] and len(dialing.tracker.ringing(T0)) == 1
     assert not dialing.running
 
+
+
+def on_channel(at: float, uniqueid: str) -> dict:
+    return {"timestamp": T0 + at, "channel": "Local/+442079000001@sim-customer-1;1",
+            "uniqueid": uniqueid, "linkedid": uniqueid, "caller_num": "", "caller_name": "",
+            "state": 6}
+
+
+async def test_the_pacer_hears_talk_and_wrap_up_when_the_after_call_work_of_its_call_ends():
+    dialing = runner(FakeHopper([]), placing)
+    pacer = RecordingPacer()
+    dialing.tracker = AttemptTracker(pacer)
+    call = DialAttempt("a-7", "c", "1", "+442079000001", QUEUE, amd=False)
+    dialing.tracker.placed(call, T0)
+    for event in [ev.ChannelUpdated(**on_channel(2, call.attempt_id)),
+                  ev.AgentConnected(**on_channel(2.5, call.attempt_id), queue=QUEUE,
+                                    interface="Local/1@agents", member_name="", hold_time=0,
+                                    ring_time=0, dest_uniqueid="ag-1", dest_channel="Local/1@a;1"),
+                  ev.ChannelHungUp(**on_channel(32.5, call.attempt_id), cause=16, cause_text="")]:
+        dialing.handle(event)
+    dialing.wrapped(HandledCall("someone-else", QUEUE, 10, 0, 5))
+    assert pacer.finished == []
+    dialing.wrapped(HandledCall(call.attempt_id, QUEUE, 30, 0, 12))
+    assert pacer.finished == [(30.0, 12)]
