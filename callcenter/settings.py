@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     whispers it to the held party with ChanSpy, see ctiserver/callcontrol.py)."""
     dialer_enabled: bool = True
     """Campaigns in state running dial (the CTI server runs the dialer)."""
-    dialer_ring_timeout: int = 25
+    dialer_ring_timeout: int = Field(default=25, ge=15)
     """Seconds a dialer's call rings before it counts as no answer (at least 15)."""
     dialer_poll_interval: float = 3.0
     """Seconds between the dialer's reads of the campaigns' states (start, pause, stop)."""
