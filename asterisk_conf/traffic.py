@@ -1,10 +1,7 @@
-"""The demo's simulated traffic, sized to its simulated agents with Erlang C and Erlang A (pure).
-
-Erlang C (M/M/N) gives the probability of waiting, the service level and the ASA of N agents
-under a load A = arrival rate x handle time; Erlang A (M/M/N+M) adds callers who give up after
-an exponential patience and gives the share who abandon and the agents' occupancy
-(docs: /work/shared/reference/contact-center.md, "Erlang C / Erlang A"). Erlang C ignores
-abandons, so a rate that meets a service level under it meets it with abandons too.
+"""The demo's simulated traffic, sized to its simulated agents with Erlang C (pure; the
+formulas are the dialer's, ``dialer.erlang``, checked there against the reference's tables).
+Erlang C ignores abandons, so a rate that meets a service level under it meets it with
+abandons too.
 
 The plan: the largest pooled arrival rate at which the agents meet the strictest queue's
 service level plus a headroom, split over the queues by share; every ``burst_every`` seconds
@@ -14,61 +11,15 @@ peak the agents cannot keep up with (its tile turns amber or red, then recovers)
 from __future__ import annotations
 
 import heapq
-import math
 import random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from dialer.erlang import erlang_b
+from dialer.erlang import erlang_c
 
 POLL_SLACK = 0.5
 """Mean seconds a free agent waits for app_queue's next look at its waiting callers (once a
 second): part of the time an agent is kept per call."""
-MAX_QUEUED = 2000
-"""Callers waiting beyond which Erlang A's chain is cut (their probability is nil by then)."""
-
-
-def waiting_probability(agents: int, load: float) -> float:
-    """Erlang C: the probability that a caller waits (1 when the load reaches the agents)."""
-    if load >= agents:
-        return 1.0
-    blocking = erlang_b(agents, load)
-    return agents * blocking / (agents - load * (1 - blocking))
-
-
-def service_level(agents: int, load: float, handle_time: float, threshold: float) -> float:
-    """Erlang C: the share of callers answered within ``threshold`` seconds."""
-    if load >= agents:
-        return 0.0
-    return 1 - waiting_probability(agents, load) * math.exp(-(agents - load) * threshold / handle_time)
-
-
-def average_speed_of_answer(agents: int, load: float, handle_time: float) -> float:
-    """Erlang C: the mean wait of every caller, in seconds."""
-    if load >= agents:
-        return math.inf
-    return waiting_probability(agents, load) * handle_time / (agents - load)
-
-
-@dataclass(frozen=True, slots=True)
-class ErlangA:
-    abandoned: float
-    """The share of callers who give up before an agent answers."""
-    occupancy: float
-    """The agents' busy share."""
-
-
-def erlang_a(agents: int, rate: float, handle_time: float, patience: float) -> ErlangA:
-    """Erlang A: ``rate`` callers a second, ``handle_time`` seconds each, mean ``patience``
-    seconds, from the stationary birth-death chain of callers in the system."""
-    weights = [1.0]
-    for callers in range(1, agents + MAX_QUEUED):
-        departures = min(callers, agents) / handle_time + max(callers - agents, 0) / patience
-        weights.append(weights[-1] * rate / departures)
-    total = sum(weights)
-    queued = sum(max(n - agents, 0) * w for n, w in enumerate(weights)) / total
-    busy = sum(min(n, agents) * w for n, w in enumerate(weights)) / total
-    return ErlangA(abandoned=queued / patience / rate, occupancy=busy / agents)
 
 
 def sized_rate(agents: int, handle_time: float, threshold: float, target: float) -> float:
@@ -77,7 +28,7 @@ def sized_rate(agents: int, handle_time: float, threshold: float, target: float)
     low, high = 0.0, agents / handle_time
     for _ in range(60):
         middle = (low + high) / 2
-        if service_level(agents, middle * handle_time, handle_time, threshold) >= target:
+        if erlang_c(agents, middle * handle_time, handle_time, threshold).service_level >= target:
             low = middle
         else:
             high = middle

@@ -49,6 +49,10 @@ class ErlangC:
 
 
 def erlang_c(servers: int, load: float, handle: float, threshold: float) -> ErlangC:
+    """M/M/N: an overload (load at or above the servers) waits always, never within the
+    threshold, for ever."""
+    if load >= servers:
+        return ErlangC(1.0, 0.0, math.inf, 1.0)
     blocking = erlang_b(servers, load)
     p_wait = servers * blocking / (servers - load * (1 - blocking))
     return ErlangC(p_wait, 1 - p_wait * math.exp(-(servers - load) * threshold / handle),

@@ -1,6 +1,5 @@
-"""The demo's traffic sizing: Erlang C and Erlang A against the reference's benchmark
-(docs: /work/shared/reference/contact-center.md), the rate found for a service level, and the
-demo's plan on its agents: normal traffic meets the targets, a burst overloads them for a while,
+"""The demo's traffic sizing (Erlang C and A from dialer.erlang, checked there against the
+reference): the rate found for a service level, and the demo's plan on its agents: normal traffic meets the targets, a burst overloads them for a while,
 and the whole, simulated for a working day, still shows a healthy call center."""
 from __future__ import annotations
 
@@ -8,16 +7,15 @@ import random
 
 import pytest
 
-from asterisk_conf.traffic import (
-    Handling, average_speed_of_answer, erlang_a, plan_traffic, service_level, sized_rate, waiting_probability,
-)
+from asterisk_conf.traffic import Handling, plan_traffic, sized_rate
 from callcenter.demo import CALL_SHARES, DEMO_AGENTS, RING_SECONDS, TALK_SECONDS
+
+from dialer.erlang import erlang_a, erlang_c
 
 from tests.helpers.queuesim import simulate
 
 BENCHMARK_RATE = 100 / 1800  # 100 calls per 30 minutes
 BENCHMARK_AHT = 180.0
-BENCHMARK_LOAD = BENCHMARK_RATE * BENCHMARK_AHT
 DEMO_HANDLING = Handling(ring=RING_SECONDS, talk=TALK_SECONDS, wrapup=5)
 """As the demo's queues are defined (callcenter.demo.define_demo_queues)."""
 
@@ -26,27 +24,9 @@ def demo_plan():
     return plan_traffic(len(DEMO_AGENTS), CALL_SHARES, DEMO_HANDLING, threshold=20, sl_target=0.8)
 
 
-def test_erlang_c_benchmark() -> None:
-    assert waiting_probability(14, BENCHMARK_LOAD) == pytest.approx(0.17413, abs=5e-5)
-    assert service_level(14, BENCHMARK_LOAD, BENCHMARK_AHT, 20) == pytest.approx(0.88835, abs=5e-5)
-    assert average_speed_of_answer(14, BENCHMARK_LOAD, BENCHMARK_AHT) == pytest.approx(7.84, abs=0.005)
-
-
-@pytest.mark.parametrize(("agents", "abandoned", "occupancy"),
-                         [(10, 0.109, 0.891), (12, 0.043, 0.798), (14, 0.014, 0.704)])
-def test_erlang_a_benchmark(agents: int, abandoned: float, occupancy: float) -> None:
-    result = erlang_a(agents, BENCHMARK_RATE, BENCHMARK_AHT, patience=300)
-    assert result.abandoned == pytest.approx(abandoned, abs=0.0005)
-    assert result.occupancy == pytest.approx(occupancy, abs=0.0005)
-
-
-def test_without_abandons_erlang_a_is_erlang_c_occupancy() -> None:
-    assert erlang_a(14, BENCHMARK_RATE, BENCHMARK_AHT, patience=1e9).occupancy == pytest.approx(
-        BENCHMARK_LOAD / 14, abs=1e-4)  # the reference's 0.714
-
-
 def test_overload_has_no_service_level() -> None:
-    assert waiting_probability(4, 4.0) == 1 and service_level(4, 5.0, 30, 20) == 0
+    overloaded = erlang_c(4, 4.0, 30, 20)
+    assert overloaded.p_wait == 1 and overloaded.service_level == 0
 
 
 def test_the_sized_rate_is_the_benchmark_traffic_for_its_service_level() -> None:
@@ -57,10 +37,10 @@ def test_the_sized_rate_is_the_benchmark_traffic_for_its_service_level() -> None
 def test_the_demo_plan_meets_the_target_with_headroom_on_its_agents() -> None:
     plan, agents = demo_plan(), len(DEMO_AGENTS)
     rate, handle = sum(plan.rates.values()), DEMO_HANDLING.mean
-    assert service_level(agents, rate * handle, handle, 20) == pytest.approx(0.92, abs=1e-6)
+    assert erlang_c(agents, rate * handle, handle, 20).service_level == pytest.approx(0.92, abs=1e-6)
     assert plan.rates["support"] / plan.rates["sales"] == pytest.approx(CALL_SHARES["support"] / CALL_SHARES["sales"])
-    normal = erlang_a(agents, rate, handle, plan.patience)
-    assert normal.abandoned < 0.03 and 0.5 < normal.occupancy < 0.8  # busy, not swamped
+    normal = erlang_a(agents, rate * handle, handle, plan.patience)
+    assert normal.p_abandon < 0.03 and 0.5 < normal.occupancy < 0.8  # busy, not swamped
     # a burst brings more calls than the agents can take while it lasts
     assert plan.burst_calls * handle / plan.burst_length > agents
 
