@@ -1,6 +1,7 @@
 """The demo's traffic sizing (Erlang C and A from dialer.erlang, checked there against the
-reference): the rate found for a service level, and the demo's plan on its agents: normal traffic meets the targets, a burst overloads them for a while,
-and the whole, simulated for a working day, still shows a healthy call center."""
+reference): the rate found for a service level, and the demo's plan on its agents: normal
+traffic meets the targets, a burst overloads them for a while, and the whole, simulated for a
+working day, still shows a healthy call center."""
 from __future__ import annotations
 
 import random
