@@ -1,6 +1,6 @@
 """Wiring of the dialer: a ``CampaignRunner`` per campaign in state running, fed the typed AMI
-events of the bus (and the agents' changes that end a call's after-call work), dialing through the AMI link, its leads from the hopper, its attempts in the
-CRM's call history.
+events of the bus (and the agents' changes that end a call's after-call work), dialing through
+the AMI link, its leads from the hopper, its attempts in the CRM's call history.
 
 The campaigns API changes a campaign's state in the database; the domain polls the campaigns
 every ``poll_interval`` seconds and starts or stops runners to match (what works with several
