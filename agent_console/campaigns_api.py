@@ -10,6 +10,9 @@ dialer.schemas), and the campaigns admin page. Campaigns are managed by admins a
   streamed to disk, never held; send the CSRF token as the X-CSRF-Token header. A file that is
   no lead list or lacks a mapped column is a 400; else 202 with the import (ImportAnswer),
   which goes on in the background. ``GET /admin/campaigns/{name}/lists`` lists them.
+- ``GET /admin/campaigns/{name}/compliance``: the campaign's compliance report
+  (ComplianceAnswer, dialer.report): abandon rates, calls out of hours or to do-not-call
+  numbers, safe-harbor plays, attempts per lead.
 - ``GET /admin/imports/{id}``: the import's progress, to poll; ``GET /admin/imports/{id}/errors.csv``
   its error report (row, column, value, reason).
 - ``POST /api/dnc`` (DncBody, any logged-in user: an agent records a customer's opt-out):
@@ -35,9 +38,10 @@ from crm_core.db import Database
 from dialer.campaigns import CAMPAIGN_MANAGERS as MANAGERS
 from dialer.campaigns import CampaignSettings
 from dialer.leadfile import READERS
+from dialer.reportstore import campaign_report
 from dialer.schemas import (
-    CampaignAnswer, CampaignDeleted, CampaignList, DncAnswer, DncBody, ImportAnswer, ImportList,
-    NewCampaignBody, UploadFields,
+    CampaignAnswer, CampaignDeleted, CampaignList, ComplianceAnswer, DncAnswer, DncBody,
+    ImportAnswer, ImportList, NewCampaignBody, UploadFields,
 )
 from dialer.store import (
     Campaigns, LeadImport, add_dnc, campaign_json, campaign_lists, import_status,
@@ -111,6 +115,11 @@ class CampaignsResource:
     async def change_state(self, request: web.Request) -> web.Response:
         row = await self.campaigns.change_state(_name(request), request.match_info["action"])
         return answer(CampaignAnswer, campaign_json(row))
+
+    @require_role(*MANAGERS)
+    async def compliance(self, request: web.Request) -> web.Response:
+        found = await campaign_report(self.db, _name(request))
+        return answer(ComplianceAnswer, found.json(), headers=NO_STORE)
 
     # --- lead lists ----------------------------------------------------------------------------
 
@@ -255,6 +264,7 @@ def add_routes(app: web.Application, resource: CampaignsResource) -> None:
     app.router.add_put("/admin/campaigns/{name}", resource.update)
     app.router.add_delete("/admin/campaigns/{name}", resource.delete)
     app.router.add_post("/admin/campaigns/{name}/{action:start|pause|stop}", resource.change_state)
+    app.router.add_get("/admin/campaigns/{name}/compliance", resource.compliance)
     app.router.add_get("/admin/campaigns/{name}/lists", resource.lists)
     app.router.add_post("/admin/campaigns/{name}/lists", resource.upload)
     app.router.add_get("/admin/imports/{id}", resource.progress)

@@ -112,7 +112,7 @@ class LeadState:
     reason: str
 
 
-def _dialing_lead(row: Any, *, with_history: bool) -> compliance.Lead:
+def dialing_lead(row: Any, *, with_history: bool) -> compliance.Lead:
     """What the rules need of a lead row: its zones, country and holidays' region, attempts."""
     details = LeadDetails(country=row.country, state=row.state)
     zones = ZoneChoice(tuple(row.timezones), ZoneSource(row.zone_source))
@@ -156,7 +156,7 @@ class _Claim:
 
     def _consider(self, tier: str, row: Any) -> None:
         # a callback is an appointment the customer asked for: only the calling hours hold
-        lead = _dialing_lead(row, with_history=tier != "callback")
+        lead = dialing_lead(row, with_history=tier != "callback")
         verdict = compliance.check(self.rules, self.retry, lead, self.now,
                                    agent_guaranteed=self.agent_guaranteed)
         if verdict.allowed:
@@ -265,7 +265,7 @@ async def _next_state(session: AsyncSession, lead: Any, attempt: DialedAttempt,
     row = (await session.execute(text(f"SELECT {_COLUMNS} FROM leads l WHERE l.id = :id"),
                                  {"id": lead.id})).one()  # the attempt just written included
     verdict = compliance.check(settings.dialing_rules(), settings.retry_policy(),
-                               _dialing_lead(row, with_history=True),
+                               dialing_lead(row, with_history=True),
                                attempt.ended_at or attempt.placed_at,
                                agent_guaranteed=settings.agent_guaranteed)
     if verdict.next_at is None:

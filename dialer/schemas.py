@@ -95,3 +95,28 @@ class DncAnswer(Answer):
     number: str
     listed: bool
     sources: list[Literal["internal", "national"]]
+
+
+class AbandonRatesAnswer(Answer):
+    """One window's answered calls (``ends_at`` null: no call yet) and both formulas' rates
+    (fractions: US abandoned / live-answered, UK Ofcom's D' / (H + D'))."""
+    ends_at: str | None
+    abandoned: int
+    connected: int
+    agent_machines: int
+    us_rate: float
+    uk_rate: float
+
+
+class ComplianceAnswer(Answer):
+    """GET /admin/campaigns/{name}/compliance: dialer.report's ComplianceReport."""
+    attempts: int
+    leads: int
+    worst_day: AbandonRatesAnswer
+    latest_day: AbandonRatesAnswer
+    month: AbandonRatesAnswer
+    out_of_window: int
+    dnc_calls: int
+    safe_harbor_plays: int
+    attempts_per_lead_mean: float
+    attempts_per_lead_max: int

@@ -66,9 +66,11 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.phonezones", PURE),
     ("dialer.attempts", PURE),
     ("dialer.campaigns", PURE),
+    ("dialer.report", PURE),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),
+    ("dialer.reportstore", ADAPTER),
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",
