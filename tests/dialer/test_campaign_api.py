@@ -2,15 +2,17 @@
 supervisors (not agents), bad settings a 400 naming the field, start refused without a fresh
 national do-not-call list; a lead list uploaded as multipart (streamed), its import's
 progress polled to the end and its error report downloaded; an agent's opt-out through
-POST /api/dnc."""
+POST /api/dnc; a campaign's compliance report on seeded attempts."""
 from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestClient
+from sqlalchemy import text
 
 from callcenter.settings import Settings
 from crm_core.db import Database
@@ -165,3 +167,38 @@ async def test_an_agent_records_an_opt_out(client: TestClient, db: Database, tmp
     assert (await leads_of(db, campaign))[number]["status"] == "dnc"
     bad = await client.post("/api/dnc", headers=agent, json={"number": "12"})
     assert bad.status == 400 and "not a valid phone number" in (await bad.json())["error"]
+
+
+async def test_a_campaigns_compliance_report(client: TestClient, db: Database,
+                                             tmp_path: Path) -> None:
+    name = await new_campaign(db, rule_set="UK")
+    numbers = fresh_numbers(3)
+    await import_rows(db, name, tmp_path / "leads.csv", [[n, NAME, "", ""] for n in numbers])
+    leads = await leads_of(db, name)
+    noon = datetime.combine(datetime.now(UTC).date() - timedelta(days=1), time(12), UTC)
+    night = noon - timedelta(hours=13)  # 23:00 UTC: past 21:00 in London, in winter or summer
+    seeded = [(numbers[0], noon, "abandoned"), (numbers[0], night, "no_answer"),
+              (numbers[1], noon, "human"), (numbers[2], noon, "human")]
+    async with db.sessionmaker.begin() as session:
+        await session.execute(text(
+            "INSERT INTO dnc_entries (number, source, added_at) VALUES (:number, 'internal', :at)"),
+            {"number": numbers[2], "at": noon - timedelta(days=3)})
+        for number, at, outcome in seeded:
+            await session.execute(text(
+                "INSERT INTO lead_attempts (lead_id, campaign_id, number, placed_at, outcome)"
+                " VALUES (:lead, :campaign, :number, :at, :outcome)"),
+                {"lead": leads[number]["id"], "campaign": leads[number]["campaign_id"],
+                 "number": number, "at": at, "outcome": outcome})
+    path = f"/admin/campaigns/{name}/compliance"
+    supervisor = bearer(await make_user(db, "supervisor"))
+    answered = await client.get(path, headers=supervisor)
+    assert answered.status == 200, await answered.text()
+    found = await answered.json()
+    assert (found["month"]["abandoned"], found["month"]["connected"]) == (1, 2)
+    assert round(found["month"]["us_rate"] * 100, 2) == 33.33
+    assert (found["out_of_window"], found["dnc_calls"], found["safe_harbor_plays"]) == (1, 1, 1)
+    assert (found["attempts"], found["leads"], found["attempts_per_lead_max"]) == (4, 3, 2)
+
+    agent = bearer(await make_user(db, "agent"))
+    assert (await client.get(path, headers=agent)).status == 403
+    assert (await client.get("/admin/campaigns/none-such/compliance", headers=supervisor)).status == 404
