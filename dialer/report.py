@@ -117,10 +117,11 @@ def report(attempts: Sequence[ReportAttempt], hours: compliance.CallingHours,
     per_lead = Counter(a.lead_id for a in attempts)
     return ComplianceReport(
         attempts=len(attempts), leads=len(per_lead),
-        worst_day=max(days, key=lambda day: (day.rate(rule), day.abandoned), default=AbandonRates(None)),
+        worst_day=max(days, key=lambda day: (day.rate(rule), day.abandoned),
+                      default=AbandonRates(None)),
         latest_day=answered.window(DAY, now), month=answered.window(MONTH, now),
         out_of_window=sum(1 for a in attempts if not in_window(hours, a)),
-        dnc_calls=sum(1 for a in attempts if a.dnc_since is not None and a.dnc_since <= a.placed_at),
+        dnc_calls=sum(1 for a in attempts if a.dnc_since and a.dnc_since <= a.placed_at),
         safe_harbor_plays=sum(1 for a in attempts if a.outcome is Outcome.ABANDONED),
         attempts_per_lead_mean=len(attempts) / len(per_lead) if per_lead else 0.0,
         attempts_per_lead_max=max(per_lead.values(), default=0))

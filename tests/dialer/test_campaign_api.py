@@ -181,7 +181,8 @@ async def test_a_campaigns_compliance_report(client: TestClient, db: Database,
               (numbers[1], noon, "human"), (numbers[2], noon, "human")]
     async with db.sessionmaker.begin() as session:
         await session.execute(text(
-            "INSERT INTO dnc_entries (number, source, added_at) VALUES (:number, 'internal', :at)"),
+            "INSERT INTO dnc_entries (number, source, added_at)"
+            " VALUES (:number, 'internal', :at)"),
             {"number": numbers[2], "at": noon - timedelta(days=3)})
         for number, at, outcome in seeded:
             await session.execute(text(
@@ -201,4 +202,5 @@ async def test_a_campaigns_compliance_report(client: TestClient, db: Database,
 
     agent = bearer(await make_user(db, "agent"))
     assert (await client.get(path, headers=agent)).status == 403
-    assert (await client.get("/admin/campaigns/none-such/compliance", headers=supervisor)).status == 404
+    unknown = await client.get("/admin/campaigns/none-such/compliance", headers=supervisor)
+    assert unknown.status == 404

@@ -56,7 +56,8 @@ def test_calls_out_of_hours_and_to_do_not_call_numbers_are_counted():
                 ReportAttempt(1, LONDON, night, Outcome.NO_ANSWER),
                 ReportAttempt(1, LONDON, NOON + timedelta(days=1), Outcome.CONNECTED),
                 ReportAttempt(2, LONDON, NOON, Outcome.CONNECTED, dnc_since=listed),
-                ReportAttempt(3, LONDON, NOON, Outcome.CONNECTED, dnc_since=NOON + timedelta(hours=1))]
+                ReportAttempt(3, LONDON, NOON, Outcome.CONNECTED,
+                              dnc_since=NOON + timedelta(hours=1))]
     found = report(scripted, UK.hours, UK.abandon, NOON + timedelta(days=2))
     assert (found.out_of_window, found.dnc_calls) == (1, 1)
     assert (found.leads, found.attempts_per_lead_mean, found.attempts_per_lead_max) == (3, 5 / 3, 3)
