@@ -22,7 +22,6 @@ dialer.schemas), and the campaigns admin page. Campaigns are managed by admins a
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Awaitable
@@ -31,7 +30,6 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
-from markupsafe import Markup
 
 from callcenter.errors import Invalid, NotFound
 from crm_core.db import Database
@@ -48,7 +46,7 @@ from dialer.store import (
 )
 
 from .auth import SESSION, USER, page, require_role
-from .jsonbody import NO_STORE, answer, read
+from .jsonbody import NO_STORE, answer, read, script_json
 from .pages import render
 
 log = logging.getLogger(__name__)
@@ -236,9 +234,7 @@ class CampaignsResource:
         session = request.get(SESSION)
         config = {"csrf": session.csrf_token if session else "",
                   "defaultRegion": self.default_region}
-        # page data in a JSON script element; "<" escaped so no value can end the element
-        data = Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))
-        html = render(request, "campaigns.html", user=request[USER], config=data,
+        html = render(request, "campaigns.html", user=request[USER], config=script_json(config),
                       csrf_token=config["csrf"])
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers=NO_STORE)

@@ -22,12 +22,10 @@ reason in words), 404, 409 (no call, no phone, not logged in), 502 (Asterisk ref
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from aiohttp import web
-from markupsafe import Markup
 
 from callcenter.errors import Broken, Conflict, Invalid, NotFound
 from crm_core.customers import customer_details
@@ -42,7 +40,7 @@ from ctiserver.control.callcontrol import CallControl
 from ctiserver.control.schemas import CallControlResult
 
 from .auth import SESSION, USER, page
-from .jsonbody import answer, json_object, query, read
+from .jsonbody import answer, json_object, query, read, script_json
 from .pages import render
 from .schemas import (
     AgentState, Done, LogoutBody, PauseBody, Paused, QueuesBody, QueuesDone, RenderedScript,
@@ -138,7 +136,7 @@ def console_page(pause_reasons: tuple[str, ...]):
             "pauseReasons": offered,
         }
         html = render(request, "console.html", user=user, csrf_token=config["csrf"],
-                      config=Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")))
+                      config=script_json(config))
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})
     return console

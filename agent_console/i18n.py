@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 from dataclasses import dataclass
 from gettext import NullTranslations
 from pathlib import Path
@@ -22,6 +21,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+from .jsonbody import script_json
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 ENGLISH = "en"
@@ -68,8 +69,7 @@ def _strings(string: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _script_json(code: str, messages: dict) -> str:
-    text = json.dumps({"locale": code, "messages": messages}, ensure_ascii=False)
-    return text.replace("<", "\\u003c")  # inside <script>: no "</script>" can end it early
+    return script_json({"locale": code, "messages": messages})
 
 
 @dataclass(frozen=True)

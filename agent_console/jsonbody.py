@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from aiohttp import web
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from callcenter.errors import Invalid
@@ -63,3 +64,9 @@ def answer(model: type[BaseModel], data: Any, *, status: int = 200,
         raise AnswerMismatch(f"{model.__name__}: {exc}") from exc
     return web.Response(text=checked.model_dump_json(by_alias=True, **dump), status=status,
                         headers=headers, content_type="application/json")
+
+
+def script_json(value: Any) -> Markup:
+    """VALUE as JSON for a page's <script type="application/json"> element: "<" escaped, so no
+    value can end the element early."""
+    return Markup(json.dumps(value, ensure_ascii=False).replace("<", "\\u003c"))

@@ -11,11 +11,9 @@
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aiohttp import web
-from markupsafe import Markup
 
 from callcenter.errors import Forbidden
 from crm_core.db import Database
@@ -27,7 +25,7 @@ from ctiserver.acd.supervision import SupervisorResult, Supervision
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
 
 from .auth import SESSION, USER, page, require_role
-from .jsonbody import answer, json_object
+from .jsonbody import answer, json_object, script_json
 from .pages import render
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
@@ -64,9 +62,8 @@ class WallboardResource:
             "canSpy": bool(user.interface),
             "directory": await self._directory(user),
         }
-        # page data in a JSON script element; "<" escaped so no value can end the element
-        data = Markup(json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"))
-        html = render(request, "wallboard.html", user=user, config=data, csrf_token=config["csrf"])
+        html = render(request, "wallboard.html", user=user, config=script_json(config),
+                      csrf_token=config["csrf"])
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})
 
