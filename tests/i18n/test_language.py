@@ -136,3 +136,18 @@ async def test_errors_answer_in_the_users_language(client: TestClient, db: Datab
 async def test_the_anonymous_refusal_follows_the_browser(client: TestClient) -> None:
     refused = await client.get("/api/agent/state", headers=CHINESE)
     assert refused.status == 401 and (await refused.json())["error"] == "请先登录"
+
+
+async def test_validation_problems_and_unknown_paths_answer_in_the_users_language(
+        client: TestClient, db: Database) -> None:
+    account = await make_user(db)
+    csrf = {"X-CSRF-Token": await log_in(client, account)}
+    english = await client.put("/api/me/language", json={"colour": "red"}, headers=csrf)
+    assert (await english.json())["error"] == \
+        "language: Field required; colour: Extra inputs are not permitted"
+    await set_language(db, account.id, "zh_CN")
+    chinese = await client.put("/api/me/language", json={"colour": "red"}, headers=csrf)
+    assert chinese.status == 400
+    assert (await chinese.json())["error"] == "language: 必填; colour: 不是已知字段"
+    missing = await client.get("/api/no-such-thing")
+    assert missing.status == 404 and (await missing.json())["error"] == "没有这个页面或接口"
