@@ -24,7 +24,7 @@ from .i18n import LOCALE_DIR, MESSAGES, SCRIPTS, po_path, read_catalog, translat
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON_PACKAGES = ("agent_console", "callcenter", "crm_core", "ctiserver", "dialer")
 ERROR_KEYWORDS = ("Invalid", "Forbidden", "NotFound", "Conflict", "Refused", "Broken",
-                  "Unavailable", "BodyError", "AmiError", "Phrase",
+                  "Unavailable", "BodyError", "AmiError", "Phrase", "Country",
                   "WorkInputError")
 """callcenter.errors.DomainError and its subclasses raised with a template (a test checks
 that none is missing)."""

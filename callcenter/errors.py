@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 
 class DomainError(Exception):
     """A refused request; the message says why, for the user."""
@@ -32,6 +34,30 @@ class DomainError(Exception):
 class Phrase(DomainError):
     """A translatable part of a message, given as another's parameter ("premium-rate numbers"
     in "{what} cannot be dialled"), or a decision's reason in words; never raised."""
+
+
+class Country(Phrase):
+    """A country's name, in the language of the gettext it is translated with (CLDR's names,
+    through Babel), as a parameter: ``Phrase("numbers in {country}", country=Country("FR"))``."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        super().__init__(region)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        try:
+            names = Locale.parse(language_of(gettext)).territories
+        except (ValueError, UnknownLocaleError):
+            return self.region
+        return names.get(self.region, self.region)
+
+
+def language_of(gettext: Callable[[str], str]) -> str:
+    """The language a gettext function translates into: its catalog's Language header (a
+    bound ``Translations.gettext``), else English (``str``, NullTranslations)."""
+    owner = getattr(gettext, "__self__", None)
+    info = owner.info() if hasattr(owner, "info") else {}
+    return info.get("language") or "en"
 
 
 class Invalid(DomainError):

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneNumber, PhoneNumberType, ShortNumberCost, geocoder, shortnumberinfo
+from phonenumbers import PhoneNumber, PhoneNumberType, ShortNumberCost, shortnumberinfo
 
-from callcenter.errors import Phrase
+from callcenter.errors import Country, Phrase
 
 NATIONAL = "national"
 MAX_PREFIX_DIGITS = 15
@@ -107,13 +106,6 @@ class DialDecision:
     def reason(self) -> str:
         """Why, in English (the audit log's words)."""
         return str(self.why)
-
-
-@lru_cache(maxsize=256)
-def country_name(region: str) -> str:
-    """English name of REGION ("DE" -> "Germany"), from libphonenumber's geocoding data."""
-    example = phonenumbers.example_number(region)
-    return (geocoder.country_name_for_number(example, "en") if example else "") or region
 
 
 @dataclass(frozen=True)
@@ -197,7 +189,7 @@ class DialPolicy:
         if pattern_.startswith("+"):
             return Phrase("numbers starting {prefix}", prefix=pattern_)
         region = self.region if pattern_ == NATIONAL else pattern_
-        return Phrase("numbers in {country}", country=country_name(region))
+        return Phrase("numbers in {country}", country=Country(region))
 
 
 def _refused(own: bool, what: Phrase) -> Phrase:

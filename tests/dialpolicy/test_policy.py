@@ -121,4 +121,5 @@ def test_number_types_by_name() -> None:
 def test_a_refusal_reads_in_the_agents_language() -> None:
     chinese = negotiate("zh_CN", None, None).translations.gettext
     assert POLICY.check("09001234567", None).why.translated(chinese) == "不能拨打付费增值号码"
-    assert POLICY.check("+33612345678", SALES).why.translated(chinese) == "您的团队只能拨打Germany的号码"
+    assert POLICY.check("+33612345678", SALES).why.translated(chinese) == "您的团队只能拨打德国的号码"
+
