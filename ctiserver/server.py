@@ -30,7 +30,7 @@ from ctiserver.acd.queue_log_follower import QueueLogFollower
 from ctiserver.acd.routeagi import RoutingService, ami_live_source
 from ctiserver.acd.stats import QueueTargets
 from ctiserver.acd.wiring import AcdDomain
-from ctiserver.agi.server import dispatch, start_fastagi
+from ctiserver.agi.server import FastAgiServer, dispatch, start_fastagi
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
@@ -107,7 +107,7 @@ class CTIServer:
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
             background=_background) if settings.dialer_enabled else None
         self._db = db
-        self.fastagi: asyncio.Server | None = None
+        self.fastagi: FastAgiServer | None = None
         self._rebuilt = False
         self._hold_prefix = hold_channel_prefix(settings.hold_context)
         self._tasks: list[asyncio.Task] = []

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ctiserver.acd.spy", PURE),
     ("ctiserver.control.schemas", PURE),
     ("ctiserver.bus", PURE),
+    ("ctiserver.agi.protocol", PURE),
     ("ctiserver.ami.stream", PURE),
     ("ctiserver.ami.events", PURE),
     ("ctiserver.ami.results", PURE),
