@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("agent_console", "asterisk_conf", "callcenter", "crm_core", "ctiserver", "dialer")
+PACKAGES = ("agent_console", "asterisk_conf", "callcenter", "crm_core", "ctiserver", "dialer", "ivr")
 PURE, ADAPTER, WIRING, CLI = 0, 1, 2, 3
 NAMES = {PURE: "pure", ADAPTER: "adapter", WIRING: "wiring", CLI: "command line"}
 
@@ -68,6 +68,10 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.attempts", PURE),
     ("dialer.campaigns", PURE),
     ("dialer.report", PURE),
+    ("ivr.flow", PURE),
+    ("ivr.flowfile", PURE),
+    ("ivr.commands", PURE),
+    ("ivr.engine", PURE),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),

@@ -1,0 +1,154 @@
+"""The flow engine on scripted answers: the commands it gives and the per-node events."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ctiserver.acd.routing import QueueRule
+from ivr.commands import (
+    Digits, Done, Found, GetDigits, Hangup, Heard, HungUp, Lookup, Play, Record, Route, Say, SetData,
+    Voicemail,
+)
+from ivr.engine import FlowEngine, FlowFinished
+from ivr.flow import Prompt
+from ivr.flowfile import parse_flows
+from tests.helpers.ivrflows import OPEN_MONDAY, counts, support_engine, walk
+
+TO_MENU = (Digits("1"), Done(), Done())
+"""English, the welcome played: at the main menu."""
+
+
+def test_menu_account_lookup_and_vip_priority() -> None:
+    engine = support_engine()
+    *_, account, stored, lookup, greeting, route = walk(
+        engine, *TO_MENU, Digits("1"), Done(), Digits("4711"), Done(),
+        Found({"vip": True, "name": "Jürgen 张伟"}), Done())
+    assert account == GetDigits((Prompt(text="Your account number, then hash"),), "en", 5.0, 8, "#")
+    assert stored == SetData({"account": "4711"})
+    assert lookup == Lookup("account", "data", "4711")
+    assert greeting == SetData({"Greeting": "VIP Jürgen 张伟"})
+    assert isinstance(route, Route) and (route.queue, route.priority) == ("support", 10)
+    assert route.data["menu"] == "1" and route.data["customer.name"] == "Jürgen 张伟"
+    assert engine.finished
+    with pytest.raises(FlowFinished):
+        engine.feed(Done())
+
+
+def test_not_vip_and_not_found_go_to_the_queue_at_normal_priority() -> None:
+    engine = support_engine()
+    route = walk(engine, *TO_MENU, Digits("1"), Done(), Digits("4711"), Done(), Found({"vip": False}))[-1]
+    assert route == Route("support", 0, engine.data)
+    engine = support_engine()
+    assert walk(engine, *TO_MENU, Digits("1"), Done(), Digits("4711"), Done(), Found(None))[-1].priority == 0
+    assert counts(engine.take_events())[("find_account", "completed")] == 1
+
+
+def test_collect_rejects_too_few_digits_and_counts_it() -> None:
+    engine = support_engine()
+    retry = walk(engine, *TO_MENU, Digits("1"), Done(), Digits("12"))[-1]
+    assert isinstance(retry, GetDigits) and retry.max_digits == 8
+    assert counts(engine.take_events())[("account", "invalid")] == 1
+
+
+def test_menu_retries_then_its_failure_node() -> None:
+    engine = support_engine()
+    commands = walk(engine, *TO_MENU, Digits("9"), Digits("", timed_out=True), Digits("7"))
+    invalid_again = commands[-2]
+    assert invalid_again.prompts == (Prompt(file="main-menu"),)  # no timeout prompt given
+    assert commands[-1] == Route("support", 0, engine.data)
+    seen = counts(engine.take_events())
+    assert (seen[("menu", "invalid")], seen[("menu", "timed_out")]) == (2, 1)
+    assert ("menu", "completed") not in seen and seen[("operator", "completed")] == 1
+
+
+def test_chinese_chosen_carries_into_every_command() -> None:
+    engine = support_engine()
+    commands = walk(engine, Digits("2"), Done(), Done(), Digits("2"), Done(), Digits("123456"), Done(),
+                    Found({"status_code": "042"}), Done())
+    assert commands[1] == SetData({"language": "zh"})
+    assert commands[-2] == Say("digits", "042", "zh")
+    assert commands[-1] == Hangup(Prompt(sound="goodbye"), "zh", "flow")
+
+
+def test_speech_menu_by_phrase_by_keys_and_failing() -> None:
+    engine = support_engine()
+    record = walk(engine, *TO_MENU, Digits("3"), Done())[-1]
+    assert isinstance(record, Record) and record.phrases == ("sales", "billing")
+    assert engine.feed(Heard(" Sales ", 0.9)) == SetData({"speech": "sales"})
+    assert engine.feed(Done()) == Route("sales", 0, engine.data)
+
+    engine = support_engine()
+    walk(engine, *TO_MENU, Digits("3"), Done())
+    fallback = engine.feed(Heard("sales", 0.3))  # too unsure: the caller's keys decide
+    assert isinstance(fallback, GetDigits) and fallback.prompts == ()
+    assert engine.feed(Digits("2")) == SetData({"speech": "2"})
+    assert isinstance(engine.feed(Done()), Voicemail)
+
+    engine = support_engine()
+    walk(engine, *TO_MENU, Digits("3"), Done())
+    assert isinstance(engine.feed(Heard("something else", 0.9)), GetDigits)
+    assert isinstance(engine.feed(Digits("8")), Record)  # invalid: asked again
+    engine.feed(Heard("", 0))
+    assert engine.feed(Digits("", timed_out=True)) == Hangup(language="en", reason="failed")
+    seen = counts(engine.take_events())
+    assert (seen[("speech", "invalid")], seen[("speech", "timed_out")]) == (1, 1)
+
+
+@pytest.mark.parametrize(("now", "first"), [
+    (datetime(2026, 11, 30, 19, 0, tzinfo=UTC), Hangup(Prompt(sound="closed"), "en")),
+    (datetime(2026, 12, 1, 19, 0, tzinfo=UTC), Hangup(Prompt(sound="closed"), "en")),
+], ids=["after-hours", "tuesday-not-in-hours"])
+def test_closed_hours(now: datetime, first: object) -> None:
+    assert walk(support_engine(now), Digits("1"), Done())[-1] == first
+
+
+def test_holiday_goes_to_another_flow() -> None:
+    calendars = {"support": QueueRule("support", holidays=frozenset({OPEN_MONDAY.date()}))}
+    engine = support_engine(calendars=calendars)
+    commands = walk(engine, Digits("1"), Done(), Done())
+    assert commands[-2] == Play(Prompt(sound="holiday"), "en")
+    assert commands[-1] == Voicemail("support", None, "en", engine.data)
+    events = engine.take_events()
+    assert {(e.flow, e.node) for e in events if e.kind == "completed"} >= {
+        ("support", "holiday"), ("holiday line", "sorry"), ("holiday line", "box")}
+
+
+def test_unknown_calendar_is_open_and_hang_up_is_counted_where_it_happened() -> None:
+    engine = support_engine(calendars={})
+    menu = walk(engine, *TO_MENU)[-1]
+    assert isinstance(menu, GetDigits)
+    assert engine.feed(HungUp()) == Hangup(language="en", reason="caller")
+    assert counts(engine.take_events())[("menu", "hung_up")] == 1
+    assert engine.take_events() == []
+
+
+def test_a_loop_without_input_hangs_up() -> None:
+    flows = parse_flows([("loop.yaml", "name: loop\nstart: a\nnodes:\n"
+                          "  a: {type: condition, field: x, exists: true, then: b, else: b}\n"
+                          "  b: {type: goto, flow: loop}\n")])
+    engine = FlowEngine(flows, "loop", caller="", now=OPEN_MONDAY, calendars={})
+    assert engine.start() == Hangup(language="en", reason="loop")
+
+
+def test_lookup_by_caller_and_conditions() -> None:
+    text = ("name: c\nstart: who\nnodes:\n"
+            "  who: {type: lookup, record: customer, into: c, found: rich, not_found: anon}\n"
+            "  rich: {type: condition, field: c.balance, above: 1000, then: gold, else: tier}\n"
+            "  tier: {type: condition, field: c.tier, one_of: [silver, 2], then: silver, else: anon}\n"
+            "  gold: {type: queue, queue: gold}\n  silver: {type: queue, queue: silver}\n"
+            "  anon: {type: queue, queue: all}\n")
+    flows = parse_flows([("c.yaml", text)])
+
+    def route(caller: str, record: dict | None) -> str:
+        engine = FlowEngine(flows, "c", caller=caller, now=OPEN_MONDAY, calendars={})
+        first = engine.start()
+        if not caller:
+            return first.queue
+        assert first == Lookup("customer", "caller", caller)
+        return engine.feed(Found(record)).queue
+
+    assert route("+4930", {"balance": "1500.5"}) == "gold"
+    assert route("+4930", {"balance": "n/a", "tier": 2}) == "silver"
+    assert route("+4930", {"balance": 10, "tier": "bronze"}) == "all"
+    assert route("", None) == "all"  # no caller number: not looked up
