@@ -95,7 +95,8 @@ class Collect(Retrying):
     into: str
     min_digits: int = Field(1, ge=1, le=32)
     max_digits: int = Field(16, ge=1, le=32)
-    terminator: Literal["#", "*", ""] = "#"
+    terminator: Literal["#", ""] = "#"
+    """"": a fixed length (``#`` still ends the input early: Asterisk's GET DATA)."""
     next: str
     TARGET_FIELDS = ("next", "on_failure")
 

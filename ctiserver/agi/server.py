@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 MAX_HEADER_LINES = 200
 LINE_LIMIT = 16 * 1024
+NO_DEADLINE = math.inf
+"""A command's timeout for an application that runs as long as the call (``EXEC Queue``):
+only the session's deadline bounds it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,8 @@ class AgiSession:
                 raise AgiProtocolError("connection unusable after an earlier protocol error")
             self._writer.write(line.encode())
             try:
-                async with asyncio.timeout(timeout or self._reply_timeout):
+                deadline = timeout or self._reply_timeout
+                async with asyncio.timeout(None if deadline == NO_DEADLINE else deadline):
                     await self._writer.drain()
                     return await self._reply()
             except (TimeoutError, AgiProtocolError, ConnectionError, ValueError) as exc:

@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ivr.flowfile", PURE),
     ("ivr.commands", PURE),
     ("ivr.engine", PURE),
+    ("ivr.agirunner", ADAPTER),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),

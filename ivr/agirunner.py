@@ -1,0 +1,199 @@
+"""The flow engine over our FastAGI server (adapter): the FastAGI script ``ivr?flow=NAME``.
+
+Each engine command becomes AGI commands: prompts ``STREAM FILE`` (keys cut them short), keys
+``GET DATA`` / ``WAIT FOR DIGIT``, readouts ``SAY DIGITS|NUMBER|DATE``, the call's language
+``CHANNEL(language)``, call data the collected-data path (screen pop, CRM row), a queue
+``EXEC Queue`` (QUEUE_PRIO set first: VIP callers join ahead), a voicemail the closed queues'
+``cc-closed,voicemail_ticket`` extension once the script ends. The node events go to
+``on_events`` when the call leaves the flow, however it leaves.
+
+Not yet: text prompts (rendered by espeak-ng) are skipped with a warning, and a speech menu hears
+nothing (its key choices still work) until speech recognition is added.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+from ctiserver.acd.routing import QueueRule
+from ctiserver.agi.protocol import AgiHangup, AgiReply
+from ctiserver.agi.server import NO_DEADLINE, AgiSession, Handler
+from ctiserver.calls.collected import CollectedRecorder
+from ivr import commands as cmd
+from ivr.engine import FlowEngine, NodeEvent
+from ivr.flow import DIGITS, Flow, Prompt, Value
+
+log = logging.getLogger(__name__)
+
+LookupSource = Callable[[cmd.Lookup], Awaitable[Mapping[str, Value] | None]]
+CalendarSource = Callable[[datetime], Awaitable[Mapping[str, QueueRule]]]
+"""The queues' calendars (business hours, holidays) as of the given time."""
+EventSink = Callable[[list[NodeEvent]], None]
+PROMPT_TIMEOUT = 300.0
+"""Seconds a prompt or a readout may play."""
+FILLER = "silence/1"
+"""What GET DATA plays when there is nothing to say (it needs a file)."""
+
+
+class IvrService:
+    def __init__(self, flows: Mapping[str, Flow], *, lookup: LookupSource, calendars: CalendarSource,
+                 on_events: EventSink, collected: CollectedRecorder | None = None,
+                 prompt_folder: str = "", clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.flows = flows
+        self.lookup, self.calendars, self.on_events = lookup, calendars, on_events
+        self.collected = collected
+        self.prompt_folder = prompt_folder.rstrip("/")
+        self.clock = clock
+
+    def handlers(self) -> dict[str, Handler]:
+        """For ``fastagi.dispatch``."""
+        return {"ivr": self.handle}
+
+    async def handle(self, session: AgiSession) -> None:
+        name = session.params.get("flow", "")
+        if name not in self.flows:
+            log.warning("ivr: no flow %r (channel %s)", name, session.env.get("agi_channel"))
+            return
+        now = self.clock()
+        engine = FlowEngine(self.flows, name, caller=session.environment.caller, now=now,
+                            calendars=await self.calendars(now))
+        call = IvrCall(self, session)
+        try:
+            command = engine.start()
+            while (answer := await call.run(command)) is not None:
+                command = engine.feed(answer)
+        finally:
+            self.on_events(engine.take_events())
+
+
+class IvrCall:
+    """One call's AGI side: runs a command, gives the engine's answer (None after a final one)."""
+
+    def __init__(self, service: IvrService, session: AgiSession) -> None:
+        self.service, self.session = service, session
+        self.language = session.env.get("agi_language", "")
+
+    async def run(self, command: cmd.Command) -> cmd.Answer | None:
+        if self.session.hungup and not isinstance(command, cmd.FINAL):
+            return cmd.HungUp()
+        try:
+            answer = await self._run(command)
+        except AgiHangup:
+            answer = cmd.HungUp()
+        if isinstance(command, cmd.FINAL):
+            return None
+        return cmd.HungUp() if self.session.hungup else answer
+
+    async def _run(self, command: cmd.Command) -> cmd.Answer:
+        match command:
+            case cmd.Play():
+                await self._speak(command.language)
+                await self._play(command.prompt, "")
+            case cmd.Say():
+                await self._speak(command.language)
+                await self._say(command)
+            case cmd.GetDigits():
+                await self._speak(command.language)
+                return await self._digits(command)
+            case cmd.Record():
+                return cmd.Heard("")  # speech recognition: not yet
+            case cmd.Lookup():
+                return cmd.Found(await self.service.lookup(command))
+            case cmd.SetData():
+                if self.service.collected is not None:
+                    await self.service.collected.record_agi(self.session, command.values)
+            case cmd.Route():
+                await self._queue(command)
+            case cmd.Voicemail():
+                await self._voicemail(command)
+            case cmd.Hangup():
+                if not self.session.hungup:
+                    await self._speak(command.language)
+                    await self._play(command.prompt, "")
+                    await self.session.command("HANGUP")
+        return cmd.Done()
+
+    async def _speak(self, language: str) -> None:
+        if language != self.language:
+            await self.session.set_variable("CHANNEL(language)", language)
+            self.language = language
+
+    async def _play(self, prompt: Prompt | None, keys: str) -> None:
+        audio = self._audio(prompt)
+        if audio is not None:
+            await self._stream(audio, keys)
+
+    async def _stream(self, audio: str, keys: str) -> str | None:
+        """The key that cut the prompt short."""
+        reply = await self.session.command("STREAM FILE", audio, keys, timeout=PROMPT_TIMEOUT)
+        return reply.digit
+
+    def _audio(self, prompt: Prompt | None) -> str | None:
+        if prompt is None:
+            return None
+        if prompt.sound is not None:
+            return prompt.sound
+        if prompt.file is not None:
+            return f"{self.service.prompt_folder}/{prompt.file}"
+        log.warning("ivr: text prompt %r skipped: no text-to-speech yet", prompt.text)
+        return None
+
+    async def _say(self, say: cmd.Say) -> None:
+        value = say.value
+        if say.kind == "date":
+            try:
+                day = datetime.fromisoformat(value)
+                value = str(int((day if day.tzinfo else day.replace(tzinfo=UTC)).timestamp()))
+            except ValueError:
+                log.warning("ivr: %r is no date to say", value)
+                return
+        elif not value.lstrip("-").isdigit():
+            log.warning("ivr: %r is no %s to say", value, say.kind)
+            return
+        verb = {"digits": "SAY DIGITS", "number": "SAY NUMBER", "date": "SAY DATE"}[say.kind]
+        await self.session.command(verb, value, "", timeout=PROMPT_TIMEOUT)
+
+    async def _digits(self, ask: cmd.GetDigits) -> cmd.Digits:
+        """The prompts but the last play with keys cutting them short; the last one (or a
+        filler) through GET DATA, which collects the rest."""
+        audio = [a for a in map(self._audio, ask.prompts) if a is not None]
+        first = ""
+        for file in audio[:-1]:
+            first = await self._stream(file, DIGITS) or ""
+            if first:
+                break
+        if first and (ask.max_digits == 1 or first == ask.terminator):
+            return cmd.Digits(first.rstrip("#") if ask.terminator else first)
+        if not first and not audio and ask.max_digits == 1:
+            reply = await self.session.command("WAIT FOR DIGIT", str(int(ask.timeout * 1000)),
+                                               timeout=ask.timeout + PROMPT_TIMEOUT)
+            return cmd.Digits(reply.digit or "", timed_out=reply.digit is None)
+        file = audio[-1] if audio and not first else FILLER
+        reply = await self.session.command("GET DATA", file, str(int(ask.timeout * 1000)),
+                                           str(ask.max_digits - len(first)),
+                                           timeout=ask.timeout + PROMPT_TIMEOUT)
+        return _keys(first, reply)
+
+    async def _queue(self, route: cmd.Route) -> None:
+        await self.session.set_variable("QUEUE_PRIO", str(route.priority))
+        await self.session.set_variable("CC_QUEUE", route.queue)
+        await self.session.command("EXEC", "Queue", f"{route.queue},t", timeout=NO_DEADLINE)
+
+    async def _voicemail(self, box: cmd.Voicemail) -> None:
+        """The closed queues' voicemail: a recording and a service ticket for ``mailbox``."""
+        await self._speak(box.language)
+        await self._play(box.prompt, "")
+        for name, value in (("CC_QUEUE", box.mailbox), ("CC_CLOSED_ACTION", "voicemail_ticket"),
+                            ("CC_ROUTE_REASON", "ivr")):
+            await self.session.set_variable(name, value)
+        for verb, value in (("SET CONTEXT", "cc-closed"), ("SET EXTENSION", "voicemail_ticket"),
+                            ("SET PRIORITY", "1")):
+            await self.session.command(verb, value)
+
+
+def _keys(first: str, reply: AgiReply) -> cmd.Digits:
+    if reply.result == "-1":
+        raise AgiHangup("GET DATA: the caller hung up")
+    keys = first + reply.result
+    return cmd.Digits(keys, timed_out=reply.timed_out and not keys)
