@@ -132,6 +132,7 @@ class FastAgiServer:
         self._handler = handler
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task] = set()
+        self._closing = False
 
     async def start(self, host: str, port: int) -> FastAgiServer:
         self._server = await asyncio.start_server(self._connection, host, port, limit=LINE_LIMIT)
@@ -148,6 +149,7 @@ class FastAgiServer:
         return len(self._sessions)
 
     def close(self) -> None:
+        self._closing = True
         if self._server is not None:
             self._server.close()
         for task in self._sessions:
@@ -167,11 +169,15 @@ class FastAgiServer:
                 log.warning("FastAGI: %s sessions running, call turned away", self.limits.max_sessions)
                 return
             await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            # ended by close(): asyncio's streams log a connection task that ends cancelled
         finally:
-            self._sessions.discard(task)
             writer.close()
             with suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 1.0)
+            self._sessions.discard(task)  # last: wait_closed() waits for the closing too
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")

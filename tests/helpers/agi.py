@@ -60,3 +60,14 @@ async def closed_by_server(reader: asyncio.StreamReader, timeout: float = 2) -> 
         return await asyncio.wait_for(reader.read(), timeout) == b""
     except ConnectionResetError:
         return True
+
+
+async def converse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                   exchanges: list[tuple[str, str]]) -> list[str]:
+    """Each (reply) written after its command is read; the commands read, to compare with
+    the expected ones."""
+    seen = []
+    for _, reply in exchanges:
+        seen.append((await asyncio.wait_for(reader.readline(), 2)).decode().rstrip("\n"))
+        writer.write(reply.encode() + b"\n")
+    return seen

@@ -9,6 +9,7 @@ from ctiserver.acd.routing import QueueRule
 from ivr.commands import Answer, Command
 from ivr.engine import FlowEngine, NodeEvent
 from ivr.flowfile import parse_flows
+from tests.helpers.waiting import Changes
 
 SUPPORT = """\
 name: support
@@ -147,3 +148,15 @@ def counts(events: list[NodeEvent]) -> dict[tuple[str, str], int]:
     for event in events:
         found[(event.node, event.kind)] = found.get((event.node, event.kind), 0) + 1
     return found
+
+
+class Finished(Changes):
+    """The node events of every call that left the flow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[NodeEvent] = []
+
+    def add(self, events: list[NodeEvent]) -> None:
+        self.events += events
+        self.notify()

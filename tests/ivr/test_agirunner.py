@@ -1,0 +1,103 @@
+"""The IVR's FastAGI script against a scripted Asterisk over loopback: the AGI commands each
+step of a flow becomes, the answers read back, the call data recorded, the events counted."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from ctiserver.agi.server import FastAgiServer, dispatch, serve
+from ctiserver.ami import events as ev
+from ctiserver.calls.collected import CollectedRecorder
+from ivr.agirunner import IvrService
+from ivr.commands import Lookup
+from tests.helpers.agi import closed_by_server, connect, converse
+from tests.helpers.ivrflows import CALENDARS, HOLIDAY, OPEN_MONDAY, SUPPORT, Finished, counts
+from ivr.flowfile import parse_flows
+
+HEADER = ("agi_network: yes\nagi_network_script: ivr?flow=support\nagi_channel: Local/x@sim;1\n"
+          "agi_uniqueid: u1\nagi_callerid: +4930123456\nagi_language: en\n\n")
+LINKEDID = ('GET VARIABLE "CHANNEL(linkedid)"', "200 result=1 (link-1)")
+RECORDS = {("account", "4711"): {"vip": True, "name": "Jürgen 张伟"}, ("ticket", "004711"): {"status_code": "042"}}
+
+
+class Ivr:
+    def __init__(self, server: FastAgiServer, finished: Finished, collected: list[ev.AmiEvent],
+                 looked_up: list[Lookup]) -> None:
+        self.server, self.finished, self.collected, self.looked_up = server, finished, collected, looked_up
+
+    async def call(self, exchanges: list[tuple[str, str]]) -> list[str]:
+        reader, writer = await connect(self.server)
+        writer.write(HEADER.encode())
+        seen = await converse(reader, writer, exchanges)
+        assert await closed_by_server(reader)
+        await self.finished.until(lambda: self.finished.events, "the call to leave the flow")
+        return seen
+
+
+@pytest_asyncio.fixture
+async def ivr() -> AsyncIterator[Ivr]:
+    finished, collected, looked_up = Finished(), [], []
+
+    async def lookup(request: Lookup) -> dict | None:
+        looked_up.append(request)
+        return RECORDS.get((request.record, request.value))
+
+    async def calendars(_: object) -> dict:
+        return CALENDARS
+
+    service = IvrService(parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY)]),
+                         lookup=lookup, calendars=calendars, on_events=finished.add,
+                         collected=CollectedRecorder(collected.append), prompt_folder="/prompts/",
+                         clock=lambda: OPEN_MONDAY)
+    server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
+    yield Ivr(server, finished, collected, looked_up)
+    server.close()
+    await server.wait_closed()
+
+
+async def test_chinese_ticket_readout(ivr: Ivr) -> None:
+    exchanges = [
+        ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=2"),
+        LINKEDID,
+        ('SET VARIABLE "CHANNEL(language)" "zh"', "200 result=1"),  # the welcome is text: skipped
+        ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=2"),
+        LINKEDID,
+        ('GET DATA "enter-ticket" "5000" "6"', "200 result=004711"),
+        LINKEDID,
+        ('SAY DIGITS "042" ""', "200 result=0"),
+        ('STREAM FILE "goodbye" ""', "200 result=0 endpos=12000"),
+        ("HANGUP", "200 result=1"),
+    ]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert [e.fields for e in ivr.collected] == [{"language": "zh"}, {"menu": "2"}, {"ticket": "004711"}]
+    assert ivr.collected[0].linkedid == "link-1" and ivr.looked_up == [Lookup("ticket", "data", "004711")]
+    assert counts(ivr.finished.events)[("bye", "completed")] == 1
+
+
+async def test_vip_queues_ahead_after_a_wrong_key(ivr: Ivr) -> None:
+    exchanges = [
+        ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+        ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=7"),
+        ('STREAM FILE "option-is-invalid" "0123456789*#"', "200 result=49 endpos=100"),  # "1" cuts it short
+        LINKEDID,
+        ('GET DATA "silence/1" "5000" "8"', "200 result=4711"), LINKEDID,
+        LINKEDID,  # the greeting set for the VIP
+        ('SET VARIABLE "QUEUE_PRIO" "10"', "200 result=1"),
+        ('SET VARIABLE "CC_QUEUE" "support"', "200 result=1"),
+        ('EXEC "Queue" "support,t"', "200 result=0"),
+    ]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert ivr.collected[-1].fields == {"Greeting": "VIP Jürgen 张伟"}
+    assert counts(ivr.finished.events)[("menu", "invalid")] == 1
+
+
+async def test_a_caller_hanging_up_mid_menu_is_counted_there(ivr: Ivr) -> None:
+    exchanges = [
+        ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+        ('GET DATA "/prompts/main-menu" "4000" "1"', "HANGUP\n200 result=-1"),
+    ]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    seen = counts(ivr.finished.events)
+    assert seen[("menu", "hung_up")] == 1 and ("menu", "completed") not in seen
