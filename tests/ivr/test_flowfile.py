@@ -1,6 +1,8 @@
 """Flow files: loaded into flows, or rejected with the file, the line and the reason."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ivr.flow import Menu, Prompt
@@ -78,3 +80,10 @@ def test_every_problem_of_every_file_at_once() -> None:
         ("holiday.yaml", goto_line, "nodes.box.flow: flow 'nowhere' does not exist"),
         ("again.yaml", goto_line, "nodes.box.flow: flow 'nowhere' does not exist"),
     ]
+
+
+def test_the_readme_example_loads() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme[readme.index("## IVR flows"):]
+    example = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml"))]
+    assert parse_flows([("README.md", example)])["support"].start == "language"
