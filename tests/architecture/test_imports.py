@@ -73,6 +73,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ivr.commands", PURE),
     ("ivr.engine", PURE),
     ("ivr.agirunner", ADAPTER),
+    ("ivr.crmlookup", ADAPTER),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),
