@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctiserver.acd.routing import QueueRule
 from ivr.commands import (
@@ -152,3 +154,39 @@ def test_lookup_by_caller_and_conditions() -> None:
     assert route("+4930", {"balance": "n/a", "tier": 2}) == "silver"
     assert route("+4930", {"balance": 10, "tier": "bronze"}) == "all"
     assert route("", None) == "all"  # no caller number: not looked up
+
+
+ANSWERS = st.one_of(
+    st.builds(Digits, st.text("0123456789*#", max_size=9), st.booleans()),
+    st.builds(Heard, st.sampled_from(["", "sales", "BILLING", "no idea", "张伟"]), st.floats(0, 1)),
+    st.builds(Found, st.one_of(st.none(), st.fixed_dictionaries(
+        {"vip": st.booleans(), "status_code": st.text("0123456789", min_size=1, max_size=4)}))),
+)
+
+
+@given(st.lists(st.tuples(ANSWERS, st.integers(0, 30)), max_size=40))
+def test_any_answers_end_the_call_with_consistent_events(script: list) -> None:
+    """Whatever the caller does, the walk ends (every node's tries are bounded) and a node is
+    never completed more often than reached."""
+    engine = support_engine()
+    command = engine.start()
+    for step in range(200):
+        if engine.finished:
+            break
+        answer, hang_up = script[step] if step < len(script) else (Digits(""), 1)
+        command = engine.feed(HungUp() if hang_up == 0 else fitting(command, answer))
+    assert engine.finished and isinstance(command, (Route, Voicemail, Hangup))
+    seen = counts(engine.take_events())
+    for (node, kind), count in seen.items():
+        # a failed try at most retries + 1 (3) times per visit
+        assert kind == "reached" or count <= seen.get((node, "reached"), 0) * 3, (node, kind)
+        assert kind != "completed" or count <= seen[(node, "reached")]
+
+
+PLAIN = {GetDigits: Digits(""), Record: Heard(""), Lookup: Found()}
+
+
+def fitting(command: object, answer: object) -> object:
+    """ANSWER if it answers COMMAND, else the plain answer for it."""
+    plain = PLAIN.get(type(command), Done())
+    return answer if type(answer) is type(plain) else plain
