@@ -59,6 +59,13 @@ def srv_dir(settings: Settings) -> PurePosixPath:
     return PurePosixPath("/srv") / settings.sandbox_name
 
 
+def recordings_spool(settings: Settings) -> PurePosixPath:
+    """Where MixMonitor writes, as Asterisk sees it (Settings.recordings_spool_host on the host)."""
+    if settings.recordings_spool is not None:
+        return PurePosixPath(settings.recordings_spool)
+    return srv_dir(settings) / "spool" / "recordings"
+
+
 def dialer_dialplan(settings: Settings) -> DialerDialplan:
     return DialerDialplan(
         context=settings.dialer_context, amd=tuple(settings.dialer_amd),
@@ -92,6 +99,7 @@ def render_config(
         "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "inbound_context": INBOUND_CONTEXT,
         "dialer": render_dialer(dialer_dialplan(settings)),
+        "recordings_spool": str(recordings_spool(settings)),
     }
     files = {name: templates.get_template(f"{name}.j2").render(context) for name in TEMPLATES}
     return {name: "; defaults\n" for name in STUBS} | files

@@ -46,6 +46,7 @@ def caller_originate(
     collected: Mapping[str, str] | None = None,
     key: str | None = None,
     key_after: float = 1.0,
+    tone: str | None = None,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
@@ -57,7 +58,8 @@ def caller_originate(
     the caller's channel before the queue; key: a DTMF digit the caller presses ``key_after``
     seconds after the call starts (in a queue whose context has that extension, e.g.
     SIM_QUEUE_KEYS, the caller leaves: EXITWITHKEY), ``patience`` then counts from the key
-    press. The Variable list goes out as repeated headers.
+    press; tone: what the caller sends while talking (PlayTones' notation, e.g. "440"), audio
+    for a recording. The Variable list goes out as repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
@@ -81,6 +83,8 @@ def caller_originate(
         variables["SIM_KEY_AFTER"] = _seconds(key_after)
     if collected:
         variables["SIM_COLLECTED"] = _collected(collected)
+    if tone is not None:
+        variables["SIM_TONE"] = tone
     return {
         "Action": "Originate",
         "Channel": f"Local/{queue}@{SIM_INBOUND}",

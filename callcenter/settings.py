@@ -89,6 +89,21 @@ class Settings(BaseSettings):
     queues_include_path: Path | None = None
     """Production: the file the CRM's queues are written to, #included by queues.conf."""
 
+    # --- recordings --------------------------------------------------------------------
+    recordings_spool: Path | None = None
+    """Where MixMonitor writes the raw WAVs (the same path for Asterisk and the CTI server);
+    unset: the sandbox's ``spool/recordings``."""
+    recordings_dir: Path | None = None
+    """The stored recordings (a folder, dated layout); unset: ``data_dir/recordings``."""
+    recordings_bitrate: str = "24k"
+    """The Opus bitrate of the stored recordings (ffmpeg's notation)."""
+    recordings_processes: int = 1
+    """Processes converting recordings (never the event loop)."""
+    recordings_worker: bool = True
+    """The CTI server converts recordings itself; false: ``python -m recordings work`` does."""
+    recordings_poll_interval: float = 1.0
+    """Seconds between the converter's looks at its journal when it has nothing to do."""
+
     # --- Asterisk sandbox (demo and tests) -----------------------------------------
     asterisk_root: Path = Path("/var/cache/callcenter/asterisk-root")
     """Debian sid root folder holding Asterisk 22 (built once, reused)."""
@@ -151,6 +166,15 @@ class Settings(BaseSettings):
     @property
     def effective_queue_log(self) -> Path:
         return self.queue_log_path or self.sandbox_dir / "log" / "queue_log"
+
+    @property
+    def recordings_spool_host(self) -> Path:
+        """The raw recordings' folder as the CTI server sees it."""
+        return self.recordings_spool or self.sandbox_dir / "spool" / "recordings"
+
+    @property
+    def effective_recordings_dir(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def dialer_dir(self) -> Path:

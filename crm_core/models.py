@@ -612,3 +612,76 @@ class DncEntry(Base):
     added_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordingPolicyRow(Base):
+    """Which calls of a queue or a campaign are recorded (recordings.policy)."""
+
+    __tablename__ = "recording_policies"
+    __table_args__ = (
+        CheckConstraint("kind IN ('queue', 'campaign')", name="kind"),
+        CheckConstraint("mode IN ('all', 'percent', 'on_demand', 'none')", name="mode"),
+        CheckConstraint("percent BETWEEN 0 AND 100", name="percent"),
+        CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_days"),
+        UniqueConstraint("kind", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(Text)
+    percent: Mapped[int] = mapped_column(server_default=text("100"))
+    announcement: Mapped[str | None] = mapped_column(Text)
+    retention_days: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class RecordingJob(Base):
+    """The journal of one recording's way from MixMonitor's raw WAV to a stored file:
+    recording -> pending (the capture ended) -> converting -> stored (the compressed file is
+    verified and in ``recordings``) -> done (the raw file deleted); or failed, with the error."""
+
+    __tablename__ = "recording_jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('recording', 'pending', 'converting', 'stored', 'done', 'failed')",
+            name="state"),
+        Index(None, "state", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    call_key: Mapped[str] = mapped_column(Text, unique=True)
+    raw_path: Mapped[str] = mapped_column(Text)
+    """The WAV as the CTI server's host sees it."""
+    channel: Mapped[str] = mapped_column(Text)
+    """The channel MixMonitor runs on (pause and resume act on it)."""
+    mode: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    pauses: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    """[[start, end], ...] seconds from the start."""
+    retention_days: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class Recording(Base):
+    """A stored, verified recording of a call (``calls.call_key``; the call's row may be
+    written after the recording, so no foreign key)."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    call_key: Mapped[str] = mapped_column(Text, unique=True)
+    storage_key: Mapped[str] = mapped_column(Text)
+    """Where the storage keeps it: YYYY/MM/DD/<call key>.<format>."""
+    format: Mapped[str] = mapped_column(Text)
+    duration_ms: Mapped[int]
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(Text)
+    pauses: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp)
+    keep_until: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
+    created_at: Mapped[datetime] = created_at_column()

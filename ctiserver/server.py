@@ -44,6 +44,7 @@ from ctiserver.control.dialpolicy import DialRules
 from ctiserver.web.hub import ClientHub
 from ctiserver.web.wiring import add_agent_socket
 from dialer.wiring import DialerDomain
+from recordings.wiring import RecordingsDomain
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,12 @@ class CTIServer:
             context=settings.dialer_context, ring_timeout=settings.dialer_ring_timeout,
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
             background=_background) if settings.dialer_enabled else None
+        self.recordings = RecordingsDomain(
+            self.bus, self.ami, db, spool=settings.recordings_spool_host,
+            store_dir=settings.effective_recordings_dir, bitrate=settings.recordings_bitrate,
+            processes=settings.recordings_processes,
+            poll_interval=settings.recordings_poll_interval, convert=settings.recordings_worker,
+            background=_background)
         self._db = db
         self.fastagi: FastAgiServer | None = None
         self._rebuilt = False
@@ -196,10 +203,12 @@ class CTIServer:
         ]
         if self.dialer is not None:
             self.dialer.start()
+        self.recordings.start()
 
     async def stop(self) -> None:
         if self.dialer is not None:
             await self.dialer.stop()
+        await self.recordings.stop()
         self.ami.stop()
         if self.fastagi is not None:
             self.fastagi.close()

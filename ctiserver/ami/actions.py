@@ -97,6 +97,18 @@ class Setvar(AmiAction):
 
 
 @dataclass(frozen=True, slots=True)
+class MixMonitorMute(AmiAction):
+    """Mute (state True: silence is written) or unmute a channel's MixMonitor (class call)."""
+    action: ClassVar[str] = "MixMonitorMute"
+    channel: str
+    state: bool
+    direction: str = "both"
+
+    def message(self) -> dict[str, str]:
+        return {**AmiAction.message(self), "State": "1" if self.state else "0"}
+
+
+@dataclass(frozen=True, slots=True)
 class PlayDTMF(AmiAction):
     action: ClassVar[str] = "PlayDTMF"
     channel: str

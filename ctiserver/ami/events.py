@@ -192,6 +192,17 @@ class DialerStep(ChannelEvent):
 
 
 @dataclass(slots=True, kw_only=True)
+class RecordingStarted(ChannelEvent):
+    """MixMonitor started on this channel (the agent's) for a call: ``UserEvent(CcRecording,
+    Key: ...,File: ...,Mode: ...)`` from the dialplan's cc-record (recordings.capture)."""
+
+    call_key: str
+    file: str
+    """As Asterisk sees it."""
+    mode: str
+
+
+@dataclass(slots=True, kw_only=True)
 class AsteriskBooted(AmiEvent):
     """FullyBooted: Asterisk is (again) ready; its channels must be resynced."""
 
@@ -319,11 +330,18 @@ DIALER_EVENT = "CcDialer"
 """Raised by the dialer's dialplan at each step of an answered call (``DialerStep``)."""
 
 
-def _user_event(f: Fields) -> DataCollected | DialerStep | None:
-    """UserEvents CcCollected and CcDialer; others (CcClosed, a site's own) are not ours."""
+RECORDING_EVENT = "CcRecording"
+"""Raised by the dialplan's cc-record when MixMonitor starts (``RecordingStarted``)."""
+
+
+def _user_event(f: Fields) -> DataCollected | DialerStep | RecordingStarted | None:
+    """UserEvents CcCollected, CcDialer and CcRecording; others (CcClosed, a site's own) are
+    not ours."""
     name = f.get("UserEvent")
     if name == DIALER_EVENT:
         return _dialer_step(f)
+    if name == RECORDING_EVENT:
+        return _recording(f)
     if name != COLLECTED_EVENT:
         return None
     fields, problems = collected_fields(f.payload if isinstance(f, UserEventFields) else [])
@@ -345,6 +363,12 @@ def _dialer_step(f: Fields) -> DialerStep:
         attempt=payload.get("Attempt") or channel["uniqueid"],
         status=payload.get("Status", ""), cause=payload.get("Cause", ""),
     )
+
+
+def _recording(f: Fields) -> RecordingStarted:
+    payload = dict(f.payload) if isinstance(f, UserEventFields) else {}
+    return RecordingStarted(**_channel(f), call_key=payload["Key"], file=payload["File"],
+                            mode=payload.get("Mode", ""))
 
 
 BUILDERS: dict[str, Callable[[Fields], AmiEvent | None]] = {

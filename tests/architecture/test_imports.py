@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("agent_console", "asterisk_conf", "callcenter", "crm_core", "ctiserver", "dialer", "ivr")
+PACKAGES = ("agent_console", "asterisk_conf", "callcenter", "crm_core", "ctiserver", "dialer", "ivr",
+            "recordings")
 PURE, ADAPTER, WIRING, CLI = 0, 1, 2, 3
 NAMES = {PURE: "pure", ADAPTER: "adapter", WIRING: "wiring", CLI: "command line"}
 
 LAYERS: list[tuple[str, int]] = [  # first match wins
     ("callcenter.cli", CLI),
+    ("recordings.__main__", CLI),
     ("callcenter.settings", WIRING),
     ("callcenter.runtime", WIRING),
     ("callcenter.demo", WIRING),
@@ -74,6 +76,8 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ivr.engine", PURE),
     ("ivr.agirunner", ADAPTER),
     ("ivr.crmlookup", ADAPTER),
+    ("recordings.policy", PURE),
+    ("recordings.pauses", PURE),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),

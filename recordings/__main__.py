@@ -1,0 +1,41 @@
+"""``python -m recordings work``: the converter as a process of its own (when the CTI server's
+``recordings_worker`` is false, or to catch up), until SIGTERM or SIGINT."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from callcenter.runtime import migrated_database
+from callcenter.settings import get_settings
+from recordings.wiring import converter
+
+
+async def work() -> None:
+    settings = get_settings()
+    db = await migrated_database(settings)
+    worker, pool = converter(db, settings.effective_recordings_dir,
+                             processes=settings.recordings_processes,
+                             bitrate=settings.recordings_bitrate,
+                             poll_interval=settings.recordings_poll_interval)
+    task = asyncio.create_task(worker.run())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
+    try:
+        await asyncio.gather(task, return_exceptions=True)
+    finally:
+        pool.shutdown(cancel_futures=True)
+        await db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m recordings")
+    parser.add_argument("command", choices=["work"], help="convert recordings until stopped")
+    parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(work())
+
+
+if __name__ == "__main__":
+    main()

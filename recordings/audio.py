@@ -1,0 +1,58 @@
+"""The audio work, run in worker processes (never on the event loop): whether MixMonitor has
+finished a raw WAV, and its conversion to Ogg Opus (pydub over ffmpeg), verified by decoding
+the result and comparing durations before anyone may delete the raw file."""
+from __future__ import annotations
+
+import hashlib
+import os
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydub import AudioSegment
+
+FORMAT = "ogg"
+CODEC = "libopus"
+DURATION_TOLERANCE_MS = 100
+"""Opus works in 20 ms frames and pads the last one; more difference than this is a bad file."""
+WAV_HEADER_MAX = 256
+
+
+class ConversionError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    duration_ms: int
+    size_bytes: int
+    sha256: str
+
+
+def wav_complete(path: Path) -> bool:
+    """MixMonitor closed the file: Asterisk writes the WAV header's sizes when it closes it."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            data = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
+    except (OSError, EOFError, wave.Error):
+        return False
+    return 0 < path.stat().st_size - data <= WAV_HEADER_MAX
+
+
+def convert(raw: Path, out: Path, bitrate: str) -> Converted:
+    """RAW (WAV) as Ogg Opus in OUT, decoded again and checked, flushed to disk."""
+    source = AudioSegment.from_wav(raw)
+    with open(out, "wb") as target:
+        source.export(target, format=FORMAT, codec=CODEC, bitrate=bitrate,
+                      parameters=["-application", "voip"])
+        target.flush()
+        os.fsync(target.fileno())
+    decoded = AudioSegment.from_file(out, format=FORMAT)
+    if abs(len(decoded) - len(source)) > DURATION_TOLERANCE_MS:
+        raise ConversionError(f"{out} decodes to {len(decoded)} ms, the recording is {len(source)} ms")
+    return Converted(len(decoded), out.stat().st_size, sha256_of(out))
+
+
+def sha256_of(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

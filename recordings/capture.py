@@ -1,0 +1,114 @@
+"""The capture, followed on AMI: when a caller joins a queue the queue's policy decides and the
+decision goes on the caller's channel (``CC_RECORD``, read by the dialplan's cc-record as the
+agent answers); MixMonitor's start (its file is in the spool folder, which Asterisk, perhaps
+in a chroot, names its own way: the file's name is what counts) (``RecordingStarted``) opens the recording's job, the
+hang-up of its channel hands the job to the converter. Pause and resume mute MixMonitor
+(AMI MixMonitorMute: silence is written, so offsets stay true) and keep the stretch.
+
+The decision is sent as the caller joins, seconds before an agent can answer; a call answered
+faster than the Setvar reaches Asterisk is not recorded.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from callcenter.errors import Conflict
+from ctiserver.ami import events as ev
+from ctiserver.ami.actions import MixMonitorMute, Setvar
+from ctiserver.ami.client import AmiClient
+from recordings.journal import Journal, Policies
+from recordings.pauses import PauseLog, Stretch
+from recordings.policy import Capture, decide, policy_for
+
+log = logging.getLogger(__name__)
+
+RECORD_VARIABLE = "CC_RECORD"
+
+
+@dataclass
+class LiveRecording:
+    call_key: str
+    channel: str
+    pauses: PauseLog
+
+
+class RecordingCapture:
+    def __init__(self, ami: AmiClient, journal: Journal, policies: Policies, *,
+                 spool: Path,
+                 background: Callable[[Awaitable[None]], None],
+                 clock: Callable[[], float] = time.time) -> None:
+        self._ami = ami
+        self._journal = journal
+        self._policies = policies
+        self._spool = spool
+        self._background = background
+        self._clock = clock
+        self._retention: dict[str, int | None] = {}
+        """Call key -> the retention of the policy that decided it."""
+        self.live: dict[str, LiveRecording] = {}
+        """Call key -> its recording under way."""
+
+    def handle(self, event: ev.AmiEvent) -> None:
+        if isinstance(event, ev.QueueCallerJoined):
+            self._background(self._decide(event))
+        elif isinstance(event, ev.RecordingStarted):
+            self._started(event)
+        elif isinstance(event, ev.ChannelHungUp):
+            self._ended(event)
+
+    async def _decide(self, joined: ev.QueueCallerJoined) -> None:
+        policy = policy_for(await self._policies.get("queue", joined.queue))
+        decision = decide(policy, joined.uniqueid)
+        if decision.capture is not None:
+            self._retention[joined.uniqueid] = policy.retention_days
+            await self._ami.send(Setvar(joined.channel, RECORD_VARIABLE, decision.capture.value))
+
+    def _started(self, event: ev.RecordingStarted) -> None:
+        at = event.timestamp or self._clock()
+        on_demand = event.mode == Capture.ON_DEMAND.value
+        live = LiveRecording(event.call_key, event.channel, PauseLog.starting(at, paused=on_demand))
+        self.live[event.call_key] = live
+        self._background(self._open(live, event, on_demand))
+
+    async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool) -> None:
+        if on_demand:  # captured muted until the agent starts it
+            await self._ami.send(MixMonitorMute(live.channel, True))
+        await self._journal.open(
+            call_key=live.call_key, raw_path=str(self._spool / PurePosixPath(event.file).name),
+            channel=live.channel, mode=event.mode, started_at=live.pauses.started_at,
+            retention_days=self._retention.pop(live.call_key, None))
+
+    def _ended(self, event: ev.ChannelHungUp) -> None:
+        live = next((r for r in self.live.values() if r.channel == event.channel), None)
+        if live is None:
+            return
+        del self.live[live.call_key]
+        at = event.timestamp or self._clock()
+        self._background(self._journal.ended(live.call_key, at, live.pauses.end(at)))
+
+    # -- the agent's controls ----------------------------------------------------------------
+
+    # A stretch is marked from the mute's answer to the unmute's request: inside the silence.
+
+    async def pause(self, call_key: str) -> tuple[Stretch, ...]:
+        live = self._recording(call_key)
+        await self._ami.send(MixMonitorMute(live.channel, True))
+        live.pauses.pause(self._clock())
+        return live.pauses.stretches
+
+    async def resume(self, call_key: str) -> tuple[Stretch, ...]:
+        live = self._recording(call_key)
+        live.pauses.resume(self._clock())
+        await self._ami.send(MixMonitorMute(live.channel, False))
+        await self._journal.save_pauses(call_key, live.pauses.stretches)
+        return live.pauses.stretches
+
+    def _recording(self, call_key: str) -> LiveRecording:
+        live = self.live.get(call_key)
+        if live is None:
+            raise Conflict("call {call} is not being recorded", call=call_key)
+        return live

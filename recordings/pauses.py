@@ -1,0 +1,65 @@
+"""The stretches of a recording that were paused (pure): a small state machine fed the pause
+and resume requests' times, giving offsets in seconds from the recording's start, which the
+recording's metadata keeps (the audio of a stretch is silence: MixMonitor was muted)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from callcenter.errors import Conflict
+
+
+class Stretch(NamedTuple):
+    start: float
+    end: float
+
+
+@dataclass
+class PauseLog:
+    started_at: float
+    """The recording's start (epoch seconds)."""
+    paused_since: float | None = None
+    """An on-demand recording starts paused: its start."""
+    ended: bool = False
+    _stretches: list[Stretch] = field(default_factory=list)
+
+    @classmethod
+    def starting(cls, started_at: float, *, paused: bool = False) -> PauseLog:
+        return cls(started_at, started_at if paused else None)
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    def pause(self, at: float) -> None:
+        self._check_open()
+        if self.paused:
+            raise Conflict("the recording is paused already")
+        self.paused_since = max(at, self.started_at)
+
+    def resume(self, at: float) -> None:
+        self._check_open()
+        if self.paused_since is None:
+            raise Conflict("the recording is not paused")
+        self._close(at)
+
+    def end(self, at: float) -> tuple[Stretch, ...]:
+        """The recording ended: an open pause lasts until AT."""
+        if not self.ended and self.paused_since is not None:
+            self._close(at)
+        self.ended = True
+        return self.stretches
+
+    @property
+    def stretches(self) -> tuple[Stretch, ...]:
+        return tuple(self._stretches)
+
+    def _close(self, at: float) -> None:
+        assert self.paused_since is not None
+        start = self.paused_since - self.started_at
+        self._stretches.append(Stretch(round(start, 3), round(max(at - self.started_at, start), 3)))
+        self.paused_since = None
+
+    def _check_open(self) -> None:
+        if self.ended:
+            raise Conflict("the recording has ended")
