@@ -58,7 +58,7 @@ def caller_originate(
     the caller's channel before the queue; key: a DTMF digit the caller presses ``key_after``
     seconds after the call starts (in a queue whose context has that extension, e.g.
     SIM_QUEUE_KEYS, the caller leaves: EXITWITHKEY), ``patience`` then counts from the key
-    press; tone: what the caller sends while talking (PlayTones' notation, e.g. "440"), audio
+    press; tone: what caller and agent send while talking (PlayTones' notation, e.g. "440"), audio
     for a recording. The Variable list goes out as repeated headers.
     """
     if hangup_by not in ("caller", "agent"):

@@ -42,7 +42,10 @@ def wav_complete(path: Path) -> bool:
 def convert(raw: Path, out: Path, bitrate: str) -> Converted:
     """RAW (WAV) as Ogg Opus in OUT, decoded again and checked, flushed to disk."""
     source = AudioSegment.from_wav(raw)
-    with open(out, "wb") as target:
+    # A new file, not the old one truncated: a killed converter's orphaned pool process may
+    # still be writing to that one.
+    out.unlink(missing_ok=True)
+    with open(out, "xb") as target:
         source.export(target, format=FORMAT, codec=CODEC, bitrate=bitrate,
                       parameters=["-application", "voip"])
         target.flush()

@@ -1,8 +1,8 @@
 """The capture, followed on AMI: when a caller joins a queue the queue's policy decides and the
 decision goes on the caller's channel (``CC_RECORD``, read by the dialplan's cc-record as the
 agent answers); MixMonitor's start (its file is in the spool folder, which Asterisk, perhaps
-in a chroot, names its own way: the file's name is what counts) (``RecordingStarted``) opens the recording's job, the
-hang-up of its channel hands the job to the converter. Pause and resume mute MixMonitor
+in a chroot, names its own way: the file's name is what counts) (``RecordingStarted``) opens the recording's job once
+the channel is bridged (where the audio begins), the hang-up of its channel hands the job to the converter. Pause and resume mute MixMonitor
 (AMI MixMonitorMute: silence is written, so offsets stay true) and keep the stretch.
 
 The decision is sent as the caller joins, seconds before an agent can answer; a call answered
@@ -49,6 +49,8 @@ class RecordingCapture:
         self._clock = clock
         self._retention: dict[str, int | None] = {}
         """Call key -> the retention of the policy that decided it."""
+        self._starting: dict[str, ev.RecordingStarted] = {}
+        """Channel -> its MixMonitor, started but not yet bridged."""
         self.live: dict[str, LiveRecording] = {}
         """Call key -> its recording under way."""
 
@@ -56,8 +58,12 @@ class RecordingCapture:
         if isinstance(event, ev.QueueCallerJoined):
             self._background(self._decide(event))
         elif isinstance(event, ev.RecordingStarted):
-            self._started(event)
+            self._starting[event.channel] = event
+        elif isinstance(event, ev.BridgeEntered) and event.channel in self._starting:
+            self._started(self._starting.pop(event.channel), event.timestamp)
         elif isinstance(event, ev.ChannelHungUp):
+            if event.channel in self._starting:  # never bridged: an empty recording
+                self._started(self._starting.pop(event.channel), event.timestamp)
             self._ended(event)
 
     async def _decide(self, joined: ev.QueueCallerJoined) -> None:
@@ -67,8 +73,10 @@ class RecordingCapture:
             self._retention[joined.uniqueid] = policy.retention_days
             await self._ami.send(Setvar(joined.channel, RECORD_VARIABLE, decision.capture.value))
 
-    def _started(self, event: ev.RecordingStarted) -> None:
-        at = event.timestamp or self._clock()
+    def _started(self, event: ev.RecordingStarted, bridged_at: float | None) -> None:
+        """The audio begins as the channel enters the bridge (MixMonitor's option b): the
+        pauses' offsets count from there."""
+        at = bridged_at or self._clock()
         on_demand = event.mode == Capture.ON_DEMAND.value
         live = LiveRecording(event.call_key, event.channel, PauseLog.starting(at, paused=on_demand))
         self.live[event.call_key] = live

@@ -46,10 +46,12 @@ def test_queues_are_silent_and_members_static():
 def test_dialplan_contexts():
     conf = render()["extensions.conf"]
     for context in ("[cc-queues]", "[cc-internal]", "[cc-outbound]", "[cc-hold]", "[sim-inbound]",
-                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]"):
+                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]", "[cc-record]"):
         assert context in conf
     assert "exten => 1002,hint,Custom:sim-1002" in conf
-    assert "Queue(${EXTEN},t,,,${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)})" in conf
+    assert "Queue(${EXTEN},t,,,${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)},,cc-record)" in conf
+    # the sandbox's recordings spool, as Asterisk sees it from inside its root
+    assert "Set(CC_RECORD_FILE=/srv/demo/spool/recordings/" in conf
     assert "MusicOnHold(cc-hold)" in conf
 
 

@@ -1,0 +1,76 @@
+"""Recordings in the tests: their rows, the audio of a raw or stored file, a raw WAV made
+to order, and the converter as a process of its own."""
+from __future__ import annotations
+
+import array
+import math
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+from pydub import AudioSegment
+from sqlalchemy import select
+
+from crm_core.db import Database
+from crm_core.models import Recording, RecordingJob
+
+RAW_RATE = 8000
+"""MixMonitor's .wav: 16-bit mono at 8 kHz."""
+RAW_HEADER = 44
+LOUD_DBFS = -30
+SILENT_DBFS = -60
+
+
+async def job_state(db: Database, call_key: str) -> str | None:
+    async with db.sessionmaker() as session:
+        return await session.scalar(select(RecordingJob.state).where(RecordingJob.call_key == call_key))
+
+
+async def stored_recording(db: Database, call_key: str) -> Recording | None:
+    """The call's recording once its job is done (the raw file deleted)."""
+    if await job_state(db, call_key) != "done":
+        return None
+    async with db.sessionmaker() as session:
+        return await session.scalar(select(Recording).where(Recording.call_key == call_key))
+
+
+async def recordings_of(db: Database, call_key: str) -> list[Recording]:
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(Recording).where(Recording.call_key == call_key)))
+
+
+def raw_seconds(raw: Path) -> float:
+    """Audio MixMonitor has written so far (its header's sizes come only at the end)."""
+    try:
+        return max(raw.stat().st_size - RAW_HEADER, 0) / (2 * RAW_RATE)
+    except FileNotFoundError:
+        return 0.0
+
+
+def loudness(audio: AudioSegment, start: float, end: float) -> float:
+    """dBFS between START and END seconds (-inf for digital silence)."""
+    return audio[int(start * 1000):int(end * 1000)].dBFS
+
+
+def write_tone_wav(path: Path, seconds: int, hz: float = 440) -> None:
+    """A raw recording as MixMonitor writes it: a tone of SECONDS."""
+    second = array.array("h", (int(8000 * math.sin(2 * math.pi * hz * i / RAW_RATE))
+                               for i in range(RAW_RATE)))
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RAW_RATE)
+        for _ in range(seconds):
+            wav.writeframes(second.tobytes())
+
+
+def start_converter(database_url: str, data_dir: Path, store_dir: Path, log: Path) -> subprocess.Popen:
+    """``python -m recordings work`` on that database, in a session of its own (so its pool
+    processes can be ended with it), its output appended to LOG."""
+    env = {**os.environ, "DATABASE_URL": database_url, "CALLCENTER_DATA_DIR": str(data_dir),
+           "CALLCENTER_RECORDINGS_DIR": str(store_dir), "CALLCENTER_RECORDINGS_POLL_INTERVAL": "0.2"}
+    with open(log, "ab") as output:
+        return subprocess.Popen([sys.executable, "-m", "recordings", "work"], env=env,
+                                start_new_session=True, stdout=output, stderr=subprocess.STDOUT)

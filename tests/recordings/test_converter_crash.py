@@ -1,0 +1,87 @@
+"""The converter as a real process, killed (SIGKILL) in the middle of a conversion: after a
+restart the recording is complete, one row and one file, the raw file deleted only then.
+On a database of its own, so the test product's own converter takes no part."""
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from pydub import AudioSegment
+
+from callcenter.settings import Settings
+from crm_core.db import Database, open_database, upgrade
+from recordings.audio import sha256_of
+from recordings.journal import Journal
+from recordings.storage import FolderStorage, storage_key
+
+from tests.helpers.database import fresh_database
+from tests.helpers.recordings import (job_state, recordings_of, start_converter, stored_recording,
+                                      write_tone_wav)
+from tests.helpers.waiting import poll_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+RAW_SECONDS = 480
+"""Long enough that the conversion takes seconds here."""
+
+
+@pytest.fixture(scope="module")
+def crash_database_url(settings: Settings) -> str:
+    url = fresh_database(settings, "callcenter_recordings_crash")
+    upgrade(url)
+    return url
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def crash_db(crash_database_url: str) -> Iterator[Database]:
+    db = await open_database(crash_database_url)
+    yield db
+    await db.close()
+
+
+async def test_a_converter_killed_mid_conversion_finishes_after_a_restart(
+        settings: Settings, crash_database_url: str, crash_db: Database, tmp_path: Path) -> None:
+    raw, store, log = tmp_path / "raw.wav", tmp_path / "store", tmp_path / "converter.log"
+    write_tone_wav(raw, RAW_SECONDS)
+    key, started = "crash-1733140000.42", datetime.now(timezone.utc)
+    journal = Journal(crash_db)
+    await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
+                       mode="record", started_at=started.timestamp(), retention_days=None)
+    await journal.ended(key, started.timestamp() + RAW_SECONDS, ())
+    storage = FolderStorage(store)
+    final = storage.path(storage_key(key, started, "ogg"))
+    scratch = storage.scratch(storage_key(key, started, "ogg"))
+
+    converters = [start_converter(crash_database_url, settings.data_dir, store, log)]
+    try:
+        await poll_until(lambda: scratch.exists(), "the conversion to be under way", 30)
+        os.kill(converters[0].pid, signal.SIGKILL)
+        converters[0].wait(10)
+        assert await job_state(crash_db, key) == "converting"
+        assert not final.exists() and raw.exists() and not await recordings_of(crash_db, key)
+
+        converters.append(start_converter(crash_database_url, settings.data_dir, store, log))
+        row = await poll_until(lambda: stored_recording(crash_db, key), "the recording", 60)
+    finally:
+        for process in converters:  # and their pool processes
+            _end_session(process.pid)
+            process.wait(10)
+
+    assert [r.id for r in await recordings_of(crash_db, key)] == [row.id]
+    assert (sha256_of(final), final.stat().st_size) == (row.sha256, row.size_bytes)
+    assert abs(len(AudioSegment.from_file(final, format="ogg")) - RAW_SECONDS * 1000) <= 100
+    assert row.duration_ms == pytest.approx(RAW_SECONDS * 1000, abs=100)
+    assert not raw.exists() and not scratch.exists()
+    assert sorted(p.name for p in final.parent.iterdir()) == [final.name], log.read_text()
+
+
+def _end_session(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
