@@ -52,7 +52,8 @@ def convert(raw: Path, out: Path, bitrate: str) -> Converted:
         os.fsync(target.fileno())
     decoded = AudioSegment.from_file(out, format=FORMAT)
     if abs(len(decoded) - len(source)) > DURATION_TOLERANCE_MS:
-        raise ConversionError(f"{out} decodes to {len(decoded)} ms, the recording is {len(source)} ms")
+        raise ConversionError(
+            f"{out} decodes to {len(decoded)} ms, the recording is {len(source)} ms")
     return Converted(len(decoded), out.stat().st_size, sha256_of(out))
 
 

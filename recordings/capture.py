@@ -1,16 +1,16 @@
-"""The capture, followed on AMI: when a caller joins a queue the queue's policy decides and the
-decision goes on the caller's channel (``CC_RECORD``, read by the dialplan's cc-record as the
-agent answers); MixMonitor's start (its file is in the spool folder, which Asterisk, perhaps
-in a chroot, names its own way: the file's name is what counts) (``RecordingStarted``) opens the recording's job once
-the channel is bridged (where the audio begins), the hang-up of its channel hands the job to the converter. Pause and resume mute MixMonitor
-(AMI MixMonitorMute: silence is written, so offsets stay true) and keep the stretch.
+"""The capture, followed on AMI. When a caller joins a queue the queue's policy decides, and
+the decision goes on the caller's channel (``CC_RECORD``), which the dialplan's cc-record
+reads as the agent answers and starts MixMonitor. Its ``RecordingStarted`` (the file is in the
+spool folder, which Asterisk, perhaps in a chroot, names its own way: the file's name is what
+counts) opens the recording's job once the channel is bridged, where the audio begins; the
+hang-up of the channel hands the job to the converter. Pause and resume mute MixMonitor (AMI
+MixMonitorMute: silence is written, so offsets stay true) and keep the stretch.
 
 The decision is sent as the caller joins, seconds before an agent can answer; a call answered
 faster than the Setvar reaches Asterisk is not recorded.
 """
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,8 +23,6 @@ from ctiserver.ami.client import AmiClient
 from recordings.journal import Journal, Policies
 from recordings.pauses import PauseLog, Stretch
 from recordings.policy import Capture, decide, policy_for
-
-log = logging.getLogger(__name__)
 
 RECORD_VARIABLE = "CC_RECORD"
 
@@ -100,12 +98,13 @@ class RecordingCapture:
 
     # -- the agent's controls ----------------------------------------------------------------
 
-    # A stretch is marked from the mute's answer to the unmute's request: inside the silence.
+    # A stretch is marked from the request to mute to the request to unmute; the silence
+    # follows each by one AMI round trip (milliseconds).
 
     async def pause(self, call_key: str) -> tuple[Stretch, ...]:
         live = self._recording(call_key)
-        await self._ami.send(MixMonitorMute(live.channel, True))
         live.pauses.pause(self._clock())
+        await self._ami.send(MixMonitorMute(live.channel, True))
         return live.pauses.stretches
 
     async def resume(self, call_key: str) -> tuple[Stretch, ...]:

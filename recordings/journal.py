@@ -72,7 +72,8 @@ class Journal:
         await self._update(call_key, state="pending", ended_at=utc(ended_at),
                            pauses=_pauses(stretches), where_state="recording")
 
-    async def _update(self, call_key: str, where_state: str | None = None, **values: object) -> None:
+    async def _update(self, call_key: str, where_state: str | None = None,
+                      **values: object) -> None:
         statement = update(RecordingJob).where(RecordingJob.call_key == call_key)
         if where_state is not None:
             statement = statement.where(RecordingJob.state == where_state)
@@ -94,7 +95,8 @@ class Journal:
         async with self._db.sessionmaker.begin() as session:
             row = await session.scalar(
                 select(RecordingJob)
-                .where(RecordingJob.state.in_(("pending", "stored")), RecordingJob.updated_at <= now)
+                .where(RecordingJob.state.in_(("pending", "stored")),
+                       RecordingJob.updated_at <= now)
                 .order_by(RecordingJob.updated_at, RecordingJob.id)
                 .limit(1).with_for_update(skip_locked=True))
             if row is None:
@@ -107,7 +109,8 @@ class Journal:
 
     async def postpone(self, job: Job, seconds: float) -> None:
         """Not yet (MixMonitor has not closed the file)."""
-        await self._set(job, "pending", updated_at=datetime.now(timezone.utc) + timedelta(seconds=seconds))
+        due = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        await self._set(job, "pending", updated_at=due)
 
     async def stored(self, job: Job, stored: StoredRecording) -> None:
         """The verified file is in the storage: its row, and the job's next step, at once."""
@@ -153,5 +156,6 @@ class Policies:
                       announcement=policy.announcement, retention_days=policy.retention_days,
                       updated_at=datetime.now(timezone.utc))
         async with self._db.sessionmaker.begin() as session:
-            await session.execute(insert(RecordingPolicyRow).values(kind=kind, name=name, **values)
-                                  .on_conflict_do_update(index_elements=["kind", "name"], set_=values))
+            await session.execute(
+                insert(RecordingPolicyRow).values(kind=kind, name=name, **values)
+                .on_conflict_do_update(index_elements=["kind", "name"], set_=values))

@@ -70,7 +70,8 @@ def decide(policy: RecordingPolicy, call_key: str) -> Decision:
     return Decision(None)
 
 
-def policy_for(queue: RecordingPolicy | None, campaign: RecordingPolicy | None = None) -> RecordingPolicy:
+def policy_for(queue: RecordingPolicy | None,
+               campaign: RecordingPolicy | None = None) -> RecordingPolicy:
     """The campaign's policy wins over its queue's."""
     return campaign or queue or NOT_RECORDED
 

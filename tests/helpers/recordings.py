@@ -25,7 +25,8 @@ SILENT_DBFS = -60
 
 async def job_state(db: Database, call_key: str) -> str | None:
     async with db.sessionmaker() as session:
-        return await session.scalar(select(RecordingJob.state).where(RecordingJob.call_key == call_key))
+        return await session.scalar(
+            select(RecordingJob.state).where(RecordingJob.call_key == call_key))
 
 
 async def stored_recording(db: Database, call_key: str) -> Recording | None:
@@ -66,11 +67,13 @@ def write_tone_wav(path: Path, seconds: int, hz: float = 440) -> None:
             wav.writeframes(second.tobytes())
 
 
-def start_converter(database_url: str, data_dir: Path, store_dir: Path, log: Path) -> subprocess.Popen:
+def start_converter(database_url: str, data_dir: Path, store_dir: Path,
+                    log: Path) -> subprocess.Popen:
     """``python -m recordings work`` on that database, in a session of its own (so its pool
     processes can be ended with it), its output appended to LOG."""
     env = {**os.environ, "DATABASE_URL": database_url, "CALLCENTER_DATA_DIR": str(data_dir),
-           "CALLCENTER_RECORDINGS_DIR": str(store_dir), "CALLCENTER_RECORDINGS_POLL_INTERVAL": "0.2"}
+           "CALLCENTER_RECORDINGS_DIR": str(store_dir),
+           "CALLCENTER_RECORDINGS_POLL_INTERVAL": "0.2"}
     with open(log, "ab") as output:
         return subprocess.Popen([sys.executable, "-m", "recordings", "work"], env=env,
                                 start_new_session=True, stdout=output, stderr=subprocess.STDOUT)

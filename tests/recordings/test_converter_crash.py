@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,7 +38,7 @@ def crash_database_url(settings: Settings) -> str:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def crash_db(crash_database_url: str) -> Iterator[Database]:
+async def crash_db(crash_database_url: str) -> AsyncIterator[Database]:
     db = await open_database(crash_database_url)
     yield db
     await db.close()

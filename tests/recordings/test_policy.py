@@ -27,7 +27,8 @@ def test_a_percentage_is_that_share_of_calls_and_the_same_answer_for_a_call_each
     assert recorded == [key for key in KEYS if decide(policy, key).capture is Capture.RECORD]
     assert all(0 <= sample_point(key) < 100 for key in KEYS)
     # a higher percentage records the same calls and more
-    assert set(recorded) <= {k for k in KEYS if decide(RecordingPolicy(Mode.PERCENT, percent=60), k).capture}
+    more = RecordingPolicy(Mode.PERCENT, percent=60)
+    assert set(recorded) <= {key for key in KEYS if decide(more, key).capture}
     assert not any(decide(RecordingPolicy(Mode.PERCENT, percent=0), k).capture for k in KEYS)
     assert all(decide(RecordingPolicy(Mode.PERCENT, percent=100), k).capture for k in KEYS)
 
@@ -59,7 +60,8 @@ def test_pauses_are_offsets_from_the_start() -> None:
     log.pause(1002.5)
     log.resume(1004.0)
     log.pause(1010.0)
-    assert log.end(1012.25) == (Stretch(2.5, 4.0), Stretch(10.0, 12.25))  # an open pause ends with it
+    # an open pause ends with the recording
+    assert log.end(1012.25) == (Stretch(2.5, 4.0), Stretch(10.0, 12.25))
 
 
 def test_an_on_demand_recording_starts_paused() -> None:

@@ -26,31 +26,61 @@ MARGIN = 0.25
 """Seconds left out at each edge of a stretch: the pause's times are the CTI server's clock."""
 
 
+class RecordedCall:
+    """A simulated call (caller and agent sending a tone) to a simulated agent of the test's
+    queue, the agent in the queue while the ``async with`` block lasts."""
+
+    def __init__(self, cti, queue: str, ext: str) -> None:
+        self.cti, self.queue, self.ext = cti, queue, ext
+        self.key = ""
+        self.raw = Path()
+
+    async def __aenter__(self) -> RecordedCall:
+        await add_members(self.cti, self.queue, [self.ext])
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await remove_members(self.cti, self.queue, [self.ext])
+
+    async def start(self, watch: BusWatch, talk: float) -> None:
+        server = self.cti.server
+        channel_id = str(uuid.uuid4())
+        self.key = f"{channel_id};2"  # the queue caller's uniqueid
+        await server.ami.originate(caller_originate(
+            self.queue, number=new_number(), name="Jürgen 张伟", patience=60, ring=0.5,
+            talk=talk, hangup_by="caller", channel_id=channel_id, tone="440"))
+        started = await watch.first(ev.RecordingStarted, "MixMonitor to start", 15,
+                                    where=lambda e: e.call_key == self.key)
+        self.raw = server.settings.recordings_spool_host / Path(started.file).name
+
+    async def recorded(self, seconds: float) -> None:
+        await poll_until(lambda: raw_seconds(self.raw) >= seconds, f"{seconds} s recorded", 10)
+
+    async def end(self, watch: BusWatch) -> ev.AgentCompleted:
+        return await watch.first(ev.AgentCompleted, "the call to end", 20,
+                                 where=lambda e: e.queue == self.queue)
+
+
+async def recorded_call(cti, new_queue, new_extension, policy: RecordingPolicy) -> RecordedCall:
+    queue = await new_queue("rec", product=cti)
+    await cti.server.recordings.policies.put("queue", queue, policy)
+    return RecordedCall(cti, queue, new_extension())
+
+
 async def test_a_recorded_call_is_stored_compressed_with_its_pause_silent_and_marked(
         cti, db, new_queue, new_extension) -> None:
-    server, settings = cti.server, cti.server.settings
-    queue = await new_queue("rec", product=cti)
-    await server.recordings.policies.put("queue", queue, RecordingPolicy(Mode.ALL, retention_days=30))
-    ext = new_extension()
-    await add_members(cti, queue, [ext])
-    channel_id = str(uuid.uuid4())
-    key = f"{channel_id};2"  # the queue caller's uniqueid
-    with BusWatch(server.bus) as watch:
-        try:
-            await server.ami.originate(caller_originate(
-                queue, number=new_number(), name="Jürgen 张伟", patience=60, ring=0.5, talk=9,
-                hangup_by="caller", channel_id=channel_id, tone="440"))
-            started = await watch.first(ev.RecordingStarted, "MixMonitor to start", 15,
-                                        where=lambda e: e.call_key == key)
-            raw = settings.recordings_spool_host / Path(started.file).name
-            await poll_until(lambda: raw_seconds(raw) >= 2, "2 s recorded", 10)
-            await server.recordings.capture.pause(key)
-            await poll_until(lambda: raw_seconds(raw) >= 5, "5 s recorded", 10)
-            stretches = await server.recordings.capture.resume(key)
-            completed = await watch.first(ev.AgentCompleted, "the call to end", 20,
-                                          where=lambda e: e.queue == queue)
-        finally:
-            await remove_members(cti, queue, [ext])
+    settings, capture = cti.server.settings, cti.server.recordings.capture
+    call = await recorded_call(cti, new_queue, new_extension,
+                               RecordingPolicy(Mode.ALL, retention_days=30))
+    async with call:
+        with BusWatch(cti.server.bus) as watch:
+            await call.start(watch, talk=9)
+            await call.recorded(2)
+            await capture.pause(call.key)
+            await call.recorded(5)
+            stretches = await capture.resume(call.key)
+            completed = await call.end(watch)
+    key, raw = call.key, call.raw
     row = await poll_until(lambda: stored_recording(db, key), "the recording to be stored", 30)
 
     stored = settings.effective_recordings_dir / row.storage_key
@@ -69,6 +99,22 @@ async def test_a_recorded_call_is_stored_compressed_with_its_pause_silent_and_ma
     assert loudness(decoded, end + MARGIN, end + 1) > LOUD_DBFS
 
 
+async def test_an_on_demand_recording_is_silent_until_the_agent_starts_it(
+        cti, db, new_queue, new_extension) -> None:
+    call = await recorded_call(cti, new_queue, new_extension, RecordingPolicy(Mode.ON_DEMAND))
+    async with call:
+        with BusWatch(cti.server.bus) as watch:
+            await call.start(watch, talk=6)
+            await call.recorded(2.5)
+            [(start, end)] = await cti.server.recordings.capture.resume(call.key)
+            await call.end(watch)
+    row = await poll_until(lambda: stored_recording(db, call.key), "the recording to be stored", 30)
+    decoded = AudioSegment.from_file(cti.server.settings.effective_recordings_dir / row.storage_key)
+    assert start == 0 and row.pauses == [[0, end]] and row.keep_until is None
+    assert loudness(decoded, MARGIN, end - MARGIN) < SILENT_DBFS
+    assert loudness(decoded, end + MARGIN, end + 1) > LOUD_DBFS
+
+
 async def test_a_queue_without_a_policy_records_nothing(cti, db, new_queue, new_extension) -> None:
     server = cti.server
     queue = await new_queue("norec", product=cti)
@@ -80,7 +126,8 @@ async def test_a_queue_without_a_policy_records_nothing(cti, db, new_queue, new_
             await server.ami.originate(caller_originate(
                 queue, number=new_number(), name="Nobody Records", patience=60, ring=0.5, talk=1,
                 hangup_by="caller", channel_id=channel_id))
-            await watch.first(ev.AgentCompleted, "the call to end", 20, where=lambda e: e.queue == queue)
+            await watch.first(ev.AgentCompleted, "the call to end", 20,
+                              where=lambda e: e.queue == queue)
         finally:
             await remove_members(cti, queue, [ext])
         # cc-record runs as the call connects, long before it ends

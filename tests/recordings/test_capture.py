@@ -1,0 +1,132 @@
+"""The capture on typed events with fakes for AMI, the journal and the policies: the decision
+goes on the caller's channel, the job opens at the bridge and ends at the hang-up with its
+pauses; and the dialplan's UserEvent CcRecording becomes a typed event at the edge."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from callcenter.errors import Conflict
+from ctiserver.ami import events as ev
+from ctiserver.ami.actions import MixMonitorMute, Setvar
+from ctiserver.ami.stream import AmiStreamParser
+from recordings.capture import RecordingCapture
+from recordings.pauses import Stretch
+from recordings.policy import Mode, RecordingPolicy
+
+SPOOL = Path("/var/spool/cc-recordings")
+CALLER, AGENT, KEY = "Local/q@sim-inbound-0001;2", "Local/3001@sim-agent-0002;1", "1733.17;2"
+CHANNEL = dict(linkedid="1733.16", caller_num="+4930123", caller_name="Jürgen 张伟", state=6)
+
+
+class Fakes:
+    def __init__(self, policies: dict[str, RecordingPolicy]) -> None:
+        self.sent: list[object] = []
+        self.calls: list[tuple[str, dict]] = []
+        self.policies = policies
+        self.tasks: list[asyncio.Task] = []
+        self.now = 2000.0
+
+    async def send(self, action: object) -> None:
+        self.sent.append(action)
+
+    async def get(self, kind: str, name: str) -> RecordingPolicy | None:
+        return self.policies.get(name)
+
+    def __getattr__(self, method: str):  # the journal's methods
+        async def record(*args: object, **kwargs: object) -> None:
+            self.calls.append((method, {"args": args, **kwargs}))
+        return record
+
+    def background(self, coro) -> None:
+        self.tasks.append(asyncio.ensure_future(coro))
+
+    async def settle(self) -> None:
+        await asyncio.gather(*self.tasks)
+        self.tasks.clear()
+
+
+def capture_with(fakes: Fakes) -> RecordingCapture:
+    return RecordingCapture(fakes, fakes, fakes,  # type: ignore[arg-type]
+                            spool=SPOOL, background=fakes.background, clock=lambda: fakes.now)
+
+
+def joined(queue: str) -> ev.QueueCallerJoined:
+    return ev.QueueCallerJoined(timestamp=1000.0, channel=CALLER, uniqueid=KEY, queue=queue,
+                                position=1, **CHANNEL)
+
+
+def started(mode: str) -> ev.RecordingStarted:
+    return ev.RecordingStarted(timestamp=1999.5, channel=AGENT, uniqueid="1733.18",
+                               call_key=KEY, file="/srv/test/spool/recordings/1733.172.wav",
+                               mode=mode, **CHANNEL)
+
+
+def on_agent(kind: type, at: float, **fields: object) -> ev.ChannelEvent:
+    return kind(timestamp=at, channel=AGENT, uniqueid="1733.18", **CHANNEL, **fields)
+
+
+async def test_a_recorded_call_from_the_join_to_the_hang_up() -> None:
+    fakes = Fakes({"sales": RecordingPolicy(Mode.ALL, retention_days=90)})
+    capture = capture_with(fakes)
+    capture.handle(joined("sales"))
+    await fakes.settle()
+    assert fakes.sent == [Setvar(CALLER, "CC_RECORD", "record")]
+
+    capture.handle(started("record"))
+    capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
+    await fakes.settle()
+    assert fakes.calls == [("open", {
+        "args": (), "call_key": KEY, "raw_path": str(SPOOL / "1733.172.wav"), "channel": AGENT,
+        "mode": "record", "started_at": 2000.0, "retention_days": 90})]
+    fakes.now = 2003.0
+    await capture.pause(KEY)
+    with pytest.raises(Conflict):
+        await capture.pause(KEY)
+    fakes.now = 2005.5
+    assert await capture.resume(KEY) == (Stretch(3.0, 5.5),)
+    assert fakes.sent[1:] == [MixMonitorMute(AGENT, True), MixMonitorMute(AGENT, False)]
+
+    capture.handle(on_agent(ev.ChannelHungUp, 2010.0, cause=16, cause_text="Normal Clearing"))
+    await fakes.settle()
+    assert fakes.calls[-1] == ("ended", {"args": (KEY, 2010.0, (Stretch(3.0, 5.5),))})
+    assert not capture.live
+    with pytest.raises(Conflict):
+        await capture.resume(KEY)
+
+
+async def test_an_on_demand_call_is_muted_from_the_bridge_and_others_are_left_alone() -> None:
+    fakes = Fakes({"support": RecordingPolicy(Mode.ON_DEMAND)})
+    capture = capture_with(fakes)
+    capture.handle(joined("nobody-records-this"))
+    await fakes.settle()
+    assert fakes.sent == []
+    capture.handle(joined("support"))
+    capture.handle(started("on_demand"))
+    capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
+    await fakes.settle()
+    assert fakes.sent == [Setvar(CALLER, "CC_RECORD", "on_demand"), MixMonitorMute(AGENT, True)]
+    fakes.now = 2004.0
+    assert await capture.resume(KEY) == (Stretch(0.0, 4.0),)
+
+
+def test_mixmonitormute_is_sent_as_asterisk_reads_it() -> None:
+    assert MixMonitorMute(AGENT, True).message() == {
+        "Action": "MixMonitorMute", "Channel": AGENT, "Direction": "both", "State": "1"}
+
+
+def test_the_dialplans_user_event_becomes_a_recording_started() -> None:
+    frame = "\r\n".join([
+        "Event: UserEvent", "Privilege: user,all", "Timestamp: 1795510903.743150",
+        f"Channel: {AGENT}", "ChannelState: 6", "CallerIDNum: +4930123",
+        "CallerIDName: Jürgen 张伟",
+        "Uniqueid: 1733.18", "Linkedid: 1733.16", "UserEvent: CcRecording", f"Key: {KEY}",
+        "File: /srv/test/spool/recordings/1733.172.wav", "Mode: record"]) + "\r\n\r\n"
+    (fields,) = AmiStreamParser(ev.BUILDERS).feed(frame.encode())
+    event = ev.parse_event(fields)
+    assert isinstance(event, ev.RecordingStarted)
+    assert (event.call_key, event.file, event.mode, event.channel) == (
+        KEY, "/srv/test/spool/recordings/1733.172.wav", "record", AGENT)
+    assert PurePosixPath(event.file).name == "1733.172.wav"
