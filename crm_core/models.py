@@ -639,12 +639,13 @@ class RecordingPolicyRow(Base):
 class RecordingJob(Base):
     """The journal of one recording's way from MixMonitor's raw WAV to a stored file:
     recording -> pending (the capture ended) -> converting -> stored (the compressed file is
-    verified and in ``recordings``) -> done (the raw file deleted); or failed, with the error."""
+    verified and in ``recordings``) -> done (the raw file deleted); discard (paused throughout:
+    an on-demand recording never started) -> done, nothing kept; or failed, with the error."""
 
     __tablename__ = "recording_jobs"
     __table_args__ = (
         CheckConstraint(
-            "state IN ('recording', 'pending', 'converting', 'stored', 'done', 'failed')",
+            "state IN ('recording', 'pending', 'converting', 'stored', 'discard', 'done', 'failed')",
             name="state"),
         Index(None, "state", "updated_at"),
     )

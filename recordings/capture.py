@@ -94,7 +94,9 @@ class RecordingCapture:
             return
         del self.live[live.call_key]
         at = event.timestamp or self._clock()
-        self._background(self._journal.ended(live.call_key, at, live.pauses.end(at)))
+        stretches = live.pauses.end(at)
+        self._background(self._journal.ended(live.call_key, at, stretches,
+                                             keep=not live.pauses.paused_throughout))
 
     # -- the agent's controls ----------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 Each step of a job commits its state, so a converter that dies anywhere resumes where the
 journal says: ``pending`` and ``converting`` jobs are converted (again: the output is written
 under a temporary name and renamed, the ``recordings`` row is upserted by call key), ``stored``
-jobs only have their raw file deleted.
+and ``discard`` jobs only have their raw file deleted.
 """
 from __future__ import annotations
 
@@ -67,10 +67,12 @@ class Journal:
     async def save_pauses(self, call_key: str, stretches: tuple[Stretch, ...]) -> None:
         await self._update(call_key, pauses=_pauses(stretches))
 
-    async def ended(self, call_key: str, ended_at: float, stretches: tuple[Stretch, ...]) -> None:
-        """The capture ended: the job is the converter's."""
-        await self._update(call_key, state="pending", ended_at=utc(ended_at),
-                           pauses=_pauses(stretches), where_state="recording")
+    async def ended(self, call_key: str, ended_at: float, stretches: tuple[Stretch, ...], *,
+                    keep: bool = True) -> None:
+        """The capture ended: the job is the converter's, to store or (KEEP false) to discard."""
+        await self._update(call_key, state="pending" if keep else "discard",
+                           ended_at=utc(ended_at), pauses=_pauses(stretches),
+                           where_state="recording")
 
     async def _update(self, call_key: str, where_state: str | None = None,
                       **values: object) -> None:
@@ -90,12 +92,12 @@ class Journal:
                                   .values(state="pending"))
 
     async def claim(self) -> Job | None:
-        """The next job due: converting it (pending), or finishing it (stored)."""
+        """The next job due: converting it (pending), or finishing it (stored, discard)."""
         now = datetime.now(timezone.utc)
         async with self._db.sessionmaker.begin() as session:
             row = await session.scalar(
                 select(RecordingJob)
-                .where(RecordingJob.state.in_(("pending", "stored")),
+                .where(RecordingJob.state.in_(("pending", "stored", "discard")),
                        RecordingJob.updated_at <= now)
                 .order_by(RecordingJob.updated_at, RecordingJob.id)
                 .limit(1).with_for_update(skip_locked=True))

@@ -20,12 +20,16 @@ class PauseLog:
     """The recording's start (epoch seconds)."""
     paused_since: float | None = None
     """An on-demand recording starts paused: its start."""
-    ended: bool = False
+    ended_at: float | None = None
     _stretches: list[Stretch] = field(default_factory=list)
 
     @classmethod
     def starting(cls, started_at: float, *, paused: bool = False) -> PauseLog:
         return cls(started_at, started_at if paused else None)
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
 
     @property
     def paused(self) -> bool:
@@ -45,10 +49,19 @@ class PauseLog:
 
     def end(self, at: float) -> tuple[Stretch, ...]:
         """The recording ended: an open pause lasts until AT."""
-        if not self.ended and self.paused_since is not None:
-            self._close(at)
-        self.ended = True
+        if self.ended_at is None:
+            if self.paused_since is not None:
+                self._close(at)
+            self.ended_at = at
         return self.stretches
+
+    @property
+    def paused_throughout(self) -> bool:
+        """An ended recording that holds nothing but silence (on demand, never started)."""
+        if self.ended_at is None:
+            return False
+        length = round(max(self.ended_at - self.started_at, 0), 3)
+        return self.stretches == (Stretch(0, length),)
 
     @property
     def stretches(self) -> tuple[Stretch, ...]:

@@ -3,8 +3,9 @@
 For each job: wait until MixMonitor has closed the WAV; convert it into the storage's scratch
 file (same name on every try); verify it (decoded, duration checked); rename it into place;
 upsert the ``recordings`` row and mark the job stored in one transaction; only then delete
-the raw file and mark the job done. Killed anywhere, it resumes on restart with nothing half
-done: no row without its file, no file under its key that is not whole, no second row.
+the raw file and mark the job done (a job to discard, paused throughout, has only its raw
+file deleted). Killed anywhere, it resumes on restart with nothing half done: no row without
+its file, no file under its key that is not whole, no second row.
 """
 from __future__ import annotations
 
@@ -65,9 +66,10 @@ class Converter:
                 await self._not_closed(job)
                 return
             await self._store(job, raw)
+        # stored: only the raw file's deletion was left; discard: nothing is kept
         raw.unlink(missing_ok=True)
         await self._journal.done(job)
-        log.info("recording %s stored", job.call_key)
+        log.info("recording %s done (was %s)", job.call_key, job.state)
 
     async def _store(self, job: Job, raw: Path) -> None:
         key = storage_key(job.call_key, job.started_at, audio.FORMAT)

@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text()),
         sa.Column("updated_at", TIMESTAMP, server_default=sa.func.now(), nullable=False),
         sa.CheckConstraint(
-            "state IN ('recording', 'pending', 'converting', 'stored', 'done', 'failed')",
+            "state IN ('recording', 'pending', 'converting', 'stored', 'discard', 'done', 'failed')",
             name=op.f("ck_recording_jobs_state")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recording_jobs")),
         sa.UniqueConstraint("call_key", name=op.f("uq_recording_jobs_call_key")),

@@ -91,7 +91,8 @@ async def test_a_recorded_call_from_the_join_to_the_hang_up() -> None:
 
     capture.handle(on_agent(ev.ChannelHungUp, 2010.0, cause=16, cause_text="Normal Clearing"))
     await fakes.settle()
-    assert fakes.calls[-1] == ("ended", {"args": (KEY, 2010.0, (Stretch(3.0, 5.5),))})
+    assert fakes.calls[-1] == ("ended", {"args": (KEY, 2010.0, (Stretch(3.0, 5.5),)),
+                                         "keep": True})
     assert not capture.live
     with pytest.raises(Conflict):
         await capture.resume(KEY)
@@ -110,6 +111,18 @@ async def test_an_on_demand_call_is_muted_from_the_bridge_and_others_are_left_al
     assert fakes.sent == [Setvar(CALLER, "CC_RECORD", "on_demand"), MixMonitorMute(AGENT, True)]
     fakes.now = 2004.0
     assert await capture.resume(KEY) == (Stretch(0.0, 4.0),)
+
+
+async def test_an_on_demand_recording_never_started_is_discarded() -> None:
+    fakes = Fakes({"support": RecordingPolicy(Mode.ON_DEMAND)})
+    capture = capture_with(fakes)
+    capture.handle(joined("support"))
+    capture.handle(started("on_demand"))
+    capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
+    capture.handle(on_agent(ev.ChannelHungUp, 2030.0, cause=16, cause_text="Normal Clearing"))
+    await fakes.settle()
+    assert fakes.calls[-1] == ("ended", {"args": (KEY, 2030.0, (Stretch(0.0, 30.0),)),
+                                         "keep": False})
 
 
 def test_mixmonitormute_is_sent_as_asterisk_reads_it() -> None:

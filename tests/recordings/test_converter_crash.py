@@ -1,11 +1,13 @@
 """The converter as a real process, killed (SIGKILL) in the middle of a conversion: after a
-restart the recording is complete, one row and one file, the raw file deleted only then.
-On a database of its own, so the test product's own converter takes no part."""
+restart the recording is complete, one row and one file, the raw file deleted only then; a
+job stopped after it was stored is only finished; a job to discard leaves nothing. On a
+database of its own, so the test product's own converter takes no part."""
 from __future__ import annotations
 
 import os
 import signal
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,9 +17,11 @@ from pydub import AudioSegment
 
 from callcenter.settings import Settings
 from crm_core.db import Database, open_database, upgrade
+from recordings import audio
 from recordings.audio import sha256_of
-from recordings.journal import Journal
+from recordings.journal import Journal, StoredRecording
 from recordings.storage import FolderStorage, storage_key
+from recordings.worker import Converter
 
 from tests.helpers.database import fresh_database
 from tests.helpers.recordings import (job_state, recordings_of, start_converter, stored_recording,
@@ -48,11 +52,8 @@ async def test_a_converter_killed_mid_conversion_finishes_after_a_restart(
         settings: Settings, crash_database_url: str, crash_db: Database, tmp_path: Path) -> None:
     raw, store, log = tmp_path / "raw.wav", tmp_path / "store", tmp_path / "converter.log"
     write_tone_wav(raw, RAW_SECONDS)
-    key, started = "crash-1733140000.42", datetime.now(timezone.utc)
-    journal = Journal(crash_db)
-    await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
-                       mode="record", started_at=started.timestamp(), retention_days=None)
-    await journal.ended(key, started.timestamp() + RAW_SECONDS, ())
+    key = "crash-1733140000.42"
+    started = await ended_job(Journal(crash_db), key, raw)
     storage = FolderStorage(store)
     final = storage.path(storage_key(key, started, "ogg"))
     scratch = storage.scratch(storage_key(key, started, "ogg"))
@@ -78,6 +79,58 @@ async def test_a_converter_killed_mid_conversion_finishes_after_a_restart(
     assert row.duration_ms == pytest.approx(RAW_SECONDS * 1000, abs=100)
     assert not raw.exists() and not scratch.exists()
     assert sorted(p.name for p in final.parent.iterdir()) == [final.name], log.read_text()
+
+
+async def ended_job(journal: Journal, key: str, raw: Path, *, keep: bool = True) -> datetime:
+    started = datetime.now(timezone.utc)
+    await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
+                       mode="record" if keep else "on_demand", started_at=started.timestamp(),
+                       retention_days=None)
+    await journal.ended(key, started.timestamp() + 5, (), keep=keep)
+    return started
+
+
+async def test_a_job_stopped_once_stored_only_has_its_raw_file_deleted(
+        crash_db: Database, tmp_path: Path) -> None:
+    raw, journal = tmp_path / "raw.wav", Journal(crash_db)
+    storage = FolderStorage(tmp_path / "store")
+    write_tone_wav(raw, 5)
+    key = "stored-1733140000.43"
+    started = await ended_job(journal, key, raw)
+    job = await journal.claim()
+    assert job is not None and job.call_key == key
+    # the converter's steps up to "stored", then it stops
+    final_key = storage_key(key, started, audio.FORMAT)
+    scratch = storage.scratch(final_key)
+    converted = audio.convert(raw, scratch, "24k")
+    storage.put(scratch, final_key)
+    await journal.stored(job, StoredRecording(final_key, audio.FORMAT, converted, None))
+    written = storage.path(final_key).stat().st_mtime_ns
+
+    with ThreadPoolExecutor(1) as pool:
+        converter = Converter(journal, storage, pool, bitrate="24k", poll_interval=0.1)
+        await journal.recover()
+        again = await journal.claim()
+        assert again is not None and again.state == "stored"
+        await converter.process(again)
+    assert await job_state(crash_db, key) == "done" and not raw.exists()
+    assert storage.path(final_key).stat().st_mtime_ns == written, "not converted again"
+    [row] = await recordings_of(crash_db, key)
+    assert row.sha256 == converted.sha256
+
+
+async def test_a_job_to_discard_leaves_nothing(crash_db: Database, tmp_path: Path) -> None:
+    raw, journal = tmp_path / "raw.wav", Journal(crash_db)
+    storage = FolderStorage(tmp_path / "store")
+    write_tone_wav(raw, 2)
+    key = "discard-1733140000.44"
+    await ended_job(journal, key, raw, keep=False)
+    with ThreadPoolExecutor(1) as pool:
+        job = await journal.claim()
+        assert job is not None and job.state == "discard"
+        await Converter(journal, storage, pool, bitrate="24k", poll_interval=0.1).process(job)
+    assert await job_state(crash_db, key) == "done" and not raw.exists()
+    assert not await recordings_of(crash_db, key) and not storage.root.exists()
 
 
 def _end_session(pid: int) -> None:

@@ -71,6 +71,20 @@ def test_an_on_demand_recording_starts_paused() -> None:
     assert log.end(60.0) == (Stretch(0.0, 3.0),)
 
 
+def test_a_recording_paused_from_start_to_end_holds_nothing() -> None:
+    never_started = PauseLog.starting(50.0, paused=True)
+    never_started.end(80.0)
+    assert never_started.paused_throughout
+    started_late = PauseLog.starting(50.0, paused=True)
+    started_late.resume(51.0)
+    started_late.end(80.0)
+    paused_later = PauseLog.starting(50.0)
+    paused_later.pause(60.0)
+    assert not paused_later.paused_throughout  # not ended yet
+    paused_later.end(80.0)
+    assert not started_late.paused_throughout and not paused_later.paused_throughout
+
+
 def test_pauses_in_the_wrong_state_are_conflicts() -> None:
     log = PauseLog.starting(0.0)
     with pytest.raises(Conflict):
