@@ -58,8 +58,9 @@ def caller_originate(
     the caller's channel before the queue; key: a DTMF digit the caller presses ``key_after``
     seconds after the call starts (in a queue whose context has that extension, e.g.
     SIM_QUEUE_KEYS, the caller leaves: EXITWITHKEY), ``patience`` then counts from the key
-    press; tone: what caller and agent send while talking (PlayTones' notation, e.g. "440"), audio
-    for a recording. The Variable list goes out as repeated headers.
+    press; tone: what the caller's phone and the agent's send from their start (PlayTones'
+    notation, e.g. "440"), audio for a recording. The Variable list goes out as repeated
+    headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
