@@ -24,7 +24,7 @@ from aiohttp import web
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
 from dialer.campaigns import CAMPAIGN_MANAGERS
 
-from .auth import Handler, page, public, require_role
+from .auth import Handler, every_role, page, public, require_role
 
 STATIC = Path(__file__).with_name("static")
 TYPES = {".css": "text/css", ".js": "application/javascript"}
@@ -57,7 +57,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/favicon.ico", icon)
     app.router.add_get("/favicon.svg", icon)
     app.router.add_get("/login/login.css", public(_serve("login.css")))
-    app.router.add_get("/i18n/i18n.js", _serve("i18n.js"))
+    app.router.add_get("/i18n/i18n.js", every_role(_serve("i18n.js")))
+    app.router.add_get("/live/socket.js", every_role(_serve("livesocket.js")))
     app.router.add_get("/i18n/language.js", public(_serve("language.js")))
     app.router.add_get("/wallboard/wallboard.css",
                        require_role(*WALLBOARD_ROLES)(_serve("wallboard.css")))

@@ -34,6 +34,9 @@ SESSION = web.RequestKey("session", Session)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CONFINED_ROLES = frozenset({"marketing"})
+"""Roles that reach only the routes whose role rule names them, and those marked
+``every_role``: marketing staff see the campaigns, not the consoles, wallboard or admin."""
 
 SessionCheck = Callable[[], Awaitable[bool]]
 USER = web.RequestKey("user", UserInfo)
@@ -80,6 +83,13 @@ def page(handler: H) -> H:
     return handler
 
 
+def every_role(handler: H) -> H:
+    """Mark a handler any logged-in user may reach, whatever the role (logging out, the
+    language, the scripts every page loads)."""
+    handler.every_role = True  # type: ignore[attr-defined]
+    return handler
+
+
 def require_role(*roles: str) -> Callable[[H], H]:
     """Handler decorator (functions and methods): Forbidden unless the (already
     authenticated) user has one of ``roles``."""
@@ -90,6 +100,7 @@ def require_role(*roles: str) -> Callable[[H], H]:
             ensure_role(args[-1], *roles)  # the request, after the resource for a method
             return await handler(*args)
 
+        checked.roles = roles  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
     return decorate
@@ -105,6 +116,13 @@ def ensure_role(request: web.Request, *roles: str) -> UserInfo:
 def _marked(request: web.Request, mark: str) -> bool:
     # match_info.handler is the route's own handler, not the middleware chain's
     return getattr(request.match_info.handler, mark, False)
+
+
+def ensure_reachable(request: web.Request, user: UserInfo) -> None:
+    """A confined role's users reach only the routes meant for them."""
+    if user.role in CONFINED_ROLES and not _marked(request, "every_role") \
+            and user.role not in getattr(request.match_info.handler, "roles", ()):
+        raise Forbidden("this is not for the role {role}", role=user.role)
 
 
 def refusal(request: web.Request, error: Forbidden) -> Exception:
@@ -175,6 +193,7 @@ def auth_middleware(db: Database):
         if user is None:
             return _refuse_anonymous(request)
         try:
+            ensure_reachable(request, user)
             if session:
                 await _check_browser_request(request, session)
                 request[SESSION] = session

@@ -1,5 +1,6 @@
 """The dialer's campaigns, lead list uploads and do-not-call entries (JSON, bodies in
-dialer.schemas), and the campaigns admin page. Campaigns are managed by admins and supervisors.
+dialer.schemas), the live campaign view, and the campaigns admin page. Campaigns are managed
+by admins, supervisors and marketing staff (dialer.campaigns.CAMPAIGN_MANAGERS).
 
 - ``GET /admin/campaigns`` (CampaignList); ``POST /admin/campaigns`` (NewCampaignBody, 201);
   ``GET|PUT|DELETE /admin/campaigns/{name}`` (PUT: CampaignSettings; a running campaign is not
@@ -12,7 +13,9 @@ dialer.schemas), and the campaigns admin page. Campaigns are managed by admins a
   which goes on in the background. ``GET /admin/campaigns/{name}/lists`` lists them.
 - ``GET /admin/campaigns/{name}/compliance``: the campaign's compliance report
   (ComplianceAnswer, dialer.report): abandon rates, calls out of hours or to do-not-call
-  numbers, safe-harbor plays, attempts per lead.
+  numbers, safe-harbor plays, attempts per lead; ``…/compliance.csv`` the same as a download,
+  one figure a line (figure, value).
+- ``GET /ws/campaigns``: the live campaign view (dialer.live's protocol), pushed once a second.
 - ``GET /admin/imports/{id}``: the import's progress, to poll; ``GET /admin/imports/{id}/errors.csv``
   its error report (row, column, value, reason).
 - ``POST /api/dnc`` (DncBody, any logged-in user: an agent records a customer's opt-out):
@@ -22,6 +25,8 @@ dialer.schemas), and the campaigns admin page. Campaigns are managed by admins a
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import logging
 import uuid
 from collections.abc import Awaitable
@@ -31,11 +36,16 @@ from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
 
+from ctiserver.web.agentsocket import MAX_WS_FRAME, converse
+from ctiserver.web.hub import Client
+
 from callcenter.errors import Invalid, NotFound
 from crm_core.db import Database
 from dialer.campaigns import CAMPAIGN_MANAGERS as MANAGERS
 from dialer.campaigns import CampaignSettings
 from dialer.leadfile import READERS
+from dialer.live import VIEW_ROLES
+from dialer.liveview import CampaignViewPublisher
 from dialer.reportstore import campaign_report
 from dialer.schemas import (
     CampaignAnswer, CampaignDeleted, CampaignList, ComplianceAnswer, DncAnswer, DncBody,
@@ -45,7 +55,7 @@ from dialer.store import (
     Campaigns, LeadImport, add_dnc, campaign_json, campaign_lists, import_status,
 )
 
-from .auth import SESSION, USER, page, require_role
+from .auth import SESSION, USER, every_role, page, require_role
 from .jsonbody import NO_STORE, answer, read, script_json
 from .pages import render
 
@@ -118,6 +128,15 @@ class CampaignsResource:
     async def compliance(self, request: web.Request) -> web.Response:
         found = await campaign_report(self.db, _name(request))
         return answer(ComplianceAnswer, found.json(), headers=NO_STORE)
+
+    @require_role(*MANAGERS)
+    async def compliance_csv(self, request: web.Request) -> web.Response:
+        found = await campaign_report(self.db, _name(request))
+        out = io.StringIO()
+        csv.writer(out).writerows([("figure", "value"), *found.rows()])
+        return web.Response(text=out.getvalue(), content_type="text/csv", charset="utf-8",
+                            headers={**NO_STORE, "Content-Disposition": _attachment(
+                                f"{_name(request)}-compliance.csv")})
 
     # --- lead lists ----------------------------------------------------------------------------
 
@@ -213,13 +232,13 @@ class CampaignsResource:
         path = Path(status.error_report_path or "")
         if not status.error_report_path or not path.is_file():
             raise NotFound("lead list {list_id} has no error report", list_id=status.list_id)
-        download = f"{Path(status.source_file).stem}-errors.csv"
         return web.FileResponse(path, headers={
             "Content-Type": "text/csv; charset=utf-8", **NO_STORE,
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download)}"})
+            "Content-Disposition": _attachment(f"{Path(status.source_file).stem}-errors.csv")})
 
     # --- do-not-call -----------------------------------------------------------------------------
 
+    @every_role
     async def add_dnc(self, request: web.Request) -> web.Response:
         body = await read(request, DncBody, MAX_BODY)
         listing = await add_dnc(self.db, body.number, default_region=self.default_region,
@@ -240,6 +259,38 @@ class CampaignsResource:
                             headers=NO_STORE)
 
 
+def _attachment(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def view_socket(publisher: CampaignViewPublisher):
+    """``GET /ws/campaigns``: the live campaign view, for the campaigns' managers."""
+
+    @require_role(*VIEW_ROLES)
+    async def campaigns_socket(request: web.Request) -> web.WebSocketResponse:
+        user = request[USER]
+        socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME)
+        await socket.prepare(request)
+        client = Client(socket=socket, user_id=user.id, role=user.role)
+        await publisher.add(client)
+        try:
+            await converse(request, client)
+        finally:
+            publisher.remove(client)
+        return socket
+    return campaigns_socket
+
+
+def _publishing(publisher: CampaignViewPublisher):
+    """The app's cleanup context: the publisher runs while the app does."""
+    async def run(app: web.Application):
+        task = asyncio.create_task(publisher.run(), name="campaign-view")
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return run
+
+
 async def _text(part: BodyPartReader) -> str:
     """A text field of the upload, refused when longer than MAX_BODY."""
     data = bytearray()
@@ -253,7 +304,8 @@ async def _text(part: BodyPartReader) -> str:
         raise Invalid("{field}: not UTF-8 text", field=part.name) from None
 
 
-def add_routes(app: web.Application, resource: CampaignsResource) -> None:
+def add_routes(app: web.Application, resource: CampaignsResource,
+               publisher: CampaignViewPublisher) -> None:
     app.router.add_get("/admin/campaigns", resource.list_campaigns)
     app.router.add_post("/admin/campaigns", resource.create)
     app.router.add_get("/admin/campaigns/{name}", resource.get)
@@ -261,11 +313,15 @@ def add_routes(app: web.Application, resource: CampaignsResource) -> None:
     app.router.add_delete("/admin/campaigns/{name}", resource.delete)
     app.router.add_post("/admin/campaigns/{name}/{action:start|pause|stop}", resource.change_state)
     app.router.add_get("/admin/campaigns/{name}/compliance", resource.compliance)
+    app.router.add_get("/admin/campaigns/{name}/compliance.csv", resource.compliance_csv)
     app.router.add_get("/admin/campaigns/{name}/lists", resource.lists)
     app.router.add_post("/admin/campaigns/{name}/lists", resource.upload)
     app.router.add_get("/admin/imports/{id}", resource.progress)
     app.router.add_get("/admin/imports/{id}/errors.csv", resource.error_report)
     app.router.add_post("/api/dnc", resource.add_dnc)
     app.router.add_get("/campaigns", resource.campaigns_page)
+    app.router.add_get("/ws/campaigns", view_socket(publisher))
     app.on_cleanup.append(resource.stop_imports)
+    app.on_shutdown.append(lambda app: publisher.close_all())
+    app.cleanup_ctx.append(_publishing(publisher))
 

@@ -22,6 +22,7 @@ from .auth import (
     SESSION_COOKIE,
     USER,
     cookie_settings,
+    every_role,
     page,
     public,
     request_gettext,
@@ -33,7 +34,8 @@ from .i18n import languages
 from .pages import render
 
 LOGIN_CSRF_COOKIE = "cc_login_csrf"
-ROLE_HOME = {"agent": "/console", "supervisor": "/wallboard", "admin": "/wallboard"}
+ROLE_HOME = {"agent": "/console", "supervisor": "/wallboard", "admin": "/wallboard",
+             "marketing": "/campaigns"}
 MAX_USERNAME = 200
 
 
@@ -143,6 +145,7 @@ class LoginResource:
         response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
         raise response
 
+    @every_role
     @page
     async def logout(self, request: web.Request) -> web.StreamResponse:
         if session_id := request.cookies.get(SESSION_COOKIE):
@@ -151,6 +154,7 @@ class LoginResource:
         response.del_cookie(SESSION_COOKIE, path="/")
         raise response
 
+    @every_role
     @page
     async def home(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther(ROLE_HOME[request[USER].role])

@@ -11,7 +11,7 @@ from aiohttp import web
 from crm_core.db import Database
 from crm_core.users import set_language
 
-from .auth import USER
+from .auth import USER, every_role
 from .jsonbody import answer, read
 from .schemas import LanguageChoice, LanguageSaved
 
@@ -24,6 +24,7 @@ class MeResource:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @every_role
     async def language(self, request: web.Request) -> web.Response:
         choice = await read(request, LanguageChoice, MAX_BODY)
         await set_language(self.db, request[USER].id, choice.language)

@@ -7,6 +7,7 @@ and browsers' state changes must come from this site (headers.py)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
@@ -18,6 +19,9 @@ from ctiserver.acd.supervision import Supervision
 from ctiserver.bus import EventBus
 from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
+from dialer.live import LiveBoard
+from dialer.liveview import CampaignViewPublisher
+from dialer.reportstore import campaign_counts
 
 from . import admin, assets, calls_api, campaigns_api, console, dialpolicy_api, headers, login
 from . import me_api, queues_api, scripts_api, security_api, softphone, wallboard, work_api
@@ -42,12 +46,14 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
                supervision: Supervision, bus: EventBus, on_wrapup: WrapupListener,
                default_region: str, softphone_site: SoftphoneSite,
                apply_queues: Callable[[], Awaitable[list[str]]], dial_policies: DialPolicies,
-               dialer_dir: Path, trusted_proxies: Iterable[str] = ()) -> None:
+               dialer_dir: Path, campaign_board: LiveBoard,
+               trusted_proxies: Iterable[str] = ()) -> None:
     """Mount the console on the CTI server's app; from here on every route of ``app``, the
     CTI server's too, needs a logged-in user unless marked public, and every response
     carries the security headers (headers.py). Logins count for the client's address, which
     a request from one of ``trusted_proxies`` names in X-Forwarded-For. The dialer keeps
-    uploads and error reports in ``dialer_dir``."""
+    uploads and error reports in ``dialer_dir``; the live campaign view reads the figures of
+    the campaigns dialing in this process from ``campaign_board``."""
     app.middlewares.append(error_middleware(request_gettext))
     app.middlewares.append(origin_middleware)  # before any password or session is looked at
     app.middlewares.append(auth_middleware(db))
@@ -72,6 +78,7 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     console.add_routes(app, agent, ConsoleScripts(db, scopes))
     calls_api.add_routes(app, CallsResource(db, scopes, agent))
     campaigns_api.add_routes(app, CampaignsResource(db, dialer_dir=dialer_dir,
-                                                    default_region=default_region))
+                                                    default_region=default_region),
+                             CampaignViewPublisher(partial(campaign_counts, db), campaign_board))
     softphone.add_routes(app, softphone_site)
     assets.add_routes(app)

@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="action", required=True)
     add = user_sub.add_parser("add", help="create or update a user; prints its API token")
     add.add_argument("username")
-    add.add_argument("--role", choices=["agent", "supervisor", "admin"], default="agent")
+    add.add_argument("--role", choices=["agent", "supervisor", "admin", "marketing"], default="agent")
     add.add_argument("--name")
     add.add_argument("--extension")
     add.add_argument("--interface", help="queue member interface, e.g. PJSIP/1001")

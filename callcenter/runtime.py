@@ -127,6 +127,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
         apply_queues=apply_queues,
         dial_policies=server.dial_policies,
         dialer_dir=settings.dialer_dir,
+        campaign_board=server.campaign_board,
         trusted_proxies=settings.trusted_proxies,
     )
     return app

@@ -15,7 +15,7 @@ from crm_core.models import User, UserSession
 from crm_core.passwords import hash_password
 from crm_core.values import UserInfo
 
-ROLES = ("agent", "supervisor", "admin")
+ROLES = ("agent", "supervisor", "admin", "marketing")
 EDITABLE_FIELDS = frozenset({"display_name", "role", "extension", "interface", "team", "active"})
 """What update_user may change besides the password."""
 
@@ -76,7 +76,7 @@ async def create_user(
     password: str | None = None,
     token: str | None = None,
 ) -> tuple[int, str]:
-    """Add a user; role is agent, supervisor or admin. Returns (id, API token); only hashes of
+    """Add a user; role is agent, supervisor, admin or marketing. Returns (id, API token); only hashes of
     the token and password are stored. Raises IntegrityError when the username or interface is
     taken."""
     token = token or secrets.token_urlsafe(32)

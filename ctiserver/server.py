@@ -43,6 +43,7 @@ from ctiserver.control.channels import held_agents, hold_channel_prefix
 from ctiserver.control.dialpolicy import DialRules
 from ctiserver.web.hub import ClientHub
 from ctiserver.web.wiring import add_agent_socket
+from dialer.live import LiveBoard
 from dialer.wiring import DialerDomain
 from recordings.wiring import RecordingsDomain
 
@@ -102,11 +103,13 @@ class CTIServer:
         self.routing = RoutingService(db, default_region=settings.default_region,
                                       live=ami_live_source(self.ami.queue_summary),
                                       collected=self.collected)
+        self.campaign_board = LiveBoard()
+        """The live figures of the campaigns dialing in this process, for the live view."""
         self.dialer = DialerDomain(
             self.bus, self.ami, db, self.feed.agents, dial_string=settings.dialer_dial_string,
             context=settings.dialer_context, ring_timeout=settings.dialer_ring_timeout,
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
-            background=_background) if settings.dialer_enabled else None
+            background=_background, board=self.campaign_board) if settings.dialer_enabled else None
         self.recordings = RecordingsDomain(
             self.bus, self.ami, db, spool=settings.recordings_spool_host,
             store_dir=settings.effective_recordings_dir, bitrate=settings.recordings_bitrate,

@@ -26,7 +26,7 @@ RULE_SETS: dict[str, RuleSet] = {rules.name: rules for rules in
 DNC_COUNTRY = {"US": "US", "UK": "GB", "FR": "FR"}
 """Whose national do-not-call register a rule set's campaigns must be washed against."""
 LEGAL_ABANDON_TARGET = 0.03
-CAMPAIGN_MANAGERS = ("admin", "supervisor")
+CAMPAIGN_MANAGERS = ("admin", "supervisor", "marketing")
 """The roles that create, change, start and stop campaigns and upload their lead lists."""
 
 

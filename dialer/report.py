@@ -86,6 +86,17 @@ class ComplianceReport:
                 "attempts_per_lead_mean": self.attempts_per_lead_mean,
                 "attempts_per_lead_max": self.attempts_per_lead_max}
 
+    def rows(self) -> list[tuple[str, object]]:
+        """The report flat, figure by figure (its CSV form): a window's figures are named
+        ``window.figure``."""
+        flat: list[tuple[str, object]] = []
+        for key, value in self.json().items():
+            if isinstance(value, dict):
+                flat += [(f"{key}.{inner}", figure) for inner, figure in value.items()]
+            else:
+                flat.append((key, value))
+        return flat
+
 
 class _Answered:
     """The answered (counted) attempts in time order, with running counts per outcome, so a

@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from callcenter.errors import Conflict
@@ -24,9 +24,12 @@ from ctiserver.acd.agentstate import (
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
-from dialer.campaigns import CampaignSettings
+from dialer.campaigns import CampaignSettings, rule_outcome, stored_outcome
+from dialer.compliance import WindowTally
 from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
+from dialer.live import RunnerFigures
 from dialer.pacing import Mode, PacingController, PacingSettings, Snapshot
+from dialer.windows import CampaignWindows, PastOutcome, abandon_rules
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +62,24 @@ Place = Callable[[AttemptTracker, DialAttempt, float], Awaitable[None]]
 """Originate an attempt (``dialer.originate.place`` with its link and target)."""
 RecordCall = Callable[..., Awaitable[int | None]]
 """``dialer.crmcalls.record_attempt_call`` with its database: the agent's user id."""
+History = Callable[[int, datetime], Awaitable[list[PastOutcome]]]
+"""``dialer.reportstore.recent_outcomes`` with its database: a campaign's attempts since."""
 
 
-def snapshot(agents: Mapping[str, AgentView], queue: str, now: float, tracker: AttemptTracker) -> Snapshot:
-    """The campaign now: its queue's agents by state, and the attempts in flight."""
+async def no_history(campaign_id: int, since: datetime) -> list[PastOutcome]:
+    return []
+
+
+def snapshot(agents: Mapping[str, AgentView], queue: str, now: float, tracker: AttemptTracker,
+             windows: tuple[WindowTally, ...] = ()) -> Snapshot:
+    """The campaign now: its queue's agents by state, the attempts in flight, its compliance
+    windows."""
     members = [a for a in agents.values() if queue in a.queues]
     return Snapshot(
         ready=sum(1 for a in members if a.state == AVAILABLE),
         talking=tuple(max(0.0, now - a.since) for a in members if a.state in BUSY_STATES),
         wrapping=tuple(max(0.0, now - a.since) for a in members if a.state == WRAPUP),
-        ringing=tracker.ringing(now), waiting=tracker.waiting())
+        ringing=tracker.ringing(now), waiting=tracker.waiting(), windows=windows)
 
 
 def pacer_for(settings: CampaignSettings) -> PacingController:
@@ -84,7 +95,8 @@ class CampaignRunner:
     def __init__(self, plan: CampaignPlan, *, hopper: LeadSource, place: Place,
                  record_call: RecordCall, agents: Callable[[], Mapping[str, AgentView]],
                  ring_timeout: int, background: Callable[[Awaitable[None]], None],
-                 clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]]) -> None:
+                 clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]],
+                 history: History = no_history) -> None:
         self.plan = plan
         self.pacer = pacer_for(plan.settings)
         self.tracker = AttemptTracker(self.pacer)
@@ -101,6 +113,10 @@ class CampaignRunner:
         self._talked: dict[str, AttemptOutcome] = {}
         self._task: asyncio.Task | None = None
         self._stopped = False
+        self._history = history
+        self.windows = CampaignWindows(plan.settings.dialing_rules())
+        self._last: tuple[Snapshot, int] | None = None
+        """The last tick's snapshot and the pacer's decision, for the live view."""
 
     @property
     def running(self) -> bool:
@@ -125,7 +141,18 @@ class CampaignRunner:
             await self._hopper.release(sorted(self._unplaced))
             self._unplaced.clear()
 
+    async def _load_windows(self) -> None:
+        """The compliance windows from the campaign's attempts within their reach."""
+        rules = self.plan.settings.dialing_rules()
+        reach = max(rule.window for rule in abandon_rules(rules))
+        since = _utc(self._clock()) - timedelta(seconds=reach)
+        self.windows = CampaignWindows(rules, await self._history(self.plan.id, since))
+
     async def _run(self) -> None:
+        try:
+            await self._load_windows()
+        except Exception:  # the pacer then counts from this start on
+            log.exception("campaign %s: its compliance windows could not be read", self.plan.name)
         while not self._stopped:
             try:
                 await self.tick()
@@ -141,8 +168,10 @@ class CampaignRunner:
     async def tick(self) -> int:
         """Place what the pacer asks for now; how many were placed."""
         now = self._clock()
-        wanted = self.pacer.decide(snapshot(self._agents(), self.plan.settings.queue or "", now,
-                                            self.tracker))
+        current = snapshot(self._agents(), self.plan.settings.queue or "", now, self.tracker,
+                           self.windows.tallies(now))
+        wanted = self.pacer.decide(current)
+        self._last = current, wanted
         if wanted <= 0:
             return 0
         leads = await self._hopper.claim(self.plan.name, wanted, _utc(now))
@@ -208,6 +237,19 @@ class CampaignRunner:
             ended_at=_utc(outcome.ended_at), call_key=attempt.attempt_id,
             amd_result=outcome.amd_status, agent_user_id=agent_user_id,
             opted_out=outcome.opted_out))
+        self.windows.record(placed_at, rule_outcome(
+            stored_outcome(outcome.result, outcome.opted_out), agent_user_id is not None))
+
+    def figures(self, now: float) -> RunnerFigures:
+        """The live view's figures: the last tick's agents, calls and decision; the windows now."""
+        current, decision = self._last or (Snapshot(ready=0), 0)
+        windows = self.windows.tallies(now)
+        predictive = self.pacer.settings.mode is Mode.PREDICTIVE
+        return RunnerFigures(
+            talking=len(current.talking), waiting=current.ready, wrapping=len(current.wrapping),
+            in_flight=len(current.ringing) + current.waiting, mode=self.pacer.settings.mode.value,
+            decision=decision, allowance=self.pacer.allowance(windows) if predictive else None,
+            windows=windows)
 
     def _interface(self, agent: str | None) -> str | None:
         """The queue member's interface (the tracker names members by name when they have one)."""

@@ -22,7 +22,9 @@ from ctiserver.bus import EventBus
 from dialer.attempts import AttemptTracker, DialAttempt
 from dialer.crmcalls import record_attempt_call
 from dialer.hopper import Hopper
+from dialer.live import LiveBoard, RunnerFigures
 from dialer.originate import DialTarget, place
+from dialer.reportstore import recent_outcomes
 from dialer.runner import CampaignPlan, CampaignRunner
 from dialer.store import Campaigns, campaign_settings
 
@@ -36,7 +38,7 @@ class DialerDomain:
     def __init__(self, bus: EventBus, ami: AmiClient, db: Database, agents: AgentStateMachine, *,
                  dial_string: str, context: str, ring_timeout: int, default_region: str,
                  poll_interval: float, background: Callable[[Awaitable[None]], None],
-                 dial_variables: DialVariables | None = None,
+                 dial_variables: DialVariables | None = None, board: LiveBoard | None = None,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._ami = ami
@@ -44,6 +46,7 @@ class DialerDomain:
         self._hopper = Hopper(db)
         self._target = DialTarget(dial_string, context)
         self._record_call = partial(record_attempt_call, db, default_region=default_region)
+        self._history = partial(recent_outcomes, db)
         self._agents = agents
         self._ring_timeout = ring_timeout
         self._poll_interval = poll_interval
@@ -53,8 +56,16 @@ class DialerDomain:
         self._sleep = sleep
         self.runners: dict[str, CampaignRunner] = {}
         self._task: asyncio.Task | None = None
+        self._board = board
         bus.subscribe(ev.AmiEvent, self._event)
         bus.subscribe(AgentChange, self._agent_changed)
+        if board is not None:
+            board.attach(self.figures)
+
+    def figures(self, now: float) -> dict[str, RunnerFigures]:
+        """The live figures of the campaigns dialing here (``dialer.live``)."""
+        return {name: runner.figures(now) for name, runner in self.runners.items()
+                if runner.running}
 
     def _event(self, event: ev.AmiEvent) -> None:
         for runner in self.runners.values():
@@ -87,7 +98,8 @@ class DialerDomain:
             runner = self.runners[plan.name] = CampaignRunner(
                 plan, hopper=self._hopper, place=self._place, record_call=self._record_call,
                 agents=self._agents.agents, ring_timeout=self._ring_timeout,
-                background=self._background, clock=self._clock, sleep=self._sleep)
+                background=self._background, clock=self._clock, sleep=self._sleep,
+                history=self._history)
         return runner
 
     async def run(self) -> None:
@@ -109,3 +121,5 @@ class DialerDomain:
             await asyncio.gather(self._task, return_exceptions=True)
         for runner in self.runners.values():
             await runner.stop()
+        if self._board is not None:
+            self._board.detach(self.figures)

@@ -1,5 +1,7 @@
-// The campaigns page: the campaigns with their state actions, a new campaign, and a lead list
-// upload whose import progress is polled (GET /admin/imports/{id}) until it is done.
+// The campaigns page: the campaigns with their state actions, the live view of the running and
+// paused ones (pushed by /ws/campaigns, with pause, resume and stop), a campaign's compliance
+// report, a new campaign, and a lead list upload whose import progress is polled
+// (GET /admin/imports/{id}) until it is done.
 "use strict";
 (function () {
   const CONFIG = JSON.parse(document.getElementById("campaigns-config").textContent);
@@ -38,13 +40,17 @@
     return td;
   }
 
+  function fillSelect(select, campaigns) {
+    const chosen = select.value;
+    select.replaceChildren(...campaigns.map((c) => new Option(c.name, c.name, false, c.name === chosen)));
+  }
+
   function renderCampaigns(campaigns) {
     const body = $("#campaigns tbody");
     body.replaceChildren();
     $("#no-campaigns").hidden = campaigns.length > 0;
-    const select = $("#upload select[name=campaign]");
-    const chosen = select.value;
-    select.replaceChildren();
+    fillSelect($("#upload select[name=campaign]"), campaigns);
+    fillSelect($("#compliance select[name=campaign]"), campaigns);
     for (const c of campaigns) {
       const row = body.insertRow();
       row.dataset.campaign = c.name;
@@ -61,7 +67,6 @@
         button.addEventListener("click", () => act(c.name, action));
         actions.append(button);
       }
-      select.append(new Option(c.name, c.name, false, c.name === chosen));
     }
   }
 
@@ -76,6 +81,127 @@
       await refresh();
     } catch (error) { say(error.message); }
   }
+
+  // --- the live view ----------------------------------------------------------------------
+
+  const LIVE_STATES = new Set(["running", "paused"]);
+  const LIVE_ACTIONS = {running: [["pause", t("Pause")], ["stop", t("Stop")]],
+                        paused: [["start", t("Resume")], ["stop", t("Stop")]]};
+
+  const DAY_SECONDS = 86400;
+  const WINDOWS = {[DAY_SECONDS]: t("Abandon rate, last 24 hours"),
+                   [30 * DAY_SECONDS]: t("Abandon rate, last 30 days")};
+
+  function percent(rate) {
+    return t("{percent} %", {percent: fmt.number(Math.round(rate * 1000) / 10)});
+  }
+
+  function figures(c) {
+    const rows = [
+      ["dialed", t("Dialed"), fmt.number(c.dialed)],
+      ["answered", t("Answered"), fmt.number(c.answered)],
+      ["human", t("Human / machine"), t("{human} / {machine}", {human: fmt.number(c.human), machine: fmt.number(c.machine)})],
+      ["abandoned", t("Abandoned"), fmt.number(c.abandoned)],
+      ["leads_left", t("Leads left"), fmt.number(c.leads_left)],
+    ];
+    if (c.agents) {
+      rows.push(["agents", t("Agents talking / waiting"),
+                 t("{talking} / {waiting}", {talking: fmt.number(c.agents.talking), waiting: fmt.number(c.agents.waiting)})],
+                ["in_flight", t("Calls in flight"), fmt.number(c.in_flight)],
+                ["pacing", t("Pacing"), tn("{n} call at the last tick", "{n} calls at the last tick", c.pacing.decision)]);
+    }
+    for (const w of c.windows) {
+      rows.push(["window", WINDOWS[w.seconds] || w.rule,
+                 t("{rate} of at most {target}", {rate: percent(w.rate), target: percent(w.target)}), w.over]);
+    }
+    return rows;
+  }
+
+  function liveCard(c) {
+    const card = document.createElement("article");
+    card.className = "live-card";
+    card.dataset.campaign = c.name;
+    card.dataset.state = c.state;
+    const title = document.createElement("h3");
+    title.textContent = `${c.name} · ${STATES[c.state] || c.state}`;
+    const list = document.createElement("dl");
+    for (const [figure, label, value, over] of figures(c)) {
+      const term = document.createElement("dt");
+      term.textContent = label;
+      const detail = document.createElement("dd");
+      detail.textContent = value;
+      detail.dataset.figure = figure;
+      if (over) detail.className = "over";
+      list.append(term, detail);
+    }
+    if (!c.dialing_here) {
+      const note = document.createElement("p");
+      note.className = "note";
+      note.textContent = t("Not dialing in this server: counts only.");
+      list.append(note);
+    }
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    for (const [action, label] of LIVE_ACTIONS[c.state]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.action = action;
+      button.textContent = label;
+      button.addEventListener("click", () => act(c.name, action));
+      actions.append(button);
+    }
+    card.append(title, list, actions);
+    return card;
+  }
+
+  function drawLive(campaigns) {
+    const shown = campaigns.filter((c) => LIVE_STATES.has(c.state));
+    $("#live-campaigns").replaceChildren(...shown.map(liveCard));
+    $("#no-live").hidden = shown.length > 0;
+    for (const c of campaigns) {
+      const state = document.querySelector(`#campaigns tr[data-campaign="${CSS.escape(c.name)}"] .state`);
+      if (state) state.textContent = STATES[c.state] || c.state;
+    }
+  }
+
+  // --- the compliance report ---------------------------------------------------------------
+
+  function reportRows(r) {
+    const both = (rates) => [percent(rates.us_rate), percent(rates.uk_rate)];
+    return [
+      ["latest_day", t("Abandon rate, last 24 hours"), ...both(r.latest_day)],
+      ["worst_day", t("Abandon rate, worst 24 hours"), ...both(r.worst_day)],
+      ["month", t("Abandon rate, last 30 days"), ...both(r.month)],
+      ["out_of_window", t("Calls outside the calling hours (must be 0)"), fmt.number(r.out_of_window)],
+      ["dnc_calls", t("Calls to do-not-call numbers (must be 0)"), fmt.number(r.dnc_calls)],
+      ["safe_harbor_plays", t("Safe-harbor messages played"), fmt.number(r.safe_harbor_plays)],
+      ["attempts", t("Attempts / leads"), t("{attempts} / {leads}", {attempts: fmt.number(r.attempts), leads: fmt.number(r.leads)})],
+      ["attempts_per_lead", t("Attempts per lead (mean / most)"),
+       t("{mean} / {most}", {mean: fmt.number(Math.round(r.attempts_per_lead_mean * 100) / 100), most: fmt.number(r.attempts_per_lead_max)})],
+    ];
+  }
+
+  $("#compliance-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const path = `/admin/campaigns/${encodeURIComponent(new FormData(event.target).get("campaign"))}/compliance`;
+    try {
+      const found = await call("GET", path);
+      const body = $("#compliance-report tbody");
+      body.replaceChildren();
+      for (const [figure, label, ...values] of reportRows(found)) {
+        const row = body.insertRow();
+        row.dataset.figure = figure;
+        cell(row, label);
+        for (const value of values) cell(row, value);
+        if (values.length === 1) row.cells[1].colSpan = 2;
+      }
+      $("#compliance-report").hidden = false;
+      const csv = $("#compliance-csv");
+      csv.href = `${path}.csv`;
+      csv.hidden = false;
+      say("");
+    } catch (error) { say(error.message); }
+  });
 
   $("#new-campaign").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -137,4 +263,5 @@
 
   $("#upload input[name=region]").placeholder = CONFIG.defaultRegion;
   refresh().catch((error) => say(error.message));
+  liveSocket("/ws/campaigns", $("#link"), (msg) => { if (msg.type === "campaigns") drawLive(msg.campaigns); });
 })();

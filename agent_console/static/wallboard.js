@@ -5,8 +5,6 @@
 // missed (the alerts) is the server's word: ctiserver.acd.wallboard_levels.
 "use strict";
 
-const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
-const PING_MS = 60000;       // pings keep the login session alive while the board is open
 const STALE_MS = 5000;       // the server refreshes at least every second
 const CONFIG = JSON.parse(document.getElementById("wallboard-config").textContent);
 const STATE_LABELS = {
@@ -254,43 +252,15 @@ function askReason(iface) {
 
 // --- the websocket -----------------------------------------------------------------------
 
-function connect(delay = 1000) {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/wallboard`);  // the session cookie authenticates
-  const link = document.getElementById("link");
-  let opened = false, pinger = null;
-  ws.onopen = () => {
-    opened = true;
-    link.textContent = t("live");
-    link.className = "live";
-    pinger = setInterval(() => ws.send(JSON.stringify({type: "ping"})), PING_MS);
-  };
-  ws.onclose = (event) => {
-    clearInterval(pinger);
-    link.textContent = t("reconnecting…");
-    link.className = "down";
-    if (event.code === SESSION_ENDED) { location.assign("/login?next=/wallboard"); return; }
-    if (!opened) loginIfLoggedOut();  // a refused handshake: maybe the session is gone
-    setTimeout(() => connect(opened ? 1000 : Math.min(delay * 2, 15000)), opened ? 1000 : delay);
-  };
-  ws.onmessage = (event) => {
-    const msg = JSON.parse(event.data);
-    if (msg.type !== "stats") return;
-    lastMessageAt = Date.now();
-    skew = msg.at - Date.now() / 1000;
-    link.textContent = t("live");
-    // Between full snapshots the server sends only the tiles and agents that changed.
-    last = msg.full || !last ? msg : {...last, ...msg, queues: {...last.queues, ...msg.queues},
-                                      agents: {...last.agents, ...msg.agents}};
-    draw();
-  };
-}
-
-async function loginIfLoggedOut() {
-  try {
-    const response = await fetch(location.pathname, {redirect: "manual"});
-    if (response.type === "opaqueredirect" || response.status === 401) location.assign("/login?next=/wallboard");
-  } catch (e) { /* server unreachable: keep reconnecting */ }
+function received(msg) {
+  if (msg.type !== "stats") return;
+  lastMessageAt = Date.now();
+  skew = msg.at - Date.now() / 1000;
+  document.getElementById("link").textContent = t("live");
+  // Between full snapshots the server sends only the tiles and agents that changed.
+  last = msg.full || !last ? msg : {...last, ...msg, queues: {...last.queues, ...msg.queues},
+                                    agents: {...last.agents, ...msg.agents}};
+  draw();
 }
 
 for (const button of document.querySelectorAll(".periods button")) {
@@ -304,4 +274,4 @@ for (const button of document.querySelectorAll(".periods button")) {
 }
 setInterval(tick, 1000);
 tick();
-connect();
+liveSocket("/ws/wallboard", document.getElementById("link"), received);

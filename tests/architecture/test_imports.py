@@ -70,6 +70,8 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.attempts", PURE),
     ("dialer.campaigns", PURE),
     ("dialer.report", PURE),
+    ("dialer.windows", PURE),
+    ("dialer.live", PURE),
     ("ivr.flow", PURE),
     ("ivr.flowfile", PURE),
     ("ivr.commands", PURE),
@@ -82,6 +84,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),
     ("dialer.reportstore", ADAPTER),
+    ("dialer.liveview", ADAPTER),
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",
