@@ -34,7 +34,8 @@ SELECT c.name, c.state, coalesce(a.dialed, 0) AS dialed, coalesce(a.answered, 0)
        coalesce(a.abandoned, 0) AS abandoned, coalesce(l.leads_left, 0) AS leads_left
 FROM campaigns c
 LEFT JOIN (SELECT campaign_id, count(*) AS dialed,
-                  count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
+                  count(*) FILTER (WHERE outcome IN ('human', 'abandoned', 'dnc_refused',
+                                                     'machine')) AS answered,
                   count(*) FILTER (WHERE outcome IN ('human', 'abandoned', 'dnc_refused')) AS human,
                   count(*) FILTER (WHERE outcome = 'machine') AS machine,
                   count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned

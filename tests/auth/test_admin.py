@@ -58,7 +58,7 @@ async def test_bad_input_is_a_clear_400(client: TestClient, db: Database) -> Non
     headers = await admin_session(client, db)
     for body, fragment in [
         ({"username": "x"}, "role: Field required"),
-        (new_user(role="boss"), "role: Input should be 'agent', 'supervisor' or 'admin'"),
+        (new_user(role="boss"), "role: Input should be 'agent', 'supervisor', 'admin' or 'marketing'"),
         (new_user(password="short"), "password: the password needs at least 8 characters"),
         (new_user(extension=5), "extension: Input should be a valid string"),
         (new_user(colour="red"), "colour: Extra inputs are not permitted"),

@@ -20,6 +20,7 @@ from crm_core.queues import create_queue
 from tests.helpers.accounts import bearer, make_user
 from tests.helpers.campaigns import (
     campaign_name, fresh_numbers, import_rows, leads_of, load_fresh_dnc, new_campaign,
+    seed_attempts,
 )
 from tests.helpers.leadlists import write_csv, write_xlsx
 from tests.helpers.waiting import poll_until
@@ -174,7 +175,6 @@ async def test_a_campaigns_compliance_report(client: TestClient, db: Database,
     name = await new_campaign(db, rule_set="UK")
     numbers = fresh_numbers(3)
     await import_rows(db, name, tmp_path / "leads.csv", [[n, NAME, "", ""] for n in numbers])
-    leads = await leads_of(db, name)
     noon = datetime.combine(datetime.now(UTC).date() - timedelta(days=1), time(12), UTC)
     night = noon - timedelta(hours=13)  # 23:00 UTC: past 21:00 in London, in winter or summer
     seeded = [(numbers[0], noon, "abandoned"), (numbers[0], night, "no_answer"),
@@ -184,12 +184,7 @@ async def test_a_campaigns_compliance_report(client: TestClient, db: Database,
             "INSERT INTO dnc_entries (number, source, added_at)"
             " VALUES (:number, 'internal', :at)"),
             {"number": numbers[2], "at": noon - timedelta(days=3)})
-        for number, at, outcome in seeded:
-            await session.execute(text(
-                "INSERT INTO lead_attempts (lead_id, campaign_id, number, placed_at, outcome)"
-                " VALUES (:lead, :campaign, :number, :at, :outcome)"),
-                {"lead": leads[number]["id"], "campaign": leads[number]["campaign_id"],
-                 "number": number, "at": at, "outcome": outcome})
+    await seed_attempts(db, name, seeded)
     path = f"/admin/campaigns/{name}/compliance"
     supervisor = bearer(await make_user(db, "supervisor"))
     answered = await client.get(path, headers=supervisor)

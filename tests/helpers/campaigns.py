@@ -86,3 +86,16 @@ def fresh_numbers(count: int, prefix: str = "+44207", length: int = 13) -> list[
             _handed_out.add(number)
             found.append(number)
     return found
+
+
+async def seed_attempts(db: Database, campaign: str,
+                        attempts: Sequence[tuple[str, datetime, str]]) -> None:
+    """Attempts (number, placed at, stored outcome) of CAMPAIGN's leads, as if dialed."""
+    leads = await leads_of(db, campaign)
+    async with db.sessionmaker.begin() as session:
+        for number, at, outcome in attempts:
+            await session.execute(text(
+                "INSERT INTO lead_attempts (lead_id, campaign_id, number, placed_at, outcome)"
+                " VALUES (:lead, :campaign, :number, :at, :outcome)"),
+                {"lead": leads[number]["id"], "campaign": leads[number]["campaign_id"],
+                 "number": number, "at": at, "outcome": outcome})

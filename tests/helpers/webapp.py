@@ -20,7 +20,13 @@ T = TypeVar("T")
 def build_app(settings: Settings, db: Database) -> web.Application:
     """The production app, as callcenter.runtime.start_services builds it, without starting
     the CTI server."""
-    return build_web_app(settings, db, CTIServer(settings, db, ami_secret="unused"), None)
+    return build_app_and_server(settings, db)[0]
+
+
+def build_app_and_server(settings: Settings, db: Database) -> tuple[web.Application, CTIServer]:
+    """build_app, and the CTI server (not started) it serves."""
+    server = CTIServer(settings, db, ami_secret="unused")
+    return build_web_app(settings, db, server, None), server
 
 
 def form_csrf(html: str) -> str:
