@@ -8,7 +8,7 @@
   const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
   const PING_MS = 60000;
 
-  function toLogin() { location.assign("/login?next=" + encodeURIComponent(location.pathname)); }
+  function toLogin() { location.assign(`/login?next=${location.pathname}`); }
 
   async function loginIfLoggedOut() {
     try {

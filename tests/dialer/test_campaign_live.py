@@ -5,20 +5,20 @@ and records each attempt's outcome on its lead and as one outbound call of the C
 a do-not-call list and leads where it is night are never dialed."""
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from asterisk_conf.simulation import CUSTOMER_DIAL_STRING, agent_member, customer_variables
+from asterisk_conf.simulation import agent_member, customer_variables
 from dialer.campaigns import CampaignSettings
 from dialer.store import Campaigns
-from dialer.wiring import DialerDomain
 
-from tests.helpers.campaigns import campaign_name, fresh_numbers, import_rows, leads_of, load_fresh_dnc
-from tests.helpers.product import add_members, remove_members
+from tests.helpers.campaigns import (
+    campaign_name, fresh_numbers, import_rows, leads_of, load_fresh_dnc, dialing,
+    set_zone, zone_at,
+)
 from tests.helpers.waiting import poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -26,20 +26,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 BEHAVIOURS = {"human": 6, "machine": 4, "busy": 3, "noanswer": 3}
 RESULTS = {"human": "human", "machine": "machine", "busy": "busy", "noanswer": "no_answer"}
 FINAL = {"done", "failed", "retry", "dnc"}
-
-
-def zone_at(hour: int, now: datetime) -> str:
-    """A fixed-offset zone whose local time is now HOUR o'clock (Etc/GMT's sign is reversed)."""
-    offset = (hour - now.hour + 12) % 24 - 12
-    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
-
-
-async def set_zone(db, campaign: str, numbers: list[str], zone: str) -> None:
-    async with db.sessionmaker.begin() as session:
-        await session.execute(text(
-            "UPDATE leads SET timezones = ARRAY[:zone] FROM campaigns c WHERE c.id = leads.campaign_id"
-            " AND c.name = :campaign AND leads.phone = ANY(:numbers)"),
-            {"zone": zone, "campaign": campaign, "numbers": numbers})
 
 
 async def attempt_calls(db, campaign: str) -> list[dict]:
@@ -81,15 +67,7 @@ async def test_a_running_campaign_dials_its_leads_and_records_each_attempt(
         dialed.append(number)
         return customer_variables(behaviour[number], talk=2, rings_for=0.5)
 
-    tasks: list[asyncio.Future] = []
-    dialer = DialerDomain(
-        cti.server.bus, cti.server.ami, db, cti.server.feed.agents,
-        dial_string=CUSTOMER_DIAL_STRING, context=settings.dialer_context, ring_timeout=15,
-        default_region=settings.default_region, poll_interval=0.5,
-        background=lambda coro: tasks.append(asyncio.ensure_future(coro)), dial_variables=customer)
-    await add_members(cti, queue, agents)
-    dialer.start()
-    try:
+    async with dialing(cti, db, settings, queue, agents, customer):
         await Campaigns(db).change_state(name, "start")
 
         async def settled() -> bool:
@@ -97,13 +75,6 @@ async def test_a_running_campaign_dials_its_leads_and_records_each_attempt(
             return all(leads[n]["status"] in FINAL for n in behaviour)
         await poll_until(settled, "every dialable lead final or waiting for its retry", 85, every=0.5)
         await Campaigns(db).change_state(name, "stop")
-        await dialer.sync()
-    finally:
-        await dialer.stop()
-        await remove_members(cti, queue, agents)
-    failures = [r for r in await asyncio.gather(*tasks, return_exceptions=True)
-                if isinstance(r, BaseException)]
-    assert not failures, failures
 
     leads = await leads_of(db, name)
     assert not set(dialed) & set(dnc + night), "a do-not-call or out-of-hours number was dialed"

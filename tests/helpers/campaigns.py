@@ -2,14 +2,20 @@
 start needs, leads imported from rows, the lead rows as stored."""
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+
+from asterisk_conf.simulation import CUSTOMER_DIAL_STRING
+from callcenter.runtime import Running
+from callcenter.settings import Settings
 
 from crm_core.db import Database
 from crm_core.phones import normalize_number
@@ -17,7 +23,9 @@ from crm_core.queues import create_queue
 from dialer.campaigns import DNC_COUNTRY, CampaignSettings
 from dialer.leadrows import ColumnMapping
 from dialer.store import Campaigns, ImportStatus, LeadImport, load_national_dnc
+from dialer.wiring import DialerDomain, DialVariables
 from tests.helpers.leadlists import write_csv
+from tests.helpers.product import add_members, remove_members
 
 HEADER = ["Phone", "First", "Last", "Mail"]
 MAPPING = ColumnMapping(phone="Phone", first_name="First", last_name="Last", email="Mail")
@@ -99,3 +107,45 @@ async def seed_attempts(db: Database, campaign: str,
                 " VALUES (:lead, :campaign, :number, :at, :outcome)"),
                 {"lead": leads[number]["id"], "campaign": leads[number]["campaign_id"],
                  "number": number, "at": at, "outcome": outcome})
+
+
+def zone_at(hour: int, now: datetime) -> str:
+    """A fixed-offset zone whose local time is now HOUR o'clock (Etc/GMT's sign is reversed)."""
+    offset = (hour - now.hour + 12) % 24 - 12
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+async def set_zone(db: Database, campaign: str, numbers: Sequence[str], zone: str) -> None:
+    """Put these leads of CAMPAIGN in time zone ZONE."""
+    async with db.sessionmaker.begin() as session:
+        await session.execute(text(
+            "UPDATE leads SET timezones = ARRAY[:zone] FROM campaigns c WHERE c.id = leads.campaign_id"
+            " AND c.name = :campaign AND leads.phone = ANY(:numbers)"),
+            {"zone": zone, "campaign": campaign, "numbers": list(numbers)})
+
+
+@asynccontextmanager
+async def dialing(cti: Running, db: Database, settings: Settings, queue: str,
+                  agents: Sequence[str], customer: DialVariables,
+                  **options: Any) -> AsyncIterator[DialerDomain]:
+    """A dialer on the running product's AMI link and agents, dialing the sandbox's simulated
+    customers (CUSTOMER: a number's channel variables, asterisk_conf.simulation's) with the
+    simulated AGENTS in QUEUE; afterwards stopped, the agents out of the queue, and every
+    outcome it recorded in the background recorded without an error."""
+    tasks: list[asyncio.Future] = []
+    dialer = DialerDomain(
+        cti.server.bus, cti.server.ami, db, cti.server.feed.agents,
+        dial_string=CUSTOMER_DIAL_STRING, context=settings.dialer_context, ring_timeout=15,
+        default_region=settings.default_region, poll_interval=0.5,
+        background=lambda coro: tasks.append(asyncio.ensure_future(coro)),
+        dial_variables=customer, **options)
+    await add_members(cti, queue, agents)
+    dialer.start()
+    try:
+        yield dialer
+    finally:
+        await dialer.stop()
+        await remove_members(cti, queue, agents)
+    failures = [r for r in await asyncio.gather(*tasks, return_exceptions=True)
+                if isinstance(r, BaseException)]
+    assert not failures, failures
