@@ -18,6 +18,9 @@ by admins, supervisors and marketing staff (dialer.campaigns.CAMPAIGN_MANAGERS).
 - ``GET /ws/campaigns``: the live campaign view (dialer.live's protocol), pushed once a second.
 - ``GET /admin/imports/{id}``: the import's progress, to poll; ``GET /admin/imports/{id}/errors.csv``
   its error report (row, column, value, reason).
+- ``POST /admin/dnc/national``: multipart/form-data with ``country``, ``released_on``, optional
+  ``name`` (NationalDncFields) and the ``file`` (CSV), streamed to disk; the release replaces
+  the country's earlier one (201, NationalDncAnswer).
 - ``POST /api/dnc`` (DncBody, any logged-in user: an agent records a customer's opt-out):
   the number goes on the site's own do-not-call list (DncAnswer).
 - ``GET /campaigns``: the page (its script and style: assets.py).
@@ -29,9 +32,10 @@ import csv
 import io
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 from aiohttp import BodyPartReader, web
@@ -49,10 +53,11 @@ from dialer.liveview import CampaignViewPublisher
 from dialer.reportstore import campaign_report
 from dialer.schemas import (
     CampaignAnswer, CampaignDeleted, CampaignList, ComplianceAnswer, DncAnswer, DncBody,
-    ImportAnswer, ImportList, NewCampaignBody, UploadFields,
+    ImportAnswer, ImportList, NationalDncAnswer, NationalDncFields, NewCampaignBody, UploadFields,
 )
 from dialer.store import (
     Campaigns, LeadImport, add_dnc, campaign_json, campaign_lists, import_status,
+    load_national_dnc,
 )
 
 from .auth import SESSION, USER, every_role, page, require_role
@@ -62,6 +67,20 @@ from .pages import render
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_UPLOAD = 512 * 1024 * 1024
+F = TypeVar("F", UploadFields, NationalDncFields)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadKind:
+    """What an upload's file may be: the endings it may have, the refusal of another."""
+    suffixes: Collection[str]
+    refused: Callable[[str], Invalid]
+
+
+LEAD_LIST = UploadKind(READERS, lambda kind: Invalid(
+    "file: a lead list is a CSV or XLSX file, not {kind}", kind=kind))
+NATIONAL_DNC = UploadKind((".csv", ".txt"), lambda kind: Invalid(
+    "file: a do-not-call list is a CSV file, not {kind}", kind=kind))
 CHUNK = 256 * 1024
 
 
@@ -147,7 +166,7 @@ class CampaignsResource:
 
     @require_role(*MANAGERS)
     async def upload(self, request: web.Request) -> web.Response:
-        path, filename, fields = await self._receive(request)
+        path, filename, fields = await self._receive(request, UploadFields, LEAD_LIST)
         try:
             job = await LeadImport.open(
                 self.db, _name(request), path, fields.mapping,
@@ -159,8 +178,10 @@ class CampaignsResource:
         self._start(job.run(), cleanup=path)
         return answer(ImportAnswer, job.status.json(), status=202)
 
-    async def _receive(self, request: web.Request) -> tuple[Path, str, UploadFields]:
-        """The upload's file, streamed to a file of our own, and its text fields."""
+    async def _receive(self, request: web.Request, model: type[F],
+                       kind: UploadKind) -> tuple[Path, str, F]:
+        """The upload's file (of ``kind``), streamed to a file of our own, and its text
+        fields (``model``)."""
         if request.content_type != "multipart/form-data":
             raise Invalid("send the lead list as multipart/form-data")
         reader = await request.multipart()
@@ -174,23 +195,22 @@ class CampaignsResource:
                 if part.name == "file":
                     # aiohttp's own client percent-encodes the name; browsers send it as UTF-8
                     filename = unquote(part.filename or "upload.csv")
-                    path = await self._save(part, Path(filename).suffix.lower())
-                elif part.name in UploadFields.model_fields:
+                    path = await self._save(part, Path(filename).suffix.lower(), kind)
+                elif part.name in model.model_fields:
                     texts[part.name] = await _text(part)
                 else:
                     raise Invalid("{field}: unknown field", field=part.name)
             if path is None:
                 raise Invalid("file: the upload has no file")
-            return path, filename, UploadFields.model_validate(texts)
+            return path, filename, model.model_validate(texts)
         except BaseException:
             if path is not None:
                 path.unlink(missing_ok=True)
             raise
 
-    async def _save(self, part: BodyPartReader, suffix: str) -> Path:
-        if suffix not in READERS:
-            raise Invalid("file: a lead list is a CSV or XLSX file, not {kind}",
-                          kind=suffix or "that")
+    async def _save(self, part: BodyPartReader, suffix: str, kind: UploadKind) -> Path:
+        if suffix not in kind.suffixes:
+            raise kind.refused(suffix or "that")
         self.uploads.mkdir(parents=True, exist_ok=True)
         path = self.uploads / f"{uuid.uuid4().hex}{suffix}"
         size = 0
@@ -237,6 +257,17 @@ class CampaignsResource:
             "Content-Disposition": _attachment(f"{Path(status.source_file).stem}-errors.csv")})
 
     # --- do-not-call -----------------------------------------------------------------------------
+
+    @require_role(*MANAGERS)
+    async def national_dnc(self, request: web.Request) -> web.Response:
+        path, filename, fields = await self._receive(request, NationalDncFields, NATIONAL_DNC)
+        try:
+            loaded = await load_national_dnc(
+                self.db, path, country=fields.country, released_on=fields.released_on,
+                name=fields.name or filename, loaded_by=request[USER].id)
+        finally:
+            path.unlink(missing_ok=True)
+        return answer(NationalDncAnswer, asdict(loaded), status=201)
 
     @every_role
     async def add_dnc(self, request: web.Request) -> web.Response:
@@ -318,6 +349,7 @@ def add_routes(app: web.Application, resource: CampaignsResource,
     app.router.add_post("/admin/campaigns/{name}/lists", resource.upload)
     app.router.add_get("/admin/imports/{id}", resource.progress)
     app.router.add_get("/admin/imports/{id}/errors.csv", resource.error_report)
+    app.router.add_post("/admin/dnc/national", resource.national_dnc)
     app.router.add_post("/api/dnc", resource.add_dnc)
     app.router.add_get("/campaigns", resource.campaigns_page)
     app.router.add_get("/ws/campaigns", view_socket(publisher))

@@ -141,7 +141,7 @@ class CampaignRunner:
             await self._hopper.release(sorted(self._unplaced))
             self._unplaced.clear()
 
-    async def _load_windows(self) -> None:
+    async def load_windows(self) -> None:
         """The compliance windows from the campaign's attempts within their reach."""
         rules = self.plan.settings.dialing_rules()
         reach = max(rule.window for rule in abandon_rules(rules))
@@ -150,7 +150,7 @@ class CampaignRunner:
 
     async def _run(self) -> None:
         try:
-            await self._load_windows()
+            await self.load_windows()
         except Exception:  # the pacer then counts from this start on
             log.exception("campaign %s: its compliance windows could not be read", self.plan.name)
         while not self._stopped:

@@ -3,6 +3,7 @@ campaigns, lead list imports and their progress, do-not-call entries. Requests r
 fields and take JSON's own types, as agent_console.schemas' do."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, StringConstraints
@@ -95,6 +96,28 @@ class DncAnswer(Answer):
     number: str
     listed: bool
     sources: list[Literal["internal", "national"]]
+
+
+class NationalDncFields(BaseModel):
+    """The text fields of a national do-not-call upload (multipart/form-data, beside the
+    ``file``: a CSV, one number a row or the FTC's area code, number)."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    country: Literal["US", "GB", "FR"]
+    released_on: date
+    """The register's release date: a campaign refuses to start on one older than 31 days."""
+    name: str | None = Field(default=None, max_length=200)
+
+
+class NationalDncAnswer(Answer):
+    """The loaded release, which replaced the country's earlier one: numbers on it, rows that
+    were no number of the country, leads of every campaign now marked do-not-call."""
+    list_id: int
+    country: str
+    released_on: date
+    count: int
+    bad: int
+    leads_marked: int
 
 
 class AbandonRatesAnswer(Answer):

@@ -261,6 +261,22 @@
     } catch (error) { say(error.message); }
   });
 
+  $("#national-dnc").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = $("#national-dnc-result");
+    result.hidden = true;
+    try {
+      const loaded = await call("POST", "/admin/dnc/national", new FormData(event.target));
+      result.textContent = [
+        tn("{n} number on the list", "{n} numbers on the list", loaded.count),
+        tn("{n} row was no number", "{n} rows were no number", loaded.bad),
+        tn("{n} lead marked do-not-call", "{n} leads marked do-not-call", loaded.leads_marked),
+      ].join(" · ");
+      result.hidden = false;
+      say("");
+    } catch (error) { say(error.message); }
+  });
+
   $("#upload input[name=region]").placeholder = CONFIG.defaultRegion;
   refresh().catch((error) => say(error.message));
   liveSocket("/ws/campaigns", $("#link"), (msg) => { if (msg.type === "campaigns") drawLive(msg.campaigns); });

@@ -2,7 +2,8 @@
 /ws/campaigns pushes every campaign's counts (from the database) to the campaigns' managers
 (admins, supervisors, marketing; not agents), with the live figures of a campaign dialing in
 this process; marketing users reach the campaigns, their lead lists and reports, not the
-consoles, the wallboard or the administration; the compliance report as CSV."""
+consoles, the wallboard or the administration; the compliance report as CSV; a national
+do-not-call upload."""
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,9 @@ from dialer.compliance import WindowTally
 from dialer.live import RunnerFigures
 from tests.helpers.accounts import bearer, make_user
 from tests.helpers.campaigns import (
-    campaign_name, fresh_numbers, import_rows, new_campaign, seed_attempts,
+    campaign_name, fresh_numbers, import_rows, leads_of, new_campaign, seed_attempts,
 )
+from tests.helpers.leadlists import write_csv
 from tests.helpers.webapp import build_app_and_server, post_login
 
 NAME = "Jürgen 张伟 😀"
@@ -125,3 +127,32 @@ async def test_the_compliance_report_downloads_as_csv(client: TestClient, db: Da
     assert float(figures["month.us_rate"]) == pytest.approx(0.5)
     agent = await client.get(path, headers=bearer(await make_user(db, "agent")))
     assert agent.status == 403
+
+
+async def test_marketing_uploads_a_national_do_not_call_list(client: TestClient, db: Database,
+                                                             tmp_path: Path) -> None:
+    name, numbers = await campaign_with_attempts(db, tmp_path)
+    listed = write_csv(tmp_path / f"{NAME} tps.csv", [["number"], [numbers[3]], ["nonsense"]])
+
+    def form(path: Path, **fields: str) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        for key, value in {"country": "GB", "released_on": datetime.now(UTC).date().isoformat(),
+                           **fields}.items():
+            data.add_field(key, value)
+        data.add_field("file", path.open("rb"), filename=path.name)
+        return data
+
+    headers = bearer(await make_user(db, "marketing"))
+    loaded = await client.post("/admin/dnc/national", data=form(listed), headers=headers)
+    assert loaded.status == 201, await loaded.text()
+    found = await loaded.json()
+    assert (found["country"], found["count"], found["bad"]) == ("GB", 1, 1)
+    assert found["leads_marked"] >= 1
+    assert (await leads_of(db, name))[numbers[3]]["status"] == "dnc"
+
+    pdf = write_csv(tmp_path / "register.pdf", [["1"]])
+    refused = await client.post("/admin/dnc/national", data=form(pdf), headers=headers)
+    assert refused.status == 400
+    assert (await refused.json())["error"] == "file: a do-not-call list is a CSV file, not .pdf"
+    agent = bearer(await make_user(db, "agent"))
+    assert (await client.post("/admin/dnc/national", data=form(listed), headers=agent)).status == 403

@@ -1,6 +1,7 @@
 """The marketing workflow in headless chromium on the whole product (real Asterisk sandbox,
 PostgreSQL, the CTI server's web app): a marketing user uploads a lead list with bad rows,
-sees the progress bar and the error report, starts the campaign from the page and watches the
+sees the progress bar and the error report, loads the national do-not-call register (one of
+the leads on it, never dialed), starts the campaign from the page and watches the
 live view's numbers move as the dialer calls the sandbox's simulated customers (two simulated
 agents in the campaign's queue), reads the compliance report, pauses and stops the campaign
 from the page."""
@@ -19,7 +20,7 @@ from dialer.store import Campaigns
 from tests.helpers.accounts import make_user
 from tests.helpers.browser import checked_page, log_in
 from tests.helpers.campaigns import (
-    campaign_name, dialing, fresh_numbers, leads_of, load_fresh_dnc, set_zone, zone_at,
+    campaign_name, dialing, fresh_numbers, leads_of, set_zone, zone_at,
 )
 from tests.helpers.leadlists import write_csv
 from tests.helpers.waiting import poll_until
@@ -48,14 +49,17 @@ async def test_a_marketing_user_runs_a_campaign_from_the_page(
     name = campaign_name("view")
     await Campaigns(db).create(name, CampaignSettings(rule_set="UK", queue=queue,
                                                       mode="progressive"))
-    await load_fresh_dnc(db, tmp_path, "UK")
     numbers = fresh_numbers(GOOD)
     behaviour = {n: "busy" if i % 3 == 2 else "human" for i, n in enumerate(numbers)}
     rows = [[n, NAME] for n in numbers]
     rows[4:4] = BAD_ROWS
     path = write_csv(tmp_path / f"{NAME} list.csv", [["Phone", "First"], *rows])
+    opted_out = numbers[0]
+    register = write_csv(tmp_path / "tps.csv", [[opted_out]])
+    called: list[str] = []
 
     def customer(number: str) -> dict[str, str]:
+        called.append(number)
         return customer_variables(behaviour[number], talk=2, rings_for=0.5)
 
     async with dialing(cti, db, settings, queue, agents, customer,
@@ -81,6 +85,15 @@ async def test_a_marketing_user_runs_a_campaign_from_the_page(
                 await report.click()
             lines = Path(await (await download.value).path()).read_text("utf-8-sig").splitlines()
             assert len(lines) == len(BAD_ROWS) + 1, lines
+
+            # the UK's register, which a campaign needs fresh to start, lists one of the leads
+            await page.select_option("#national-dnc select[name=country]", "GB")
+            await page.fill("#national-dnc input[name=released_on]",
+                            datetime.now(UTC).date().isoformat())
+            await page.set_input_files("#national-dnc input[name=file]", str(register))
+            await page.click("#national-dnc button")
+            await expect(page.locator("#national-dnc-result")).to_contain_text(
+                "1 number on the list · 0 rows were no number · 1 lead marked do-not-call")
 
             # the good leads are in their calling hours (London's night is nobody's test time)
             await set_zone(db, name, numbers, zone_at(13, datetime.now(UTC)))
@@ -118,3 +131,4 @@ async def test_a_marketing_user_runs_a_campaign_from_the_page(
     assert (await Campaigns(db).get(name)).state == "stopped"
     dialed_leads = [lead for lead in (await leads_of(db, name)).values() if lead["attempts"]]
     assert dialed_leads and all(lead["first_name"] == NAME for lead in dialed_leads)
+    assert called and opted_out not in called
