@@ -48,7 +48,6 @@ from crm_core.db import Database
 from dialer.campaigns import CAMPAIGN_MANAGERS as MANAGERS
 from dialer.campaigns import CampaignSettings
 from dialer.leadfile import READERS
-from dialer.live import VIEW_ROLES
 from dialer.liveview import CampaignViewPublisher
 from dialer.reportstore import campaign_report
 from dialer.schemas import (
@@ -297,7 +296,7 @@ def _attachment(filename: str) -> str:
 def view_socket(publisher: CampaignViewPublisher):
     """``GET /ws/campaigns``: the live campaign view, for the campaigns' managers."""
 
-    @require_role(*VIEW_ROLES)
+    @require_role(*MANAGERS)
     async def campaigns_socket(request: web.Request) -> web.WebSocketResponse:
         user = request[USER]
         socket = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_WS_FRAME)

@@ -17,8 +17,6 @@ from ctiserver.web.messages import Message
 from dialer.compliance import WindowTally
 
 VERSION = 1
-VIEW_ROLES = ("admin", "supervisor", "marketing")
-"""Who watches the live view: the campaigns' managers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +26,7 @@ class CampaignCounts:
     state: str
     dialed: int = 0
     answered: int = 0
+    """Answered by a person or a machine."""
     human: int = 0
     """Answered by a person (reached an agent, abandoned or opted out)."""
     machine: int = 0

@@ -2,6 +2,8 @@
 events of the bus (and the agents' changes that end a call's after-call work), dialing through
 the AMI link, its leads from the hopper, its attempts in the CRM's call history.
 
+The runners' live figures go to the live campaign view through a ``dialer.live.LiveBoard``.
+
 The campaigns API changes a campaign's state in the database; the domain polls the campaigns
 every ``poll_interval`` seconds and starts or stops runners to match (what works with several
 web processes, and a change by the command line, alike).

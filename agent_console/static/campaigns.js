@@ -117,14 +117,8 @@
     return rows;
   }
 
-  function liveCard(c) {
-    const card = document.createElement("article");
-    card.className = "live-card";
-    card.dataset.campaign = c.name;
-    card.dataset.state = c.state;
-    const title = document.createElement("h3");
-    title.textContent = `${c.name} · ${STATES[c.state] || c.state}`;
-    const list = document.createElement("dl");
+  function fillFigures(list, c) {
+    list.replaceChildren();
     for (const [figure, label, value, over] of figures(c)) {
       const term = document.createElement("dt");
       term.textContent = label;
@@ -140,6 +134,17 @@
       note.textContent = t("Not dialing in this server: counts only.");
       list.append(note);
     }
+  }
+
+  function liveCard(c) {
+    const card = document.createElement("article");
+    card.className = "live-card";
+    card.dataset.campaign = c.name;
+    card.dataset.state = c.state;
+    const title = document.createElement("h3");
+    title.textContent = `${c.name} · ${STATES[c.state] || c.state}`;
+    const list = document.createElement("dl");
+    fillFigures(list, c);
     const actions = document.createElement("div");
     actions.className = "actions";
     for (const [action, label] of LIVE_ACTIONS[c.state]) {
@@ -155,9 +160,19 @@
   }
 
   function drawLive(campaigns) {
-    const shown = campaigns.filter((c) => LIVE_STATES.has(c.state));
-    $("#live-campaigns").replaceChildren(...shown.map(liveCard));
-    $("#no-live").hidden = shown.length > 0;
+    // A card stays while its campaign's state does (only its figures change), so a button
+    // being clicked is not swapped for another under the pointer.
+    const box = $("#live-campaigns");
+    const cards = campaigns.filter((c) => LIVE_STATES.has(c.state)).map((c) => {
+      const card = box.querySelector(`.live-card[data-campaign="${CSS.escape(c.name)}"]`);
+      if (!card || card.dataset.state !== c.state) return liveCard(c);
+      fillFigures(card.querySelector("dl"), c);
+      return card;
+    });
+    if (cards.length !== box.children.length || cards.some((card, i) => box.children[i] !== card)) {
+      box.replaceChildren(...cards);
+    }
+    $("#no-live").hidden = cards.length > 0;
     for (const c of campaigns) {
       const state = document.querySelector(`#campaigns tr[data-campaign="${CSS.escape(c.name)}"] .state`);
       if (state) state.textContent = STATES[c.state] || c.state;
