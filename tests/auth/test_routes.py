@@ -20,14 +20,16 @@ PUBLIC = {("GET", "/login"), ("HEAD", "/login"), ("POST", "/login"),
 METHODS_FOR_ANY = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
+def requests_of(route: web.AbstractRoute) -> list[tuple[str, str]]:
+    """(method, concrete path) of the route, path parameters filled in."""
+    path = re.sub(r"\{[^}]*\}", "x", route.resource.canonical)
+    methods = METHODS_FOR_ANY if route.method == "*" else (route.method,)
+    return [(method, path) for method in methods]
+
+
 def route_table(app: web.Application) -> list[tuple[str, str]]:
     """(method, concrete path) for every route, path parameters filled in."""
-    table = []
-    for route in app.router.routes():
-        path = re.sub(r"\{[^}]*\}", "x", route.resource.canonical)
-        methods = METHODS_FOR_ANY if route.method == "*" else (route.method,)
-        table += [(method, path) for method in methods]
-    return table
+    return [request for route in app.router.routes() for request in requests_of(route)]
 
 
 def is_refusal(response) -> bool:
@@ -116,3 +118,23 @@ async def test_the_json_apis_refuse_unknown_routes_and_methods_as_json(
         response = await client.request(method, path, headers=headers)
         assert response.status == status
         assert (await response.json())["error"]
+
+
+async def test_a_confined_role_reaches_only_the_routes_meant_for_it(
+        client: TestClient, db: Database) -> None:
+    """A marketing user gets a 403 from every route whose role rule does not name marketing
+    and that is not for every role: the consoles, the wallboard, the admin APIs."""
+    headers = {"Authorization": f"Bearer {(await make_user(db, 'marketing')).token}"}
+    refused = reachable = 0
+    for route in client.app.router.routes():
+        handler = route.handler
+        if getattr(handler, "public", False):
+            continue
+        if "marketing" in getattr(handler, "roles", ()) or getattr(handler, "every_role", False):
+            reachable += 1
+            continue
+        for method, path in requests_of(route):
+            response = await client.request(method, path, headers=headers)
+            assert response.status == 403, (method, path, response.status)
+            refused += 1
+    assert refused > 20 and reachable > 10, (refused, reachable)
