@@ -2,7 +2,7 @@
 the live campaign view and the compliance report, without the consoles or the wallboard.
 
 Revision ID: 0011
-Revises: 0013
+Revises: 0010
 Create Date: 2026-12-13
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0013"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
