@@ -12,6 +12,8 @@
   ``{"kind": "extension|queue|number", "target"}``, atxfer_cancel ``{}`` (hang up completes an
   attended transfer), conference ``{}``, dial ``{"number"}``, dtmf ``{"digits"}`` on the
   agent's own call (ctiserver.control.callcontrol).
+- ``POST /api/preview/dial`` ``{}``, ``/skip`` ``{}``: the lead the dialer reserved for the agent
+  (dialer.desk): ring the agent's phone, then the lead; or give the lead back.
 - ``GET /api/script?queue=|campaign=&customer_id=``: the queue's or campaign's telemarketing
   script from the CRM rendered with the customer's fields (crm_core.scripts),
   ``{"script": null}`` when it has none; a 500 that says why when the script fails to render.
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from callcenter.errors import Broken, Conflict, Invalid, NotFound
+from callcenter.errors import Broken, Conflict, Invalid, NotFound, Unavailable
 from crm_core.customers import customer_details
 from crm_core.db import Database
 from crm_core.dispositions import Owner
@@ -38,13 +40,14 @@ from ctiserver.acd.queuenames import QueueNames
 from ctiserver.acd.wrapup import WrapupGate
 from ctiserver.control.callcontrol import CallControl
 from ctiserver.control.schemas import CallControlResult
+from dialer.desk import PreviewDesk
 
 from .auth import SESSION, USER, page
 from .jsonbody import answer, json_object, query, read, script_json
 from .pages import render
 from .schemas import (
-    AgentState, Done, LogoutBody, PauseBody, Paused, QueuesBody, QueuesDone, RenderedScript,
-    ScriptQuery,
+    AgentState, Done, LogoutBody, PauseBody, Paused, PreviewDialed, PreviewSkipped, QueuesBody,
+    QueuesDone, RenderedScript, ScriptQuery,
 )
 from .work_api import Scopes
 
@@ -63,8 +66,10 @@ class AgentResource:
     """The agent's own state, queue membership and call controls."""
 
     def __init__(self, agent_control: AgentControl, agents: AgentStateMachine,
-                 wrapups: WrapupGate, call_control: CallControl, queues: QueueNames) -> None:
+                 wrapups: WrapupGate, call_control: CallControl, queues: QueueNames,
+                 desk: PreviewDesk | None = None) -> None:
         self.agent_control = agent_control
+        self.desk = desk
         self.agents = agents
         self.wrapups = wrapups
         self.call_control = call_control
@@ -112,6 +117,19 @@ class AgentResource:
     async def unpause(self, request: web.Request) -> web.Response:
         await self.wrapups.unpause(_interface(request))
         return answer(Done, {})
+
+    def _desk(self) -> PreviewDesk:
+        if self.desk is None:
+            raise Unavailable("the dialer is not running here")
+        return self.desk
+
+    async def preview_dial(self, request: web.Request) -> web.Response:
+        lead_id, call_id = await self._desk().dial(_interface(request))
+        return answer(PreviewDialed, {"lead_id": lead_id, "call_id": call_id})
+
+    async def preview_skip(self, request: web.Request) -> web.Response:
+        lead_id = await self._desk().skip(_interface(request))
+        return answer(PreviewSkipped, {"lead_id": lead_id})
 
     async def call_action(self, request: web.Request) -> web.Response:
         result = await self.call_control.act(request[USER], request.match_info["action"],
@@ -201,4 +219,6 @@ def add_routes(app: web.Application, agent: AgentResource, scripts: ConsoleScrip
     app.router.add_post("/api/agent/pause", agent.pause)
     app.router.add_post("/api/agent/unpause", agent.unpause)
     app.router.add_post("/api/call/{action}", agent.call_action)
+    app.router.add_post("/api/preview/dial", agent.preview_dial)
+    app.router.add_post("/api/preview/skip", agent.preview_skip)
     app.router.add_get("/api/script", scripts.script)

@@ -651,6 +651,17 @@ class Paused(Done):
     reason: str
 
 
+class PreviewDialed(Done):
+    """``POST /api/preview/dial``: the call ringing the agent, then the lead."""
+    lead_id: int
+    call_id: str
+
+
+class PreviewSkipped(Done):
+    """``POST /api/preview/skip``."""
+    lead_id: int
+
+
 def _customer_id(raw: str | None) -> str | None:
     if raw is not None and not CUSTOMER_ID.match(raw):
         raise problem("must be a customer id")

@@ -19,6 +19,7 @@ from ctiserver.acd.supervision import Supervision
 from ctiserver.bus import EventBus
 from ctiserver.calls.screenpop import PopShown
 from ctiserver.web.errors import error_middleware
+from dialer.hopper import Hopper
 from dialer.live import LiveBoard
 from dialer.liveview import CampaignViewPublisher
 from dialer.reportstore import campaign_counts
@@ -39,7 +40,7 @@ from .scripts_api import ScriptsResource
 from .security_api import SecurityResource
 from .softphone import SoftphoneSite
 from .wallboard import WallboardResource
-from .work_api import Scopes, WorkResource, WrapupListener
+from .work_api import Scopes, WorkResource, WrapupListener, lead_disposition
 
 
 def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
@@ -63,7 +64,7 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     bus.subscribe(PopShown, lambda shown: working.allow_call(
         shown.user_id, shown.offer.call_key, customer_id=shown.customer_id,
         queue=shown.offer.queue, caller_number=shown.offer.caller_num,
-        caller_name=shown.offer.caller_name))
+        caller_name=shown.offer.caller_name, campaign=shown.campaign))
     scopes = Scopes(db, working)
     login.add_routes(app, LoginResource(db, trusted_proxies=trusted_proxies))
     admin.add_routes(app, UsersResource(db))
@@ -73,8 +74,9 @@ def add_routes(app: web.Application, db: Database, *, agent: AgentResource,
     queues_api.add_routes(app, QueuesResource(db, apply_queues))
     dialpolicy_api.add_routes(app, DialPolicyResource(db, dial_policies))
     wallboard.add_routes(app, WallboardResource(db, supervision))
+    hopper = Hopper(db)  # a dialer call's disposition goes onto its lead
     work_api.add_routes(app, WorkResource(db, scopes, default_region=default_region,
-                                          wrapup_listeners=[on_wrapup]))
+                                          wrapup_listeners=[on_wrapup, lead_disposition(hopper)]))
     console.add_routes(app, agent, ConsoleScripts(db, scopes))
     calls_api.add_routes(app, CallsResource(db, scopes, agent))
     campaigns_api.add_routes(app, CampaignsResource(db, dialer_dir=dialer_dir,

@@ -8,7 +8,8 @@ what does not exist.
 - ``POST /api/customers`` (schemas.CustomerBody): 201 ``{"id"}``.
 - ``GET /api/dispositions?queue=``: what the agent may pick (schemas.OfferedDispositions).
 - ``POST /api/calls/{call_key}/wrapup`` (schemas.WrapupBody): schemas.WrapupSaved; the
-  wrap-up listeners (the after-call gate) hear of it.
+  wrap-up listeners (the after-call gate; for a dialer's call, its lead: ``lead_disposition``)
+  hear of it.
 - ``GET /api/callbacks`` (schemas.OpenCallbacks), ``POST /api/callbacks/{id}/done``.
 
 Errors: ``{"error": "..."}`` with 400 (bad input, naming the field) or 404."""
@@ -29,6 +30,7 @@ from crm_core.worklog import (
     CallbackRequest, NotVisible, TicketRequest, WrapupRequest, save_wrapup,
 )
 from crm_core.workscope import Scope, Working
+from dialer.hopper import Hopper
 
 from .auth import USER
 from .jsonbody import answer, query, read
@@ -45,6 +47,13 @@ WrapupListener = Callable[[str, str], Awaitable[None]]
 wrapup_listeners_key = web.AppKey("wrapup_listeners", list[WrapupListener])
 """The work API's wrap-up listeners on the app, for a gate that takes over (the restart test);
 the handlers use their resource's own list, the same one."""
+
+
+def lead_disposition(hopper: Hopper) -> WrapupListener:
+    """The listener that puts a dialer call's disposition onto its lead (dialer.hopper)."""
+    async def apply(interface: str, call_key: str) -> None:
+        await hopper.apply_disposition(call_key)
+    return apply
 
 
 def _not_found() -> NotFound:

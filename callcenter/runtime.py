@@ -116,7 +116,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
     add_console_routes(
         app, db,
         agent=AgentResource(server.agent_control, server.feed.agents, server.wrapups,
-                            server.call_control, queue_names),
+                            server.call_control, queue_names, server.desk),
         supervision=server.supervision, bus=server.bus,
         on_wrapup=server.wrapups.on_wrapup_submitted,
         default_region=settings.default_region,

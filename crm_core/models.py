@@ -539,6 +539,8 @@ class Lead(Base):
     attempts: Mapped[int] = mapped_column(server_default=text("0"))
     last_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
     last_outcome: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(Text)
+    """The disposition code the agent gave the call that reached a person."""
     next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
     """Not before then: a retry's delay, or the next opening of the lead's calling hours."""
     claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -55,9 +55,12 @@ def check_script(body: Any, title: Any = "") -> None:
                           f"{exc.message or exc}") from None
 
 
-def render_script(body: str, customer: dict[str, Any] | None, agent: str) -> str:
+def render_script(body: str, customer: dict[str, Any] | None, agent: str,
+                  lead: dict[str, Any] | None = None) -> str:
+    """The script for ``agent``; a dialer's call has its ``lead`` ({{ lead.first_name }})."""
     try:
-        return _sandbox.from_string(body).render(customer=customer or {}, agent=agent)
+        return _sandbox.from_string(body).render(customer=customer or {}, agent=agent,
+                                                 lead=lead or {})
     except Exception as exc:  # a template runs admin code: it may raise anything (1/0 too)
         raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
 

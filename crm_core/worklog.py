@@ -15,7 +15,8 @@ from crm_core.callbacks import due_utc
 from crm_core.db import Database
 from crm_core.dispositions import dispositions_for
 from crm_core.models import (
-    Call, Callback, CallWrapup, ContactNumber, Customer, PendingWrapup, Queue, Ticket, User,
+    Call, Callback, CallWrapup, Campaign, ContactNumber, Customer, PendingWrapup, Queue, Ticket,
+    User,
 )
 from crm_core.workscope import PoppedCall, Scope
 
@@ -69,6 +70,15 @@ class CallContext:
 
     queue: str | None
     customer_id: int | None
+    campaign: str | None = None
+    """A dialer's call: its campaign, whose dispositions come first."""
+
+
+async def _campaign(session: AsyncSession, call: Call | None,
+                    popped: PoppedCall | None) -> str | None:
+    if call is not None and call.campaign_id is not None:
+        return await session.scalar(select(Campaign.name).where(Campaign.id == call.campaign_id))
+    return popped and popped.campaign
 
 
 async def _pending_for(session: AsyncSession, call_key: str, user_id: int) -> bool:
@@ -82,12 +92,14 @@ async def _pending_for(session: AsyncSession, call_key: str, user_id: int) -> bo
 
 async def _context(session: AsyncSession, call: Call | None, call_key: str, user_id: int,
                    popped: PoppedCall | None) -> CallContext:
+    campaign = await _campaign(session, call, popped)
     if call is not None and call.agent_user_id == user_id:
-        return CallContext(call.queue, call.customer_id or (popped and popped.customer_id))
+        return CallContext(call.queue or (popped and popped.queue),
+                           call.customer_id or (popped and popped.customer_id), campaign)
     if popped is None and not await _pending_for(session, call_key, user_id):
         raise NotVisible(call_key)
     return CallContext((popped and popped.queue) or (call and call.queue),
-                       (call and call.customer_id) or (popped and popped.customer_id))
+                       (call and call.customer_id) or (popped and popped.customer_id), campaign)
 
 
 async def _call_row(session: AsyncSession, call_key: str) -> Call | None:
@@ -110,9 +122,10 @@ async def _customer(session: AsyncSession, context: CallContext, request: Wrapup
     return customer
 
 
-async def _check_disposition(session: AsyncSession, queue: str | None,
+async def _check_disposition(session: AsyncSession, context: CallContext,
                              request: WrapupRequest) -> None:
-    offered = {d.code: d for d in await dispositions_for(session, queue)}
+    offered = {d.code: d for d in await dispositions_for(session, context.queue,
+                                                           context.campaign)}
     chosen = offered.get(request.disposition)
     if chosen is None:
         raise WorkInputError("unknown disposition {code}; one of {offered}",
@@ -183,7 +196,7 @@ async def save_wrapup(db: Database, call_key: str, request: WrapupRequest, scope
     async with db.sessionmaker.begin() as session:
         call = await _call_row(session, call_key)
         context = await _context(session, call, call_key, scope.user_id, popped)
-        await _check_disposition(session, context.queue, request)
+        await _check_disposition(session, context, request)
         customer = await _customer(session, context, request, scope)
         await _save_wrapup(session, call_key, scope.user_id, request)
         callback_id = ticket_id = None
@@ -217,10 +230,11 @@ async def call_details(db: Database, call_key: str, scope: Scope,
                 scope.visible is None or call.agent_user_id in scope.visible)
             if not covered:
                 return None
-            context = CallContext(call.queue, call.customer_id)
+            context = CallContext(call.queue, call.customer_id,
+                                  await _campaign(session, call, popped))
         customer = (await session.get(Customer, context.customer_id)
                     if context.customer_id else None)
-        offered = await dispositions_for(session, context.queue)
+        offered = await dispositions_for(session, context.queue, context.campaign)
         stored = await session.scalar(select(CallWrapup).where(
             CallWrapup.call_key == call_key, CallWrapup.user_id == scope.user_id))
     return {

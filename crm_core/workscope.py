@@ -24,6 +24,8 @@ class PoppedCall:
     queue: str | None
     caller_number: str | None = None
     caller_name: str | None = None
+    campaign: str | None = None
+    """A dialer's call: its campaign."""
 
 
 class Working:
@@ -36,9 +38,9 @@ class Working:
 
     def allow_call(self, user_id: int, call_key: str, *, customer_id: int | None = None,
                    queue: str | None = None, caller_number: str | None = None,
-                   caller_name: str | None = None) -> None:
+                   caller_name: str | None = None, campaign: str | None = None) -> None:
         calls = self._calls.setdefault(user_id, OrderedDict())
-        calls[call_key] = PoppedCall(customer_id, queue, caller_number, caller_name)
+        calls[call_key] = PoppedCall(customer_id, queue, caller_number, caller_name, campaign)
         _trim(calls)
         if customer_id is not None:
             self.allow_customer(user_id, customer_id)

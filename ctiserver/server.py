@@ -43,6 +43,9 @@ from ctiserver.control.channels import held_agents, hold_channel_prefix
 from ctiserver.control.dialpolicy import DialRules
 from ctiserver.web.hub import ClientHub
 from ctiserver.web.wiring import add_agent_socket
+from dialer.desk import PreviewDesk
+from dialer.hopper import Hopper
+from dialer.leadcards import LeadCards
 from dialer.live import LiveBoard
 from dialer.wiring import DialerDomain
 from recordings.wiring import RecordingsDomain
@@ -62,11 +65,13 @@ class CTIServer:
             secret=ami_secret, on_event=self.on_event, on_connected=self.resync,
             action_timeout=settings.ami_action_timeout, ping_interval=settings.ami_ping_interval,
         )
+        lookup_customer = BatchedLookup(partial(find_customers_by_numbers, db,
+                                                default_region=settings.default_region))
+        lead_cards = LeadCards(db, lookup_customer)
         self.calls = CallsDomain(
             self.bus, self.hub,
             record_calls=partial(record_calls, db, default_region=settings.default_region),
-            lookup_customer=BatchedLookup(partial(find_customers_by_numbers, db,
-                                                  default_region=settings.default_region)),
+            lookup_customer=lookup_customer, lead_cards=lead_cards.card,
             agent_ids=self.directory.agent_ids,
             batch_size=settings.crm_batch_size, flush_interval=settings.crm_flush_interval,
             # Timeout and empty queue look alike on AMI; the exit's queue_log line tells them apart.
@@ -105,11 +110,19 @@ class CTIServer:
                                       collected=self.collected)
         self.campaign_board = LiveBoard()
         """The live figures of the campaigns dialing in this process, for the live view."""
+        # Leads reserved for one agent (preview, callbacks for the booking agent), on their console.
+        self.desk = PreviewDesk(
+            self.ami, Hopper(db), lead_cards.card,
+            context=settings.dialer_context,
+            send=self.hub.to_user, user_of=self.pops.user_of, at_console=self.hub.connected,
+            publish=self.bus.publish, background=_background)
+        self.bus.subscribe(ev.AmiEvent, self.desk.handle)
         self.dialer = DialerDomain(
             self.bus, self.ami, db, self.feed.agents, dial_string=settings.dialer_dial_string,
             context=settings.dialer_context, ring_timeout=settings.dialer_ring_timeout,
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
-            background=_background, board=self.campaign_board) if settings.dialer_enabled else None
+            background=_background, board=self.campaign_board,
+            desk=self.desk) if settings.dialer_enabled else None
         self.recordings = RecordingsDomain(
             self.bus, self.ami, db, spool=settings.recordings_spool_host,
             store_dir=settings.effective_recordings_dir, bitrate=settings.recordings_bitrate,
@@ -186,6 +199,7 @@ class CTIServer:
     def _agent_connected(self, user: UserInfo) -> None:
         if user.interface:
             self.pops.register_agent(user.interface, user.id)
+            self.desk.show_again(user.interface)  # a reload keeps the lead reserved for them
 
     def web_app(self) -> web.Application:
         app = web.Application()

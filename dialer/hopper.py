@@ -14,7 +14,14 @@ one that can never be called again ends ``failed``.
 applies the campaign's retry rules: the lead waits
 for its next attempt (``retry``), or ends ``done`` (a person reached), ``dnc`` (they refused
 further calls: the number goes on the site's own do-not-call list) or ``failed`` (no more
-attempts allowed). ``release`` hands back claimed leads that were not dialed.
+attempts allowed). ``release`` hands back claimed leads that were not dialed; ``skip`` hands
+back one an agent skipped in preview (not an attempt: its outcome says ``skipped``, and it waits
+a while so the next agent gets another lead first).
+
+``apply_disposition``: the agent's disposition of a call that reached a person goes onto its
+lead, whichever comes first, the wrap-up or the attempt's outcome (both call it). The code
+``dnc`` lists the number on the site's do-not-call list; a callback the wrap-up booked is the
+customer's open callback, which ``claim`` takes when it is due.
 """
 from __future__ import annotations
 
@@ -52,18 +59,21 @@ AND NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = l.phone)
 """
 _TIERS = {
     "callback": f"""
-        SELECT {_COLUMNS}, c.id AS callback_id, c.assigned_user_id
+        SELECT {_COLUMNS}, c.id AS callback_id, c.assigned_user_id,
+               (SELECT u.interface FROM users u WHERE u.id = c.assigned_user_id) AS agent_interface
         FROM callbacks c JOIN leads l ON l.customer_id = c.customer_id
         WHERE c.status = 'open' AND c.due_at <= :now AND (c.number IS NULL OR c.number = l.phone)
           AND l.status NOT IN ('dialing', 'dnc') AND {_DIALABLE}
         ORDER BY c.due_at, c.id LIMIT :limit FOR UPDATE OF l SKIP LOCKED""",
     "fresh": f"""
-        SELECT {_COLUMNS}, NULL AS callback_id, NULL AS assigned_user_id FROM leads l
+        SELECT {_COLUMNS}, NULL AS callback_id, NULL AS assigned_user_id,
+               NULL AS agent_interface FROM leads l
         WHERE l.status = 'new' AND (l.next_attempt_at IS NULL OR l.next_attempt_at <= :now)
           AND {_DIALABLE}
         ORDER BY l.priority DESC, l.id LIMIT :limit FOR UPDATE OF l SKIP LOCKED""",
     "retry": f"""
-        SELECT {_COLUMNS}, NULL AS callback_id, NULL AS assigned_user_id FROM leads l
+        SELECT {_COLUMNS}, NULL AS callback_id, NULL AS assigned_user_id,
+               NULL AS agent_interface FROM leads l
         WHERE l.status = 'retry' AND l.next_attempt_at <= :now AND {_DIALABLE}
         ORDER BY l.next_attempt_at, l.id LIMIT :limit FOR UPDATE OF l SKIP LOCKED""",
 }
@@ -85,6 +95,8 @@ class ClaimedLead:
     callback_id: int | None = None
     agent_user_id: int | None = None
     """A callback booked for this agent: the call goes to them."""
+    agent_interface: str | None = None
+    """That agent's phone (queue member interface)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +175,7 @@ class _Claim:
             self.claimed.append(ClaimedLead(
                 row.id, self.campaign.name, row.phone, tuple(row.alt_phones), row.first_name,
                 row.last_name, row.custom, row.customer_id, row.attempts, tier,
-                row.callback_id, row.assigned_user_id))
+                row.callback_id, row.assigned_user_id, row.agent_interface))
         elif verdict.next_at is None:
             self.ended.append(row.id)
         elif tier != "callback":
@@ -209,6 +221,21 @@ class Hopper:
                 {"ids": list(lead_ids)})
         return result.rowcount
 
+    async def skip(self, lead_id: int, until: datetime) -> bool:
+        """An agent skipped the claimed lead: back to the hopper, not before ``until``."""
+        async with self.db.sessionmaker.begin() as session:
+            result = await session.execute(text(
+                "UPDATE leads SET status = CASE WHEN attempts = 0 THEN 'new' ELSE 'retry' END,"
+                " claimed_at = NULL, last_outcome = 'skipped', next_attempt_at = :until"
+                " WHERE id = :id AND status = 'dialing'"), {"id": lead_id, "until": until})
+        return result.rowcount == 1
+
+    async def apply_disposition(self, call_key: str) -> str | None:
+        """The wrap-up of the dialer's call ``call_key`` onto its lead; the lead's status
+        after it, None when either is not stored yet."""
+        async with self.db.sessionmaker.begin() as session:
+            return await _apply_disposition(session, call_key)
+
     async def record_outcome(self, lead_id: int, attempt: DialedAttempt) -> LeadState:
         """Write the attempt; the lead's status and next attempt follow the campaign's rules."""
         async with self.db.sessionmaker.begin() as session:
@@ -228,7 +255,29 @@ class Hopper:
                  "at": attempt.placed_at, "outcome": attempt.outcome})
             if attempt.result is AttemptResult.HUMAN and lead.customer_id is not None:
                 await _finish_callbacks(session, lead, attempt.placed_at)
+            if attempt.call_key is not None:  # wrapped up before the call's end was seen
+                state = LeadState(await _apply_disposition(session, attempt.call_key)
+                                  or state.status, state.next_attempt_at, state.reason)
         return state
+
+
+DO_NOT_CALL = "dnc"
+"""The disposition code (any case) that puts the lead's number on the do-not-call list."""
+
+
+async def _apply_disposition(session: AsyncSession, call_key: str) -> str | None:
+    row = (await session.execute(text(
+        "SELECT w.disposition, w.user_id, l.id AS lead_id, l.phone FROM call_wrapups w"
+        " JOIN lead_attempts a ON a.call_key = w.call_key JOIN leads l ON l.id = a.lead_id"
+        " WHERE w.call_key = :key ORDER BY w.id DESC LIMIT 1"), {"key": call_key})).first()
+    if row is None:
+        return None
+    if row.disposition.lower() == DO_NOT_CALL:
+        await list_internally(session, row.phone, reason="the agent's disposition",
+                              added_by=row.user_id)
+    return await session.scalar(text(
+        "UPDATE leads SET disposition = :disposition WHERE id = :id RETURNING status"),
+        {"id": row.lead_id, "disposition": row.disposition})
 
 
 async def _running(session: AsyncSession, name: str) -> Campaign:

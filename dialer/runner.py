@@ -6,6 +6,11 @@ one row of the CRM's call history.
 
 Stopping ends the ticks after the lead being placed; leads claimed but not placed go back to
 the hopper. Attempts in flight still get their outcome after a stop.
+
+With a preview desk (``dialer.desk``): a preview campaign offers each free agent of its queue
+the next lead, to dial or skip; in every mode, a callback an agent booked for themself is held
+until that agent is free and then dialed to them alone. Without one, such callbacks go to the
+queue like the others.
 """
 from __future__ import annotations
 
@@ -23,12 +28,15 @@ from ctiserver.acd.agentstate import (
 )
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
+from ctiserver.calls.screenpop import DialerCall
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
 from dialer.campaigns import CampaignSettings, rule_outcome, stored_outcome
 from dialer.compliance import WindowTally
+from dialer.desk import PreviewDesk
 from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
 from dialer.live import RunnerFigures
 from dialer.pacing import Mode, PacingController, PacingSettings, Snapshot
+from dialer.preview import Reserved
 from dialer.windows import CampaignWindows, PastOutcome, abandon_rules
 
 log = logging.getLogger(__name__)
@@ -64,21 +72,27 @@ RecordCall = Callable[..., Awaitable[int | None]]
 """``dialer.crmcalls.record_attempt_call`` with its database: the agent's user id."""
 History = Callable[[int, datetime], Awaitable[list[PastOutcome]]]
 """``dialer.reportstore.recent_outcomes`` with its database: a campaign's attempts since."""
+DialVariables = Callable[[str], Mapping[str, str]]
+"""More channel variables for the number dialed (the sandbox's simulated customers read theirs)."""
 
 
 async def no_history(campaign_id: int, since: datetime) -> list[PastOutcome]:
     return []
 
 
+def members(agents: Mapping[str, AgentView], queue: str) -> list[AgentView]:
+    return [a for a in agents.values() if queue in a.queues]
+
+
 def snapshot(agents: Mapping[str, AgentView], queue: str, now: float, tracker: AttemptTracker,
              windows: tuple[WindowTally, ...] = ()) -> Snapshot:
     """The campaign now: its queue's agents by state, the attempts in flight, its compliance
     windows."""
-    members = [a for a in agents.values() if queue in a.queues]
+    staff = members(agents, queue)
     return Snapshot(
-        ready=sum(1 for a in members if a.state == AVAILABLE),
-        talking=tuple(max(0.0, now - a.since) for a in members if a.state in BUSY_STATES),
-        wrapping=tuple(max(0.0, now - a.since) for a in members if a.state == WRAPUP),
+        ready=sum(1 for a in staff if a.state == AVAILABLE),
+        talking=tuple(max(0.0, now - a.since) for a in staff if a.state in BUSY_STATES),
+        wrapping=tuple(max(0.0, now - a.since) for a in staff if a.state == WRAPUP),
         ringing=tracker.ringing(now), waiting=tracker.waiting(), windows=windows)
 
 
@@ -96,7 +110,14 @@ class CampaignRunner:
                  record_call: RecordCall, agents: Callable[[], Mapping[str, AgentView]],
                  ring_timeout: int, background: Callable[[Awaitable[None]], None],
                  clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]],
-                 history: History = no_history) -> None:
+                 history: History = no_history,
+                 desk: PreviewDesk | None = None,
+                 announce: Callable[[object], None] = lambda item: None,
+                 channel: Callable[[str], str] = str,
+                 variables: DialVariables = lambda number: {}) -> None:
+        """DESK: leads for one agent (none: no preview, callbacks go to the queue); ANNOUNCE:
+        publish each call placed (``DialerCall``); CHANNEL and VARIABLES: the customer's
+        channel for a number and its extra variables, for the desk's calls."""
         self.plan = plan
         self.pacer = pacer_for(plan.settings)
         self.tracker = AttemptTracker(self.pacer)
@@ -117,6 +138,12 @@ class CampaignRunner:
         self.windows = CampaignWindows(plan.settings.dialing_rules())
         self._last: tuple[Snapshot, int] | None = None
         """The last tick's snapshot and the pacer's decision, for the live view."""
+        self._desk = desk
+        self._announce = announce
+        self._channel = channel
+        self._variables = variables
+        self._held: dict[int, ClaimedLead] = {}
+        """Callbacks booked for an agent, claimed, waiting for that agent to be free."""
 
     @property
     def running(self) -> bool:
@@ -135,11 +162,16 @@ class CampaignRunner:
         """No more calls; claimed leads not placed go back."""
         self._stopped = True
         if self._task is not None:
-            await self._task
+            # shielded: the domain's poll, stopping us, may itself be cancelled by its stop
+            await asyncio.shield(self._task)
             self._task = None
+        self._unplaced.update(self._held)
+        self._held.clear()
         if self._unplaced:
             await self._hopper.release(sorted(self._unplaced))
             self._unplaced.clear()
+        if self._desk is not None:
+            await self._desk.withdraw(self.plan.name)
 
     async def load_windows(self) -> None:
         """The compliance windows from the campaign's attempts within their reach."""
@@ -168,20 +200,63 @@ class CampaignRunner:
     async def tick(self) -> int:
         """Place what the pacer asks for now; how many were placed."""
         now = self._clock()
-        current = snapshot(self._agents(), self.plan.settings.queue or "", now, self.tracker,
-                           self.windows.tallies(now))
+        agents = self._agents()
+        queue = self.plan.settings.queue or ""
+        if self._desk is not None:
+            await self._desk.expire()
+            await self._dial_held(agents)
+            if self.plan.settings.mode == Mode.PREVIEW:
+                return await self._preview(members(agents, queue), now)
+        current = snapshot(agents, queue, now, self.tracker, self.windows.tallies(now))
         wanted = self.pacer.decide(current)
         self._last = current, wanted
         if wanted <= 0:
             return 0
-        leads = await self._hopper.claim(self.plan.name, wanted, _utc(now))
-        self._unplaced.update(lead.lead_id for lead in leads)
         placed = 0
-        for lead in leads:
+        for lead in await self._claim(wanted, now):
             if self._stopped:
                 break
             placed += await self._dial(lead)
         return placed
+
+    async def _claim(self, n: int, now: float) -> list[ClaimedLead]:
+        """Leads to dial; callbacks booked for an agent are held for them (with a desk)."""
+        leads = await self._hopper.claim(self.plan.name, n, _utc(now))
+        self._unplaced.update(lead.lead_id for lead in leads)
+        if self._desk is None:
+            return leads
+        for lead in leads:
+            if lead.agent_interface is not None:
+                self._held[lead.lead_id] = lead
+                self._unplaced.discard(lead.lead_id)
+        return [lead for lead in leads if lead.lead_id not in self._held]
+
+    def _free(self, view: AgentView | None) -> bool:
+        return view is not None and view.state == AVAILABLE and self._desk.free(view.interface)
+
+    async def _dial_held(self, agents: Mapping[str, AgentView]) -> None:
+        for lead in list(self._held.values()):
+            view = agents.get(lead.agent_interface)
+            if self._free(view):
+                del self._held[lead.lead_id]
+                await self._desk.offer(self._reserve(view, lead, auto_dial=True), self.finish)
+
+    async def _preview(self, queue_members: list[AgentView], now: float) -> int:
+        """Each free agent of the queue gets the next lead's card; how many were offered."""
+        free = [view for view in queue_members if self._free(view)]
+        if not free:
+            return 0
+        leads = await self._claim(len(free), now)
+        for view, lead in zip(free, leads):
+            self._unplaced.discard(lead.lead_id)
+            await self._desk.offer(self._reserve(view, lead, auto_dial=False), self.finish)
+        return len(leads)
+
+    def _reserve(self, view: AgentView, lead: ClaimedLead, *, auto_dial: bool) -> Reserved:
+        attempt = self.attempt(lead)
+        return Reserved(view.interface, view.name or view.interface, lead.lead_id, attempt,
+                        self._clock(), auto_dial, self._channel(attempt.number),
+                        self._variables(attempt.number))
 
     def attempt(self, lead: ClaimedLead) -> DialAttempt:
         settings = self.plan.settings
@@ -196,6 +271,7 @@ class CampaignRunner:
         at = self._clock()
         self._placed_at[attempt.attempt_id] = at
         self._unplaced.discard(lead.lead_id)
+        self._announce(DialerCall(attempt.attempt_id, lead.lead_id))
         try:
             await self._place(self.tracker, attempt, at)
         except (AmiError, ValueError) as exc:  # refused: an attempt that failed at once

@@ -4,6 +4,10 @@ the AMI link, its leads from the hopper, its attempts in the CRM's call history.
 
 The runners' live figures go to the live campaign view through a ``dialer.live.LiveBoard``.
 
+Dialer calls are announced on the bus (``DialerCall``: their pops carry the lead); with the
+CTI server's preview desk (``dialer.desk``), preview campaigns offer agents their leads and
+callbacks booked for an agent are dialed to that agent.
+
 The campaigns API changes a campaign's state in the database; the domain polls the campaigns
 every ``poll_interval`` seconds and starts or stops runners to match (what works with several
 web processes, and a change by the command line, alike).
@@ -23,17 +27,15 @@ from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
 from dialer.attempts import AttemptTracker, DialAttempt
 from dialer.crmcalls import record_attempt_call
+from dialer.desk import PreviewDesk
 from dialer.hopper import Hopper
 from dialer.live import LiveBoard, RunnerFigures
 from dialer.originate import DialTarget, place
 from dialer.reportstore import recent_outcomes
-from dialer.runner import CampaignPlan, CampaignRunner
+from dialer.runner import CampaignPlan, CampaignRunner, DialVariables
 from dialer.store import Campaigns, campaign_settings
 
 log = logging.getLogger(__name__)
-
-DialVariables = Callable[[str], Mapping[str, str]]
-"""More channel variables for the number dialed (the sandbox's simulated customers read theirs)."""
 
 
 class DialerDomain:
@@ -41,6 +43,7 @@ class DialerDomain:
                  dial_string: str, context: str, ring_timeout: int, default_region: str,
                  poll_interval: float, background: Callable[[Awaitable[None]], None],
                  dial_variables: DialVariables | None = None, board: LiveBoard | None = None,
+                 desk: PreviewDesk | None = None,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._ami = ami
@@ -54,6 +57,8 @@ class DialerDomain:
         self._poll_interval = poll_interval
         self._background = background
         self._dial_variables = dial_variables
+        self._desk = desk
+        self._publish = bus.publish
         self._clock = clock
         self._sleep = sleep
         self.runners: dict[str, CampaignRunner] = {}
@@ -78,9 +83,11 @@ class DialerDomain:
             for runner in self.runners.values():
                 runner.wrapped(change.handled)
 
+    def _variables(self, number: str) -> Mapping[str, str]:
+        return self._dial_variables(number) if self._dial_variables else {}
+
     async def _place(self, tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
-        extra = self._dial_variables(attempt.number) if self._dial_variables else None
-        await place(self._ami, tracker, attempt, self._target, at, extra)
+        await place(self._ami, tracker, attempt, self._target, at, self._variables(attempt.number))
 
     # -- which campaigns dial -------------------------------------------------------------------
 
@@ -101,7 +108,8 @@ class DialerDomain:
                 plan, hopper=self._hopper, place=self._place, record_call=self._record_call,
                 agents=self._agents.agents, ring_timeout=self._ring_timeout,
                 background=self._background, clock=self._clock, sleep=self._sleep,
-                history=self._history)
+                history=self._history, desk=self._desk, announce=self._publish,
+                channel=self._target.channel, variables=self._variables)
         return runner
 
     async def run(self) -> None:

@@ -26,6 +26,8 @@
   let agent = null, stateSkew = 0;      // last /api/agent/state and server-minus-browser clock
   let call = null;                       // {call_id, queue, number, customer_id, answered, since}
   let wrapupCall = null;                 // call_id whose after-call form is shown
+  let preview = null;                    // the dialer's lead for this agent: {lead, customer,
+                                         //   name, number, until: browser ms or null}
   let wrapupSeq = 0;                     // bumped whenever the form changes call: late answers drop
   const submitted = new Set();           // wrap-ups this tab stored
   const queueChanges = new Map();        // queue -> {joined, until}: asked, not yet in the state
@@ -321,13 +323,16 @@
   // Keyboard: Alt+letter for the call (typing never makes those), Ctrl+Enter in the form.
   const SHORTCUTS = {KeyA: answer, KeyH: () => $("hangup").click(), KeyO: toggleHold,
                      KeyT: () => $("transfer-target").focus()};
-  document.addEventListener("keydown", (event) => {
-    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const run = SHORTCUTS[event.code];
-    if (!run || $("call").hidden) return;
-    event.preventDefault();
-    run();
-  });
+  function altKeys(shortcuts, box) {  // Alt+letter runs while the box is shown
+    document.addEventListener("keydown", (event) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      const run = shortcuts[event.code];
+      if (!run || $(box).hidden) return;
+      event.preventDefault();
+      run();
+    });
+  }
+  altKeys(SHORTCUTS, "call");
   $("wrapup").addEventListener("keydown", (event) => {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
     event.preventDefault();
@@ -369,7 +374,8 @@
       openCustomer(msg.customer.id).then(() => { timings[msg.call_id].card = performance.now(); });
     }
     else showNewCustomer(msg.caller_number, msg.caller_name);
-    loadScript(msg.queue, call.customer_id);
+    if (msg.lead) showLead(msg.lead);  // a dialer's call: its campaign's script
+    else loadScript(msg.queue, call.customer_id);
   }
   async function loadScript(queue, customerId) {
     const box = $("script");
@@ -390,6 +396,7 @@
   function endCall() {
     $("call").hidden = true;
     $("script").hidden = true;
+    $("lead").hidden = true;
     atxferSteps(false);
     call = null;
   }
@@ -496,6 +503,7 @@
   }
   function closeWrapup(callId, message) {
     $("wrapup").hidden = true;
+    if (!call && !preview) { $("lead").hidden = true; $("script").hidden = true; }  // a lead's call
     hideCollected(callId);
     wrapupCall = null;
     wrapupSeq++;
@@ -607,19 +615,57 @@
     if (next) showWrapup(next);
   };
 
-  // --- preview (filled by the dialer) -------------------------------------------------------
-  function onPreview(msg) {
-    const box = $("preview");
-    $("preview-body").textContent = dotted(msg.name, msg.number, msg.campaign);
-    box.dataset.number = msg.number || "";
-    box.hidden = !HAS_PHONE;
+  // --- a dialer's lead: on its call's pop, or reserved for this agent to dial or skip ---------
+  // (text nodes only: the fields come from uploaded lists)
+  function showLead(lead) {
+    const f = lead.fields || {};
+    const rows = [[t("Number"), f.phone], [t("Local time"), f.local_time], ...Object.entries(f.custom || {})];
+    $("lead-name").textContent = dotted([f.first_name, f.last_name].filter(Boolean).join(" "), lead.campaign);
+    $("lead-fields").replaceChildren(...rows.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+    $("lead").hidden = false;
+    $("script").hidden = !lead.script;
+    $("script-text").textContent = lead.script || "";
   }
-  $("preview-dial").onclick = () => { const n = $("preview").dataset.number; if (n) dial(n); $("preview").hidden = true; };
-  $("preview-skip").onclick = () => { $("preview").hidden = true; };
+  function onPreview(msg) {
+    preview = {lead: msg.lead, customer: msg.customer, name: msg.name, number: msg.number,
+               until: msg.seconds ? Date.now() + msg.seconds * 1000 : null};
+    $("preview-body").textContent = dotted(msg.name, msg.number, msg.lead && msg.lead.campaign);
+    $("preview").hidden = !HAS_PHONE;
+    if (msg.lead) showLead(msg.lead);
+    if (msg.customer) showCard(msg.customer);
+    previewTick();
+  }
+  function previewTick() {
+    const left = preview && preview.until ? Math.max(0, Math.round((preview.until - Date.now()) / 1000)) : null;
+    $("preview-timer").textContent = left === null ? "" : fmt.clock(left);
+  }
+  setInterval(previewTick, 1000);
+  const PREVIEW_ENDS = {skipped: t("Lead skipped."), expired: t("The lead went back: not dialed in time."),
+                        withdrawn: t("The campaign stopped."), missed: t("Your phone did not answer: the lead went back."),
+                        failed: t("The lead could not be dialed.")};
+  function onPreviewEnded(msg) {
+    const shown = preview;
+    preview = null;
+    $("preview").hidden = true;
+    if (msg.call_id && shown) {  // the call's wrap-up form follows its hangup
+      rememberCustomer(msg.call_id, shown.customer ? shown.customer.id : null, null, {
+        caller: dotted(shown.name, shown.number), customer_name: shown.customer ? shown.customer.name : null,
+        timezone: shown.customer ? shown.customer.timezone : null});
+      say(t("Dialling {number}: pick up your phone.", {number: shown.number}));
+      return;
+    }
+    if (!call) { $("lead").hidden = true; $("script").hidden = true; }
+    if (PREVIEW_ENDS[msg.reason]) say(PREVIEW_ENDS[msg.reason]);
+  }
+  const previewDial = () => { $("preview").hidden = true; act("POST", "/api/preview/dial", {}); };
+  const previewSkip = () => { $("preview").hidden = true; act("POST", "/api/preview/skip", {}); };
+  $("preview-dial").onclick = previewDial;
+  $("preview-skip").onclick = previewSkip;
+  altKeys({KeyL: previewDial, KeyS: previewSkip}, "preview");
 
   // --- websocket -----------------------------------------------------------------------------
   const HANDLERS = {pop: onPop, answered: onAnswered, offer_ended: onOfferEnded, collected: onCollected,
-                    hangup: onHangup, preview: onPreview};
+                    hangup: onHangup, preview: onPreview, preview_ended: onPreviewEnded};
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws/agent`);

@@ -1,9 +1,10 @@
 """The agent console's websocket protocol (``/ws/agent``), version 1.
 
 Server to console: ``hello`` on connect, then per call ``pop`` (the ringing agent; the
-customer card or None), ``collected`` (what the IVR learned since, everything so far),
+customer card or None; a dialer's call adds its ``lead``), ``collected`` (what the IVR learned since, everything so far),
 ``offer_ended`` (the ring stopped: answered elsewhere, no answer, caller gone), ``answered``,
-``hangup``; ``pong`` answers ``ping``, ``error`` a request the server cannot take.
+``hangup``; from the dialer: ``preview`` (a lead reserved for the agent to dial or skip),
+``preview_ended`` (the reservation is over: dialed, skipped, timed out); ``pong`` answers ``ping``, ``error`` a request the server cannot take.
 Console to server: ``{"type": "ping"}`` (keeps a browser session alive).
 """
 from __future__ import annotations
@@ -41,6 +42,21 @@ class Error(AgentMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class LeadPart:
+    """A dialer's lead: its fields (names, number, local time, custom fields) and the
+    campaign's script rendered with them (None: the campaign has none)."""
+    campaign: str
+    lead_id: int
+    fields: Mapping[str, Any]
+    script: str | None
+
+    @property
+    def name(self) -> str:
+        return " ".join(n for n in (self.fields.get("first_name"), self.fields.get("last_name"))
+                        if n)
+
+
+@dataclass(frozen=True, slots=True)
 class Pop(AgentMessage):
     type: ClassVar[str] = "pop"
     call_id: str
@@ -50,6 +66,7 @@ class Pop(AgentMessage):
     customer: Mapping[str, Any] | None
     known: bool
     collected: Mapping[str, str]
+    lead: LeadPart | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +100,21 @@ class Hangup(AgentMessage):
 
 @dataclass(frozen=True, slots=True)
 class Preview(AgentMessage):
-    """A dialer's preview card: the lead the agent is about to call."""
+    """A dialer's preview card: the lead reserved for the agent, to dial or skip within
+    ``seconds``; ``customer``: its CRM card."""
     type: ClassVar[str] = "preview"
     name: str
     number: str
+    lead: LeadPart | None = None
+    customer: Mapping[str, Any] | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewEnded(AgentMessage):
+    """The preview of ``lead_id`` is over: ``dialed`` (``call_id`` names the call), ``skipped``
+    or ``expired``."""
+    type: ClassVar[str] = "preview_ended"
+    lead_id: int
+    reason: str
+    call_id: str | None = None

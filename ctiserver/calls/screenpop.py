@@ -4,6 +4,10 @@ The CRM lookup starts as soon as the caller enters a queue, so the customer card
 ready before any agent rings. Messages to one agent go through that agent's ordered outbox.
 The pop carries what the IVR collected; whatever it collects later while the agent is ringing
 or talking follows as a "collected" update, which the outbox keeps behind the pop.
+
+A dialer's call (announced as ``DialerCall`` when placed) pops its lead instead: the lead's
+fields, the campaign's script rendered with them, and the customer of the number dialed (the
+caller ID of such a call is the campaign's own number).
 """
 from __future__ import annotations
 
@@ -24,6 +28,19 @@ log = logging.getLogger(__name__)
 CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 
 @dataclass(frozen=True, slots=True)
+class DialerCall:
+    """The dialer placed a call to lead LEAD_ID; CALL_KEY: the attempt id, the customer
+    channel's uniqueid, which names the call when it reaches a queue."""
+
+    call_key: str
+    lead_id: int
+
+
+LeadCards = Callable[[int, str], Awaitable[tuple[msg.LeadPart, dict[str, Any] | None]]]
+"""(lead id, agent name): the lead part and customer card (``dialer.leadcards.LeadCards``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class PopShown:
     """An agent (USER_ID) is being shown this call (OFFER), of customer CUSTOMER_ID or None:
     published on the bus, e.g. for the work API's rule that agents may open their callers."""
@@ -31,6 +48,8 @@ class PopShown:
     user_id: int
     offer: CallOffered
     customer_id: int | None
+    campaign: str | None = None
+    """A dialer's call: its campaign (whose dispositions the agent picks from)."""
 
 """(user id, the offer, customer id or None): an agent is being shown this call."""
 AgentDirectory = Callable[[], Awaitable[dict[str, int]]]
@@ -81,8 +100,10 @@ class ScreenPopService:
     refresh_interval = 5.0
 
     def __init__(self, hub: ClientHub, lookup: CustomerLookup, directory: AgentDirectory,
-                 shown: Callable[[PopShown], None]) -> None:
+                 shown: Callable[[PopShown], None], lead_cards: LeadCards | None = None) -> None:
         self._hub = hub
+        self._lead_cards = lead_cards
+        self._dialed: dict[str, int] = {}
         self._shown = shown
         self._lookup = lookup
         self._directory = directory
@@ -101,9 +122,14 @@ class ScreenPopService:
         """An agent's console connected: pops for its interface go to that user from now on."""
         self._agents[interface] = user_id
 
+    def dialed(self, call: DialerCall) -> None:
+        if self._lead_cards is not None:
+            self._dialed[call.call_key] = call.lead_id
+
     def handle(self, notice: Notice) -> None:
         if isinstance(notice, QueueCallerArrived):
-            self._customer(notice.call_key, notice.caller_num)
+            if notice.call_key not in self._dialed:  # a lead's card comes with its pop
+                self._customer(notice.call_key, notice.caller_num)
         elif isinstance(notice, CallOffered):
             user_id = self._agents.get(notice.interface)
             if user_id is None:
@@ -135,6 +161,9 @@ class ScreenPopService:
             return None
 
     def _pop(self, offer: CallOffered, user_id: int) -> asyncio.Task:
+        lead_id = self._dialed.get(offer.call_key)
+        if lead_id is not None:
+            return asyncio.ensure_future(self._lead_pop(offer, user_id, lead_id))
         customer = self._customer(offer.call_key, offer.caller_num)
 
         async def payload() -> msg.Pop:
@@ -146,9 +175,23 @@ class ScreenPopService:
 
         return asyncio.ensure_future(payload())
 
+    async def _lead_pop(self, offer: CallOffered, user_id: int, lead_id: int) -> msg.Pop:
+        try:
+            lead, card = await self._lead_cards(lead_id, offer.member_name)
+        except Exception:
+            log.exception("lead %s of call %s not found; popping the caller", lead_id,
+                          offer.call_key)
+            del self._dialed[offer.call_key]
+            return await self._pop(offer, user_id)
+        self._shown(PopShown(user_id, offer, card["id"] if card else None, lead.campaign))
+        return msg.Pop(call_id=offer.call_key, queue=offer.queue,
+                       caller_number=lead.fields["phone"], caller_name=lead.name, customer=card,
+                       known=card is not None, collected=dict(offer.collected), lead=lead)
+
     def _ended(self, notice: CallEnded) -> None:
         record = notice.record
         self._customers.pop(record.call_key, None)
+        self._dialed.pop(record.call_key, None)
         message = msg.Hangup(record.call_key, record.outcome, record.talk_seconds)
         for interface in notice.interfaces:
             self._send(interface, message)

@@ -5,7 +5,7 @@ for the wallboard). A message becomes JSON once, at the edge (the hub), as
 a change that would break them raises the socket's version."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any, ClassVar
 
 
@@ -17,5 +17,6 @@ class Message:
     def payload(self) -> dict[str, Any]:
         body = {"v": self.version, "type": self.type}
         for f in fields(self):
-            body[f.name] = getattr(self, f.name)
+            value = getattr(self, f.name)
+            body[f.name] = asdict(value) if is_dataclass(value) else value  # a typed part
         return body

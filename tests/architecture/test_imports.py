@@ -80,6 +80,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ivr.crmlookup", ADAPTER),
     ("recordings.policy", PURE),
     ("recordings.pauses", PURE),
+    ("dialer.preview", PURE),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),

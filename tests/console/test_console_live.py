@@ -14,7 +14,6 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from asterisk_conf.simulation import caller_originate
-from ctiserver.calls.agent_messages import Preview
 from crm_core.customers import create_customer
 from crm_core.dispositions import Owner
 from crm_core.models import Callback, CallWrapup
@@ -100,12 +99,9 @@ async def test_agent_takes_a_call_and_wraps_it_up(cti, db, console_page: Page, n
         await page.fill("#search", "张伟 Konsole")
         await page.click("#search-form button")
         await expect(page.locator("#search-results li")).to_contain_text(NAME, timeout=5000)
-        # the dialer's preview card appears only when the dialer sends one
+        # the dialer's preview card appears only when the dialer reserves a lead
+        # (tests/dialer/test_preview_browser.py)
         assert await page.locator("#preview").is_hidden()
-        cti.server.hub.to_user(user_id, Preview(name="Åsa", number="+4930999"))
-        await expect(page.locator("#preview-body")).to_have_text("Åsa · +4930999", timeout=5000)
-        await page.click("#preview-skip")
-        await expect(page.locator("#preview")).to_be_hidden()
 
         await page.click("#queue-logout")
         await expect(page.locator("#agent-state")).to_have_text("Not in any queue", timeout=5000)

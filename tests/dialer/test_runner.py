@@ -4,18 +4,16 @@ leads claimed but not placed handed back."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, WRAPUP, AgentView, HandledCall
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiError
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
 from dialer.campaigns import CampaignSettings
-from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
+from dialer.hopper import ClaimedLead
 from dialer.runner import CampaignPlan, CampaignRunner, snapshot
 
-from tests.helpers.outbound import RecordingPacer
+from tests.helpers.outbound import FakeHopper, RecordingPacer
 
 T0 = 1_800_000_000.0
 QUEUE = "outbound-张"
@@ -24,27 +22,6 @@ QUEUE = "outbound-张"
 def lead(lead_id: int) -> ClaimedLead:
     return ClaimedLead(lead_id, "c", f"+4420790000{lead_id:02d}", (), "Jürgen", None, {}, None,
                        0, "fresh")
-
-
-@dataclass
-class FakeHopper:
-    leads: list[ClaimedLead]
-    wanted: list[int] = field(default_factory=list)
-    released: list[int] = field(default_factory=list)
-    recorded: list[tuple[int, DialedAttempt]] = field(default_factory=list)
-
-    async def claim(self, campaign: str, n: int, now: datetime) -> list[ClaimedLead]:
-        self.wanted.append(n)
-        taken, self.leads = self.leads[:n], self.leads[n:]
-        return taken
-
-    async def release(self, lead_ids: list[int]) -> int:
-        self.released.extend(lead_ids)
-        return len(lead_ids)
-
-    async def record_outcome(self, lead_id: int, attempt: DialedAttempt) -> LeadState:
-        self.recorded.append((lead_id, attempt))
-        return LeadState("retry", None, "")
 
 
 def view(interface: str, state: str, since: float, queues: tuple[str, ...] = (QUEUE,)) -> AgentView:

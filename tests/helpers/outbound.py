@@ -1,4 +1,5 @@
-"""Dial attempts for the outbound tests: a pacer that records what it is told, and placing an
+"""Dial attempts for the outbound tests: a pacer that records what it is told, a hopper of
+given leads that records what it is told, and placing an
 attempt to a simulated customer of the sandbox while an ``AttemptTracker`` follows the CTI
 server's bus until the attempt's outcome."""
 from __future__ import annotations
@@ -6,16 +7,45 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from asterisk_conf.simulation import CUSTOMER_DIAL_STRING
 from callcenter.settings import Settings
 from ctiserver.ami import events as ev
 from dialer.attempts import AttemptOutcome, AttemptTracker, DialAttempt
+from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
 from dialer.originate import DialTarget, place
 from dialer.pacing import Snapshot
 
 from tests.helpers.product import new_number
 from tests.helpers.waiting import BusWatch
+
+
+@dataclass
+class FakeHopper:
+    """``dialer.hopper.Hopper`` handing out LEADS in order."""
+    leads: list[ClaimedLead] = field(default_factory=list)
+    wanted: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    recorded: list[tuple[int, DialedAttempt]] = field(default_factory=list)
+    skipped: list[tuple[int, datetime]] = field(default_factory=list)
+
+    async def claim(self, campaign: str, n: int, now: datetime) -> list[ClaimedLead]:
+        self.wanted.append(n)
+        taken, self.leads = self.leads[:n], self.leads[n:]
+        return taken
+
+    async def release(self, lead_ids: list[int]) -> int:
+        self.released.extend(lead_ids)
+        return len(lead_ids)
+
+    async def skip(self, lead_id: int, until: datetime) -> bool:
+        self.skipped.append((lead_id, until))
+        return True
+
+    async def record_outcome(self, lead_id: int, attempt: DialedAttempt) -> LeadState:
+        self.recorded.append((lead_id, attempt))
+        return LeadState("retry", None, "")
 
 
 @dataclass
