@@ -1,7 +1,7 @@
 """A lead keeps the disposition its agent gave the call that reached a person.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0013"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
