@@ -98,6 +98,8 @@ def render_config(
         "sim_agents": sim_agents,
         "fastagi": f"{settings.fastagi_host}:{settings.fastagi_port}",
         "inbound_context": INBOUND_CONTEXT,
+        "ivr_context": settings.ivr_context,
+        "ivr_entries": settings.ivr_entries,
         "dialer": render_dialer(dialer_dialplan(settings)),
         "recordings_spool": str(recordings_spool(settings)),
     }

@@ -47,6 +47,8 @@ def caller_originate(
     key: str | None = None,
     key_after: float = 1.0,
     tone: str | None = None,
+    ivr: str | None = None,
+    survey_key: str | None = None,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
@@ -58,9 +60,12 @@ def caller_originate(
     the caller's channel before the queue; key: a DTMF digit the caller presses ``key_after``
     seconds after the call starts (in a queue whose context has that extension, e.g.
     SIM_QUEUE_KEYS, the caller leaves: EXITWITHKEY), ``patience`` then counts from the key
-    press; tone: what the caller's phone and the agent's send from their start (PlayTones'
-    notation, e.g. "440"), audio for a recording. The Variable list goes out as repeated
-    headers.
+    press; several keys with ``w`` for half a second between them (SendDTMF) walk an IVR.
+    tone: what the caller's phone and the agent's send from their start (PlayTones'
+    notation, e.g. "440"), audio for a recording. ivr: through the IVR flow of that name
+    (cc-ivr) rather than straight into QUEUE; survey_key: pressed every second once
+    answered, for the survey after the agent hangs up. The Variable list goes out as
+    repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
@@ -78,10 +83,16 @@ def caller_originate(
     if routed:
         variables["SIM_ROUTE"] = "1"
     if key is not None:
-        if not re.fullmatch(r"[0-9*#]", key):
-            raise ValueError(f"key must be one DTMF digit, not {key!r}")
+        if not re.fullmatch(r"[0-9*#][0-9*#w]*", key):
+            raise ValueError(f"key must be DTMF digits (w: a pause), not {key!r}")
         variables["SIM_KEY"] = key
         variables["SIM_KEY_AFTER"] = _seconds(key_after)
+    if ivr is not None:
+        variables["SIM_IVR"] = ivr
+    if survey_key is not None:
+        if not re.fullmatch(r"[0-9*#]", survey_key):
+            raise ValueError(f"survey_key must be one DTMF digit, not {survey_key!r}")
+        variables["SIM_SURVEY_KEY"] = survey_key
     if collected:
         variables["SIM_COLLECTED"] = _collected(collected)
     if tone is not None:

@@ -104,6 +104,25 @@ class Settings(BaseSettings):
     recordings_poll_interval: float = 1.0
     """Seconds between the converter's looks at its journal when it has nothing to do."""
 
+    # --- IVR ---------------------------------------------------------------------------
+    ivr_flows_dir: Path = Path(__file__).resolve().parents[1] / "ivr" / "flows"
+    """The IVR's flow files (``*.yaml``), read at start; a broken one is logged (file, line,
+    reason) and left out, the others run. Default: the example flows shipped with the product."""
+    ivr_context: str = "cc-ivr"
+    """Dialplan context whose extension FLOW runs IVR flow FLOW over our FastAGI server."""
+    ivr_entries: dict[str, str] = {}
+    """Extensions or DIDs of ``ivr_context`` -> the flow each runs (a trunk's dialplan does
+    ``Goto(cc-ivr,NUMBER,1)``; an agent may dial them too)."""
+    ivr_prompt_cache: Path | None = None
+    """Where text prompts rendered by espeak-ng are kept (one 8 kHz file per text and voice).
+    Asterisk must read it under the same path. Unset: the sandbox's ``cache/ivr-prompts``,
+    which the chrooted sandbox Asterisk sees as ``/srv/NAME/cache/ivr-prompts``."""
+    ivr_voices: dict[str, str] = {"en": "en", "zh": "cmn", "cmn": "cmn"}
+    """A flow's language -> the espeak-ng voice that speaks its text prompts (others: the
+    language itself)."""
+    ivr_prompt_folder: str = ""
+    """Where flows' uploaded audio files (``prompt: {file: NAME}``) are, as Asterisk sees it."""
+
     # --- Asterisk sandbox (demo and tests) -----------------------------------------
     asterisk_root: Path = Path("/var/cache/callcenter/asterisk-root")
     """Debian sid root folder holding Asterisk 22 (built once, reused)."""
@@ -175,6 +194,14 @@ class Settings(BaseSettings):
     @property
     def effective_recordings_dir(self) -> Path:
         return self.recordings_dir or self.data_dir / "recordings"
+
+    @property
+    def ivr_prompt_paths(self) -> tuple[Path, str]:
+        """(the prompt cache here, the same folder as Asterisk sees it)."""
+        if self.ivr_prompt_cache is not None:
+            return self.ivr_prompt_cache, str(self.ivr_prompt_cache)
+        return (self.sandbox_dir / "cache" / "ivr-prompts",
+                f"/srv/{self.sandbox_name}/cache/ivr-prompts")
 
     @property
     def dialer_dir(self) -> Path:

@@ -33,12 +33,12 @@ async def voicemail_ticket(db: Database, *, queue: str, number: str, recording: 
 
 
 async def callback_request(db: Database, *, queue: str, number: str, call_key: str,
-                           timezone: str, default_region: str) -> int:
+                           timezone: str, default_region: str, note: str | None = None) -> int:
     """A callback for anyone, due at once: the list is worked soonest first when the queue opens."""
     customer_id = await _customer_id(db, number, default_region=default_region)
     callback = Callback(customer_id=customer_id, number=number, due_at=datetime.now(UTC),
                         timezone=timezone, call_key=call_key,
-                        note=f"Asked for a callback while queue {queue} was closed")
+                        note=note or f"Asked for a callback while queue {queue} was closed")
     async with db.sessionmaker.begin() as session:
         session.add(callback)
     return callback.id

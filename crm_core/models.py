@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     Text,
     UniqueConstraint,
     func,
@@ -172,6 +173,7 @@ class Call(Base):
         Index(None, "agent_user_id", "entered_at"),
         Index(None, "customer_id", "entered_at"),
         Index(None, "campaign_id", "entered_at"),
+        CheckConstraint("survey_score BETWEEN 1 AND 5", name="survey_score"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -209,6 +211,8 @@ class Call(Base):
                                                 index=True)
     amd_result: Mapped[str | None] = mapped_column(Text)
     dial_outcome: Mapped[str | None] = mapped_column(Text)
+    survey_score: Mapped[int | None] = mapped_column(SmallInteger)
+    """The caller's post-call survey answer (1-5), credited to ``agent_user_id``."""
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -688,3 +692,21 @@ class Recording(Base):
     recorded_at: Mapped[datetime] = mapped_column(Timestamp)
     keep_until: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class IvrNodeCount(Base):
+    """How often callers did what at an IVR flow's node in an hour: reached, completed,
+    timed_out, invalid, hung_up (the flow engine's node events), for the flow's diagram."""
+
+    __tablename__ = "ivr_node_counts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('reached', 'completed', 'timed_out', 'invalid', 'hung_up')",
+                        name="kind"),
+    )
+
+    flow: Mapped[str] = mapped_column(Text, primary_key=True)
+    node: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
+    """The hour's start (UTC)."""
+    count: Mapped[int]

@@ -49,6 +49,7 @@ from dialer.leadcards import LeadCards
 from dialer.live import LiveBoard
 from dialer.wiring import DialerDomain
 from recordings.wiring import RecordingsDomain
+from ivr.wiring import IvrDomain
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,11 @@ class CTIServer:
             processes=settings.recordings_processes,
             poll_interval=settings.recordings_poll_interval, convert=settings.recordings_worker,
             background=_background)
+        self.ivr = IvrDomain(
+            db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
+            default_region=settings.default_region, collected=self.collected,
+            prompt_cache=settings.ivr_prompt_paths, voices=settings.ivr_voices,
+            prompt_folder=settings.ivr_prompt_folder, background=_background)
         self._db = db
         self.fastagi: FastAgiServer | None = None
         self._rebuilt = False
@@ -210,8 +216,9 @@ class CTIServer:
     async def start(self) -> None:
         await self.pops.load_agents()
         await self.load_queue_config()
+        await self.ivr.load()
         self.fastagi = await start_fastagi(self.settings.fastagi_host, self.settings.fastagi_port,
-                                           dispatch(self.routing.handlers()))
+                                           dispatch(self.routing.handlers() | self.ivr.handlers()))
         self._tasks = [
             asyncio.create_task(self.writer.run(), name="crm-writer"),
             asyncio.create_task(self.ami.run(), name="ami"),

@@ -1,24 +1,29 @@
 """The flow engine over our FastAGI server (adapter): the FastAGI script ``ivr?flow=NAME``.
 
-Each engine command becomes AGI commands: prompts ``STREAM FILE`` (keys cut them short), keys
-``GET DATA`` / ``WAIT FOR DIGIT``, readouts ``SAY DIGITS|NUMBER|DATE``, the call's language
-``CHANNEL(language)``, call data the collected-data path (screen pop, CRM row), a queue
-``EXEC Queue`` (QUEUE_PRIO set first: VIP callers join ahead), a voicemail the closed queues'
-``cc-closed,voicemail_ticket`` extension once the script ends. The node events go to
-``on_events`` when the call leaves the flow, however it leaves.
+Each engine command becomes AGI commands: prompts ``STREAM FILE`` (keys cut them short; text
+prompts rendered to audio first by ``voice``), keys ``GET DATA`` / ``WAIT FOR DIGIT``, readouts
+``SAY DIGITS|NUMBER|DATE``, the call's language ``CHANNEL(language)``, call data the
+collected-data path (screen pop, CRM row), self-service (callback, opt-out, survey score) the
+``SelfService`` given. A queue hands the call back to the dialplan, into the queue context's
+extension QUEUE (QUEUE_PRIO set first: VIP callers join ahead; CC_SURVEY: the flow the caller
+stays for once the agent hangs up), so the call is queued, counted and popped as any inbound
+call, and the AGI session ends at once; a voicemail goes the same way to the closed queues'
+``cc-closed,voicemail_ticket``. The node events go to ``on_events`` when the call leaves the
+flow, however it leaves.
 
-Not yet: text prompts (rendered by espeak-ng) are skipped with a warning, and a speech menu hears
-nothing (its key choices still work) until speech recognition is added.
+Not yet: a speech menu hears nothing (its key choices still work) until speech recognition is
+added.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
 from ctiserver.acd.routing import QueueRule
 from ctiserver.agi.protocol import AgiHangup, AgiReply
-from ctiserver.agi.server import NO_DEADLINE, AgiSession, Handler
+from ctiserver.agi.server import AgiSession, Handler
 from ctiserver.calls.collected import CollectedRecorder
 from ivr import commands as cmd
 from ivr.engine import FlowEngine, NodeEvent
@@ -30,6 +35,16 @@ LookupSource = Callable[[cmd.Lookup], Awaitable[Mapping[str, Value] | None]]
 CalendarSource = Callable[[datetime], Awaitable[Mapping[str, QueueRule]]]
 """The queues' calendars (business hours, holidays) as of the given time."""
 EventSink = Callable[[list[NodeEvent]], None]
+TextVoice = Callable[[str, str], Awaitable[str]]
+"""(text, language) -> the audio file that says it, as Asterisk plays it (no extension)."""
+
+
+class SelfService(Protocol):
+    async def callback(self, queue: str, number: str, call_key: str) -> None: ...
+    async def opt_out(self, number: str) -> None: ...
+    async def survey(self, linkedid: str, score: int) -> None: ...
+
+
 PROMPT_TIMEOUT = 300.0
 """Seconds a prompt or a readout may play."""
 FILLER = "silence/1"
@@ -38,11 +53,13 @@ FILLER = "silence/1"
 
 class IvrService:
     def __init__(self, flows: Mapping[str, Flow], *, lookup: LookupSource, calendars: CalendarSource,
-                 on_events: EventSink, collected: CollectedRecorder | None = None,
+                 on_events: EventSink, queue_context: str, collected: CollectedRecorder | None = None,
+                 voice: TextVoice | None = None, self_service: SelfService | None = None,
                  prompt_folder: str = "", clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.flows = flows
         self.lookup, self.calendars, self.on_events = lookup, calendars, on_events
-        self.collected = collected
+        self.queue_context = queue_context
+        self.collected, self.voice, self.self_service = collected, voice, self_service
         self.prompt_folder = prompt_folder.rstrip("/")
         self.clock = clock
 
@@ -103,6 +120,8 @@ class IvrCall:
             case cmd.SetData():
                 if self.service.collected is not None:
                     await self.service.collected.record_agi(self.session, command.values)
+            case cmd.Callback() | cmd.OptOut() | cmd.Score():
+                await self._self_service(command)
             case cmd.Route():
                 await self._queue(command)
             case cmd.Voicemail():
@@ -120,7 +139,7 @@ class IvrCall:
             self.language = language
 
     async def _play(self, prompt: Prompt | None, keys: str) -> None:
-        audio = self._audio(prompt)
+        audio = await self._audio(prompt)
         if audio is not None:
             await self._stream(audio, keys)
 
@@ -129,15 +148,17 @@ class IvrCall:
         reply = await self.session.command("STREAM FILE", audio, keys, timeout=PROMPT_TIMEOUT)
         return reply.digit
 
-    def _audio(self, prompt: Prompt | None) -> str | None:
+    async def _audio(self, prompt: Prompt | None) -> str | None:
         if prompt is None:
             return None
         if prompt.sound is not None:
             return prompt.sound
         if prompt.file is not None:
             return f"{self.service.prompt_folder}/{prompt.file}"
-        log.warning("ivr: text prompt %r skipped: no text-to-speech yet", prompt.text)
-        return None
+        if self.service.voice is None:
+            log.warning("ivr: text prompt %r skipped: no text-to-speech", prompt.text)
+            return None
+        return await self.service.voice(prompt.text or "", self.language)
 
     async def _say(self, say: cmd.Say) -> None:
         value = say.value
@@ -157,7 +178,7 @@ class IvrCall:
     async def _digits(self, ask: cmd.GetDigits) -> cmd.Digits:
         """The prompts but the last play with keys cutting them short; the last one (or a
         filler) through GET DATA, which collects the rest."""
-        audio = [a for a in map(self._audio, ask.prompts) if a is not None]
+        audio = [a for a in [await self._audio(p) for p in ask.prompts] if a is not None]
         first = ""
         for file in audio[:-1]:
             first = await self._stream(file, DIGITS) or ""
@@ -176,9 +197,29 @@ class IvrCall:
         return _keys(first, reply)
 
     async def _queue(self, route: cmd.Route) -> None:
-        await self.session.set_variable("QUEUE_PRIO", str(route.priority))
-        await self.session.set_variable("CC_QUEUE", route.queue)
-        await self.session.command("EXEC", "Queue", f"{route.queue},t", timeout=NO_DEADLINE)
+        for name, value in (("QUEUE_PRIO", str(route.priority)), ("CC_QUEUE", route.queue),
+                            ("CC_SURVEY", route.survey or "")):
+            await self.session.set_variable(name, value)
+        await self._continue_at(self.service.queue_context, route.queue)
+
+    async def _continue_at(self, context: str, extension: str) -> None:
+        """Where the dialplan goes on once the script ends."""
+        for verb, value in (("SET CONTEXT", context), ("SET EXTENSION", extension),
+                            ("SET PRIORITY", "1")):
+            await self.session.command(verb, value)
+
+    async def _self_service(self, command: cmd.Callback | cmd.OptOut | cmd.Score) -> None:
+        service = self.service.self_service
+        if service is None:
+            log.warning("ivr: %r skipped: no self-service", command)
+            return
+        match command:
+            case cmd.Callback():
+                await service.callback(command.queue, command.number, self.session.env.get("agi_uniqueid", ""))
+            case cmd.OptOut():
+                await service.opt_out(command.number)
+            case cmd.Score():
+                await service.survey(await self.session.get_variable("CHANNEL(linkedid)") or "", command.score)
 
     async def _voicemail(self, box: cmd.Voicemail) -> None:
         """The closed queues' voicemail: a recording and a service ticket for ``mailbox``."""
@@ -187,9 +228,7 @@ class IvrCall:
         for name, value in (("CC_QUEUE", box.mailbox), ("CC_CLOSED_ACTION", "voicemail_ticket"),
                             ("CC_ROUTE_REASON", "ivr")):
             await self.session.set_variable(name, value)
-        for verb, value in (("SET CONTEXT", "cc-closed"), ("SET EXTENSION", "voicemail_ticket"),
-                            ("SET PRIORITY", "1")):
-            await self.session.command(verb, value)
+        await self._continue_at("cc-closed", "voicemail_ticket")
 
 
 def _keys(first: str, reply: AgiReply) -> cmd.Digits:

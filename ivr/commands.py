@@ -65,10 +65,31 @@ class SetData:
 
 
 @dataclass(frozen=True, slots=True)
+class Callback:
+    """Book a callback to ``number`` for ``queue``. Answered by ``Done``."""
+    queue: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """Put ``number`` on the do-not-call list. Answered by ``Done``."""
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """The caller's survey score (1-5) for the call. Answered by ``Done``."""
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     queue: str
     priority: int
     data: Mapping[str, Value]
+    survey: str | None = None
+    """The flow the caller stays for once the agent hangs up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +109,8 @@ class Hangup:
     go), ``loop`` (nodes leading round without asking the caller anything)."""
 
 
-Command = Play | Say | GetDigits | Record | Lookup | SetData | Route | Voicemail | Hangup
+Command = (Play | Say | GetDigits | Record | Lookup | SetData | Callback | OptOut | Score | Route
+           | Voicemail | Hangup)
 FINAL = (Route, Voicemail, Hangup)
 
 

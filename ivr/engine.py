@@ -21,6 +21,7 @@ from ivr import flow as fl
 MAX_HOPS = 100
 """Nodes passed through without asking the caller anything: more is a loop in the flow."""
 TEMPLATE = re.compile(r"\{([\w.-]+)\}")
+SCORES = "12345"
 EventKind = Literal["reached", "completed", "timed_out", "invalid", "hung_up"]
 
 
@@ -94,7 +95,7 @@ class FlowEngine:
                 return self._then_done(cmd.Play(self._prompt(node.prompt), self.language), node.next)
             case fl.Say():
                 return self._then_done(cmd.Say(node.say, self._render(node.value), self.language), node.next)
-            case fl.Menu() | fl.LanguageChoice() | fl.Collect():
+            case fl.Menu() | fl.LanguageChoice() | fl.Collect() | fl.Survey():
                 return self._ask(node, node.prompt)
             case fl.SpeechMenu():
                 return self._record(node, (node.prompt,))
@@ -109,8 +110,13 @@ class FlowEngine:
                 return self._remember(values, node.next)
             case fl.Goto():
                 return self.flows[node.flow].start
+            case fl.Callback():
+                return self._then_done(cmd.Callback(node.queue, self.caller), node.next)
+            case fl.OptOut():
+                return self._then_done(cmd.OptOut(self.caller), node.next)
             case fl.Queue():
-                return self._final(cmd.Route(node.queue, self._priority(node), dict(self.data)), done=True)
+                return self._final(cmd.Route(node.queue, self._priority(node), dict(self.data),
+                                             node.survey), done=True)
             case fl.Voicemail():
                 return self._final(cmd.Voicemail(node.mailbox, self._prompt(node.prompt), self.language,
                                                  dict(self.data)), done=True)
@@ -144,7 +150,7 @@ class FlowEngine:
 
     # asking the caller
 
-    def _ask(self, node: fl.Menu | fl.LanguageChoice | fl.Collect | fl.SpeechMenu,
+    def _ask(self, node: fl.Menu | fl.LanguageChoice | fl.Collect | fl.SpeechMenu | fl.Survey,
              *prompts: fl.Prompt | None) -> cmd.Command:
         collect = isinstance(node, fl.Collect)
         self._answer = lambda answer: self._digits(node, answer)
@@ -166,7 +172,7 @@ class FlowEngine:
             return self._ask(node)
         return self._retry(node, "invalid" if answer.text.strip() else "timed_out")
 
-    def _digits(self, node: fl.Menu | fl.LanguageChoice | fl.Collect | fl.SpeechMenu,
+    def _digits(self, node: fl.Menu | fl.LanguageChoice | fl.Collect | fl.SpeechMenu | fl.Survey,
                 answer: cmd.Answer) -> cmd.Command:
         assert isinstance(answer, cmd.Digits), answer
         keys = answer.value
@@ -180,6 +186,11 @@ class FlowEngine:
                 return self._chosen({"language": self.language}, node.next)
             case fl.Menu() | fl.SpeechMenu() if keys in node.choices:
                 return self._chosen({self._node: keys}, node.choices[keys])
+            case fl.Survey() if keys in SCORES:
+                self._event("completed")
+                self.data[self._node] = keys
+                self._answer = lambda _: self._walk(node.next)
+                return cmd.Score(int(keys))
         return self._retry(node, "invalid")
 
     def _chosen(self, values: Mapping[str, str], target: str) -> cmd.Command:

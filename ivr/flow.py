@@ -208,6 +208,33 @@ class Queue(Node):
     priority: int = Field(0, ge=0)
     vip_priority: int | None = Field(None, ge=0)
     vip_field: str = "customer.vip"
+    survey: str | None = None
+    """A flow the caller stays for once the agent hangs up (a ``survey`` node's score)."""
+
+
+class Callback(Node):
+    """Self-service "call me back": a callback to the caller's number, due now, booked in the
+    CRM for ``queue`` (the dialer dials it for a campaign lead with that number; agents see it
+    in their callback list)."""
+    type: Literal["callback"]
+    queue: str
+    next: str
+    TARGET_FIELDS = ("next",)
+
+
+class OptOut(Node):
+    """Self-service opt-out of marketing: the caller's number on the do-not-call list."""
+    type: Literal["opt_out"]
+    next: str
+    TARGET_FIELDS = ("next",)
+
+
+class Survey(Retrying):
+    """A score 1-5 for the call the caller just had (a queue node's ``survey`` flow runs once
+    the agent hangs up): stored on the call, credited to its agent."""
+    type: Literal["survey"]
+    next: str
+    TARGET_FIELDS = ("next", "on_failure")
 
 
 class Voicemail(Node):
@@ -228,7 +255,8 @@ class Goto(Node):
 
 
 AnyNode = Annotated[Play | Say | Menu | Collect | SpeechMenu | LanguageChoice | Hours | Lookup
-                    | Condition | SetData | Queue | Voicemail | Hangup | Goto,
+                    | Condition | SetData | Queue | Callback | OptOut | Survey | Voicemail | Hangup
+                    | Goto,
                     Field(discriminator="type")]
 
 

@@ -7,7 +7,7 @@ key "1", not a number) and a key written twice is an error rather than silently 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 import yaml
@@ -108,6 +108,16 @@ def _validation_problem(document: _Document, error: dict) -> Problem:
 def parse_flows(files: Iterable[tuple[str, str]]) -> dict[str, Flow]:
     """Flows by name from (source, text) pairs: each checked alone, then the names across them
     (unique; every ``goto`` leads to one of them). All problems of all files at once."""
+    flows, problems = sort_flows(files)
+    if problems:
+        raise FlowError(problems)
+    return flows
+
+
+def sort_flows(files: Iterable[tuple[str, str]]) -> tuple[dict[str, Flow], list[Problem]]:
+    """As ``parse_flows``, but the good flows are kept: (the flows that work, the problems of
+    the others). A flow defined twice keeps its first file; a flow whose ``goto`` leads to a
+    flow that is missing or broken is left out too."""
     parsed: list[tuple[_Document, Flow]] = []
     problems: list[Problem] = []
     for source, text in files:
@@ -115,15 +125,23 @@ def parse_flows(files: Iterable[tuple[str, str]]) -> dict[str, Flow]:
             parsed.append(_parse(text, source))
         except FlowError as exc:
             problems += exc.problems
-    flows: dict[str, Flow] = {}
+    flows: dict[str, tuple[_Document, Flow]] = {}
     for document, flow in parsed:
         if flow.name in flows:
             problems.append(document.problem(("name",), f"flow {flow.name!r} is defined twice"))
-        flows[flow.name] = flow
-    for document, flow in parsed:
-        problems += [document.problem(("nodes", name, "flow"), f"flow {node.flow!r} does not exist")
-                     for name, node in flow.nodes.items()
-                     if isinstance(node, Goto) and node.flow not in flows]
-    if problems:
-        raise FlowError(problems)
-    return flows
+        else:
+            flows[flow.name] = (document, flow)
+    problems += [document.problem(("nodes", name, "flow"), f"flow {target!r} does not exist")
+                 for document, flow in parsed for name, target in _missing_gotos(flow, flows)]
+    kept = {name: pair for name, pair in flows.items() if not _missing_gotos(pair[1], flows)}
+    while left_out := [pair for pair in kept.values() if _missing_gotos(pair[1], kept)]:
+        problems += [document.problem(("nodes", name, "flow"), f"flow {target!r} is left out")
+                     for document, flow in left_out for name, target in _missing_gotos(flow, kept)]
+        kept = {name: pair for name, pair in kept.items() if pair not in left_out}
+    return {name: flow for name, (_, flow) in kept.items()}, problems
+
+
+def _missing_gotos(flow: Flow, flows: Container[str]) -> list[tuple[str, str]]:
+    """(node, flow) of each ``goto`` to a flow not in ``flows``."""
+    return [(name, node.flow) for name, node in flow.nodes.items()
+            if isinstance(node, Goto) and node.flow not in flows]

@@ -66,7 +66,9 @@ class AgiSession:
                 deadline = timeout or self._reply_timeout
                 async with asyncio.timeout(None if deadline == NO_DEADLINE else deadline):
                     await self._writer.drain()
-                    return await self._reply()
+                    reply = await self._reply()
+                    log.debug("FastAGI %s: %s -> %s", self.env.get("agi_uniqueid"), line.rstrip("\n"), reply)
+                    return reply
             except (TimeoutError, AgiProtocolError, ConnectionError, ValueError) as exc:
                 self._broken = True
                 raise AgiProtocolError(f"{verb}: {exc!r}") from exc

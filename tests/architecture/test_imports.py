@@ -81,6 +81,8 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("recordings.policy", PURE),
     ("recordings.pauses", PURE),
     ("dialer.preview", PURE),
+    ("ivr.tts", ADAPTER),
+    ("ivr.store", ADAPTER),
     ("dialer.leadfile", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),

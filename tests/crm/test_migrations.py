@@ -15,6 +15,7 @@ APP_TABLES = {
     "scripts", "pending_wrapups", "security_events", "dial_policies", "dial_attempts",
     "campaigns", "lead_lists", "leads", "lead_attempts", "dnc_entries", "national_dnc_lists",
     "recording_policies", "recording_jobs", "recordings",
+    "ivr_node_counts",
 }
 
 

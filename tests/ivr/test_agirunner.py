@@ -47,10 +47,13 @@ async def ivr() -> AsyncIterator[Ivr]:
     async def calendars(_: object) -> dict:
         return CALENDARS
 
+    async def voice(text: str, language: str) -> str:
+        return f"/tts/{language}/{text}"
+
     service = IvrService(parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY)]),
                          lookup=lookup, calendars=calendars, on_events=finished.add,
-                         collected=CollectedRecorder(collected.append), prompt_folder="/prompts/",
-                         clock=lambda: OPEN_MONDAY)
+                         queue_context="cc-queues", collected=CollectedRecorder(collected.append),
+                         voice=voice, prompt_folder="/prompts/", clock=lambda: OPEN_MONDAY)
     server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
     yield Ivr(server, finished, collected, looked_up)
     server.close()
@@ -61,7 +64,8 @@ async def test_chinese_ticket_readout(ivr: Ivr) -> None:
     exchanges = [
         ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=2"),
         LINKEDID,
-        ('SET VARIABLE "CHANNEL(language)" "zh"', "200 result=1"),  # the welcome is text: skipped
+        ('SET VARIABLE "CHANNEL(language)" "zh"', "200 result=1"),
+        ('STREAM FILE "/tts/zh/Welcome, Jürgen 张伟 😀" ""', "200 result=0 endpos=8000"),
         ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=2"),
         LINKEDID,
         ('GET DATA "enter-ticket" "5000" "6"', "200 result=004711"),
@@ -79,14 +83,18 @@ async def test_chinese_ticket_readout(ivr: Ivr) -> None:
 async def test_vip_queues_ahead_after_a_wrong_key(ivr: Ivr) -> None:
     exchanges = [
         ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+        ('STREAM FILE "/tts/en/Welcome, Jürgen 张伟 😀" ""', "200 result=0 endpos=8000"),
         ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=7"),
         ('STREAM FILE "option-is-invalid" "0123456789*#"', "200 result=49 endpos=100"),  # "1" cuts it short
         LINKEDID,
-        ('GET DATA "silence/1" "5000" "8"', "200 result=4711"), LINKEDID,
+        ('GET DATA "/tts/en/Your account number, then hash" "5000" "8"', "200 result=4711"), LINKEDID,
         LINKEDID,  # the greeting set for the VIP
         ('SET VARIABLE "QUEUE_PRIO" "10"', "200 result=1"),
         ('SET VARIABLE "CC_QUEUE" "support"', "200 result=1"),
-        ('EXEC "Queue" "support,t"', "200 result=0"),
+        ('SET VARIABLE "CC_SURVEY" ""', "200 result=1"),
+        ('SET CONTEXT "cc-queues"', "200 result=0"),  # handed back to the dialplan's queue entry
+        ('SET EXTENSION "support"', "200 result=0"),
+        ('SET PRIORITY "1"', "200 result=0"),
     ]
     assert await ivr.call(exchanges) == [command for command, _ in exchanges]
     assert ivr.collected[-1].fields == {"Greeting": "VIP Jürgen 张伟"}
@@ -96,6 +104,7 @@ async def test_vip_queues_ahead_after_a_wrong_key(ivr: Ivr) -> None:
 async def test_a_caller_hanging_up_mid_menu_is_counted_there(ivr: Ivr) -> None:
     exchanges = [
         ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+        ('STREAM FILE "/tts/en/Welcome, Jürgen 张伟 😀" ""', "200 result=0 endpos=8000"),
         ('GET DATA "/prompts/main-menu" "4000" "1"', "HANGUP\n200 result=-1"),
     ]
     assert await ivr.call(exchanges) == [command for command, _ in exchanges]

@@ -1,86 +1,188 @@
-"""The IVR on the real Asterisk: a caller (a Local channel whose dialplan keeps pressing 9)
-walks a menu over our FastAGI server into the queue the key chose, with what it pressed on the
-call (the collected-data path) and the flow's per-node events counted."""
+"""The IVR as it runs in the product, on the real Asterisk and PostgreSQL: a simulated caller
+comes in through the cc-ivr dialplan context (its phone presses keys: SendDTMF), walks a flow
+over the CTI server's own FastAGI server, and reaches the queue, a readout or a self-service."""
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
-import pytest_asyncio
+from sqlalchemy import select
 
-from ctiserver.agi.server import FastAgiServer, dispatch, serve
+from asterisk_conf.simulation import agent_member, caller_originate
+from crm_core.closedhours import voicemail_ticket
+from crm_core.models import Callback
+from crm_core.users import create_user
 from ctiserver.ami import events as ev
-from ctiserver.ami.actions import Hangup
-from ivr.agirunner import IvrService
-from ivr.flowfile import parse_flows
-from tests.helpers.ivrflows import Finished, counts
-from tests.helpers.records import berlin_number
-from tests.helpers.waiting import BusWatch
+from dialer.store import dnc_listing
+from ivr.store import node_counts, survey_scores
+from ivr.tts import prompt_name
+from tests.helpers.product import EndedCalls, add_members, new_number, remove_members
+from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 MENU = """\
-name: keys
-start: hello
+name: {name}
+start: menu
 nodes:
-  hello: {{type: play, prompt: {{sound: beep}}, next: menu}}
   menu:
     type: menu
     prompt: {{sound: silence/1}}
     timeout: 5
-    retries: 2
-    choices: {{9: chosen, 1: other}}
-  chosen: {{type: queue, queue: {chosen}, priority: 3}}
+    choices: {{1: other, 2: account, 3: callback, 4: opt_out}}
+  account:
+    type: collect
+    prompt: {{sound: silence/1}}
+    into: account
+    max_digits: 8
+    next: agent
+  agent: {{type: queue, queue: {queue}, priority: 3}}
   other: {{type: queue, queue: {other}}}
+  callback: {{type: callback, queue: {queue}, next: bye}}
+  opt_out: {{type: opt_out, next: bye}}
+  bye: {{type: hangup, prompt: {{sound: beep}}}}
+"""
+READOUT = """\
+name: {name}
+start: ticket
+nodes:
+  ticket:
+    type: collect
+    prompt: {{sound: silence/1}}
+    into: ticket
+    max_digits: 9
+    next: find
+  find: {{type: lookup, record: ticket, by: data, key: ticket, into: ticket, found: status, not_found: none}}
+  status: {{type: play, prompt: {{text: "Ticket {{ticket.id}} is {{ticket.status}}."}}, next: bye}}
+  none: {{type: play, prompt: {{text: "No such ticket."}}, next: bye}}
+  bye: {{type: hangup}}
+"""
+SURVEY = """\
+name: {name}
+start: ask
+nodes:
+  ask: {{type: survey, prompt: {{sound: silence/1}}, timeout: 5, next: bye}}
+  bye: {{type: hangup}}
+"""
+TO_QUEUE = """\
+name: {name}
+start: agent
+nodes:
+  agent: {{type: queue, queue: {queue}, survey: {survey}}}
 """
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def ivr_agi(cti, asterisk) -> AsyncIterator[tuple[FastAgiServer, Finished, dict, str]]:
-    """Our FastAGI server running the IVR with its own flows (set by the test) and the CTI
-    server's collected-data recorder; a dialplan context of the sandbox whose extension FLOW
-    runs that flow over it."""
-    finished = Finished()
-    flows: dict = {}
-
-    async def no_lookup(_: object) -> None:
-        return None
-
-    async def no_calendars(_: object) -> dict:
-        return {}
-
-    service = IvrService(flows, lookup=no_lookup, calendars=no_calendars, on_events=finished.add,
-                         collected=cti.server.collected)
-    server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
-    context = f"ivr-test-{uuid.uuid4().hex[:8]}"
-    asterisk.cli(f"dialplan add extension _[a-z].,1,AGI(agi://127.0.0.1:{server.port}/ivr?flow=${{EXTEN}})"
-                 f" into {context}")
-    yield server, finished, flows, context
-    asterisk.cli(f"dialplan remove context {context}")
-    server.close()
-    await server.wait_closed()
+async def agent_at_console(db, open_socket, new_extension) -> tuple[str, int, object]:
+    ext = new_extension()
+    user_id, token = await create_user(db, f"ivr-{uuid.uuid4().hex[:8]}", display_name="Agent I",
+                                       role="agent", extension=ext, interface=agent_member(ext)[0])
+    return ext, user_id, await open_socket(token)
 
 
-async def test_a_caller_presses_through_a_menu_into_the_queue(cti, ivr_agi, new_queue) -> None:
-    server, finished, flows, context = ivr_agi
-    chosen, other = await new_queue("ivrkey"), await new_queue("ivrother")  # nobody staffs them
-    flows.update(parse_flows([("keys.yaml", MENU.format(chosen=chosen, other=other))]))
+async def test_a_caller_walks_the_menu_into_the_queue_with_its_keys_on_the_pop_and_the_crm_row(
+        cti, db, open_socket, new_queue, new_extension, ivr_flow) -> None:
+    queue, other = await new_queue("ivrq", product=cti), await new_queue("ivro", product=cti)
+    flow = ivr_flow(MENU, queue=queue, other=other)
+    ext, _, agent = await agent_at_console(db, open_socket, new_extension)
+    await add_members(cti, queue, [ext])
     channel_id = str(uuid.uuid4())
-    number = berlin_number()[0]
+    key = f"{channel_id};2"  # the ;2 leg walks the flow and queues
+    began = datetime.now(UTC)
+    with EndedCalls(cti.server) as ended, BusWatch(cti.server.bus) as watch:
+        try:
+            await cti.server.ami.originate(caller_originate(
+                queue, number=new_number(), name="Jürgen 张伟 😀", patience=60, ring=1, talk=1,
+                channel_id=channel_id, ivr=flow, key="2wwww4711#", key_after=1.5))
+            joined = await watch.first(ev.QueueCallerJoined, "the caller in the queue", timeout=30,
+                                       uniqueid=key)
+            pop = (await agent.wait_for("pop", key))[2]
+            rows = await ended.rows(db, {key})
+        finally:
+            await remove_members(cti, queue, [ext])
+    assert (joined.queue, joined.position) == (queue, 1)
+    assert pop["queue"] == queue and pop["collected"] == {"menu": "2", "account": "4711"}
+    assert rows[key].collected == {"menu": "2", "account": "4711"} and rows[key].outcome == "answered"
+    counted = await poll_until(lambda: _counts(db, flow, began), "the node counts", timeout=10)
+    assert counted["menu"]["completed"] == counted["account"]["completed"] == 1
+    assert "other" not in counted
+
+
+async def _counts(db, flow: str, began: datetime) -> dict | None:
+    found = await node_counts(db, flow, began - timedelta(hours=1), began + timedelta(hours=1))
+    return found if "agent" in found else None
+
+
+async def test_a_ticket_status_readout_plays_the_ticket_s_own_status(
+        cti, db, settings, ivr_flow, caplog) -> None:
+    number = new_number()
+    ticket = await voicemail_ticket(db, queue="support", number=number, recording="x.wav",
+                                    call_key=str(uuid.uuid4()), default_region="DE")
+    flow = ivr_flow(READOUT)
+    caplog.set_level(logging.DEBUG, logger="ctiserver.agi.server")
+    channel_id = str(uuid.uuid4())
     with BusWatch(cti.server.bus) as watch:
-        await cti.server.ami.originate({
-            "Channel": f"Local/{number}@sim-customer", "Context": context, "Exten": "keys",
-            "Priority": "1", "ChannelId": channel_id,
-            "CallerID": f'"Jürgen 张伟" <{number}>',
-            "Variable": ["SIM_OPTOUT=1", "SIM_TALK=120", "SIM_RINGS_FOR=0.2"]})
-        joined = await watch.first(ev.QueueCallerJoined, "the caller in the queue", timeout=20,
-                                   uniqueid=channel_id)
-        collected = await watch.first(ev.DataCollected, "the key on the call", uniqueid=channel_id)
-        await cti.server.ami.send(Hangup(joined.channel))
-        await finished.until(lambda: finished.events, "the call to leave the flow")
-    assert joined.queue == chosen
-    assert collected.fields == {"menu": "9"} and collected.linkedid == channel_id
-    seen = counts(finished.events)
-    assert seen[("menu", "completed")] == seen[("chosen", "completed")] == 1
-    assert ("other", "reached") not in seen and ("menu", "hung_up") not in seen
+        await cti.server.ami.originate(caller_originate(
+            "none", number=number, name="Jürgen 张伟", patience=30, talk=1, channel_id=channel_id,
+            ivr=flow, key=f"{ticket}#", key_after=1.5))
+        await watch.first(ev.ChannelHungUp, "the call to end", timeout=30, uniqueid=f"{channel_id};2")
+    cache, played_as = settings.ivr_prompt_paths
+    readout = prompt_name(f"Ticket {ticket} is open.", "en")
+    streamed = [r.getMessage() for r in caplog.records if f'STREAM FILE "{played_as}/{readout}"' in r.getMessage()]
+    assert len(streamed) == 1 and "endpos=0" not in streamed[0], streamed
+    assert (cache / f"{readout}.wav").stat().st_size > 8000  # 8 kHz 16-bit: over half a second
+
+
+@pytest.mark.parametrize("choice", ["3", "4"], ids=["callback", "opt-out"])
+async def test_self_service_books_a_callback_or_opts_the_number_out(
+        cti, db, new_queue, ivr_flow, choice: str) -> None:
+    queue = await new_queue("ivrcb", product=cti)
+    flow = ivr_flow(MENU, queue=queue, other=queue)
+    number = new_number()
+    await cti.server.ami.originate(caller_originate(
+        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key=choice,
+        key_after=1.5))
+    if choice == "3":
+        booked = await poll_until(lambda: _callback_of(db, number), "the callback", timeout=30)
+        assert booked.status == "open" and booked.note == "Asked for a callback in the IVR"
+    else:
+        listing = await poll_until(lambda: _listed(db, number), "the opt-out", timeout=30)
+        assert listing.sources == ("internal",)
+
+
+async def _callback_of(db, number: str) -> Callback | None:
+    async with db.sessionmaker() as session:
+        return await session.scalar(select(Callback).where(Callback.number == number))
+
+
+async def _listed(db, number: str):
+    listing = await dnc_listing(db, number, default_region="DE")
+    return listing if listing.sources else None
+
+
+async def test_a_survey_after_the_call_is_stored_on_the_call_and_credited_to_the_agent(
+        cti, db, open_socket, new_queue, new_extension, ivr_flow) -> None:
+    queue = await new_queue("ivrsv", product=cti)
+    survey = ivr_flow(SURVEY)
+    flow = ivr_flow(TO_QUEUE, queue=queue, survey=survey)
+    ext, user_id, agent = await agent_at_console(db, open_socket, new_extension)
+    await add_members(cti, queue, [ext])
+    channel_id = str(uuid.uuid4())
+    key = f"{channel_id};2"
+    began = datetime.now(UTC)
+    with EndedCalls(cti.server) as ended:
+        try:
+            await cti.server.ami.originate(caller_originate(
+                queue, number=new_number(), name="Jürgen 张伟", patience=60, ring=1, talk=1,
+                hangup_by="agent", channel_id=channel_id, ivr=flow, survey_key="4"))
+            await agent.wait_for("pop", key)
+            await ended.rows(db, {key})
+        finally:
+            await remove_members(cti, queue, [ext])
+    scores = await poll_until(lambda: _scored(db, user_id, began), "the survey score", timeout=30)
+    assert scores == (1, 4.0)
+
+
+async def _scored(db, user_id: int, began: datetime) -> tuple[int, float] | None:
+    return (await survey_scores(db, began - timedelta(minutes=1), began + timedelta(hours=1))).get(user_id)

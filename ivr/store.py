@@ -1,0 +1,96 @@
+"""The IVR's SQL (adapter): per-node counts from the flow engine's events, and the
+self-service actions (a callback booked, a number opted out, a survey score on the call)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from crm_core.closedhours import callback_request
+from crm_core.db import Database
+from crm_core.models import Call, IvrNodeCount
+from dialer.store import add_dnc
+from ivr.engine import NodeEvent
+
+log = logging.getLogger(__name__)
+
+SURVEY_WAIT_SECONDS = 15.0
+"""How long a survey score waits for its call's CRM row (written once the agent's leg ends)."""
+SURVEY_POLL_SECONDS = 0.25
+Background = Callable[[Awaitable[None]], None]
+
+
+async def add_node_counts(db: Database, events: Iterable[NodeEvent], at: datetime) -> None:
+    """Counted in the hour of ``at``."""
+    hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    counted = Counter((e.flow, e.node, e.kind) for e in events)
+    if not counted:
+        return
+    rows = [{"flow": flow, "node": node, "kind": kind, "hour": hour, "count": n}
+            for (flow, node, kind), n in counted.items()]
+    statement = insert(IvrNodeCount).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["flow", "node", "kind", "hour"],
+        set_={"count": IvrNodeCount.count + statement.excluded.count})
+    async with db.sessionmaker.begin() as session:
+        await session.execute(statement)
+
+
+async def node_counts(db: Database, flow: str, since: datetime, until: datetime) -> dict[str, dict[str, int]]:
+    """Node -> kind -> count over the hours from ``since`` up to ``until``."""
+    query = (select(IvrNodeCount.node, IvrNodeCount.kind, func.sum(IvrNodeCount.count))
+             .where(IvrNodeCount.flow == flow, IvrNodeCount.hour >= since, IvrNodeCount.hour < until)
+             .group_by(IvrNodeCount.node, IvrNodeCount.kind))
+    found: dict[str, dict[str, int]] = {}
+    async with db.sessionmaker() as session:
+        for node, kind, count in await session.execute(query):
+            found.setdefault(node, {})[kind] = int(count)
+    return found
+
+
+async def survey_scores(db: Database, since: datetime, until: datetime) -> dict[int, tuple[int, float]]:
+    """Agent's user id -> (answers, mean score) of the calls they took in the period."""
+    query = (select(Call.agent_user_id, func.count(Call.survey_score), func.avg(Call.survey_score))
+             .where(Call.survey_score.is_not(None), Call.agent_user_id.is_not(None),
+                    Call.entered_at >= since, Call.entered_at < until)
+             .group_by(Call.agent_user_id))
+    async with db.sessionmaker() as session:
+        return {agent: (int(n), float(mean)) for agent, n, mean in await session.execute(query)}
+
+
+class SqlSelfService:
+    def __init__(self, db: Database, *, default_region: str, background: Background,
+                 timezone: str = "UTC") -> None:
+        self.db, self.default_region, self.timezone = db, default_region, timezone
+        self.background = background
+
+    async def callback(self, queue: str, number: str, call_key: str) -> None:
+        await callback_request(self.db, queue=queue, number=number, call_key=call_key,
+                               timezone=self.timezone, default_region=self.default_region,
+                               note="Asked for a callback in the IVR")
+
+    async def opt_out(self, number: str) -> None:
+        await add_dnc(self.db, number, default_region=self.default_region,
+                      reason="opted out in the IVR")
+
+    async def survey(self, linkedid: str, score: int) -> None:
+        """On the call's CRM row, which the writer writes once the call ends: in the
+        background, so the caller goes on at once."""
+        self.background(self._score(linkedid, score))
+
+    async def _score(self, linkedid: str, score: int) -> None:
+        statement = update(Call).where(Call.linkedid == linkedid).values(survey_score=score)
+        try:
+            async with asyncio.timeout(SURVEY_WAIT_SECONDS):
+                while True:
+                    async with self.db.sessionmaker.begin() as session:
+                        if (await session.execute(statement)).rowcount:
+                            return
+                    await asyncio.sleep(SURVEY_POLL_SECONDS)
+        except TimeoutError:
+            log.warning("ivr: survey score %s dropped: call %s not in the CRM", score, linkedid)

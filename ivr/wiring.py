@@ -1,0 +1,65 @@
+"""The IVR domain from explicit values: the flows of a folder, the CRM lookups, the queues'
+calendars, text-to-speech, self-service and the per-node counts, behind the FastAGI script
+``ivr?flow=NAME``."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crm_core.db import Database
+from ctiserver.acd.routeagi import load_rules
+from ctiserver.agi.server import Handler
+from ctiserver.calls.collected import CollectedRecorder
+from ivr.agirunner import IvrService
+from ivr.crmlookup import CrmLookup
+from ivr.engine import NodeEvent
+from ivr.flow import Flow
+from ivr.flowfile import sort_flows
+from ivr.store import SqlSelfService, add_node_counts
+from ivr.tts import TextToSpeech
+
+log = logging.getLogger(__name__)
+
+Background = Callable[[Awaitable[None]], None]
+
+
+def read_flows(folder: Path) -> dict[str, Flow]:
+    """Blocking: the folder's ``*.yaml`` flows that work; each problem of the others is logged
+    with its file, line and reason."""
+    files = [(str(path), path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))]
+    flows, problems = sort_flows(files)
+    for problem in problems:
+        log.error("ivr: flow left out: %s", problem)
+    log.info("ivr: %d flows from %s: %s", len(flows), folder, ", ".join(sorted(flows)) or "none")
+    return flows
+
+
+class IvrDomain:
+    def __init__(self, db: Database, *, flows_dir: Path, queue_context: str, default_region: str,
+                 collected: CollectedRecorder, prompt_cache: tuple[Path, str],
+                 voices: Mapping[str, str], prompt_folder: str, background: Background) -> None:
+        self.db, self.flows_dir, self.background = db, flows_dir, background
+        self.flows: dict[str, Flow] = {}
+        cache, played_as = prompt_cache
+        self.service = IvrService(
+            self.flows, lookup=CrmLookup(db, default_region=default_region),
+            calendars=lambda now: load_rules(db, now), on_events=self.count,
+            queue_context=queue_context, collected=collected,
+            voice=TextToSpeech(cache, played_as=played_as, voices=voices),
+            self_service=SqlSelfService(db, default_region=default_region, background=background),
+            prompt_folder=prompt_folder)
+
+    def handlers(self) -> dict[str, Handler]:
+        return self.service.handlers()
+
+    async def load(self) -> None:
+        """(Re)reads the flows folder; calls in a flow keep the flow they started with."""
+        flows = await asyncio.get_running_loop().run_in_executor(None, read_flows, self.flows_dir)
+        self.flows.clear()
+        self.flows.update(flows)
+
+    def count(self, events: list[NodeEvent]) -> None:
+        self.background(add_node_counts(self.db, events, datetime.now(UTC)))
