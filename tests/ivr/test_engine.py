@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from ctiserver.acd.routing import QueueRule
 from ivr.commands import (
-    Digits, Done, Found, GetDigits, Hangup, Heard, HungUp, Lookup, Play, Record, Route, Say, SetData,
-    Voicemail,
+    Callback, Digits, Done, Found, GetDigits, Hangup, Heard, HungUp, Lookup, OptOut, Play, Record,
+    Route, Say, Score, SetData, Voicemail,
 )
 from ivr.engine import FlowEngine, FlowFinished
 from ivr.flow import Prompt
@@ -190,3 +190,45 @@ def fitting(command: object, answer: object) -> object:
     """ANSWER if it answers COMMAND, else the plain answer for it."""
     plain = PLAIN.get(type(command), Done())
     return answer if type(answer) is type(plain) else plain
+
+
+SELF_SERVICE = """\
+name: self
+start: menu
+nodes:
+  menu: {type: menu, prompt: {sound: menu}, choices: {1: callback, 2: opt_out, 3: agent}}
+  callback: {type: callback, queue: support, next: bye}
+  opt_out: {type: opt_out, next: bye}
+  agent: {type: queue, queue: support, survey: rate}
+  bye: {type: hangup}
+"""
+RATE = """\
+name: rate
+start: ask
+nodes:
+  ask: {type: survey, prompt: {sound: rate}, retries: 1, next: bye}
+  bye: {type: hangup}
+"""
+
+
+def self_service_engine(flow: str = "self") -> FlowEngine:
+    flows = parse_flows([("self.yaml", SELF_SERVICE), ("rate.yaml", RATE)])
+    return FlowEngine(flows, flow, caller="+4930123456", now=OPEN_MONDAY, calendars={})
+
+
+@pytest.mark.parametrize(("key", "action"), [
+    ("1", Callback("support", "+4930123456")), ("2", OptOut("+4930123456"))])
+def test_callback_and_opt_out_act_for_the_caller_s_number(key: str, action: object) -> None:
+    *_, acted, bye = walk(self_service_engine(), Digits(key), Done(), Done())
+    assert acted == action and bye == Hangup(language="en")
+
+
+def test_a_queue_names_its_survey_and_the_survey_scores_1_to_5() -> None:
+    *_, route = walk(self_service_engine(), Digits("3"), Done())
+    assert isinstance(route, Route) and route.survey == "rate"
+    engine = self_service_engine("rate")
+    *_, again, score, bye = walk(engine, Digits("7"), Digits("4"), Done())
+    assert isinstance(again, GetDigits) and score == Score(4) and bye == Hangup(language="en")
+    assert engine.data == {"ask": "4"}
+    seen = counts(engine.take_events())
+    assert (seen[("ask", "invalid")], seen[("ask", "completed")]) == (1, 1)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ivr.flow import Menu, Prompt
-from ivr.flowfile import FlowError, parse_flow, parse_flows
+from ivr.flowfile import FlowError, parse_flow, parse_flows, sort_flows
 from tests.helpers.ivrflows import HOLIDAY, SUPPORT
 
 
@@ -87,3 +87,21 @@ def test_the_readme_example_loads() -> None:
     section = readme[readme.index("## IVR flows"):]
     example = section[section.index("```yaml\n") + 8:section.index("```\n", section.index("```yaml"))]
     assert parse_flows([("README.md", example)])["support"].start == "language"
+
+
+def test_sorting_keeps_the_flows_that_work() -> None:
+    bad_goto = HOLIDAY.replace("  box:\n    type: voicemail\n    mailbox: support\n",
+                               "  box:\n    type: goto\n    flow: nowhere\n")
+    broken_one = broken("    timeout: 4\n", "    timeout: -1\n").replace("name: support", "name: broken")
+    flows, found = sort_flows([("support.yaml", SUPPORT), ("holiday.yaml", bad_goto),
+                               ("broken.yaml", broken_one), ("again.yaml", HOLIDAY)])
+    assert flows == {}  # holiday leads nowhere, support leads to holiday
+    assert [(p.source, p.reason) for p in found] == [
+        ("broken.yaml", "nodes.menu.menu.timeout: Input should be greater than 0"),
+        ("again.yaml", "name: flow 'holiday line' is defined twice"),
+        ("holiday.yaml", "nodes.box.flow: flow 'nowhere' does not exist"),
+        ("support.yaml", "nodes.holiday.flow: flow 'holiday line' is left out"),
+        ("support.yaml", "nodes.other.flow: flow 'holiday line' is left out"),
+    ]
+    flows, found = sort_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY), ("broken.yaml", broken_one)])
+    assert sorted(flows) == ["holiday line", "support"] and [p.source for p in found] == ["broken.yaml"]
