@@ -8,7 +8,7 @@ mode="${1:-demo}"; shift || true
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for pkg in mmdebstrap chromium fonts-noto-cjk python3-venv ffmpeg; do
+for pkg in mmdebstrap chromium fonts-noto-cjk python3-venv ffmpeg espeak-ng; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

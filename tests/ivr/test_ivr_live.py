@@ -15,9 +15,11 @@ from crm_core.closedhours import voicemail_ticket
 from crm_core.models import Callback
 from crm_core.users import create_user
 from ctiserver.ami import events as ev
+from dialer.hopper import Hopper
 from dialer.store import dnc_listing
 from ivr.store import node_counts, survey_scores
 from ivr.tts import prompt_name
+from tests.helpers.campaigns import fresh_numbers, import_rows, running_campaign
 from tests.helpers.product import EndedCalls, add_members, new_number, remove_members
 from tests.helpers.waiting import BusWatch, poll_until
 
@@ -134,21 +136,31 @@ async def test_a_ticket_status_readout_plays_the_ticket_s_own_status(
     assert (cache / f"{readout}.wav").stat().st_size > 8000  # 8 kHz 16-bit: over half a second
 
 
-@pytest.mark.parametrize("choice", ["3", "4"], ids=["callback", "opt-out"])
-async def test_self_service_books_a_callback_or_opts_the_number_out(
-        cti, db, new_queue, ivr_flow, choice: str) -> None:
+async def test_a_callback_asked_for_in_the_ivr_is_the_first_lead_the_dialer_takes(
+        cti, db, new_queue, ivr_flow, tmp_path) -> None:
     queue = await new_queue("ivrcb", product=cti)
+    flow = ivr_flow(MENU, queue=queue, other=queue)
+    number, *others = fresh_numbers(3)
+    campaign = await running_campaign(db, tmp_path)
+    await import_rows(db, campaign, tmp_path / "leads.csv", [[n, "Lead", "", ""] for n in [*others, number]])
+    await cti.server.ami.originate(caller_originate(
+        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key="3", key_after=1.5))
+    booked = await poll_until(lambda: _callback_of(db, number), "the callback", timeout=30)
+    assert booked.status == "open" and booked.note == "Asked for a callback in the IVR"
+    noon_in_london = booked.due_at.replace(hour=12, minute=0) + timedelta(days=1)
+    claimed = await Hopper(db).claim(campaign, 3, noon_in_london)
+    assert [(lead.phone, lead.reason, lead.callback_id) for lead in claimed][0] == (number, "callback", booked.id)
+
+
+async def test_opting_out_in_the_ivr_puts_the_number_on_the_do_not_call_list(
+        cti, db, new_queue, ivr_flow) -> None:
+    queue = await new_queue("ivrdnc", product=cti)
     flow = ivr_flow(MENU, queue=queue, other=queue)
     number = new_number()
     await cti.server.ami.originate(caller_originate(
-        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key=choice,
-        key_after=1.5))
-    if choice == "3":
-        booked = await poll_until(lambda: _callback_of(db, number), "the callback", timeout=30)
-        assert booked.status == "open" and booked.note == "Asked for a callback in the IVR"
-    else:
-        listing = await poll_until(lambda: _listed(db, number), "the opt-out", timeout=30)
-        assert listing.sources == ("internal",)
+        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key="4", key_after=1.5))
+    listing = await poll_until(lambda: _listed(db, number), "the opt-out", timeout=30)
+    assert listing.sources == ("internal",)
 
 
 async def _callback_of(db, number: str) -> Callback | None:
