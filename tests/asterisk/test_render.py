@@ -46,10 +46,12 @@ def test_queues_are_silent_and_members_static():
 def test_dialplan_contexts():
     conf = render()["extensions.conf"]
     for context in ("[cc-queues]", "[cc-internal]", "[cc-outbound]", "[cc-hold]", "[sim-inbound]",
-                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]", "[cc-record]"):
+                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]", "[cc-record]",
+                    "[cc-ivr]"):
         assert context in conf
     assert "exten => 1002,hint,Custom:sim-1002" in conf
-    assert "Queue(${EXTEN},t,,,${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)},,cc-record)" in conf
+    assert ("Queue(${EXTEN},t${IF($[${LEN(${CC_SURVEY})} > 0]?c)},,,"
+            "${IF(${EXISTS(${CC_QUEUE_TIMEOUT})}?${CC_QUEUE_TIMEOUT}:)},,cc-record)") in conf
     # the sandbox's recordings spool, as Asterisk sees it from inside its root
     assert "Set(CC_RECORD_FILE=/srv/demo/spool/recordings/" in conf
     assert "MusicOnHold(cc-hold)" in conf
@@ -68,3 +70,13 @@ def test_other_files():
     assert "bindaddr = 127.0.0.1" in files["http.conf"] and "bindport = 8088" in files["http.conf"]
     assert "noload => chan_iax2.so" in files["modules.conf"]
     assert "noload => app_queue.so" not in files["modules.conf"]
+
+
+def test_the_ivr_context_runs_flows_and_the_configured_entries() -> None:
+    settings = Settings(sandbox_name="demo", ivr_entries={"800": "hotline", "+4930123": "survey"})
+    conf = render_config(settings, queues=[], ami_secret="s", sim_agents=[])["extensions.conf"]
+    ivr = conf[conf.index("[cc-ivr]"):].split("\n\n")[0].splitlines()
+    assert ivr[1:4] == ["exten => 800,1,Goto(hotline,1)", "exten => +4930123,1,Goto(survey,1)",
+                        "exten => _[A-Za-z].,1,Answer()"]
+    assert " same => n,AGI(agi://127.0.0.1:4573/ivr?flow=${EXTEN})" in ivr
+    assert "exten => cc-survey,1,AGI(agi://127.0.0.1:4573/ivr?flow=${CC_SURVEY})" in ivr

@@ -46,7 +46,7 @@ def test_closed_actions_and_their_hooks() -> None:
 
 def test_simulated_callers_can_take_the_routed_entry() -> None:
     sim = context(extensions(), "sim-inbound")
-    assert sim[-1] == (' same => n(queue),Goto(${IF($["${SIM_ROUTE}" = "1"]?cc-inbound:cc-queues)},'
+    assert sim[-1] == (' same => n,Goto(${IF($["${SIM_ROUTE}" = "1"]?cc-inbound:cc-queues)},'
                        "${EXTEN},1)")
     routed = caller_originate("support", number="1", name="n", patience=1, talk=1, routed=True)
     plain = caller_originate("support", number="1", name="n", patience=1, talk=1)
