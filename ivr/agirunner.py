@@ -35,8 +35,9 @@ LookupSource = Callable[[cmd.Lookup], Awaitable[Mapping[str, Value] | None]]
 CalendarSource = Callable[[datetime], Awaitable[Mapping[str, QueueRule]]]
 """The queues' calendars (business hours, holidays) as of the given time."""
 EventSink = Callable[[list[NodeEvent]], None]
-TextVoice = Callable[[str, str], Awaitable[str]]
-"""(text, language) -> the audio file that says it, as Asterisk plays it (no extension)."""
+TextVoice = Callable[[str, str], Awaitable[str | None]]
+"""(text, language) -> the audio file that says it, as Asterisk plays it (no extension); None:
+none could be made."""
 
 
 class SelfService(Protocol):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import yaml
 from pydantic import ValidationError
 
-from ivr.flow import Flow, Goto, Path
+from ivr.flow import Flow, Goto, Path, Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ def _validation_problem(document: _Document, error: dict) -> Problem:
 
 def parse_flows(files: Iterable[tuple[str, str]]) -> dict[str, Flow]:
     """Flows by name from (source, text) pairs: each checked alone, then the names across them
-    (unique; every ``goto`` leads to one of them). All problems of all files at once."""
+    (unique; every ``goto`` and survey leads to one of them). All problems of all files at once."""
     flows, problems = sort_flows(files)
     if problems:
         raise FlowError(problems)
@@ -116,8 +116,8 @@ def parse_flows(files: Iterable[tuple[str, str]]) -> dict[str, Flow]:
 
 def sort_flows(files: Iterable[tuple[str, str]]) -> tuple[dict[str, Flow], list[Problem]]:
     """As ``parse_flows``, but the good flows are kept: (the flows that work, the problems of
-    the others). A flow defined twice keeps its first file; a flow whose ``goto`` leads to a
-    flow that is missing or broken is left out too."""
+    the others). A flow defined twice keeps its first file; a flow whose ``goto`` (or a queue's
+    ``survey``) leads to a flow that is missing or broken is left out too."""
     parsed: list[tuple[_Document, Flow]] = []
     problems: list[Problem] = []
     for source, text in files:
@@ -131,17 +131,19 @@ def sort_flows(files: Iterable[tuple[str, str]]) -> tuple[dict[str, Flow], list[
             problems.append(document.problem(("name",), f"flow {flow.name!r} is defined twice"))
         else:
             flows[flow.name] = (document, flow)
-    problems += [document.problem(("nodes", name, "flow"), f"flow {target!r} does not exist")
-                 for document, flow in parsed for name, target in _missing_gotos(flow, flows)]
-    kept = {name: pair for name, pair in flows.items() if not _missing_gotos(pair[1], flows)}
-    while left_out := [pair for pair in kept.values() if _missing_gotos(pair[1], kept)]:
-        problems += [document.problem(("nodes", name, "flow"), f"flow {target!r} is left out")
-                     for document, flow in left_out for name, target in _missing_gotos(flow, kept)]
+    problems += [document.problem(path, f"flow {target!r} does not exist")
+                 for document, flow in parsed for path, target in _missing_flows(flow, flows)]
+    kept = {name: pair for name, pair in flows.items() if not _missing_flows(pair[1], flows)}
+    while left_out := [pair for pair in kept.values() if _missing_flows(pair[1], kept)]:
+        problems += [document.problem(path, f"flow {target!r} is left out")
+                     for document, flow in left_out for path, target in _missing_flows(flow, kept)]
         kept = {name: pair for name, pair in kept.items() if pair not in left_out}
     return {name: flow for name, (_, flow) in kept.items()}, problems
 
 
-def _missing_gotos(flow: Flow, flows: Container[str]) -> list[tuple[str, str]]:
-    """(node, flow) of each ``goto`` to a flow not in ``flows``."""
-    return [(name, node.flow) for name, node in flow.nodes.items()
-            if isinstance(node, Goto) and node.flow not in flows]
+def _missing_flows(flow: Flow, flows: Container[str]) -> list[tuple[Path, str]]:
+    """(path, flow) of each flow named (a ``goto``, a queue's ``survey``) not in ``flows``."""
+    named = [(("nodes", name, "flow"), node.flow) for name, node in flow.nodes.items() if isinstance(node, Goto)]
+    named += [(("nodes", name, "survey"), node.survey) for name, node in flow.nodes.items()
+              if isinstance(node, Queue) and node.survey is not None]
+    return [(path, target) for path, target in named if target not in flows]

@@ -29,12 +29,17 @@ class TextToSpeech:
         self.voices = voices
         self._rendering: dict[str, asyncio.Future[None]] = {}
 
-    async def __call__(self, text: str, language: str) -> str:
-        """The file that says ``text``, as Asterisk plays it (without the extension)."""
+    async def __call__(self, text: str, language: str) -> str | None:
+        """The file that says ``text``, as Asterisk plays it (without the extension); None
+        (logged) when it cannot be rendered: the call goes on without the prompt."""
         voice = self.voices.get(language, language)
         name = prompt_name(text, voice)
         if not (self.cache / f"{name}.wav").exists():
-            await self._render_once(name, text, voice)
+            try:
+                await self._render_once(name, text, voice)
+            except (OSError, subprocess.SubprocessError, RenderError) as exc:
+                log.error("ivr: text prompt %r (%s) not rendered: %s", text, voice, exc)
+                return None
         return f"{self.played_as}/{name}"
 
     async def _render_once(self, name: str, text: str, voice: str) -> None:
@@ -50,11 +55,14 @@ class TextToSpeech:
         self.cache.mkdir(parents=True, exist_ok=True)
         target = self.cache / f"{name}.wav"
         partial = target.with_suffix(f".{os.getpid()}.part")
-        speech = _run(["espeak-ng", "-v", voice, "--stdout", text], b"")
-        _run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "wav", "-i", "pipe:0",
-              "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(partial)], speech)
-        partial.chmod(0o644)
-        partial.replace(target)
+        try:
+            speech = _run(["espeak-ng", "-v", voice, "--stdout", text], b"")
+            _run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "wav", "-i", "pipe:0",
+                  "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(partial)], speech)
+            partial.chmod(0o644)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
         log.info("ivr: rendered %r (%s) to %s", text, voice, target)
         return target
 
@@ -63,8 +71,12 @@ def prompt_name(text: str, voice: str) -> str:
     return "tts-" + hashlib.sha256(f"{voice}\0{text}".encode()).hexdigest()[:32]
 
 
+class RenderError(RuntimeError):
+    pass
+
+
 def _run(command: list[str], given: bytes) -> bytes:
     done = subprocess.run(command, input=given, capture_output=True, timeout=RENDER_SECONDS, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
+        raise RenderError(f"{command[0]} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
     return done.stdout

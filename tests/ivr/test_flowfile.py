@@ -105,3 +105,11 @@ def test_sorting_keeps_the_flows_that_work() -> None:
     ]
     flows, found = sort_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY), ("broken.yaml", broken_one)])
     assert sorted(flows) == ["holiday line", "support"] and [p.source for p in found] == ["broken.yaml"]
+
+
+def test_a_survey_names_a_flow_that_exists() -> None:
+    text = "name: q\nstart: a\nnodes:\n  a: {type: queue, queue: support, survey: nowhere}\n"
+    with pytest.raises(FlowError) as caught:
+        parse_flows([("q.yaml", text)])
+    assert [(p.line, p.reason) for p in caught.value.problems] == [
+        (4, "nodes.a.survey: flow 'nowhere' does not exist")]

@@ -34,3 +34,11 @@ async def test_a_prompt_is_rendered_once_as_8_khz_mono(tmp_path: Path, text: str
 
 async def test_the_voice_is_part_of_the_name() -> None:
     assert prompt_name("hello", "en") != prompt_name("hello", "cmn")
+
+
+async def test_a_cache_that_cannot_be_written_is_logged_and_the_prompt_left_out(
+        tmp_path: Path, caplog) -> None:
+    (tmp_path / "cache").write_text("a file where the folder should be")
+    tts = TextToSpeech(tmp_path / "cache", played_as="/x", voices=VOICES)
+    assert await tts("hello", "en") is None
+    assert "not rendered" in caplog.text
