@@ -48,6 +48,7 @@ nodes:
 """
 READOUT = """\
 name: {name}
+language: {language}
 start: ticket
 nodes:
   ticket:
@@ -57,7 +58,7 @@ nodes:
     max_digits: 9
     next: find
   find: {{type: lookup, record: ticket, by: data, key: ticket, into: ticket, found: status, not_found: none}}
-  status: {{type: play, prompt: {{text: "Ticket {{ticket.id}} is {{ticket.status}}."}}, next: bye}}
+  status: {{type: play, prompt: {{text: "{readout}"}}, next: bye}}
   none: {{type: play, prompt: {{text: "No such ticket."}}, next: bye}}
   bye: {{type: hangup}}
 """
@@ -116,12 +117,15 @@ async def _counts(db, flow: str, began: datetime) -> dict | None:
     return found if "agent" in found else None
 
 
+@pytest.mark.parametrize(("language", "voice", "readout"), [
+    ("en", "en", "Ticket {ticket.id} is {ticket.status}."),
+    ("zh", "cmn", "工单 {ticket.id} 的状态：{ticket.status}。")], ids=["english", "mandarin"])
 async def test_a_ticket_status_readout_plays_the_ticket_s_own_status(
-        cti, db, settings, ivr_flow, caplog) -> None:
+        cti, db, settings, ivr_flow, caplog, language: str, voice: str, readout: str) -> None:
     number = new_number()
     ticket = await voicemail_ticket(db, queue="support", number=number, recording="x.wav",
                                     call_key=str(uuid.uuid4()), default_region="DE")
-    flow = ivr_flow(READOUT)
+    flow = ivr_flow(READOUT, language=language, readout=readout)
     caplog.set_level(logging.DEBUG, logger="ctiserver.agi.server")
     channel_id = str(uuid.uuid4())
     with BusWatch(cti.server.bus) as watch:
@@ -130,7 +134,7 @@ async def test_a_ticket_status_readout_plays_the_ticket_s_own_status(
             ivr=flow, key=f"{ticket}#", key_after=1.5))
         await watch.first(ev.ChannelHungUp, "the call to end", timeout=30, uniqueid=f"{channel_id};2")
     cache, played_as = settings.ivr_prompt_paths
-    readout = prompt_name(f"Ticket {ticket} is open.", "en")
+    readout = prompt_name(readout.replace("{ticket.id}", str(ticket)).replace("{ticket.status}", "open"), voice)
     streamed = [r.getMessage() for r in caplog.records if f'STREAM FILE "{played_as}/{readout}"' in r.getMessage()]
     assert len(streamed) == 1 and "endpos=0" not in streamed[0], streamed
     assert (cache / f"{readout}.wav").stat().st_size > 8000  # 8 kHz 16-bit: over half a second
