@@ -53,10 +53,11 @@ FILLER = "silence/1"
 
 
 class IvrService:
-    def __init__(self, flows: Mapping[str, Flow], *, lookup: LookupSource, calendars: CalendarSource,
-                 on_events: EventSink, queue_context: str, collected: CollectedRecorder | None = None,
-                 voice: TextVoice | None = None, self_service: SelfService | None = None,
-                 prompt_folder: str = "", clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, flows: Mapping[str, Flow], *, lookup: LookupSource,
+                 calendars: CalendarSource, on_events: EventSink, queue_context: str,
+                 collected: CollectedRecorder | None = None, voice: TextVoice | None = None,
+                 self_service: SelfService | None = None, prompt_folder: str = "",
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.flows = flows
         self.lookup, self.calendars, self.on_events = lookup, calendars, on_events
         self.queue_context = queue_context
@@ -216,11 +217,13 @@ class IvrCall:
             return
         match command:
             case cmd.Callback():
-                await service.callback(command.queue, command.number, self.session.env.get("agi_uniqueid", ""))
+                await service.callback(command.queue, command.number,
+                                       self.session.env.get("agi_uniqueid", ""))
             case cmd.OptOut():
                 await service.opt_out(command.number)
             case cmd.Score():
-                await service.survey(await self.session.get_variable("CHANNEL(linkedid)") or "", command.score)
+                linkedid = await self.session.get_variable("CHANNEL(linkedid)")
+                await service.survey(linkedid or "", command.score)
 
     async def _voicemail(self, box: cmd.Voicemail) -> None:
         """The closed queues' voicemail: a recording and a service ticket for ``mailbox``."""

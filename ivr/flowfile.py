@@ -143,7 +143,8 @@ def sort_flows(files: Iterable[tuple[str, str]]) -> tuple[dict[str, Flow], list[
 
 def _missing_flows(flow: Flow, flows: Container[str]) -> list[tuple[Path, str]]:
     """(path, flow) of each flow named (a ``goto``, a queue's ``survey``) not in ``flows``."""
-    named = [(("nodes", name, "flow"), node.flow) for name, node in flow.nodes.items() if isinstance(node, Goto)]
+    named = [(("nodes", name, "flow"), node.flow) for name, node in flow.nodes.items()
+             if isinstance(node, Goto)]
     named += [(("nodes", name, "survey"), node.survey) for name, node in flow.nodes.items()
               if isinstance(node, Queue) and node.survey is not None]
     return [(path, target) for path, target in named if target not in flows]

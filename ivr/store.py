@@ -41,10 +41,12 @@ async def add_node_counts(db: Database, events: Iterable[NodeEvent], at: datetim
         await session.execute(statement)
 
 
-async def node_counts(db: Database, flow: str, since: datetime, until: datetime) -> dict[str, dict[str, int]]:
+async def node_counts(db: Database, flow: str, since: datetime,
+                      until: datetime) -> dict[str, dict[str, int]]:
     """Node -> kind -> count over the hours from ``since`` up to ``until``."""
     query = (select(IvrNodeCount.node, IvrNodeCount.kind, func.sum(IvrNodeCount.count))
-             .where(IvrNodeCount.flow == flow, IvrNodeCount.hour >= since, IvrNodeCount.hour < until)
+             .where(IvrNodeCount.flow == flow, IvrNodeCount.hour >= since,
+                    IvrNodeCount.hour < until)
              .group_by(IvrNodeCount.node, IvrNodeCount.kind))
     found: dict[str, dict[str, int]] = {}
     async with db.sessionmaker() as session:
@@ -53,7 +55,8 @@ async def node_counts(db: Database, flow: str, since: datetime, until: datetime)
     return found
 
 
-async def survey_scores(db: Database, since: datetime, until: datetime) -> dict[int, tuple[int, float]]:
+async def survey_scores(db: Database, since: datetime,
+                        until: datetime) -> dict[int, tuple[int, float]]:
     """Agent's user id -> (answers, mean score) of the calls they took in the period."""
     query = (select(Call.agent_user_id, func.count(Call.survey_score), func.avg(Call.survey_score))
              .where(Call.survey_score.is_not(None), Call.agent_user_id.is_not(None),

@@ -46,7 +46,8 @@ class TextToSpeech:
         pending = self._rendering.get(name)
         if pending is None:
             loop = asyncio.get_running_loop()
-            pending = self._rendering[name] = loop.run_in_executor(None, self.render, name, text, voice)
+            pending = loop.run_in_executor(None, self.render, name, text, voice)
+            self._rendering[name] = pending
             pending.add_done_callback(lambda _: self._rendering.pop(name, None))
         await asyncio.shield(pending)
 
@@ -58,7 +59,8 @@ class TextToSpeech:
         try:
             speech = _run(["espeak-ng", "-v", voice, "--stdout", text], b"")
             _run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "wav", "-i", "pipe:0",
-                  "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(partial)], speech)
+                  "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(partial)],
+                 speech)
             partial.chmod(0o644)
             partial.replace(target)
         finally:
@@ -76,7 +78,9 @@ class RenderError(RuntimeError):
 
 
 def _run(command: list[str], given: bytes) -> bytes:
-    done = subprocess.run(command, input=given, capture_output=True, timeout=RENDER_SECONDS, check=False)
+    done = subprocess.run(command, input=given, capture_output=True, timeout=RENDER_SECONDS,
+                          check=False)
     if done.returncode != 0:
-        raise RenderError(f"{command[0]} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
+        error = done.stderr.decode(errors="replace")
+        raise RenderError(f"{command[0]} failed ({done.returncode}): {error}")
     return done.stdout

@@ -29,7 +29,8 @@ Background = Callable[[Awaitable[None]], None]
 def read_flows(folder: Path) -> dict[str, Flow]:
     """Blocking: the folder's ``*.yaml`` flows that work; each problem of the others is logged
     with its file, line and reason."""
-    files = [(str(path), path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))]
+    files = [(str(path), path.read_text(encoding="utf-8"))
+             for path in sorted(folder.glob("*.yaml"))]
     flows, problems = sort_flows(files)
     for problem in problems:
         log.error("ivr: flow left out: %s", problem)

@@ -67,7 +67,8 @@ class AgiSession:
                 async with asyncio.timeout(None if deadline == NO_DEADLINE else deadline):
                     await self._writer.drain()
                     reply = await self._reply()
-                    log.debug("FastAGI %s: %s -> %s", self.env.get("agi_uniqueid"), line.rstrip("\n"), reply)
+                    log.debug("FastAGI %s: %s -> %s", self.env.get("agi_uniqueid"),
+                              line.rstrip("\n"), reply)
                     return reply
             except (TimeoutError, AgiProtocolError, ConnectionError, ValueError) as exc:
                 self._broken = True

@@ -20,7 +20,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("calls", sa.Column("survey_score", sa.SmallInteger()))
-    op.create_check_constraint(op.f("ck_calls_survey_score"), "calls", "survey_score BETWEEN 1 AND 5")
+    op.create_check_constraint(op.f("ck_calls_survey_score"), "calls",
+                               "survey_score BETWEEN 1 AND 5")
     op.create_table(
         "ivr_node_counts",
         sa.Column("flow", sa.Text(), nullable=False),

@@ -46,8 +46,8 @@ def test_queues_are_silent_and_members_static():
 def test_dialplan_contexts():
     conf = render()["extensions.conf"]
     for context in ("[cc-queues]", "[cc-internal]", "[cc-outbound]", "[cc-hold]", "[sim-inbound]",
-                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]", "[cc-record]",
-                    "[cc-ivr]"):
+                    "[sim-phone]", "[sim-agent]", "[sim-agent-hangup]", "[sim-hints]",
+                    "[cc-record]", "[cc-ivr]"):
         assert context in conf
     assert "exten => 1002,hint,Custom:sim-1002" in conf
     assert ("Queue(${EXTEN},t${IF($[${LEN(${CC_SURVEY})} > 0]?c)},,,"

@@ -87,7 +87,8 @@ async def test_vip_queues_ahead_after_a_wrong_key(ivr: Ivr) -> None:
         ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=7"),
         ('STREAM FILE "option-is-invalid" "0123456789*#"', "200 result=49 endpos=100"),  # "1" cuts it short
         LINKEDID,
-        ('GET DATA "/tts/en/Your account number, then hash" "5000" "8"', "200 result=4711"), LINKEDID,
+        ('GET DATA "/tts/en/Your account number, then hash" "5000" "8"', "200 result=4711"),
+        LINKEDID,
         LINKEDID,  # the greeting set for the VIP
         ('SET VARIABLE "QUEUE_PRIO" "10"', "200 result=1"),
         ('SET VARIABLE "CC_QUEUE" "support"', "200 result=1"),

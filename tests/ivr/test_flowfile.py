@@ -92,7 +92,8 @@ def test_the_readme_example_loads() -> None:
 def test_sorting_keeps_the_flows_that_work() -> None:
     bad_goto = HOLIDAY.replace("  box:\n    type: voicemail\n    mailbox: support\n",
                                "  box:\n    type: goto\n    flow: nowhere\n")
-    broken_one = broken("    timeout: 4\n", "    timeout: -1\n").replace("name: support", "name: broken")
+    broken_one = broken("    timeout: 4\n", "    timeout: -1\n").replace("name: support",
+                                                                       "name: broken")
     flows, found = sort_flows([("support.yaml", SUPPORT), ("holiday.yaml", bad_goto),
                                ("broken.yaml", broken_one), ("again.yaml", HOLIDAY)])
     assert flows == {}  # holiday leads nowhere, support leads to holiday
@@ -103,8 +104,10 @@ def test_sorting_keeps_the_flows_that_work() -> None:
         ("support.yaml", "nodes.holiday.flow: flow 'holiday line' is left out"),
         ("support.yaml", "nodes.other.flow: flow 'holiday line' is left out"),
     ]
-    flows, found = sort_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY), ("broken.yaml", broken_one)])
-    assert sorted(flows) == ["holiday line", "support"] and [p.source for p in found] == ["broken.yaml"]
+    flows, found = sort_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY),
+                               ("broken.yaml", broken_one)])
+    assert sorted(flows) == ["holiday line", "support"]
+    assert [p.source for p in found] == ["broken.yaml"]
 
 
 def test_a_survey_names_a_flow_that_exists() -> None:

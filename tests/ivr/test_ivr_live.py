@@ -57,7 +57,9 @@ nodes:
     into: ticket
     max_digits: 9
     next: find
-  find: {{type: lookup, record: ticket, by: data, key: ticket, into: ticket, found: status, not_found: none}}
+  find:
+    {{type: lookup, record: ticket, by: data, key: ticket, into: ticket, found: status,
+      not_found: none}}
   status: {{type: play, prompt: {{text: "{readout}"}}, next: bye}}
   none: {{type: play, prompt: {{text: "No such ticket."}}, next: bye}}
   bye: {{type: hangup}}
@@ -106,7 +108,8 @@ async def test_a_caller_walks_the_menu_into_the_queue_with_its_keys_on_the_pop_a
             await remove_members(cti, queue, [ext])
     assert (joined.queue, joined.position) == (queue, 1)
     assert pop["queue"] == queue and pop["collected"] == {"menu": "2", "account": "4711"}
-    assert rows[key].collected == {"menu": "2", "account": "4711"} and rows[key].outcome == "answered"
+    assert rows[key].collected == {"menu": "2", "account": "4711"}
+    assert rows[key].outcome == "answered"
     counted = await poll_until(lambda: _counts(db, flow, began), "the node counts", timeout=10)
     assert counted["menu"]["completed"] == counted["account"]["completed"] == 1
     assert "other" not in counted
@@ -132,10 +135,13 @@ async def test_a_ticket_status_readout_plays_the_ticket_s_own_status(
         await cti.server.ami.originate(caller_originate(
             "none", number=number, name="Jürgen 张伟", patience=30, talk=1, channel_id=channel_id,
             ivr=flow, key=f"{ticket}#", key_after=1.5))
-        await watch.first(ev.ChannelHungUp, "the call to end", timeout=30, uniqueid=f"{channel_id};2")
+        await watch.first(ev.ChannelHungUp, "the call to end", timeout=30,
+                          uniqueid=f"{channel_id};2")
     cache, played_as = settings.ivr_prompt_paths
-    readout = prompt_name(readout.replace("{ticket.id}", str(ticket)).replace("{ticket.status}", "open"), voice)
-    streamed = [r.getMessage() for r in caplog.records if f'STREAM FILE "{played_as}/{readout}"' in r.getMessage()]
+    said = readout.replace("{ticket.id}", str(ticket)).replace("{ticket.status}", "open")
+    readout = prompt_name(said, voice)
+    streamed = [r.getMessage() for r in caplog.records
+                if f'STREAM FILE "{played_as}/{readout}"' in r.getMessage()]
     assert len(streamed) == 1 and "endpos=0" not in streamed[0], streamed
     assert (cache / f"{readout}.wav").stat().st_size > 8000  # 8 kHz 16-bit: over half a second
 
@@ -146,14 +152,17 @@ async def test_a_callback_asked_for_in_the_ivr_is_the_first_lead_the_dialer_take
     flow = ivr_flow(MENU, queue=queue, other=queue)
     number, *others = fresh_numbers(3)
     campaign = await running_campaign(db, tmp_path)
-    await import_rows(db, campaign, tmp_path / "leads.csv", [[n, "Lead", "", ""] for n in [*others, number]])
+    await import_rows(db, campaign, tmp_path / "leads.csv",
+                      [[n, "Lead", "", ""] for n in [*others, number]])
     await cti.server.ami.originate(caller_originate(
-        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key="3", key_after=1.5))
+        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key="3",
+        key_after=1.5))
     booked = await poll_until(lambda: _callback_of(db, number), "the callback", timeout=30)
     assert booked.status == "open" and booked.note == "Asked for a callback in the IVR"
     noon_in_london = booked.due_at.replace(hour=12, minute=0) + timedelta(days=1)
     claimed = await Hopper(db).claim(campaign, 3, noon_in_london)
-    assert [(lead.phone, lead.reason, lead.callback_id) for lead in claimed][0] == (number, "callback", booked.id)
+    first = claimed[0]
+    assert (first.phone, first.reason, first.callback_id) == (number, "callback", booked.id)
 
 
 async def test_opting_out_in_the_ivr_puts_the_number_on_the_do_not_call_list(
@@ -162,7 +171,8 @@ async def test_opting_out_in_the_ivr_puts_the_number_on_the_do_not_call_list(
     flow = ivr_flow(MENU, queue=queue, other=queue)
     number = new_number()
     await cti.server.ami.originate(caller_originate(
-        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key="4", key_after=1.5))
+        queue, number=number, name="Jürgen 张伟", patience=30, talk=1, ivr=flow, key="4",
+        key_after=1.5))
     listing = await poll_until(lambda: _listed(db, number), "the opt-out", timeout=30)
     assert listing.sources == ("internal",)
 
@@ -201,4 +211,5 @@ async def test_a_survey_after_the_call_is_stored_on_the_call_and_credited_to_the
 
 
 async def _scored(db, user_id: int, began: datetime) -> tuple[int, float] | None:
-    return (await survey_scores(db, began - timedelta(minutes=1), began + timedelta(hours=1))).get(user_id)
+    scores = await survey_scores(db, began - timedelta(minutes=1), began + timedelta(hours=1))
+    return scores.get(user_id)

@@ -20,7 +20,8 @@ def test_the_shipped_flows_load_without_a_problem(caplog) -> None:
 def test_a_broken_file_is_logged_and_left_out(tmp_path: Path, caplog) -> None:
     (tmp_path / "support.yaml").write_text(SUPPORT, "utf-8")
     (tmp_path / "holiday.yaml").write_text(HOLIDAY, "utf-8")
-    (tmp_path / "broken.yaml").write_text("name: broken\nstart: a\nnodes:\n  a: {type: hangup, bad: 1}\n", "utf-8")
+    (tmp_path / "broken.yaml").write_text(
+        "name: broken\nstart: a\nnodes:\n  a: {type: hangup, bad: 1}\n", "utf-8")
     (tmp_path / "notes.txt").write_text("not a flow", "utf-8")
     flows = read_flows(tmp_path)
     assert sorted(flows) == ["holiday line", "support"]
