@@ -6,6 +6,8 @@
 - ``GET /softphone/page.js``: the bare softphone page's script (agents, as its page);
 - ``GET /campaigns/campaigns.js``, ``/campaigns/campaigns.css``: the campaigns page's
   (admins and supervisors, as its page);
+- ``GET /recordings/recordings.js``, ``/recordings/recordings.css``: the recordings' player (any
+  logged-in user: the console and the recording's page have it);
 - ``GET /i18n/i18n.js``: translations and locale formatting for every page's script (any
   logged-in user; each page carries its own catalog);
 - ``GET /i18n/language.js``: the pages' language chooser (public: the login page has it).
@@ -63,5 +65,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/wallboard/wallboard.css",
                        require_role(*WALLBOARD_ROLES)(_serve("wallboard.css")))
     app.router.add_get("/softphone/page.js", require_role("agent")(_serve("softphone_page.js")))
+    for name in ("recordings.js", "recordings.css"):
+        app.router.add_get(f"/recordings/{name}", _serve(name))
     for name in ("campaigns.js", "campaigns.css"):
         app.router.add_get(f"/campaigns/{name}", require_role(*CAMPAIGN_MANAGERS)(_serve(name)))

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     """The CTI server converts recordings itself; false: ``python -m recordings work`` does."""
     recordings_poll_interval: float = 1.0
     """Seconds between the converter's looks at its journal when it has nothing to do."""
+    recordings_agents_hear_own: bool = True
+    """Agents play the recordings of their own calls; false: agents hear none (supervisors
+    their teams', admins all, either way)."""
+    recordings_retention_interval: float = 3600.0
+    """Seconds between the retention job's deletions of expired recordings."""
 
     # --- IVR ---------------------------------------------------------------------------
     ivr_flows_dir: Path = Path(__file__).resolve().parents[1] / "ivr" / "flows"

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     SmallInteger,
     Text,
@@ -692,6 +693,8 @@ class Recording(Base):
     recorded_at: Mapped[datetime] = mapped_column(Timestamp)
     keep_until: Mapped[datetime | None] = mapped_column(Timestamp, index=True)
     created_at: Mapped[datetime] = created_at_column()
+    waveform: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """Peaks, one byte (0-255 of full scale) per 50 ms (recordings.waveform), once computed."""
 
 
 class IvrNodeCount(Base):
@@ -710,3 +713,25 @@ class IvrNodeCount(Base):
     hour: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
     """The hour's start (UTC)."""
     count: Mapped[int]
+
+
+class RecordingAudit(Base):
+    """Who played, downloaded or deleted a recording (or was refused), when and from where;
+    the system's deletions (retention) have no user. No foreign key to the recording: its
+    entries outlive it."""
+
+    __tablename__ = "recording_audit"
+    __table_args__ = (CheckConstraint("action IN ('play', 'download', 'delete')", name="action"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(Text)
+    """The username then (or "system")."""
+    action: Mapped[str] = mapped_column(Text)
+    allowed: Mapped[bool]
+    recording_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    call_key: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    """E.g. the byte range asked for."""

@@ -129,7 +129,8 @@ class CTIServer:
             store_dir=settings.effective_recordings_dir, bitrate=settings.recordings_bitrate,
             processes=settings.recordings_processes,
             poll_interval=settings.recordings_poll_interval, convert=settings.recordings_worker,
-            background=_background)
+            background=_background, agents_hear_own=settings.recordings_agents_hear_own,
+            retention_interval=settings.recordings_retention_interval)
         self.ivr = IvrDomain(
             db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
             default_region=settings.default_region, collected=self.collected,
@@ -211,6 +212,7 @@ class CTIServer:
         app = web.Application()
         add_agent_socket(app, self.hub, self.directory.authenticate, self._agent_connected)
         self.acd.add_routes(app, self.directory.visible_interfaces)
+        self.recordings.add_routes(app, trusted_proxies=frozenset(self.settings.trusted_proxies))
         return app
 
     async def start(self) -> None:

@@ -1,6 +1,7 @@
 """Wiring of recordings: the capture hears every typed AMI event of the bus; the converter
 (unless another process runs it: ``python -m recordings work``) runs in the CTI server's
-loop, its audio work in a process pool."""
+loop, its audio work in a process pool. Playback's routes go on the web app (``add_routes``)
+and the retention job runs beside the converter."""
 from __future__ import annotations
 
 import asyncio
@@ -9,12 +10,19 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from aiohttp import web
+
 from crm_core.db import Database
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
+from recordings import playback
+from recordings.access import AccessRules
 from recordings.capture import RecordingCapture
 from recordings.journal import Journal, Policies
+from recordings.playback import PlaybackResource
+from recordings.playback_store import PlaybackStore
+from recordings.retention import Retention
 from recordings.storage import FolderStorage
 from recordings.worker import Converter
 
@@ -30,7 +38,8 @@ def converter(db: Database, store_dir: Path, *, processes: int, bitrate: str,
 class RecordingsDomain:
     def __init__(self, bus: EventBus, ami: AmiClient, db: Database, *, spool: Path,
                  store_dir: Path, bitrate: str, processes: int, poll_interval: float,
-                 convert: bool, background: Callable[[Awaitable[None]], None]) -> None:
+                 convert: bool, background: Callable[[Awaitable[None]], None],
+                 agents_hear_own: bool = True, retention_interval: float = 3600) -> None:
         self.policies = Policies(db)
         self.capture = RecordingCapture(ami, Journal(db), self.policies, spool=spool,
                                         background=background)
@@ -39,14 +48,27 @@ class RecordingsDomain:
             poll_interval=poll_interval) if convert else (None, None)
         self._task: asyncio.Task | None = None
         bus.subscribe(ev.AmiEvent, self.capture.handle)
+        # playback and retention
+        self.storage = FolderStorage(store_dir)
+        self.playback_store = PlaybackStore(db)
+        self.access = AccessRules(agents_hear_own=agents_hear_own)
+        self.retention = Retention(self.playback_store, self.storage, interval=retention_interval)
+        self._retention_task: asyncio.Task | None = None
+
+    def add_routes(self, app: web.Application, *, trusted_proxies: frozenset[str]) -> None:
+        playback.add_routes(app, PlaybackResource(
+            self.playback_store, self.storage, self.access, self.capture, pool=self._pool,
+            trusted_proxies=trusted_proxies))
 
     def start(self) -> None:
         if self.converter is not None:
             self._task = asyncio.create_task(self.converter.run(), name="recordings")
+        self._retention_task = asyncio.create_task(self.retention.run(), name="retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        tasks = [t for t in (self._task, self._retention_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)

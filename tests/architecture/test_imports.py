@@ -80,6 +80,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ivr.crmlookup", ADAPTER),
     ("recordings.policy", PURE),
     ("recordings.pauses", PURE),
+    ("recordings.access", PURE),
     ("dialer.preview", PURE),
     ("ivr.tts", ADAPTER),
     ("ivr.store", ADAPTER),

@@ -14,7 +14,7 @@ APP_TABLES = {
     "queues", "holidays", "dispositions", "call_wrapups", "callbacks", "tickets",
     "scripts", "pending_wrapups", "security_events", "dial_policies", "dial_attempts",
     "campaigns", "lead_lists", "leads", "lead_attempts", "dnc_entries", "national_dnc_lists",
-    "recording_policies", "recording_jobs", "recordings",
+    "recording_policies", "recording_jobs", "recordings", "recording_audit",
     "ivr_node_counts",
 }
 

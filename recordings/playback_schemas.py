@@ -1,0 +1,81 @@
+"""The JSON bodies of the recordings' APIs (``recordings.playback``), as the console's are
+declared (agent_console.schemas): strict requests, answers checked on the way out."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from agent_console.schemas import Answer, Body, Query
+
+MAX_LIST = 100
+
+
+class RecentQuery(Query):
+    limit: int = Field(20, ge=1, le=MAX_LIST)
+
+
+class AuditQuery(Query):
+    limit: int = Field(200, ge=1, le=1000)
+    recording_id: int | None = None
+
+
+class NoBody(Body):
+    """A request that needs nothing but its path (an empty body reads as this)."""
+
+
+class RecordingSummary(Answer):
+    id: int
+    call_key: str
+    recorded_at: AwareDatetime
+    duration_ms: int
+    agent_name: str | None
+
+
+class RecordingList(Answer):
+    recordings: list[RecordingSummary]
+
+
+class RecordingMeta(RecordingSummary):
+    """``GET /api/recordings/{id}``."""
+    format: str
+    size_bytes: int
+    sha256: str
+    pauses: list[tuple[float, float]]
+    """Seconds from the start, silent: the agent paused the recording."""
+    keep_until: AwareDatetime | None
+    may_download: bool
+    may_delete: bool
+
+
+class Waveform(Answer):
+    interval_ms: int
+    peaks: list[int]
+    """One per interval, 0-255 of full scale."""
+
+
+class LivePauses(Answer):
+    """The agent's recording under way after a pause or a resume."""
+    call_key: str
+    paused: bool
+    pauses: list[tuple[float, float]]
+
+
+class Deleted(Answer):
+    id: int
+    deleted: Literal[True] = True
+
+
+class AuditEntryAnswer(Answer):
+    at: AwareDatetime
+    actor: str
+    action: Literal["play", "download", "delete"]
+    allowed: bool
+    recording_id: int
+    call_key: str
+    address: str | None
+    detail: str | None
+
+
+class AuditLog(Answer):
+    entries: list[AuditEntryAnswer]
