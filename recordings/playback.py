@@ -89,7 +89,11 @@ class PlaybackResource:
     async def audio(self, request: web.Request) -> web.StreamResponse:
         recording = await self._checked(request, Action.PLAY,
                                         detail=request.headers.get(hdrs.RANGE))
-        return self._file_response(recording)
+        response = self._file_response(recording)
+        whole = _if_range_failed(request, self._file(recording))
+        if whole is not None:
+            await response.prepare(whole)
+        return response
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         recording = await self._checked(request, Action.DOWNLOAD)
@@ -200,6 +204,22 @@ class PlaybackResource:
     def _file_response(self, recording: StoredInfo) -> web.FileResponse:
         return web.FileResponse(self._file(recording), headers={
             **PRIVATE, hdrs.CONTENT_TYPE: AUDIO_TYPES.get(recording.format, "application/octet-stream")})
+
+
+def _if_range_failed(request: web.Request, path: Path) -> web.Request | None:
+    """aiohttp's FileResponse reads If-Range as a date only and serves the range whatever
+    entity tag it names: for a tag that is not the file's (a weak one never is, RFC 9110
+    13.1.5) the request as one for the whole file, else None."""
+    tag = request.headers.get(hdrs.IF_RANGE)
+    if tag is None or request.if_range is not None:
+        return None
+    stat = path.stat()
+    if tag == f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"':  # FileResponse's ETag
+        return None
+    headers = request.headers.copy()
+    headers.popall(hdrs.RANGE, None)
+    del headers[hdrs.IF_RANGE]
+    return request.clone(headers=headers)
 
 
 def _summary(recording: StoredInfo) -> dict:

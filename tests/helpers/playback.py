@@ -53,3 +53,9 @@ async def audit_of(db: Database, recording_id: int) -> list[RecordingAudit]:
 async def recording_row(db: Database, recording_id: int) -> Recording | None:
     async with db.sessionmaker() as session:
         return await session.get(Recording, recording_id)
+
+
+async def stored_waveform(db: Database, recording_id: int) -> bytes | None:
+    async with db.sessionmaker() as session:
+        return await session.scalar(select(Recording.waveform)
+                                    .where(Recording.id == recording_id))
