@@ -30,7 +30,7 @@ from agent_console.auth import SESSION, USER, page, refusal, require_role
 from agent_console.jsonbody import NO_STORE, answer, query, read, script_json
 from agent_console.login import client_address
 from agent_console.pages import render
-from callcenter.errors import Forbidden, NotFound
+from callcenter.errors import Conflict, Forbidden, NotFound
 from crm_core.values import UserInfo
 from ctiserver.control.channels import channel_prefix
 from recordings import waveform
@@ -130,7 +130,7 @@ class PlaybackResource:
         for call_key, live in self._capture.live.items():
             if live.channel.startswith(prefix):
                 return call_key
-        raise NotFound("you have no call being recorded")
+        raise Conflict("you have no call being recorded")
 
     # -- the audit log --------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The player in Debian's chromium against the real product: a supervisor opens a recording of
 their team's call, the waveform is drawn with the paused stretch, a click on it seeks and plays
-from there; the transcript's place says there is none yet. An agent plays their own recent
+from there; the transcript's place says there is none yet, in Chinese too. An agent plays their own recent
 call from the console's recordings card. Both plays are in the audit log."""
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ async def test_a_supervisor_plays_seeks_and_sees_the_waveform(cti, db, player_pa
 
     plays = [e for e in await audit_of(db, recording.id) if e.action == "play"]
     assert plays and {e.actor for e in plays} == {supervisor.username}
+
+    await page.goto(f"/recordings/{recording.id}?lang=zh_CN")
+    await expect(page.locator(".rec-transcript")).to_have_text("还没有转写文本。")
+    await expect(page.locator(".rec-pauses")).to_have_text("暂停 1 次：0:02 至 0:03")
 
 
 async def test_an_agent_plays_their_own_call_from_the_console(cti, db, player_page: Page,

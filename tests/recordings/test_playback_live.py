@@ -4,16 +4,24 @@ as an attachment; the waveform computed once and stored; pausing a recording nee
 being recorded."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from asterisk_conf.simulation import caller_originate
 from crm_core.teams import set_led_teams
+from ctiserver.ami import events as ev
+from recordings.policy import Mode, RecordingPolicy
 from recordings.waveform import INTERVAL_MS
 
 from tests.helpers.accounts import bearer, make_user
+from tests.helpers.console import console_agent
 from tests.helpers.playback import audit_of, stored_call_recording, stored_waveform
+from tests.helpers.product import add_members, new_number, remove_members
+from tests.helpers.recordings import raw_seconds, stored_recording
+from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -95,3 +103,43 @@ async def test_pausing_needs_a_call_being_recorded(cti, db) -> None:
         async with http.post(f"{cti.url}/api/recordings/live/pause") as response:
             assert response.status == 403  # no phone
             assert (await response.json())["error"] == "your user has no phone"
+
+
+async def test_the_agent_pauses_and_resumes_their_calls_recording(cti, db, new_queue,
+                                                                 new_extension) -> None:
+    queue = await new_queue("recpause", product=cti)
+    await cti.server.recordings.policies.put("queue", queue, RecordingPolicy(Mode.ALL))
+    agent = await console_agent(db, new_extension(), queue)
+    live = f"{cti.url}/api/recordings/live"
+    channel_id = str(uuid.uuid4())
+    key = f"{channel_id};2"
+    await add_members(cti, queue, [agent.ext])
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {agent.token}"}) as http:
+            async with http.post(f"{live}/pause") as response:
+                assert response.status == 409  # no call yet
+            with BusWatch(cti.server.bus) as watch:
+                await cti.server.ami.originate(caller_originate(
+                    queue, number=new_number(), name="Jürgen 张伟", patience=60, ring=0.5,
+                    talk=7, hangup_by="caller", channel_id=channel_id, tone="440"))
+                started = await watch.first(ev.RecordingStarted, "MixMonitor to start", 15,
+                                            where=lambda e: e.call_key == key)
+                raw = cti.server.settings.recordings_spool_host / Path(started.file).name
+                await poll_until(lambda: key in cti.server.recordings.capture.live,
+                                 "the recording under way", 10)
+                await poll_until(lambda: raw_seconds(raw) >= 1.5, "1.5 s recorded", 10)
+                async with http.post(f"{live}/pause") as response:
+                    paused = await response.json()
+                await poll_until(lambda: raw_seconds(raw) >= 3.5, "3.5 s recorded", 10)
+                async with http.post(f"{live}/resume") as response:
+                    resumed = await response.json()
+                await watch.first(ev.AgentCompleted, "the call to end", 20,
+                                  where=lambda e: e.queue == queue)
+    finally:
+        await remove_members(cti, queue, [agent.ext])
+
+    assert (paused["call_key"], paused["paused"], paused["pauses"]) == (key, True, [])
+    [(start, end)] = resumed["pauses"]
+    assert resumed["paused"] is False and end - start >= 1.5
+    row = await poll_until(lambda: stored_recording(db, key), "the recording to be stored", 30)
+    assert row.pauses == [[start, end]]
