@@ -44,6 +44,8 @@ from recordings.storage import FolderStorage
 AUDIO_TYPES = {"ogg": "audio/ogg"}
 PRIVATE = {"Cache-Control": "private, no-store"}
 """Recordings stay out of shared caches and off the disk cache."""
+NO_BODY_LIMIT = 64
+"""Bytes a request without a body may send anyway (``{}``)."""
 
 
 class PlaybackResource:
@@ -114,7 +116,7 @@ class PlaybackResource:
 
     async def live(self, request: web.Request) -> web.Response:
         """Pause or resume the recording of the user's own call under way."""
-        await read(request, NoBody, 0, empty={})
+        await read(request, NoBody, NO_BODY_LIMIT, empty={})
         call_key = self._live_call_of(request[USER])
         change = (self._capture.pause if request.match_info["action"] == "pause"
                   else self._capture.resume)

@@ -47,6 +47,9 @@ async def test_agents_hear_their_own_calls_and_supervisors_their_teams(
         assert await _status(http, "GET", f"{api}/{blue.id}/audio", red_agent) == 403
         assert await _status(http, "GET", f"{api}/{blue.id}", red_agent) == 403
         assert await _status(http, "GET", f"{api}/{red.id}/download", red_agent) == 403
+        async with http.get(f"{cti.url}/recordings/{blue.id}",
+                            headers={**bearer(red_agent), "Accept": "text/html"}) as page:
+            assert page.status == 403 and page.content_type == "text/plain"
         assert await _status(http, "GET", f"{api}/{red.id}/audio", red_boss) == 200
         assert await _status(http, "GET", f"{api}/{red.id}/download", red_boss) == 200
         assert await _status(http, "GET", f"{api}/{blue.id}/audio", red_boss) == 403
