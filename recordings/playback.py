@@ -91,23 +91,24 @@ class PlaybackResource:
     async def audio(self, request: web.Request) -> web.StreamResponse:
         recording = await self._checked(request, Action.PLAY,
                                         detail=request.headers.get(hdrs.RANGE))
-        response = self._file_response(recording)
-        whole = _if_range_failed(request, self._file(recording))
+        path = self._file(recording)
+        response = _file_response(path, recording.format)
+        whole = _if_range_failed(request, path)
         if whole is not None:
             await response.prepare(whole)
         return response
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         recording = await self._checked(request, Action.DOWNLOAD)
-        response = self._file_response(recording)
+        response = _file_response(self._file(recording), recording.format)
         response.headers[hdrs.CONTENT_DISPOSITION] = _attachment(recording)
         return response
 
     # -- changing -----------------------------------------------------------------------------
 
-    @require_role("admin")
     async def delete(self, request: web.Request) -> web.Response:
-        recording = await self._recording(request)
+        # a refusal is logged here, the deletion with the row's in one transaction
+        recording = await self._checked(request, Action.DELETE, log_allowed=False)
         user = request[USER]
         self._storage.delete(recording.storage_key)
         await self._store.delete(recording, self._entry(request, recording, Action.DELETE, True),
@@ -180,14 +181,16 @@ class PlaybackResource:
         return recording, viewer
 
     async def _checked(self, request: web.Request, action: Action, *,
-                       detail: str | None = None) -> StoredInfo:
-        """The recording if the user may ACTION it; either way the audit log says who asked."""
+                       detail: str | None = None, log_allowed: bool = True) -> StoredInfo:
+        """The recording if the user may ACTION it; the audit log says who asked (unless
+        LOG_ALLOWED is false and they may: the caller logs it)."""
         recording = await self._recording(request)
         user = request[USER]
         viewer = await self._store.viewer(user)
         allowed = self._rules.allows(viewer, recording.owner, action)
-        await self._store.audit(self._entry(request, recording, action, allowed, detail),
-                                user.id)
+        if log_allowed or not allowed:
+            await self._store.audit(self._entry(request, recording, action, allowed, detail),
+                                    user.id)
         self._rules.check(viewer, recording.owner, action)
         return recording
 
@@ -203,9 +206,11 @@ class PlaybackResource:
             raise NotFound("the recording's file is missing")
         return path
 
-    def _file_response(self, recording: StoredInfo) -> web.FileResponse:
-        return web.FileResponse(self._file(recording), headers={
-            **PRIVATE, hdrs.CONTENT_TYPE: AUDIO_TYPES.get(recording.format, "application/octet-stream")})
+
+
+def _file_response(path: Path, audio_format: str) -> web.FileResponse:
+    return web.FileResponse(path, headers={
+        **PRIVATE, hdrs.CONTENT_TYPE: AUDIO_TYPES.get(audio_format, "application/octet-stream")})
 
 
 def _if_range_failed(request: web.Request, path: Path) -> web.Request | None:

@@ -61,7 +61,8 @@ async def test_agents_hear_their_own_calls_and_supervisors_their_teams(
 
     assert [(e.actor, e.action, e.allowed) for e in await audit_of(db, red.id)] == [
         (red_agent.username, "play", True), (red_agent.username, "download", False),
-        (red_boss.username, "play", True), (red_boss.username, "download", True)]
+        (red_boss.username, "play", True), (red_boss.username, "download", True),
+        (red_boss.username, "delete", False)]
     assert [(e.actor, e.action, e.allowed) for e in await audit_of(db, blue.id)] == [
         (red_agent.username, "play", False), (red_boss.username, "play", False),
         (red_boss.username, "download", False)]
@@ -94,5 +95,5 @@ async def test_an_admin_deletes_a_recording_and_reads_the_audit_log(cti, db, tmp
 
     assert not path.exists() and await recording_row(db, recording.id) is None
     assert [(e["actor"], e["action"], e["allowed"]) for e in entries] == [
-        (admin.username, "delete", True)]
+        (admin.username, "delete", True), (agent.username, "delete", False)]  # newest first
     assert recording.call_key in page and admin.username in page
