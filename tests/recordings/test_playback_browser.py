@@ -1,7 +1,9 @@
 """The player in Debian's chromium against the real product: a supervisor opens a recording of
 their team's call, the waveform is drawn with the paused stretch, a click on it seeks and plays
 from there; the transcript's place says there is none yet, in Chinese too. An agent plays their own recent
-call from the console's recordings card. Both plays are in the audit log."""
+call from the console's recordings card. Both plays are in the audit log. A click on a word
+of the transcript seeks there (the transcript's endpoint is another part's, still to come: its
+answer is given to the browser here, in the shape the player reads)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from crm_core.teams import set_led_teams
 
@@ -93,3 +95,25 @@ async def test_an_agent_plays_their_own_call_from_the_console(cti, db, player_pa
     await page.locator(".rec-audio").evaluate("(a) => a.play()")
     await _playing_from(page, 0)
     assert [e.actor for e in await audit_of(db, recording.id)][0] == agent.username
+
+
+async def test_a_click_on_a_word_of_the_transcript_seeks_there(cti, db, player_page: Page,
+                                                              tmp_path: Path) -> None:
+    page = player_page
+    admin = await make_user(db, "admin")
+    recording = await stored_call_recording(db, cti.server.recordings.storage, None, tmp_path,
+                                            seconds=SECONDS)
+    words = [{"word": "안녕하세요", "start": 0.5, "end": 1.4},
+             {"word": "Jürgen", "start": 4.0, "end": 7.5},  # long: still spoken when checked
+             {"word": "张伟", "start": 7.5, "end": 7.9}]
+
+    async def transcript(route: Route) -> None:
+        await route.fulfill(json={"words": words})
+
+    await page.route(f"**/api/recordings/{recording.id}/transcript", transcript)
+    await log_in(page, admin.username, admin.password, next_path=f"/recordings/{recording.id}")
+    spoken = page.locator(".rec-transcript .rec-word")
+    await expect(spoken).to_have_text([w["word"] for w in words])
+    await spoken.nth(1).click()
+    await _playing_from(page, 4.0)
+    await expect(spoken.nth(1)).to_have_class("rec-word current")
