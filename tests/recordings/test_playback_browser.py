@@ -15,7 +15,7 @@ from playwright.async_api import Browser, Page, Route, expect
 
 from crm_core.teams import set_led_teams
 
-from tests.helpers.accounts import make_user
+from tests.helpers.accounts import Account, make_user
 from tests.helpers.browser import checked_page, log_in
 from tests.helpers.playback import audit_of, stored_call_recording
 from tests.helpers.waiting import poll_until
@@ -37,6 +37,12 @@ async def player_page(browser: Browser, cti) -> AsyncIterator[Page]:
         yield page
 
 
+async def _recorded_call(cti, db, tmp_path: Path, agent: Account | None, **details):
+    """A call of AGENT's, SECONDS long, recorded and stored in the product's storage."""
+    return await stored_call_recording(db, cti.server.recordings.storage, agent, tmp_path,
+                                       seconds=SECONDS, **details)
+
+
 async def _playing_from(page: Page, at: float) -> None:
     """The audio plays on from AT seconds."""
     audio = page.locator(".rec-audio")
@@ -55,8 +61,7 @@ async def test_a_supervisor_plays_seeks_and_sees_the_waveform(cti, db, player_pa
     agent = await make_user(db, "agent", team=team)
     supervisor = await make_user(db, "supervisor")
     await set_led_teams(db, supervisor.id, [team])
-    recording = await stored_call_recording(db, cti.server.recordings.storage, agent, tmp_path,
-                                            seconds=SECONDS, pauses=((2.0, 3.0),))
+    recording = await _recorded_call(cti, db, tmp_path, agent, pauses=((2.0, 3.0),))
 
     await log_in(page, supervisor.username, supervisor.password,
                  next_path=f"/recordings/{recording.id}")
@@ -83,8 +88,7 @@ async def test_an_agent_plays_their_own_call_from_the_console(cti, db, player_pa
                                                               tmp_path: Path) -> None:
     page = player_page
     agent = await make_user(db, "agent")
-    recording = await stored_call_recording(db, cti.server.recordings.storage, agent, tmp_path,
-                                            seconds=SECONDS)
+    recording = await _recorded_call(cti, db, tmp_path, agent)
 
     await log_in(page, agent.username, agent.password, next_path="/console")
     entry = page.locator(f"#rec-recent button[data-recording='{recording.id}']")
@@ -101,8 +105,7 @@ async def test_a_click_on_a_word_of_the_transcript_seeks_there(cti, db, player_p
                                                               tmp_path: Path) -> None:
     page = player_page
     admin = await make_user(db, "admin")
-    recording = await stored_call_recording(db, cti.server.recordings.storage, None, tmp_path,
-                                            seconds=SECONDS)
+    recording = await _recorded_call(cti, db, tmp_path, None)
     words = [{"word": "안녕하세요", "start": 0.5, "end": 1.4},
              {"word": "Jürgen", "start": 4.0, "end": 7.5},  # long: still spoken when checked
              {"word": "张伟", "start": 7.5, "end": 7.9}]
