@@ -22,8 +22,8 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from callcenter.errors import Invalid
-from crm_core.phones import e164, normalize_number, parse_valid
 from dialer import compliance
+from dialer.phonecheck import CheckedNumber, check_number
 from dialer.phonezones import (
     Address, ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state,
 )
@@ -209,33 +209,111 @@ class _Seen:
     phones: tuple[str, ...]
 
 
-class LeadImporter:
-    """Validates one file's rows in order; ``is_dnc`` is asked about every E.164 number."""
+def not_listed(number: str) -> bool:
+    """The ``is_dnc`` of an import that applies the do-not-call lists elsewhere (in SQL)."""
+    return False
+
+
+class RowChecker:
+    """One row's checks, which need no other row: picklable, so worker processes run them
+    (``dialer.importpool``). Gives ``Loaded`` (not yet told from a duplicate) or ``Rejected``."""
 
     def __init__(self, mapping: BoundMapping, *, default_region: str,
-                 is_dnc: Callable[[str], bool], total_bytes: int = 0) -> None:
+                 is_dnc: Callable[[str], bool]) -> None:
         self._mapping = mapping
         self._region = default_region
         self._is_dnc = is_dnc
+
+    def check(self, row: int, cells: Sequence[str]) -> Loaded | Rejected:
+        m = self._mapping.mapping
+        cell = functools.partial(self._mapping.cell, cells)
+        raw_country = cell(m.country)
+        country = country_code(raw_country) if raw_country else None
+        region = country or self._region
+        raw_phone = cell(m.phone)
+        number = check_number(raw_phone, region) if raw_phone else None
+        if number is None:
+            reason = ("no phone number" if raw_phone is None
+                      else f"not a valid phone number (numbers without +country read as {region})")
+            return Rejected(row, (RowError(row, m.phone, raw_phone or "", reason),))
+        phone = number.e164
+        errors: list[RowError] = []
+        details = LeadDetails(
+            **{name: cell(getattr(m, name)) for name in TEXT_FIELDS if name != "country"},
+            country=country or raw_country,
+            alt_phones=self._alt_phones(row, cells, phone, region, errors),
+            custom={name: value for name, column in m.custom.items()
+                    if (value := cell(column)) is not None})
+        zones = self._zones(row, number, cell(m.timezone), Address(country, details.state,
+                                                                     details.postcode), errors)
+        if zones is None:
+            return Rejected(row, tuple(errors))
+        status = LeadStatus.DNC if self._is_dnc(phone) else LeadStatus.NEW
+        return Loaded(ImportedLead(row, phone, status, zones, details), tuple(errors))
+
+    def _alt_phones(self, row: int, cells: Sequence[str], phone: str, region: str,
+                    errors: list[RowError]) -> tuple[str, ...]:
+        found: list[str] = []
+        for column in self._mapping.mapping.alt_phones:
+            raw = self._mapping.cell(cells, column)
+            if raw is None:
+                continue
+            checked = check_number(raw, region)
+            if checked is None:
+                errors.append(RowError(row, column, raw, "not a valid phone number; left out"))
+            elif self._is_dnc(checked.e164):
+                errors.append(RowError(row, column, raw, "on the do-not-call list; left out"))
+            elif checked.e164 != phone and checked.e164 not in found:
+                found.append(checked.e164)
+        return tuple(found)
+
+    def _zones(self, row: int, number: CheckedNumber, override: str | None,
+               address: Address, errors: list[RowError]) -> ZoneChoice | None:
+        column = self._mapping.mapping.timezone
+        if override is not None:
+            if override in known_zones():
+                return ZoneChoice((override,), ZoneSource.OVERRIDE)
+            errors.append(RowError(row, column or "", override,
+                                   "not a time zone name such as America/Chicago; the number's is used"))
+        zones = choose_zones(number.zones, number.region, address)
+        if zones.zones:
+            return zones
+        errors.append(RowError(row, self._mapping.mapping.phone, number.e164,
+                               "no time zone is known for this number: give the list a time zone column"))
+        return None
+
+
+class LeadImporter:
+    """Validates one file's rows in order; ``is_dnc`` is asked about every E.164 number. The
+    rows' own checks are a ``RowChecker``'s; ``admit`` takes its results (computed elsewhere, in
+    file order) and tells duplicates."""
+
+    def __init__(self, mapping: BoundMapping, *, default_region: str,
+                 is_dnc: Callable[[str], bool], total_bytes: int = 0) -> None:
+        self.checker = RowChecker(mapping, default_region=default_region, is_dnc=is_dnc)
         self._custom = list(mapping.mapping.custom)
         self._seen: dict[str, _Seen] = {}
         self._counts = dict.fromkeys(("rows_read", "loaded", "bad", "duplicates", "dnc", "ambiguous"), 0)
-        self._bytes_read = 0
+        self.bytes_read = 0
         self._total_bytes = total_bytes
 
     @property
     def progress(self) -> ImportProgress:
-        return ImportProgress(**self._counts, bytes_read=self._bytes_read, total_bytes=self._total_bytes)
+        return ImportProgress(**self._counts, bytes_read=self.bytes_read, total_bytes=self._total_bytes)
 
     def run(self, rows: Iterable[SourceRow]) -> Iterator[RowResult]:
         """One result per row, in order."""
         for row in rows:
             result = self.feed(row.number, row.cells)
-            self._bytes_read = row.bytes_read
+            self.bytes_read = row.bytes_read
             yield result
 
     def feed(self, row: int, cells: Sequence[str]) -> RowResult:
-        result = self._validate(row, cells)
+        return self.admit(self.checker.check(row, cells))
+
+    def admit(self, checked: Loaded | Rejected) -> RowResult:
+        """The row's result once the rows before it are known: a number seen before merges."""
+        result = self._dedup(checked) if isinstance(checked, Loaded) else checked
         counts = self._counts
         counts["rows_read"] += 1
         match result:
@@ -249,68 +327,14 @@ class LeadImporter:
                 counts["bad"] += 1
         return result
 
-    def _validate(self, row: int, cells: Sequence[str]) -> RowResult:
-        m = self._mapping.mapping
-        cell = functools.partial(self._mapping.cell, cells)
-        raw_country = cell(m.country)
-        country = country_code(raw_country) if raw_country else None
-        region = country or self._region
-        raw_phone = cell(m.phone)
-        number = parse_valid(raw_phone, region) if raw_phone else None
-        if number is None:
-            reason = ("no phone number" if raw_phone is None
-                      else f"not a valid phone number (numbers without +country read as {region})")
-            return Rejected(row, (RowError(row, m.phone, raw_phone or "", reason),))
-        phone = e164(number)
-        errors: list[RowError] = []
-        details = LeadDetails(
-            **{name: cell(getattr(m, name)) for name in TEXT_FIELDS if name != "country"},
-            country=country or raw_country,
-            alt_phones=self._alt_phones(row, cells, phone, region, errors),
-            custom={name: value for name, column in m.custom.items()
-                    if (value := cell(column)) is not None})
-        zones = self._zones(row, number, cell(m.timezone), Address(country, details.state,
-                                                                     details.postcode), errors)
-        if zones is None:
-            return Rejected(row, tuple(errors))
-        status = LeadStatus.DNC if self._is_dnc(phone) else LeadStatus.NEW
-        lead = ImportedLead(row, phone, status, zones, details)
-        seen = self._seen.get(phone)
+    def _dedup(self, checked: Loaded) -> Loaded | Merged:
+        lead = checked.lead
+        seen = self._seen.get(lead.phone)
         if seen is None:
-            self._seen[phone] = _Seen(row, self._filled(details), zones.ambiguous, details.alt_phones)
-            return Loaded(lead, tuple(errors))
-        return self._merge(seen, lead, tuple(errors))
-
-    def _alt_phones(self, row: int, cells: Sequence[str], phone: str, region: str,
-                    errors: list[RowError]) -> tuple[str, ...]:
-        found: list[str] = []
-        for column in self._mapping.mapping.alt_phones:
-            raw = self._mapping.cell(cells, column)
-            if raw is None:
-                continue
-            number = normalize_number(raw, region)
-            if number is None:
-                errors.append(RowError(row, column, raw, "not a valid phone number; left out"))
-            elif self._is_dnc(number):
-                errors.append(RowError(row, column, raw, "on the do-not-call list; left out"))
-            elif number != phone and number not in found:
-                found.append(number)
-        return tuple(found)
-
-    def _zones(self, row: int, number: phonenumbers.PhoneNumber, override: str | None,
-               address: Address, errors: list[RowError]) -> ZoneChoice | None:
-        column = self._mapping.mapping.timezone
-        if override is not None:
-            if override in known_zones():
-                return ZoneChoice((override,), ZoneSource.OVERRIDE)
-            errors.append(RowError(row, column or "", override,
-                                   "not a time zone name such as America/Chicago; the number's is used"))
-        zones = choose_zones(number, address)
-        if zones.zones:
-            return zones
-        errors.append(RowError(row, self._mapping.mapping.phone, e164(number),
-                               "no time zone is known for this number: give the list a time zone column"))
-        return None
+            self._seen[lead.phone] = _Seen(lead.row, self._filled(lead.details),
+                                           lead.zones.ambiguous, lead.details.alt_phones)
+            return checked
+        return self._merge(seen, lead, checked.errors)
 
     def _filled(self, details: LeadDetails) -> int:
         present = [getattr(details, name) is not None for name in TEXT_FIELDS]

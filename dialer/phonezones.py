@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import available_timezones
 
-import phonenumbers
 import pycountry
 import zipcodes
-from phonenumbers import timezone as number_timezones
 
 US = "US"
 
@@ -51,17 +49,13 @@ class Address:
     postcode: str | None = None
 
 
-def number_zones(number: phonenumbers.PhoneNumber) -> tuple[str, ...]:
-    """The zones phonenumbers gives the number's prefix (none when it knows nothing)."""
-    zones = number_timezones.time_zones_for_number(number)
-    return tuple(zone for zone in zones if zone in known_zones())
-
-
-def choose_zones(number: phonenumbers.PhoneNumber, address: Address) -> ZoneChoice:
-    by_number = number_zones(number)
+def choose_zones(by_number: tuple[str, ...], number_region: str | None,
+                 address: Address) -> ZoneChoice:
+    """From the zones phonenumbers gives the number's prefix (``dialer.phonecheck``) and the
+    region of the number."""
     if len(by_number) == 1:
         return ZoneChoice(by_number, ZoneSource.NUMBER)
-    by_address = address_zones(address, phonenumbers.region_code_for_number(number))
+    by_address = address_zones(address, number_region)
     if by_address:
         return ZoneChoice(by_address, ZoneSource.ADDRESS)
     return ZoneChoice(by_number, ZoneSource.NUMBER)

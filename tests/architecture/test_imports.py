@@ -67,6 +67,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("dialer.erlang", PURE),
     ("dialer.leadrows", PURE),
     ("dialer.phonezones", PURE),
+    ("dialer.phonecheck", PURE),
     ("dialer.attempts", PURE),
     ("dialer.campaigns", PURE),
     ("dialer.report", PURE),
