@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
@@ -47,6 +49,8 @@ class LeadFile(_Closing):
         if reader is None:
             kind = path.suffix or "a file without extension"
             raise Invalid("a lead list is a CSV or XLSX file, not {kind}", kind=kind)
+        self.path = path
+        self.is_csv = reader is read_csv
         self.total_bytes = path.stat().st_size
         self._rows = reader(path)
         first = next(self._rows, None)
@@ -64,32 +68,106 @@ class LeadFile(_Closing):
 
 def read_csv(path: Path) -> Iterator[SourceRow]:
     with path.open("rb") as raw:
-        lines = _DecodedLines(raw)
-        records = csv.reader(lines, **_dialect(lines.head))
-        for number in itertools.count(1):
-            try:
-                cells = next(records)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as error:
-                raise Invalid('row {row} is not UTF-8 text (byte 0x{byte:02x}): save the list as '
-                              '"CSV UTF-8" (or XLSX) and upload it again',
-                              row=number, byte=error.object[error.start]) from None
-            except csv.Error as error:
-                raise Invalid("row {row} cannot be read as CSV: {problem}", row=number,
-                              problem=str(error)) from None
-            if any(cells):
-                yield SourceRow(number, cells, lines.bytes_read)
+        lines = DecodedLines(raw)
+        yield from csv_rows(lines, _dialect(lines.head))
 
 
-class _DecodedLines:
+def csv_rows(lines: DecodedLines, dialect: dict[str, object], first: int = 1) -> Iterator[SourceRow]:
+    """The records of ``lines``, the first numbered ``first``."""
+    records = csv.reader(lines, **dialect)
+    for number in itertools.count(first):
+        try:
+            cells = next(records)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as error:
+            raise Invalid('row {row} is not UTF-8 text (byte 0x{byte:02x}): save the list as '
+                          '"CSV UTF-8" (or XLSX) and upload it again',
+                          row=number, byte=error.object[error.start]) from None
+        except csv.Error as error:
+            raise Invalid("row {row} cannot be read as CSV: {problem}", row=number,
+                          problem=str(error)) from None
+        if any(cells):
+            yield SourceRow(number, cells, lines.bytes_read)
+
+
+@dataclass(frozen=True, slots=True)
+class CsvBlock:
+    """Whole records of a CSV file, cut where no quoted cell is open, for a worker to read."""
+    first_row: int
+    data: bytes
+    end: int
+    """The file's bytes up to the block's end, for a progress bar."""
+
+
+class CsvBlocks(_Closing):
+    """A CSV lead list as its column names, dialect and blocks of about ``size`` bytes. Rows
+    are numbered as ``read_csv`` numbers them: a record's line ends inside quotes do not count
+    (the quote character's parity tells them; doubled quotes keep it)."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self._raw = path.open("rb")
+        self._size = size
+        lines = DecodedLines(self._raw)
+        self.dialect = _dialect(lines.head)
+        header = next(csv_rows(lines, self.dialect), None)
+        if header is None:
+            self.close()
+            raise Invalid("the file has no rows")
+        self.header = tuple(header.cells)
+        self._next_row = header.number + 1
+        self._raw.seek(lines.bytes_read)
+        self._quote = str(self.dialect.get("quotechar", '"')).encode()
+
+    def __iter__(self) -> Iterator[CsvBlock]:
+        rest = b""
+        while chunk := self._raw.read(self._size):
+            data, rest = self._cut(rest + chunk)
+            if data:
+                yield self._block(data)
+        if rest:
+            yield self._block(rest)
+
+    def _cut(self, data: bytes) -> tuple[bytes, bytes]:
+        """``data`` split after its last line end outside quotes."""
+        end = len(data)
+        while (end := data.rfind(b"\n", 0, end)) >= 0:
+            if data.count(self._quote, 0, end) % 2 == 0:
+                return data[:end + 1], data[end + 1:]
+        return b"", data
+
+    def _block(self, data: bytes) -> CsvBlock:
+        block = CsvBlock(self._next_row, data, self._raw.tell())
+        self._next_row += self._records(data)
+        return block
+
+    def _records(self, data: bytes) -> int:
+        if self._quote not in data:
+            return data.count(b"\n") + (not data.endswith(b"\n"))
+        ends = 0
+        quotes = 0
+        for line in data.split(b"\n")[:-1]:
+            quotes += line.count(self._quote)
+            ends += quotes % 2 == 0
+        return ends + (not data.endswith(b"\n"))
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+def block_rows(block: CsvBlock, dialect: dict[str, object]) -> Iterator[SourceRow]:
+    """A block's rows, numbered in the file (their ``bytes_read`` within the block)."""
+    return csv_rows(DecodedLines(io.BytesIO(block.data), bom=False), dialect, block.first_row)
+
+
+class DecodedLines:
     """A binary file's lines, decoded one by one as the CSV reader asks for them (so a decoding
     error surfaces at its row), counting the bytes handed out."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, *, bom: bool = True) -> None:
         self.head = list(itertools.islice(raw, SNIFF_LINES))
         self._lines = itertools.chain(self.head, raw)
-        self._first = True
+        self._first = bom
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[str]:

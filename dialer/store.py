@@ -31,15 +31,16 @@ from crm_core.db import Database
 from crm_core.models import Campaign, LeadList, NationalDncList, Queue
 from crm_core.phones import normalize_number
 from dialer.campaigns import DNC_COUNTRY, CampaignSettings
+from dialer.importpool import CheckedBlock, check_file
 from dialer.leadfile import ErrorReport, LeadFile
 from dialer.leadrows import (
     TEXT_FIELDS, ColumnMapping, ImportedLead, ImportProgress, LeadDetails, LeadImporter, Loaded,
-    Merged, RowResult, SourceRow, merge,
+    Merged, RowResult, merge, not_listed,
 )
 from dialer.phonezones import ZoneChoice
 
 DNC_MAX_AGE = timedelta(days=31)
-IMPORT_BATCH = 1000
+IMPORT_BATCH = 20_000
 DNC_BATCH = 10_000
 
 
@@ -255,47 +256,60 @@ class _Batch:
             else:
                 self.fills[result.phone] = result
 
-    def rows(self) -> list[dict[str, Any]]:
-        leads = [_row(lead.phone, lead.details, lead.zones) for lead in self.leads.values()]
-        fills = [_row(m.phone, m.fills, m.zones) for m in self.fills.values()]
-        return leads + fills
+    def records(self) -> list[tuple[Any, ...]]:
+        """The batch as rows of the ``_STAGING`` table, in file order."""
+        leads = [_record(lead.phone, lead.details, lead.zones) for lead in self.leads.values()]
+        fills = [_record(m.phone, m.fills, m.zones) for m in self.fills.values()]
+        return [(order, *record) for order, record in enumerate(leads + fills)]
 
 
-def _row(phone: str, details: LeadDetails, zones: ZoneChoice | None) -> dict[str, Any]:
-    return {"phone": phone, **{name: getattr(details, name) for name in TEXT_FIELDS},
-            "alt_phones": list(details.alt_phones), "custom": details.custom,
-            "timezones": list(zones.zones) if zones else [],
-            "zone_source": zones.source.value if zones else ""}
+def _record(phone: str, details: LeadDetails, zones: ZoneChoice | None) -> tuple[Any, ...]:
+    return (phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
+            json.dumps(details.custom, ensure_ascii=False),
+            list(zones.zones) if zones else [], zones.source.value if zones else "")
 
 
-def _batches(importer: LeadImporter, rows: Iterator[SourceRow], report: ErrorReport,
+def _batches(importer: LeadImporter, blocks: Iterator[CheckedBlock], report: ErrorReport,
              size: int) -> Iterator[_Batch]:
-    """The file's results in batches of about ``size`` numbers; the error lines written."""
+    """The file's results in batches of about ``size`` numbers, the error lines written; the
+    rows before a fault, then the fault (``Invalid``)."""
     batch = _Batch()
-    for result in importer.run(rows):
-        report.write(result.errors)
-        batch.add(result)
-        if len(batch) >= size:
+    for block in blocks:
+        for checked in block.results:
+            result = importer.admit(checked)
+            report.write(result.errors)
+            batch.add(result)
+            if len(batch) >= size:
+                batch.progress, batch.error_lines = importer.progress, report.lines
+                yield batch
+                batch = _Batch()
+        importer.bytes_read = block.bytes_read
+        if block.fault is not None:
             batch.progress, batch.error_lines = importer.progress, report.lines
             yield batch
-            batch = _Batch()
+            block.raise_fault()
     batch.progress, batch.error_lines = importer.progress, report.lines
     yield batch
 
+
+_STAGING_COLUMNS = ("ord", "phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
+# A batch is copied (COPY) into this table, then merged into leads by one statement.
+_STAGING = text(f"""
+CREATE TEMP TABLE IF NOT EXISTS lead_import_rows (
+    ord integer, phone text, {", ".join(f"{name} text" for name in TEXT_FIELDS)},
+    alt_phones text[], custom jsonb, timezones text[], zone_source text) ON COMMIT DELETE ROWS
+""")
 
 _UPSERT = text(f"""
 INSERT INTO leads AS l (list_id, campaign_id, phone, alt_phones, {", ".join(TEXT_FIELDS)},
                         timezones, zone_source, custom, status)
 SELECT :list_id, :campaign_id, r.phone,
-       ARRAY(SELECT p FROM jsonb_array_elements_text(r.alt_phones) p
+       ARRAY(SELECT p FROM unnest(r.alt_phones) p
              WHERE NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = p)),
-       {", ".join(f"r.{name}" for name in TEXT_FIELDS)},
-       ARRAY(SELECT jsonb_array_elements_text(r.timezones)), r.zone_source, r.custom,
+       {", ".join(f"r.{name}" for name in TEXT_FIELDS)}, r.timezones, r.zone_source, r.custom,
        CASE WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = r.phone)
             THEN 'dnc' ELSE 'new' END
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-    phone text, alt_phones jsonb, {", ".join(f"{name} text" for name in TEXT_FIELDS)},
-    timezones jsonb, zone_source text, custom jsonb)
+FROM lead_import_rows r ORDER BY r.ord
 ON CONFLICT (campaign_id, phone) DO UPDATE SET
     {", ".join(f"{name} = COALESCE(l.{name}, EXCLUDED.{name})" for name in TEXT_FIELDS)},
     alt_phones = l.alt_phones || ARRAY(SELECT p FROM unnest(EXCLUDED.alt_phones) p
@@ -354,7 +368,7 @@ class LeadImport:
         source = await asyncio.to_thread(LeadFile, path)
         try:
             importer = LeadImporter(mapping.bind(source.header), default_region=default_region,
-                                    is_dnc=lambda number: False,  # applied in SQL, per batch
+                                    is_dnc=not_listed,  # applied in SQL, per batch
                                     total_bytes=source.total_bytes)
             source_name = source_name or path.name
             async with db.sessionmaker.begin() as session:
@@ -374,17 +388,21 @@ class LeadImport:
         return cls(db, status, row.id, source, importer, report_path, created_by)
 
     async def run(self, on_progress: ProgressListener | None = None, *,
-                  batch_size: int = IMPORT_BATCH) -> ImportStatus:
+                  batch_size: int = IMPORT_BATCH, workers: int = 0) -> ImportStatus:
         """Import every row; the status after each batch goes to ``on_progress``. A file that
         stops being readable (a row that is not UTF-8) fails the import with the reason; the
         batches before it stay."""
         self._report_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._source, ErrorReport(self._report_path) as report:
-                batches = _batches(self._importer, self._source.rows(), report, batch_size)
-                while (batch := await asyncio.to_thread(next, batches, None)) is not None:
-                    await self._write(batch)
-                    await _tell(on_progress, self.status)
+                blocks = check_file(self._source, self._importer.checker, workers=workers)
+                batches = _batches(self._importer, blocks, report, batch_size)
+                try:
+                    while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+                        await self._write(batch)
+                        await _tell(on_progress, self.status)
+                finally:  # the worker processes end, the file closes
+                    await asyncio.to_thread(batches.close)
         except Invalid as error:
             await self._finish("failed", str(error))
             raise
@@ -400,8 +418,8 @@ class LeadImport:
         ids = {"campaign_id": self._campaign_id}
         async with self.db.sessionmaker.begin() as session:
             if len(batch):
-                written = (await session.execute(_UPSERT, {
-                    **ids, "list_id": status.list_id, "rows": json.dumps(batch.rows(), ensure_ascii=False)})).all()
+                await _copy(session, batch.records())
+                written = (await session.execute(_UPSERT, {**ids, "list_id": status.list_id})).all()
                 new = [row for row in written if row.phone in batch.leads and row.inserted]
                 status.loaded += len(new)
                 status.merged += len(phones) - len(new)
@@ -425,6 +443,13 @@ class LeadImport:
             await session.execute(update(LeadList).where(LeadList.id == self.status.list_id)
                                   .values(status=outcome, error=error, finished_at=_now(),
                                           error_lines=self.status.error_lines))
+
+
+async def _copy(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+    await session.execute(_STAGING)
+    connection = await (await session.connection()).get_raw_connection()
+    await connection.driver_connection.copy_records_to_table(
+        "lead_import_rows", records=records, columns=_STAGING_COLUMNS)
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:

@@ -86,6 +86,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("ivr.tts", ADAPTER),
     ("ivr.store", ADAPTER),
     ("dialer.leadfile", ADAPTER),
+    ("dialer.importpool", ADAPTER),
     ("dialer.runner", ADAPTER),
     ("dialer.crmcalls", ADAPTER),
     ("dialer.reportstore", ADAPTER),
