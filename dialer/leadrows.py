@@ -327,6 +327,11 @@ class LeadImporter:
                 counts["bad"] += 1
         return result
 
+    def forget(self) -> None:
+        """Numbers seen so far count as new again, so memory stays flat however long the file;
+        for a caller that merges a later row into what it wrote before (``dialer.store``)."""
+        self._seen.clear()
+
     def _dedup(self, checked: Loaded) -> Loaded | Merged:
         lead = checked.lead
         seen = self._seen.get(lead.phone)

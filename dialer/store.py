@@ -233,40 +233,31 @@ async def campaign_lists(db: Database, campaign: str) -> list[ImportStatus]:
 
 @dataclass(slots=True)
 class _Batch:
+    """Rows of the file whose numbers the batch gives, by E.164, later rows merged in. The
+    importer forgets its numbers after each batch (memory stays flat), so a number of an earlier
+    batch comes again as a lead: the upsert merges it alike."""
     leads: dict[str, ImportedLead] = field(default_factory=dict)
-    """New numbers of this file, by E.164, with the file's later rows merged in."""
-    fills: dict[str, Merged] = field(default_factory=dict)
-    """Later rows of numbers an earlier batch wrote: what they add."""
     progress: ImportProgress = ImportProgress()
     error_lines: int = 0
 
     def __len__(self) -> int:
-        return len(self.leads) + len(self.fills)
+        return len(self.leads)
 
     def add(self, result: RowResult) -> None:
         if isinstance(result, Loaded):
             self.leads[result.lead.phone] = result.lead
         elif isinstance(result, Merged):
-            if result.phone in self.leads:
-                self.leads[result.phone] = merge(self.leads[result.phone], result)
-            elif (earlier := self.fills.get(result.phone)) is not None:
-                self.fills[result.phone] = Merged(
-                    result.row, result.first_row, result.phone,
-                    earlier.fills.filled_from(result.fills), earlier.zones or result.zones)
-            else:
-                self.fills[result.phone] = result
+            self.leads[result.phone] = merge(self.leads[result.phone], result)
 
     def records(self) -> list[tuple[Any, ...]]:
         """The batch as rows of the ``_STAGING`` table, in file order."""
-        leads = [_record(lead.phone, lead.details, lead.zones) for lead in self.leads.values()]
-        fills = [_record(m.phone, m.fills, m.zones) for m in self.fills.values()]
-        return [(order, *record) for order, record in enumerate(leads + fills)]
+        return [(order, *_record(lead.phone, lead.details, lead.zones))
+                for order, lead in enumerate(self.leads.values())]
 
 
-def _record(phone: str, details: LeadDetails, zones: ZoneChoice | None) -> tuple[Any, ...]:
+def _record(phone: str, details: LeadDetails, zones: ZoneChoice) -> tuple[Any, ...]:
     return (phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
-            json.dumps(details.custom, ensure_ascii=False),
-            list(zones.zones) if zones else [], zones.source.value if zones else "")
+            json.dumps(details.custom, ensure_ascii=False), list(zones.zones), zones.source.value)
 
 
 def _batches(importer: LeadImporter, blocks: Iterator[CheckedBlock], report: ErrorReport,
@@ -283,6 +274,7 @@ def _batches(importer: LeadImporter, blocks: Iterator[CheckedBlock], report: Err
                 batch.progress, batch.error_lines = importer.progress, report.lines
                 yield batch
                 batch = _Batch()
+                importer.forget()
         importer.bytes_read = block.bytes_read
         if block.fault is not None:
             batch.progress, batch.error_lines = importer.progress, report.lines
@@ -319,7 +311,7 @@ ON CONFLICT (campaign_id, phone) DO UPDATE SET
                      THEN EXCLUDED.timezones ELSE l.timezones END,
     zone_source = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
                        THEN EXCLUDED.zone_source ELSE l.zone_source END
-RETURNING l.phone, (l.xmax = 0) AS inserted, l.status, cardinality(l.timezones) > 1 AS ambiguous
+RETURNING l.phone, (l.xmax = 0) AS inserted, l.list_id = :list_id AS this_list, l.status, cardinality(l.timezones) > 1 AS ambiguous
 """)
 
 # The oldest customer owning a number is its owner, as for the screen pop's lookup.
@@ -359,6 +351,7 @@ class LeadImport:
         self._importer = importer
         self._report_path = report_path
         self._created_by = created_by
+        self._repeats = 0
 
     @classmethod
     async def open(cls, db: Database, campaign: str, path: Path, mapping: ColumnMapping, *,
@@ -420,9 +413,11 @@ class LeadImport:
             if len(batch):
                 await _copy(session, batch.records())
                 written = (await session.execute(_UPSERT, {**ids, "list_id": status.list_id})).all()
-                new = [row for row in written if row.phone in batch.leads and row.inserted]
+                new = [row for row in written if row.inserted]
+                repeats = sum(row.this_list and not row.inserted for row in written)
+                self._repeats += repeats  # numbers of the file's earlier batches
                 status.loaded += len(new)
-                status.merged += len(phones) - len(new)
+                status.merged += len(phones) - len(new) - repeats
                 status.dnc += sum(row.status == "dnc" for row in new)
                 status.ambiguous += sum(row.ambiguous for row in new)
                 linked = await session.execute(_LINK_CUSTOMERS, {**ids, "phones": phones})
@@ -432,7 +427,8 @@ class LeadImport:
                 status.customers_created += created.rowcount
             progress = batch.progress
             status.rows_read, status.bad = progress.rows_read, progress.bad
-            status.duplicates, status.bytes_read = progress.duplicates, progress.bytes_read
+            status.duplicates = progress.duplicates + self._repeats
+            status.bytes_read = progress.bytes_read
             status.error_lines = batch.error_lines
             await session.execute(update(LeadList).where(LeadList.id == status.list_id)
                                   .values(**{name: getattr(status, name) for name in COUNTERS}))
