@@ -1,71 +1,113 @@
-"""Lead list import: our validation against a bare parse of the same file, in the same run.
+"""Lead list import: ours against a raw COPY and a naive row-by-row loader, in the same run.
 
-A generated CSV (``--rows``, default 100,000; semicolons, UTF-8 with a BOM, names such as
-"Jürgen 张伟 😀") of German and US numbers written in national and international forms, US
-rows with a ZIP code or a state for the multi-zone area codes, 4 % unusable numbers, 3 % repeats
-of an earlier number with other details, 2 % of the numbers on a DNC list.
+A generated CSV (``--rows``, default 1,000,000; semicolons, UTF-8 with a BOM, names such as
+"Jürgen 张伟 😀") of German and US numbers in national and international forms, US rows with
+a ZIP code or a state for the multi-zone area codes, 3 % repeats of a recent number with other
+details, 2 % of the numbers on the national do-not-call list, 5 % of the numbers already CRM
+customers, and 5 % bad rows of every kind (an unusable number, no number, an unusable
+alternative number, an unknown time zone name): each bad row gives one line of the error report.
 
-    baseline  csv.reader + phonenumbers.parse + format_number(E164), nothing else
-    ours      LeadFile + LeadImporter (sniffed dialect, E.164 with validity, time zones from the
-              number and the address, duplicates merged, the DNC predicate) + the error report
+    raw copy  COPY of the file into a table of text columns: no checks at all
+    ours      ``LeadImport`` (the web upload's and ``callcenter leads import``'s path): every
+              check, duplicates merged, DNC flagged, customers linked or created, the report
+    naive     the same checks a row at a time (``LeadImporter``) and one INSERT per lead, its
+              customer looked up and created row by row, on the first ``--naive-rows`` rows
 
-Reported: rows/s of each (CPU time) and the ratio ours / baseline. The last line is JSON. Exit
-status 1 when a row went missing: rows read differs from rows written, or loaded + bad +
-duplicates differs from rows read, or fewer bad or duplicate rows than were written.
+Each side runs alone on a fresh campaign; rows/s are of wall time. peak_rss_mb is the highest
+resident memory of this process plus its worker processes during ours (sampled), with the
+figure when ours started. The last line is JSON. Exit status 1 when the work went wrong: a row
+lost (rows read, or loaded + merged + duplicates + bad, differ from rows written), a bad row
+unreported (report lines differ from bad rows written), DNC or customer counts off, or a side
+whose table holds other than its count.
 
-    python -m bench.lead_import [--rows 100000] [--seed 1]
+    python -m bench.lead_import [--rows 1000000] [--naive-rows 20000] [--seed 1]
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
+import os
 import random
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+import asyncpg
 import phonenumbers
 
+from callcenter.settings import Settings
+from crm_core.db import (
+    Database, asyncpg_url, create_database, ensure_embedded_postgres, open_database, upgrade,
+    with_database,
+)
+from dialer.campaigns import CampaignSettings
 from dialer.leadfile import ErrorReport, LeadFile
-from dialer.leadrows import ColumnMapping, ImportProgress, LeadImporter
+from dialer.leadrows import ColumnMapping, LeadImporter, LeadStatus, Loaded, Merged
+from dialer.store import Campaigns, ImportStatus, LeadImport
 
-HEADER = ["Telefon", "Mobil", "Vorname", "Nachname", "E-Mail", "PLZ", "Bundesland", "Land", "Tarif"]
+DATABASE = "callcenter_bench_lead_import"
+HEADER = ["Telefon", "Mobil", "Vorname", "Nachname", "E-Mail", "PLZ", "Bundesland", "Land",
+          "Zeitzone", "Tarif"]
 MAPPING = ColumnMapping(phone="Telefon", alt_phones=["Mobil"], first_name="Vorname",
                         last_name="Nachname", email="E-Mail", postcode="PLZ", state="Bundesland",
-                        country="Land", custom=["Tarif"])
+                        country="Land", timezone="Zeitzone", custom=["Tarif"])
 NAMES = ["Jürgen 张伟 😀", "Anna", "Zoë", "Søren", "Ólafur", "María José", "Иван", "Οδυσσέας"]
 US_AREAS = [("212", "10001", "NY"), ("605", "57501", "SD"), ("605", "57701", "SD"),
             ("850", "32501", "FL"), ("415", "94103", "CA")]
-BAD, REPEAT, DNC = 0.04, 0.03, 0.02
+BAD_NUMBER, NO_NUMBER, BAD_ALT, BAD_ZONE = 0.02, 0.01, 0.01, 0.01
+REPEAT, DNC, KNOWN = 0.03, 0.02, 0.05
+RECENT = 10_000
+"""Repeats copy one of the last RECENT numbers (the generator's memory stays small)."""
 
 
-def generate(path: Path, rows: int, seed: int) -> tuple[set[str], int, int]:
-    """Writes the list; returns the DNC numbers, and how many bad and repeated rows it holds."""
+@dataclass
+class Written:
+    rows: int = 0
+    bad: int = 0
+    repeats: int = 0
+    dnc: set[str] = field(default_factory=set)
+    known: list[str] = field(default_factory=list)
+    """Numbers made CRM customers before the import."""
+
+
+def generate(path: Path, rows: int, seed: int) -> Written:
     rng = random.Random(seed)
-    written: list[str] = []
-    dnc: set[str] = set()
-    bad = repeats = 0
+    recent: deque[str] = deque(maxlen=RECENT)
+    out = Written(rows)
     with path.open("w", encoding="utf-8-sig", newline="") as file:
-        out = csv.writer(file, delimiter=";")
-        out.writerow(HEADER)
+        writer = csv.writer(file, delimiter=";")
+        writer.writerow(HEADER)
         for n in range(rows):
             draw = rng.random()
-            if draw < BAD:
-                bad += 1
-                out.writerow([rng.choice(["12", "n/a", "+49 30", "0000"]), "", rng.choice(NAMES)] + [""] * 6)
+            if draw < BAD_NUMBER + NO_NUMBER:
+                out.bad += 1
+                phone = rng.choice(["12", "n/a", "+49 30", "0000"]) if draw < BAD_NUMBER else ""
+                writer.writerow([phone, "", rng.choice(NAMES)] + [""] * 7)
                 continue
-            if draw < BAD + REPEAT and written:
-                repeats += 1
-                out.writerow([rng.choice(written), "", "", f"Nachname {n}", f"r{n}@example.org"] + [""] * 4)
+            if draw < BAD_NUMBER + NO_NUMBER + REPEAT and recent:
+                out.repeats += 1
+                writer.writerow([rng.choice(recent), "", "", f"Nachname {n}", f"r{n}@example.org"]
+                                + [""] * 5)
                 continue
             phone, cells = _lead(rng, n)
-            written.append(phone)
+            if draw > 1 - BAD_ALT:
+                out.bad, cells[0] = out.bad + 1, "0151 12"
+            elif draw > 1 - BAD_ALT - BAD_ZONE:
+                out.bad, cells[7] = out.bad + 1, "Mars/Olympus_Mons"
+            recent.append(phone)
             if rng.random() < DNC:
-                dnc.add(phone)
-            out.writerow([phone, *cells])
-    return {_e164(number) for number in dnc}, bad, repeats
+                out.dnc.add(_e164(phone))
+            elif rng.random() < KNOWN:
+                out.known.append(_e164(phone))
+            writer.writerow([phone, *cells])
+    return out
 
 
 def _lead(rng: random.Random, n: int) -> tuple[str, list[str]]:
@@ -74,86 +116,261 @@ def _lead(rng: random.Random, n: int) -> tuple[str, list[str]]:
     if rng.random() < 0.6:
         mobile = f"0151 {rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.3 else ""
         return f"030 {20_000_000 + n}", [mobile, name, f"Müller {n}", f"m{n}@example.org", "10115",
-                                         "", "DE", tier]
+                                         "", "DE", "", tier]
     area, zip_code, state = rng.choice(US_AREAS)
     number = f"+1 {area} {200 + n // 10_000} {n % 10_000:04d}"
     address = [zip_code, ""] if rng.random() < 0.5 else ["", state]
-    return number, ["", name, f"Smith {n}", f"s{n}@example.com", *address, "US", tier]
+    return number, ["", name, f"Smith {n}", f"s{n}@example.com", *address, "US", "", tier]
 
 
 def _e164(raw: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(raw, "DE"), phonenumbers.PhoneNumberFormat.E164)
 
 
-def baseline(path: Path) -> dict:
-    started = time.process_time()
-    rows = parsed = 0
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        reader = csv.reader(file, delimiter=";")
-        next(reader)
-        for cells in reader:
-            rows += 1
-            try:
-                number = phonenumbers.parse(cells[0], "DE")
-            except phonenumbers.NumberParseException:
-                continue
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            parsed += 1
-    return {"rows": rows, "parsed": parsed, "cpu_s": time.process_time() - started}
+def head(path: Path, target: Path, rows: int) -> Path:
+    """The file's first ``rows`` rows (after its header) as another file."""
+    with path.open("rb") as source, target.open("wb") as out:
+        for _ in range(rows + 1):
+            out.write(source.readline())
+    return target
 
 
-def ours(path: Path, report: Path, dnc: set[str]) -> tuple[dict, ImportProgress, int]:
-    started = time.process_time()
-    with LeadFile(path) as source, ErrorReport(report) as errors:
-        importer = LeadImporter(MAPPING.bind(source.header), default_region="DE",
-                                is_dnc=dnc.__contains__, total_bytes=source.total_bytes)
-        for result in importer.run(source.rows()):
-            errors.write(result.errors)
-    progress = importer.progress
-    return {"rows": progress.rows_read, "cpu_s": time.process_time() - started}, progress, errors.lines
+async def seed(db: Database, url: str, written: Written) -> None:
+    """The national DNC list (released today) and the known customers, by COPY."""
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        async with connection.transaction():
+            listed = await connection.fetchval(
+                "INSERT INTO national_dnc_lists (name, country, released_on, count)"
+                " VALUES ('bench', 'DE', $1, $2) RETURNING id", date.today(), len(written.dnc))
+            await connection.copy_records_to_table(
+                "dnc_entries", columns=("number", "source", "list_id"),
+                records=[(number, "national", listed) for number in written.dnc])
+            ids = await connection.fetch(
+                "INSERT INTO customers (name) SELECT 'Known ' || n FROM generate_series(1, $1) n"
+                " RETURNING id", len(written.known))
+            await connection.copy_records_to_table(
+                "contact_numbers", columns=("customer_id", "number_e164"),
+                records=[(row["id"], number) for row, number in zip(ids, written.known)])
+    finally:
+        await connection.close()
 
 
-def failures(rows: int, bad: int, repeats: int, progress: ImportProgress) -> list[str]:
-    p = progress
+def _dsn(url: str) -> str:
+    return asyncpg_url(url).replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def new_campaign(db: Database, name: str) -> int:
+    row = await Campaigns(db).create(name, CampaignSettings.model_validate({"rule_set": "UK"}))
+    return row.id
+
+
+async def raw_copy(url: str, path: Path) -> dict:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        await connection.execute(f"CREATE TABLE raw_leads ({', '.join(f'c{i} text' for i in range(len(HEADER)))})")
+        started = time.perf_counter()
+        with path.open("rb") as file:
+            file.read(3)  # the BOM: COPY reads the header as a row to skip
+            await connection.copy_to_table("raw_leads", source=file, format="csv", delimiter=";",
+                                           header=True)
+        seconds = time.perf_counter() - started
+        rows = await connection.fetchval("SELECT count(*) FROM raw_leads")
+    finally:
+        await connection.close()
+    return {"rows": rows, "seconds": seconds}
+
+
+class RssSampler:
+    """The resident memory of this process and its children, every 0.2 s, on a thread."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(sum(map(_rss_mb, [os.getpid(), *_children(os.getpid())])))
+            self._stop.wait(0.2)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found += [int(entry), *_children(int(entry))]
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def ours(db: Database, path: Path, reports: Path) -> tuple[dict, ImportStatus, list[float]]:
+    await new_campaign(db, "ours")
+    with RssSampler() as rss:
+        started = time.perf_counter()
+        job = await LeadImport.open(db, "ours", path, MAPPING, default_region="DE",
+                                    report_dir=reports)
+        status = await job.run()
+        seconds = time.perf_counter() - started
+    return {"rows": status.rows_read, "seconds": seconds}, status, rss.samples
+
+
+async def naive(db: Database, url: str, path: Path, report: Path, dnc: set[str]) -> dict:
+    """Every check, one statement per lead and per customer lookup."""
+    campaign = await new_campaign(db, "naive")
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        listed = await connection.fetchval(
+            "INSERT INTO lead_lists (campaign_id, name, source_file) VALUES ($1, 'naive', 'naive.csv')"
+            " RETURNING id", campaign)
+        started = time.perf_counter()
+        with LeadFile(path) as source, ErrorReport(report) as errors:
+            importer = LeadImporter(MAPPING.bind(source.header), default_region="DE",
+                                    is_dnc=dnc.__contains__)
+            for result in importer.run(source.rows()):
+                errors.write(result.errors)
+                if isinstance(result, Loaded | Merged):
+                    await _naive_write(connection, campaign, listed, result)
+        seconds = time.perf_counter() - started
+        leads = await connection.fetchval("SELECT count(*) FROM leads WHERE campaign_id = $1", campaign)
+    finally:
+        await connection.close()
+    return {"rows": importer.progress.rows_read, "seconds": seconds, "leads": leads,
+            "loaded": importer.progress.loaded}
+
+
+async def _naive_write(connection: asyncpg.Connection, campaign: int, listed: int,
+                       result: Loaded | Merged) -> None:
+    if isinstance(result, Merged):
+        d = result.fills
+        await connection.execute(
+            "UPDATE leads SET last_name = COALESCE(last_name, $3), email = COALESCE(email, $4)"
+            " WHERE campaign_id = $1 AND phone = $2", campaign, result.phone, d.last_name, d.email)
+        return
+    lead = result.lead
+    d = lead.details
+    async with connection.transaction():
+        lead_id = await connection.fetchval(
+            "INSERT INTO leads (list_id, campaign_id, phone, alt_phones, first_name, last_name,"
+            " email, address, postcode, state, country, timezones, zone_source, custom, status)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            " RETURNING id", listed, campaign, lead.phone, list(d.alt_phones), d.first_name,
+            d.last_name, d.email, d.address, d.postcode, d.state, d.country, list(lead.zones.zones),
+            lead.zones.source.value, json.dumps(d.custom), lead.status.value)
+        customer = await connection.fetchval(
+            "SELECT customer_id FROM contact_numbers WHERE number_e164 = $1"
+            " ORDER BY customer_id LIMIT 1", lead.phone)
+        if customer is None:
+            customer = await connection.fetchval(
+                "INSERT INTO customers (name, email) VALUES ($1, $2) RETURNING id",
+                " ".join(filter(None, (d.first_name, d.last_name))) or lead.phone, d.email)
+            await connection.execute("INSERT INTO contact_numbers (customer_id, number_e164)"
+                                     " VALUES ($1, $2)", customer, lead.phone)
+        await connection.execute("UPDATE leads SET customer_id = $1 WHERE id = $2", customer, lead_id)
+
+
+def failures(written: Written, status: ImportStatus, report_lines: int, copy: dict,
+             naive_side: dict) -> list[str]:
+    s = status
     wrong = []
-    if p.rows_read != rows:
-        wrong.append(f"{p.rows_read} rows read of {rows} written")
-    if p.loaded + p.bad + p.duplicates != p.rows_read:
-        wrong.append(f"loaded {p.loaded} + bad {p.bad} + duplicates {p.duplicates} != {p.rows_read} rows")
-    if p.bad < bad or p.duplicates < repeats:
-        wrong.append(f"{p.bad} bad / {p.duplicates} duplicates found, {bad} / {repeats} written")
+    if s.status != "done":
+        wrong.append(f"import {s.status}: {s.error}")
+    if s.rows_read != written.rows or copy["rows"] != written.rows:
+        wrong.append(f"{s.rows_read} rows read, {copy['rows']} copied, of {written.rows} written")
+    if s.loaded + s.merged + s.duplicates + s.bad != s.rows_read:
+        wrong.append(f"loaded {s.loaded} + merged {s.merged} + duplicates {s.duplicates} + bad "
+                     f"{s.bad} != {s.rows_read} rows")
+    if report_lines != written.bad or s.error_lines != written.bad:
+        wrong.append(f"{report_lines} report lines ({s.error_lines} counted), {written.bad} bad rows written")
+    if s.duplicates < written.repeats:
+        wrong.append(f"{s.duplicates} duplicates found, {written.repeats} written")
+    if s.dnc != len(written.dnc):
+        wrong.append(f"{s.dnc} leads flagged dnc, {len(written.dnc)} listed")
+    if s.customers_linked != len(written.known) or s.customers_linked + s.customers_created != s.loaded:
+        wrong.append(f"customers linked {s.customers_linked} (of {len(written.known)} known) + "
+                     f"created {s.customers_created} != loaded {s.loaded}")
+    if naive_side["leads"] != naive_side["loaded"]:
+        wrong.append(f"naive wrote {naive_side['leads']} leads of {naive_side['loaded']}")
     return wrong
+
+
+async def run(args: argparse.Namespace, folder: Path) -> dict:
+    settings = Settings(data_dir=Path(os.environ.get("CALLCENTER_BENCH_DATA_DIR", "/tmp/callcenter-bench")))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server = await asyncio.to_thread(ensure_embedded_postgres, settings.database_url, settings.data_dir)
+    url = with_database(server, DATABASE)
+    await asyncio.to_thread(lambda: create_database(url, replace=True))
+    await asyncio.to_thread(upgrade, url)
+    path = folder / "leads.csv"
+    written = await asyncio.to_thread(generate, path, args.rows, args.seed)
+    db = await open_database(url)
+    try:
+        await seed(db, url, written)
+        copy = await raw_copy(url, path)
+        mine, status, rss = await ours(db, path, folder / "reports")
+        report_lines = sum(1 for _ in open(status.error_report_path, encoding="utf-8-sig")) - 1
+        subset = head(path, folder / "naive.csv", args.naive_rows)
+        slow = await naive(db, url, subset, folder / "naive-errors.csv", written.dnc)
+    finally:
+        await db.close()
+    return {"written": written, "size": path.stat().st_size, "copy": copy, "ours": mine,
+            "status": status, "rss": rss, "report_lines": report_lines, "naive": slow}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lead-import-") as folder:
-        path = Path(folder) / "leads.csv"
-        dnc, bad, repeats = generate(path, args.rows, args.seed)
-        size = path.stat().st_size
-        base = baseline(path)
-        mine, progress, report_lines = ours(path, Path(folder) / "errors.csv", dnc)
-    for side in (base, mine):
-        side["rows_per_s"] = round(side["rows"] / side["cpu_s"]) if side["cpu_s"] else 0
-        side["cpu_s"] = round(side["cpu_s"], 2)
-    ratio = round(mine["rows_per_s"] / base["rows_per_s"], 3) if base["rows_per_s"] else 0.0
-    print(f"{args.rows} generated rows ({size / 1e6:.1f} MB CSV), seed {args.seed}; CPU time")
-    print(f"{'side':<9}{'rows':>9}{'cpu s':>8}{'rows/s':>9}")
-    for name, side in (("baseline", base), ("ours", mine)):
-        print(f"{name:<9}{side['rows']:>9}{side['cpu_s']:>8.2f}{side['rows_per_s']:>9}")
-    p = progress
-    print(f"ratio ours / baseline {ratio:.2f}; loaded {p.loaded} (dnc {p.dnc}, ambiguous zone "
-          f"{p.ambiguous}), bad {p.bad} ({bad} written), duplicates {p.duplicates} ({repeats} "
-          f"written); {report_lines} report lines")
-    wrong = failures(args.rows, bad, repeats, progress)
-    print(json.dumps({"rows": args.rows, "seed": args.seed, "bytes": size, "baseline": base,
-                      "ours": mine, "ratio": ratio, "loaded": p.loaded, "bad": p.bad,
-                      "duplicates": p.duplicates, "dnc": p.dnc, "ambiguous": p.ambiguous,
-                      "report_lines": report_lines, "written_bad": bad, "written_repeats": repeats,
-                      "ok": not wrong}))
+        got = asyncio.run(run(args, Path(folder)))
+    written, status = got["written"], got["status"]
+    sides = {name: got[name] for name in ("copy", "ours", "naive")}
+    for side in sides.values():
+        side["rows_per_s"] = round(side["rows"] / side["seconds"]) if side["seconds"] else 0
+    ratio = round(sides["ours"]["rows_per_s"] / sides["copy"]["rows_per_s"], 3)
+    rss = got["rss"] or [0.0]
+    print(f"{args.rows} generated rows ({got['size'] / 1e6:.1f} MB CSV), seed {args.seed}; wall time")
+    print(f"{'side':<10}{'rows':>9}{'seconds':>9}{'rows/s':>9}")
+    for name, side in sides.items():
+        print(f"{name:<10}{side['rows']:>9}{side['seconds']:>9.2f}{side['rows_per_s']:>9}")
+    s = status
+    print(f"ours / raw copy {ratio:.2f}; loaded {s.loaded} (dnc {s.dnc}, ambiguous zone "
+          f"{s.ambiguous}), merged {s.merged}, duplicates {s.duplicates} ({written.repeats} "
+          f"written), bad {s.bad}; {got['report_lines']} report lines ({written.bad} bad rows "
+          f"written); customers linked {s.customers_linked}, created {s.customers_created}; "
+          f"memory {rss[0]:.0f} MB at the start, peak {max(rss):.0f} MB")
+    wrong = failures(written, status, got["report_lines"], sides["copy"], sides["naive"])
+    print(json.dumps({
+        "rows": args.rows, "seed": args.seed, "bytes": got["size"],
+        "rows_per_s": sides["ours"]["rows_per_s"], "raw_copy_rows_per_s": sides["copy"]["rows_per_s"],
+        "naive_rows_per_s": sides["naive"]["rows_per_s"], "naive_rows": sides["naive"]["rows"],
+        "ratio_to_copy": ratio, "bad_rows_reported": got["report_lines"],
+        "bad_rows_written": written.bad, "loaded": s.loaded, "merged": s.merged,
+        "duplicates": s.duplicates, "dnc": s.dnc, "customers_linked": s.customers_linked,
+        "customers_created": s.customers_created, "peak_rss_mb": round(max(rss)),
+        "start_rss_mb": round(rss[0]), "ok": not wrong}))
     for failure in wrong:
         print(f"FAILED {failure}", file=sys.stderr)
     sys.exit(1 if wrong else 0)

@@ -292,49 +292,56 @@ CREATE TEMP TABLE IF NOT EXISTS lead_import_rows (
     alt_phones text[], custom jsonb, timezones text[], zone_source text) ON COMMIT DELETE ROWS
 """)
 
-_UPSERT = text(f"""
-INSERT INTO leads AS l (list_id, campaign_id, phone, alt_phones, {", ".join(TEXT_FIELDS)},
-                        timezones, zone_source, custom, status)
-SELECT :list_id, :campaign_id, r.phone,
-       ARRAY(SELECT p FROM unnest(r.alt_phones) p
-             WHERE NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = p)),
-       {", ".join(f"r.{name}" for name in TEXT_FIELDS)}, r.timezones, r.zone_source, r.custom,
-       CASE WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = r.phone)
-            THEN 'dnc' ELSE 'new' END
-FROM lead_import_rows r ORDER BY r.ord
-ON CONFLICT (campaign_id, phone) DO UPDATE SET
-    {", ".join(f"{name} = COALESCE(l.{name}, EXCLUDED.{name})" for name in TEXT_FIELDS)},
-    alt_phones = l.alt_phones || ARRAY(SELECT p FROM unnest(EXCLUDED.alt_phones) p
-                                       WHERE p <> ALL(l.alt_phones) AND p <> l.phone),
-    custom = EXCLUDED.custom || l.custom,
-    timezones = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
-                     THEN EXCLUDED.timezones ELSE l.timezones END,
-    zone_source = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
-                       THEN EXCLUDED.zone_source ELSE l.zone_source END
-RETURNING l.phone, (l.xmax = 0) AS inserted, l.list_id = :list_id AS this_list, l.status, cardinality(l.timezones) > 1 AS ambiguous
-""")
-
-# The oldest customer owning a number is its owner, as for the screen pop's lookup.
-_LINK_CUSTOMERS = text("""
-UPDATE leads l SET customer_id = o.customer_id
-FROM (SELECT DISTINCT ON (number_e164) number_e164, customer_id FROM contact_numbers
-      WHERE number_e164 = ANY(CAST(:phones AS text[])) ORDER BY number_e164, customer_id) o
-WHERE l.campaign_id = :campaign_id AND l.phone = o.number_e164 AND l.customer_id IS NULL
-""")
-
-# Customer ids are drawn first, so each new customer and its number go with their lead.
-_CREATE_CUSTOMERS = text("""
-WITH need AS MATERIALIZED (
-    SELECT l.id AS lead_id, l.phone, nextval(pg_get_serial_sequence('customers', 'id')) AS id,
-           COALESCE(NULLIF(concat_ws(' ', l.first_name, l.last_name), ''), l.phone) AS name,
-           l.email, CASE WHEN cardinality(l.timezones) = 1 THEN l.timezones[1] END AS timezone
-    FROM leads l
-    WHERE l.campaign_id = :campaign_id AND l.phone = ANY(CAST(:phones AS text[]))
-      AND l.customer_id IS NULL),
-made AS (INSERT INTO customers (id, name, email, timezone, created_by)
-         SELECT id, name, email, timezone, :created_by FROM need),
-numbers AS (INSERT INTO contact_numbers (customer_id, number_e164) SELECT id, phone FROM need)
-UPDATE leads SET customer_id = need.id FROM need WHERE leads.id = need.lead_id
+# One statement merges a batch: each number's CRM owner looked up (the oldest customer owning
+# it, as for the screen pop's lookup), customer ids drawn for new numbers without one, the leads
+# upserted with their customer (so no lead row is written twice), and the customers made for
+# the leads actually inserted (a lead another import inserted meanwhile keeps its own).
+_MERGE = text(f"""
+WITH src AS MATERIALIZED (
+    SELECT r.*, (SELECT c.customer_id FROM contact_numbers c WHERE c.number_e164 = r.phone
+                 ORDER BY c.customer_id LIMIT 1) AS owner
+    FROM lead_import_rows r),
+need AS MATERIALIZED (
+    SELECT s.phone, nextval(pg_get_serial_sequence('customers', 'id')) AS id
+    FROM src s
+    WHERE s.owner IS NULL AND NOT EXISTS (
+        SELECT 1 FROM leads x WHERE x.campaign_id = :campaign_id AND x.phone = s.phone)),
+upsert AS (
+    INSERT INTO leads AS l (list_id, campaign_id, phone, alt_phones, {", ".join(TEXT_FIELDS)},
+                            timezones, zone_source, custom, status, customer_id)
+    SELECT :list_id, :campaign_id, s.phone,
+           ARRAY(SELECT p FROM unnest(s.alt_phones) p
+                 WHERE NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = p)),
+           {", ".join(f"s.{name}" for name in TEXT_FIELDS)}, s.timezones, s.zone_source, s.custom,
+           CASE WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = s.phone)
+                THEN 'dnc' ELSE 'new' END,
+           COALESCE(s.owner, n.id)
+    FROM src s LEFT JOIN need n ON n.phone = s.phone ORDER BY s.ord
+    ON CONFLICT (campaign_id, phone) DO UPDATE SET
+        {", ".join(f"{name} = COALESCE(l.{name}, EXCLUDED.{name})" for name in TEXT_FIELDS)},
+        alt_phones = l.alt_phones || ARRAY(SELECT p FROM unnest(EXCLUDED.alt_phones) p
+                                           WHERE p <> ALL(l.alt_phones) AND p <> l.phone),
+        custom = EXCLUDED.custom || l.custom,
+        timezones = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
+                         THEN EXCLUDED.timezones ELSE l.timezones END,
+        zone_source = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
+                           THEN EXCLUDED.zone_source ELSE l.zone_source END,
+        customer_id = COALESCE(l.customer_id, EXCLUDED.customer_id)
+    RETURNING l.phone, (l.xmax = 0) AS inserted, l.list_id = :list_id AS this_list, l.status,
+              cardinality(l.timezones) > 1 AS ambiguous, l.customer_id),
+made AS (
+    INSERT INTO customers (id, name, email, timezone, created_by)
+    SELECT n.id, COALESCE(NULLIF(concat_ws(' ', s.first_name, s.last_name), ''), s.phone), s.email,
+           CASE WHEN cardinality(s.timezones) = 1 THEN s.timezones[1] END, :created_by
+    FROM need n JOIN src s ON s.phone = n.phone JOIN upsert u ON u.customer_id = n.id
+    WHERE u.inserted),
+numbers AS (
+    INSERT INTO contact_numbers (customer_id, number_e164)
+    SELECT n.id, n.phone FROM need n JOIN upsert u ON u.customer_id = n.id WHERE u.inserted)
+SELECT u.inserted, u.this_list, u.status, u.ambiguous,
+       u.inserted AND s.owner IS NOT NULL AND u.customer_id = s.owner AS linked,
+       u.inserted AND n.id IS NOT NULL AND u.customer_id = n.id AS created
+FROM upsert u JOIN src s ON s.phone = u.phone LEFT JOIN need n ON n.phone = u.phone
 """)
 
 
@@ -390,11 +397,15 @@ class LeadImport:
             with self._source, ErrorReport(self._report_path) as report:
                 blocks = check_file(self._source, self._importer.checker, workers=workers)
                 batches = _batches(self._importer, blocks, report, batch_size)
+                # the next batch is read and checked while this one is written
+                coming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
                 try:
-                    while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+                    while (batch := await coming) is not None:
+                        coming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
                         await self._write(batch)
                         await _tell(on_progress, self.status)
                 finally:  # the worker processes end, the file closes
+                    await asyncio.gather(coming, return_exceptions=True)
                     await asyncio.to_thread(batches.close)
         except Invalid as error:
             await self._finish("failed", str(error))
@@ -407,24 +418,22 @@ class LeadImport:
         return self.status
 
     async def _write(self, batch: _Batch) -> None:
-        status, phones = self.status, list(batch.leads)
+        status = self.status
         ids = {"campaign_id": self._campaign_id}
         async with self.db.sessionmaker.begin() as session:
             if len(batch):
                 await _copy(session, batch.records())
-                written = (await session.execute(_UPSERT, {**ids, "list_id": status.list_id})).all()
+                written = (await session.execute(_MERGE, {
+                    **ids, "list_id": status.list_id, "created_by": self._created_by})).all()
                 new = [row for row in written if row.inserted]
                 repeats = sum(row.this_list and not row.inserted for row in written)
                 self._repeats += repeats  # numbers of the file's earlier batches
                 status.loaded += len(new)
-                status.merged += len(phones) - len(new) - repeats
+                status.merged += len(written) - len(new) - repeats
                 status.dnc += sum(row.status == "dnc" for row in new)
                 status.ambiguous += sum(row.ambiguous for row in new)
-                linked = await session.execute(_LINK_CUSTOMERS, {**ids, "phones": phones})
-                created = await session.execute(_CREATE_CUSTOMERS, {
-                    **ids, "phones": phones, "created_by": self._created_by})
-                status.customers_linked += linked.rowcount
-                status.customers_created += created.rowcount
+                status.customers_linked += sum(row.linked for row in new)
+                status.customers_created += sum(row.created for row in new)
             progress = batch.progress
             status.rows_read, status.bad = progress.rows_read, progress.bad
             status.duplicates = progress.duplicates + self._repeats
