@@ -1,40 +1,53 @@
-"""A lead list's rows checked by worker processes, the results back in file order.
+"""A lead list read and checked a block at a time, by worker processes, in file order.
 
 For a CSV file larger than a block the parent only cuts the file into blocks of whole records
-(``CsvBlocks``); each worker decodes, parses and checks a block's rows (``RowChecker``,
-phonenumbers being most of a row's cost) and the parent admits the results in file order
-(``LeadImporter.admit``: duplicates, counts), so the outcome is the one a single process gives.
-At most ``2 x workers`` blocks are in flight, so memory stays flat however long the file. A
-small file, or an XLSX one (openpyxl reads it in order), is checked in the calling process, a
-block of rows at a time. A block that cannot be read (not UTF-8, broken CSV) gives the rows
+(``CsvBlocks``); each worker decodes, parses and checks a block's rows with a ``LeadImporter``
+(phonenumbers being most of a row's cost), merges the block's repeated numbers, and sends back
+plain values: one record per number (``LEAD_COLUMNS``, ready for a COPY), the block's error
+lines and counts. Objects would cost more to pickle than to check. The caller writes the
+blocks in file order, a number that an earlier block gave merging into its lead (the upsert
+does it as ``LeadImporter`` would), so the outcome is a single process's. At most
+``2 x workers`` blocks are in flight, so memory stays flat however long the file. A small
+file, or an XLSX one (openpyxl reads it in order), is checked in the calling process, blocks
+of ``block_rows`` rows. A block that cannot be read (not UTF-8, broken CSV) gives the rows
 before the fault, then the fault.
 """
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from callcenter.errors import Invalid
 from dialer.leadfile import CsvBlock, CsvBlocks, LeadFile, SourceRow, block_rows
-from dialer.leadrows import Loaded, Rejected, RowChecker
+from dialer.leadrows import (
+    TEXT_FIELDS, ImportedLead, LeadImporter, Loaded, Merged, RowError, merge,
+)
 
 BLOCK_BYTES = 1 << 20
 """About 10,000 rows of a typical list."""
-INLINE_ROWS = 1000
+BLOCK_ROWS = 10_000
+LEAD_COLUMNS = ("phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
 
-_worker: tuple[RowChecker, dict[str, object]] | None = None
+_worker: tuple[LeadImporter, dict[str, object]] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CheckedBlock:
-    results: list[Loaded | Rejected]
-    bytes_read: int
+    leads: list[tuple[Any, ...]] = field(default_factory=list)
+    """One per number new in the block, in file order, its later rows merged in: LEAD_COLUMNS."""
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    bad: int = 0
+    duplicates: int = 0
+    """Rows repeating a number of the block."""
+    bytes_read: int = 0
     """Of the file, up to this block's end."""
     fault: tuple[str, dict[str, Any]] | None = None
     """Why the rest of the file cannot be read: an ``Invalid``'s template and parameters."""
@@ -49,44 +62,71 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def check_file(source: LeadFile, checker: RowChecker, *, workers: int = 0,
-               block_bytes: int = BLOCK_BYTES) -> Iterator[CheckedBlock]:
+def check_file(source: LeadFile, importer: LeadImporter, *, workers: int = 0,
+               block_bytes: int = BLOCK_BYTES, block_rows: int = BLOCK_ROWS) -> Iterator[CheckedBlock]:
     """Every row of ``source`` checked, in blocks in file order; ``workers`` processes (0: one
     per core) for a CSV file larger than ``block_bytes``. Closes ``source``."""
     workers = workers or default_workers()
     if not (source.is_csv and workers > 1 and source.total_bytes > block_bytes):
         with source:
-            yield from _checked_here(checker, source.rows())
+            yield from _checked_here(importer, source.rows(), block_rows)
         return
     source.close()
     with CsvBlocks(source.path, block_bytes) as blocks:
-        yield from _checked_by_pool(checker, blocks.dialect, iter(blocks), workers)
+        yield from _checked_by_pool(importer, blocks.dialect, iter(blocks), workers)
 
 
-def _checked_here(checker: RowChecker, rows: Iterator[SourceRow]) -> Iterator[CheckedBlock]:
-    bytes_read = 0
+def _checked_here(importer: LeadImporter, rows: Iterator[SourceRow],
+                  size: int) -> Iterator[CheckedBlock]:
     while True:
-        results: list[Loaded | Rejected] = []
-        try:
-            for row in itertools.islice(rows, INLINE_ROWS):
-                results.append(checker.check(row.number, row.cells))
-                bytes_read = row.bytes_read
-        except Invalid as fault:
-            yield CheckedBlock(results, bytes_read, (fault.template, fault.params))
+        block = _summary(importer, itertools.islice(rows, size))
+        if block.rows == 0 and block.fault is None:
             return
-        if not results:
+        yield block
+        if block.fault is not None:
             return
-        yield CheckedBlock(results, bytes_read)
 
 
-def _checked_by_pool(checker: RowChecker, dialect: dict[str, object],
+def _summary(importer: LeadImporter, rows: Iterable[SourceRow], end: int | None = None) -> CheckedBlock:
+    """The block's rows checked, its numbers merged; the importer forgets them afterwards."""
+    block = CheckedBlock()
+    leads: dict[str, ImportedLead] = {}
+    try:
+        for row in rows:
+            result = importer.feed(row.number, row.cells)
+            block.rows += 1
+            block.bytes_read = row.bytes_read
+            block.errors.extend(result.errors)
+            if isinstance(result, Loaded):
+                leads[result.lead.phone] = result.lead
+            elif isinstance(result, Merged):
+                leads[result.phone] = merge(leads[result.phone], result)
+                block.duplicates += 1
+            else:
+                block.bad += 1
+    except Invalid as fault:
+        block.fault = (fault.template, fault.params)
+    importer.forget()
+    block.leads = [_record(lead) for lead in leads.values()]
+    block.bytes_read = block.bytes_read if end is None else end
+    return block
+
+
+def _record(lead: ImportedLead) -> tuple[Any, ...]:
+    details = lead.details
+    return (lead.phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
+            json.dumps(details.custom, ensure_ascii=False), list(lead.zones.zones),
+            lead.zones.source.value)
+
+
+def _checked_by_pool(importer: LeadImporter, dialect: dict[str, object],
                      blocks: Iterable[CsvBlock], workers: int) -> Iterator[CheckedBlock]:
     """Worker processes come from a fork server, never a fork of the caller (which may hold
     threads, sockets and a database pool)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["dialer.importpool"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
-                             initargs=(checker, dialect)) as pool:
+                             initargs=(importer, dialect)) as pool:
         pending: deque[Future[CheckedBlock]] = deque()
         try:
             for block in blocks:
@@ -100,18 +140,12 @@ def _checked_by_pool(checker: RowChecker, dialect: dict[str, object],
                 future.cancel()
 
 
-def _start(checker: RowChecker, dialect: dict[str, object]) -> None:
+def _start(importer: LeadImporter, dialect: dict[str, object]) -> None:
     global _worker
-    _worker = (checker, dialect)
+    _worker = (importer, dialect)
 
 
 def _check(block: CsvBlock) -> CheckedBlock:
     assert _worker is not None
-    checker, dialect = _worker
-    results = []
-    try:
-        for row in block_rows(block, dialect):
-            results.append(checker.check(row.number, row.cells))
-    except Invalid as fault:
-        return CheckedBlock(results, block.end, (fault.template, fault.params))
-    return CheckedBlock(results, block.end)
+    importer, dialect = _worker
+    return _summary(importer, block_rows(block, dialect), block.end)

@@ -155,14 +155,6 @@ class Loaded:
     lead: ImportedLead
     errors: tuple[RowError, ...] = ()
 
-    def __reduce__(self) -> tuple[Callable[..., Loaded], tuple[object, ...]]:
-        """Pickled as plain values: worker processes send every row (``dialer.importpool``),
-        and pickling the objects themselves costs several times a row's checks."""
-        lead, details = self.lead, self.lead.details
-        return _loaded, (lead.row, lead.phone, lead.status.value, lead.zones.zones,
-                         lead.zones.source.value, details.model_dump(exclude_defaults=True),
-                         _plain(self.errors))
-
 
 @dataclass(frozen=True, slots=True)
 class Merged:
@@ -180,24 +172,6 @@ class Merged:
 class Rejected:
     row: int
     errors: tuple[RowError, ...]
-
-    def __reduce__(self) -> tuple[Callable[..., Rejected], tuple[object, ...]]:
-        return _rejected, (self.row, _plain(self.errors))
-
-
-def _plain(errors: tuple[RowError, ...]) -> tuple[tuple[int, str, str, str], ...]:
-    return tuple((e.row, e.column, e.value, e.reason) for e in errors)
-
-
-def _loaded(row: int, phone: str, status: str, zones: tuple[str, ...], source: str,
-            details: dict[str, object], errors: tuple[tuple[int, str, str, str], ...]) -> Loaded:
-    lead = ImportedLead(row, phone, LeadStatus(status), ZoneChoice(zones, ZoneSource(source)),
-                        LeadDetails(**details))
-    return Loaded(lead, tuple(RowError(*error) for error in errors))
-
-
-def _rejected(row: int, errors: tuple[tuple[int, str, str, str], ...]) -> Rejected:
-    return Rejected(row, tuple(RowError(*error) for error in errors))
 
 
 RowResult = Loaded | Merged | Rejected

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,16 +30,11 @@ from crm_core.db import Database
 from crm_core.models import Campaign, LeadList, NationalDncList, Queue
 from crm_core.phones import normalize_number
 from dialer.campaigns import DNC_COUNTRY, CampaignSettings
-from dialer.importpool import CheckedBlock, check_file
+from dialer.importpool import BLOCK_ROWS, LEAD_COLUMNS, CheckedBlock, check_file
 from dialer.leadfile import ErrorReport, LeadFile
-from dialer.leadrows import (
-    TEXT_FIELDS, ColumnMapping, ImportedLead, ImportProgress, LeadDetails, LeadImporter, Loaded,
-    Merged, RowResult, merge, not_listed,
-)
-from dialer.phonezones import ZoneChoice
+from dialer.leadrows import TEXT_FIELDS, ColumnMapping, LeadImporter, not_listed
 
 DNC_MAX_AGE = timedelta(days=31)
-IMPORT_BATCH = 20_000
 DNC_BATCH = 10_000
 
 
@@ -231,61 +225,7 @@ async def campaign_lists(db: Database, campaign: str) -> list[ImportStatus]:
     return [await import_status(db, list_id) for list_id in ids]
 
 
-@dataclass(slots=True)
-class _Batch:
-    """Rows of the file whose numbers the batch gives, by E.164, later rows merged in. The
-    importer forgets its numbers after each batch (memory stays flat), so a number of an earlier
-    batch comes again as a lead: the upsert merges it alike."""
-    leads: dict[str, ImportedLead] = field(default_factory=dict)
-    progress: ImportProgress = ImportProgress()
-    error_lines: int = 0
-
-    def __len__(self) -> int:
-        return len(self.leads)
-
-    def add(self, result: RowResult) -> None:
-        if isinstance(result, Loaded):
-            self.leads[result.lead.phone] = result.lead
-        elif isinstance(result, Merged):
-            self.leads[result.phone] = merge(self.leads[result.phone], result)
-
-    def records(self) -> list[tuple[Any, ...]]:
-        """The batch as rows of the ``_STAGING`` table, in file order."""
-        return [(order, *_record(lead.phone, lead.details, lead.zones))
-                for order, lead in enumerate(self.leads.values())]
-
-
-def _record(phone: str, details: LeadDetails, zones: ZoneChoice) -> tuple[Any, ...]:
-    return (phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
-            json.dumps(details.custom, ensure_ascii=False), list(zones.zones), zones.source.value)
-
-
-def _batches(importer: LeadImporter, blocks: Iterator[CheckedBlock], report: ErrorReport,
-             size: int) -> Iterator[_Batch]:
-    """The file's results in batches of about ``size`` numbers, the error lines written; the
-    rows before a fault, then the fault (``Invalid``)."""
-    batch = _Batch()
-    for block in blocks:
-        for checked in block.results:
-            result = importer.admit(checked)
-            report.write(result.errors)
-            batch.add(result)
-            if len(batch) >= size:
-                batch.progress, batch.error_lines = importer.progress, report.lines
-                yield batch
-                batch = _Batch()
-                importer.forget()
-        importer.bytes_read = block.bytes_read
-        if block.fault is not None:
-            batch.progress, batch.error_lines = importer.progress, report.lines
-            yield batch
-            block.raise_fault()
-    batch.progress, batch.error_lines = importer.progress, report.lines
-    yield batch
-
-
-_STAGING_COLUMNS = ("ord", "phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
-# A batch is copied (COPY) into this table, then merged into leads by one statement.
+# A block is copied (COPY) into this table, then merged into leads by one statement.
 _STAGING = text(f"""
 CREATE TEMP TABLE IF NOT EXISTS lead_import_rows (
     ord integer, phone text, {", ".join(f"{name} text" for name in TEXT_FIELDS)},
@@ -358,7 +298,6 @@ class LeadImport:
         self._importer = importer
         self._report_path = report_path
         self._created_by = created_by
-        self._repeats = 0
 
     @classmethod
     async def open(cls, db: Database, campaign: str, path: Path, mapping: ColumnMapping, *,
@@ -388,25 +327,28 @@ class LeadImport:
         return cls(db, status, row.id, source, importer, report_path, created_by)
 
     async def run(self, on_progress: ProgressListener | None = None, *,
-                  batch_size: int = IMPORT_BATCH, workers: int = 0) -> ImportStatus:
-        """Import every row; the status after each batch goes to ``on_progress``. A file that
-        stops being readable (a row that is not UTF-8) fails the import with the reason; the
-        batches before it stay."""
+                  batch_size: int = BLOCK_ROWS, workers: int = 0) -> ImportStatus:
+        """Import every row, a block (``dialer.importpool``: about ``batch_size`` rows) per
+        transaction; the status after each block goes to ``on_progress``. A file that stops
+        being readable (a row that is not UTF-8) fails the import with the reason; the blocks
+        before it stay."""
         self._report_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._source, ErrorReport(self._report_path) as report:
-                blocks = check_file(self._source, self._importer.checker, workers=workers)
-                batches = _batches(self._importer, blocks, report, batch_size)
-                # the next batch is read and checked while this one is written
-                coming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                blocks = check_file(self._source, self._importer, workers=workers,
+                                    block_rows=batch_size)
+                # the next block is read and checked while this one is written
+                coming = asyncio.ensure_future(asyncio.to_thread(next, blocks, None))
                 try:
-                    while (batch := await coming) is not None:
-                        coming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
-                        await self._write(batch)
+                    while (block := await coming) is not None:
+                        coming = asyncio.ensure_future(asyncio.to_thread(next, blocks, None))
+                        report.write(block.errors)
+                        await self._write(block, report.lines)
                         await _tell(on_progress, self.status)
+                        block.raise_fault()
                 finally:  # the worker processes end, the file closes
                     await asyncio.gather(coming, return_exceptions=True)
-                    await asyncio.to_thread(batches.close)
+                    await asyncio.to_thread(blocks.close)
         except Invalid as error:
             await self._finish("failed", str(error))
             raise
@@ -417,28 +359,28 @@ class LeadImport:
         await _tell(on_progress, self.status)
         return self.status
 
-    async def _write(self, batch: _Batch) -> None:
+    async def _write(self, block: CheckedBlock, error_lines: int) -> None:
+        """The block and the counts after it, in one transaction."""
         status = self.status
         ids = {"campaign_id": self._campaign_id}
         async with self.db.sessionmaker.begin() as session:
-            if len(batch):
-                await _copy(session, batch.records())
+            if block.leads:
+                await _copy(session, block.leads)
                 written = (await session.execute(_MERGE, {
                     **ids, "list_id": status.list_id, "created_by": self._created_by})).all()
                 new = [row for row in written if row.inserted]
                 repeats = sum(row.this_list and not row.inserted for row in written)
-                self._repeats += repeats  # numbers of the file's earlier batches
                 status.loaded += len(new)
                 status.merged += len(written) - len(new) - repeats
+                status.duplicates += repeats  # numbers of the file's earlier blocks
                 status.dnc += sum(row.status == "dnc" for row in new)
                 status.ambiguous += sum(row.ambiguous for row in new)
                 status.customers_linked += sum(row.linked for row in new)
                 status.customers_created += sum(row.created for row in new)
-            progress = batch.progress
-            status.rows_read, status.bad = progress.rows_read, progress.bad
-            status.duplicates = progress.duplicates + self._repeats
-            status.bytes_read = progress.bytes_read
-            status.error_lines = batch.error_lines
+            status.rows_read += block.rows
+            status.bad += block.bad
+            status.duplicates += block.duplicates
+            status.bytes_read, status.error_lines = block.bytes_read, error_lines
             await session.execute(update(LeadList).where(LeadList.id == status.list_id)
                                   .values(**{name: getattr(status, name) for name in COUNTERS}))
 
@@ -450,11 +392,12 @@ class LeadImport:
                                           error_lines=self.status.error_lines))
 
 
-async def _copy(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+async def _copy(session: AsyncSession, leads: list[tuple[Any, ...]]) -> None:
     await session.execute(_STAGING)
     connection = await (await session.connection()).get_raw_connection()
     await connection.driver_connection.copy_records_to_table(
-        "lead_import_rows", records=records, columns=_STAGING_COLUMNS)
+        "lead_import_rows", records=[(order, *lead) for order, lead in enumerate(leads)],
+        columns=("ord", *LEAD_COLUMNS))
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:
