@@ -152,6 +152,7 @@ async def seed(db: Database, url: str, written: Written) -> None:
             await connection.copy_records_to_table(
                 "contact_numbers", columns=("customer_id", "number_e164"),
                 records=[(row["id"], number) for row, number in zip(ids, written.known)])
+        await connection.execute("ANALYZE dnc_entries, customers, contact_numbers")
     finally:
         await connection.close()
 

@@ -30,7 +30,7 @@ from crm_core.db import Database
 from crm_core.models import Campaign, LeadList, NationalDncList, Queue
 from crm_core.phones import normalize_number
 from dialer.campaigns import DNC_COUNTRY, CampaignSettings
-from dialer.importpool import BLOCK_ROWS, LEAD_COLUMNS, CheckedBlock, check_file
+from dialer.importpool import BLOCK_BYTES, BLOCK_ROWS, LEAD_COLUMNS, CheckedBlock, check_file
 from dialer.leadfile import ErrorReport, LeadFile
 from dialer.leadrows import TEXT_FIELDS, ColumnMapping, LeadImporter, not_listed
 
@@ -327,16 +327,18 @@ class LeadImport:
         return cls(db, status, row.id, source, importer, report_path, created_by)
 
     async def run(self, on_progress: ProgressListener | None = None, *,
-                  batch_size: int = BLOCK_ROWS, workers: int = 0) -> ImportStatus:
-        """Import every row, a block (``dialer.importpool``: about ``batch_size`` rows) per
-        transaction; the status after each block goes to ``on_progress``. A file that stops
+                  batch_size: int = BLOCK_ROWS, workers: int = 0,
+                  block_bytes: int = BLOCK_BYTES) -> ImportStatus:
+        """Import every row, a block per transaction (``dialer.importpool``: ``workers``
+        processes check blocks of ``block_bytes`` of a larger CSV file, else this process
+        blocks of ``batch_size`` rows); the status after each block goes to ``on_progress``. A file that stops
         being readable (a row that is not UTF-8) fails the import with the reason; the blocks
         before it stay."""
         self._report_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._source, ErrorReport(self._report_path) as report:
                 blocks = check_file(self._source, self._importer, workers=workers,
-                                    block_rows=batch_size)
+                                    block_bytes=block_bytes, block_rows=batch_size)
                 # the next block is read and checked while this one is written
                 coming = asyncio.ensure_future(asyncio.to_thread(next, blocks, None))
                 try:
@@ -398,6 +400,9 @@ async def _copy(session: AsyncSession, leads: list[tuple[Any, ...]]) -> None:
     await connection.driver_connection.copy_records_to_table(
         "lead_import_rows", records=[(order, *lead) for order, lead in enumerate(leads)],
         columns=("ord", *LEAD_COLUMNS))
+    # The temporary table has no statistics: the planner, guessing a few rows, would join the
+    # merge's steps in nested loops (quadratic); every join there is on equality, so hash.
+    await session.execute(text("SET LOCAL enable_nestloop = off"))
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:
