@@ -6,8 +6,11 @@ number is already a lead of this list: the row fills what the first one lacked) 
 optional cell (an alternative number, the time zone) drops that cell and keeps the lead. No row
 stops the import, so loaded + bad + duplicates = rows read (``ImportProgress``).
 
-Memory: the importer remembers only, per number seen, its first row and which fields it has
-(so a later duplicate knows what to fill); rows themselves are not kept.
+A row's own checks (``RowChecker``) need no other row, so worker processes can run them;
+``LeadImporter`` tells the duplicates in file order. Memory: the importer remembers only, per
+number seen, its first row and which fields it has (so a later duplicate knows what to fill),
+and ``forget`` drops even that for a caller that merges across blocks itself (the store's
+upsert); rows themselves are not kept.
 """
 from __future__ import annotations
 

@@ -1,12 +1,13 @@
 """The dialer's CRM storage (adapter): campaigns, lead list imports, do-not-call lists.
 
-Imports stream: ``LeadFile`` and ``LeadImporter`` run in a worker thread a batch at a time (the
-event loop stays free), each batch is one transaction of set-based statements, however long
-the list: an upsert of the batch's leads (a number the campaign has from an earlier list fills
-what that lead lacked), the leads' CRM customers linked by number (the oldest owner, as the
-screen pop's lookup) or created with their number, and the list's progress. The do-not-call
-lists are applied in SQL too: a listed number is loaded with status ``dnc``, a listed
-alternative number is left out.
+Imports stream: the file is read and checked a block at a time (``dialer.importpool``: by
+worker processes for a large CSV file, else in a worker thread; the event loop stays free),
+and each block is one transaction of set-based statements, however long the list: the block's
+leads COPY'd into a temporary table and merged by one statement (a number the campaign has,
+from an earlier list or an earlier block, fills what that lead lacked; the leads' CRM
+customers linked by number, the oldest owner as the screen pop's lookup, or created with
+their number), and the list's progress. The do-not-call lists are applied in SQL too: a listed
+number is loaded with status ``dnc``, a listed alternative number is left out.
 
 A campaign starts only when the national do-not-call list of its rule set's country was
 released at most ``DNC_MAX_AGE`` before (the US rule: a copy no older than 31 days).
@@ -400,9 +401,9 @@ async def _copy(session: AsyncSession, leads: list[tuple[Any, ...]]) -> None:
     await connection.driver_connection.copy_records_to_table(
         "lead_import_rows", records=[(order, *lead) for order, lead in enumerate(leads)],
         columns=("ord", *LEAD_COLUMNS))
-    # The temporary table has no statistics: the planner, guessing a few rows, would join the
-    # merge's steps in nested loops (quadratic); every join there is on equality, so hash.
-    await session.execute(text("SET LOCAL enable_nestloop = off"))
+    # Without statistics the planner guesses a few rows and joins the merge's steps in nested
+    # loops, quadratic in the block's size.
+    await session.execute(text("ANALYZE lead_import_rows"))
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:
