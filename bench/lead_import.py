@@ -14,8 +14,9 @@ alternative number, an unknown time zone name): each bad row gives one line of t
               customer looked up and created row by row, on the first ``--naive-rows`` rows
 
 Each side runs alone on a fresh campaign; rows/s are of wall time. peak_rss_mb is the highest
-resident memory of this process plus its worker processes during ours (sampled), with the
-figure when ours started. The last line is JSON. Exit status 1 when the work went wrong: a row
+resident memory of this process plus its worker processes during ours (sampled every 0.2 s),
+with the figure when ours started and the peaks of its first and second halves (flat memory:
+the second no higher). The last line is JSON. Exit status 1 when the work went wrong: a row
 lost (rows read, or loaded + merged + duplicates + bad, differ from rows written), a bad row
 unreported (report lines differ from bad rows written), DNC or customer counts off, or a side
 whose table holds other than its count.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -182,15 +184,22 @@ async def raw_copy(url: str, path: Path) -> dict:
     return {"rows": rows, "seconds": seconds}
 
 
-class RssSampler:
-    """The resident memory of this process and its children, every 0.2 s, on a thread."""
+class ProcessSampler:
+    """This process and its descendants (the import's workers) every 0.2 s, on a thread: their
+    resident memory summed, and the CPU time each used (its last sample, so workers that have
+    ended count)."""
 
     def __init__(self) -> None:
-        self.samples: list[float] = []
+        self.rss_mb: list[float] = []
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> RssSampler:
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._cpu.values())
+
+    def __enter__(self) -> ProcessSampler:
         self._thread.start()
         return self
 
@@ -199,41 +208,53 @@ class RssSampler:
         self._thread.join()
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append(sum(map(_rss_mb, [os.getpid(), *_children(os.getpid())])))
-            self._stop.wait(0.2)
+        while True:
+            pids = [os.getpid(), *_descendants(os.getpid())]
+            self.rss_mb.append(sum(map(_rss_mb, pids)))
+            for pid in pids:
+                with contextlib.suppress(OSError, IndexError):
+                    fields = _proc_stat(pid)
+                    self._cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if self._stop.wait(0.2):
+                return
 
 
-def _children(pid: int) -> list[int]:
+def _descendants(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):
-        try:
-            if entry.isdigit() and int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found += [int(entry), *_children(int(entry))]
-        except (OSError, IndexError):
-            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if entry.isdigit() and int(_proc_stat(entry)[1]) == pid:
+                found += [int(entry), *_descendants(int(entry))]
     return found
 
 
+def _proc_stat(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, ... (utime is [11])."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _rss_mb(pid: int) -> float:
-    try:
+    with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
-    except OSError:
-        pass
     return 0.0
 
 
-async def ours(db: Database, path: Path, reports: Path) -> tuple[dict, ImportStatus, list[float]]:
+async def ours(db: Database, path: Path, reports: Path, pgdata: Path) -> tuple[
+        dict, ImportStatus, list[float]]:
+    # here, not at the top: the import's worker processes import this module again
+    from bench.console_pop import postgres_cpu
     await new_campaign(db, "ours")
-    with RssSampler() as rss:
+    pg_before = postgres_cpu(pgdata) or 0.0
+    with ProcessSampler() as processes:
         started = time.perf_counter()
         job = await LeadImport.open(db, "ours", path, MAPPING, default_region="DE",
                                     report_dir=reports)
         status = await job.run()
         seconds = time.perf_counter() - started
-    return {"rows": status.rows_read, "seconds": seconds}, status, rss.samples
+    cpu = {"python_cpu_s": processes.cpu_s, "postgres_cpu_s": (postgres_cpu(pgdata) or 0.0) - pg_before}
+    return {"rows": status.rows_read, "seconds": seconds, **cpu}, status, processes.rss_mb
 
 
 async def naive(db: Database, url: str, path: Path, report: Path, dnc: set[str]) -> dict:
@@ -328,7 +349,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict:
     try:
         await seed(db, url, written)
         copy = await raw_copy(url, path)
-        mine, status, rss = await ours(db, path, folder / "reports")
+        mine, status, rss = await ours(db, path, folder / "reports", settings.data_dir / "pgdata")
         report_lines = sum(1 for _ in open(status.error_report_path, encoding="utf-8-sig")) - 1
         subset = head(path, folder / "naive.csv", args.naive_rows)
         slow = await naive(db, url, subset, folder / "naive-errors.csv", written.dnc)
@@ -352,26 +373,36 @@ def main() -> None:
         side["rows_per_s"] = round(side["rows"] / side["seconds"]) if side["seconds"] else 0
     ratio = round(sides["ours"]["rows_per_s"] / sides["copy"]["rows_per_s"], 3)
     rss = got["rss"] or [0.0]
+    halves = rss[:len(rss) // 2] or rss, rss[len(rss) // 2:]
     print(f"{args.rows} generated rows ({got['size'] / 1e6:.1f} MB CSV), seed {args.seed}; wall time")
     print(f"{'side':<10}{'rows':>9}{'seconds':>9}{'rows/s':>9}")
     for name, side in sides.items():
         print(f"{name:<10}{side['rows']:>9}{side['seconds']:>9.2f}{side['rows_per_s']:>9}")
     s = status
+    cpu = sides["ours"]["python_cpu_s"] + sides["ours"]["postgres_cpu_s"]
+    print(f"ours used {sides['ours']['python_cpu_s']:.1f} CPU s in Python (this process and its "
+          f"workers) and {sides['ours']['postgres_cpu_s']:.1f} in PostgreSQL: "
+          f"{args.rows / cpu:.0f} rows per CPU second")
     print(f"ours / raw copy {ratio:.2f}; loaded {s.loaded} (dnc {s.dnc}, ambiguous zone "
           f"{s.ambiguous}), merged {s.merged}, duplicates {s.duplicates} ({written.repeats} "
           f"written), bad {s.bad}; {got['report_lines']} report lines ({written.bad} bad rows "
           f"written); customers linked {s.customers_linked}, created {s.customers_created}; "
-          f"memory {rss[0]:.0f} MB at the start, peak {max(rss):.0f} MB")
+          f"memory (this process and its workers) {rss[0]:.0f} MB at the start, peak "
+          f"{max(halves[0]):.0f} MB in the first half, {max(halves[1]):.0f} MB in the second")
     wrong = failures(written, status, got["report_lines"], sides["copy"], sides["naive"])
     print(json.dumps({
         "rows": args.rows, "seed": args.seed, "bytes": got["size"],
         "rows_per_s": sides["ours"]["rows_per_s"], "raw_copy_rows_per_s": sides["copy"]["rows_per_s"],
         "naive_rows_per_s": sides["naive"]["rows_per_s"], "naive_rows": sides["naive"]["rows"],
+        "python_cpu_s": round(sides["ours"]["python_cpu_s"], 1),
+        "postgres_cpu_s": round(sides["ours"]["postgres_cpu_s"], 1),
+        "rows_per_cpu_s": round(args.rows / cpu),
         "ratio_to_copy": ratio, "bad_rows_reported": got["report_lines"],
         "bad_rows_written": written.bad, "loaded": s.loaded, "merged": s.merged,
         "duplicates": s.duplicates, "dnc": s.dnc, "customers_linked": s.customers_linked,
         "customers_created": s.customers_created, "peak_rss_mb": round(max(rss)),
-        "start_rss_mb": round(rss[0]), "ok": not wrong}))
+        "start_rss_mb": round(rss[0]), "first_half_peak_rss_mb": round(max(halves[0])),
+        "second_half_peak_rss_mb": round(max(halves[1])), "ok": not wrong}))
     for failure in wrong:
         print(f"FAILED {failure}", file=sys.stderr)
     sys.exit(1 if wrong else 0)

@@ -3,8 +3,8 @@
 ``phonenumbers.is_valid_number``, ``region_code_for_number`` and ``time_zones_for_number``
 each classify the number against its region's metadata (a dozen regular expressions); the
 lead import needs all three, so ``check_number`` classifies once and derives the three answers
-the way those functions do. The zones of a geographic number depend only on its first
-``TIMEZONE_LONGEST_PREFIX`` digits, so they are memoised by that prefix. Numbers written as
+the way those functions do; the zone lists' filtering (to the zones the zone database knows)
+is memoised per list, of which there are a few hundred. Numbers written as
 digits and spaces (with or without a leading +, the shape of nearly every list) skip parse's
 text scanning (RFC 3966 parameters, extensions, letters), which cannot apply to them.
 ``tests/dialer/test_phonecheck.py`` compares every answer with phonenumbers' own over many
@@ -77,7 +77,7 @@ def _parse_digits(text: str, region: str) -> PhoneNumber:
         if number_region != region:
             metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, number_region)
     else:
-        national += util._normalize(text)
+        national += text  # parse's _normalize(text): ASCII digits are their own normal form
         number.country_code = metadata.country_code
     if len(national) < util._MIN_LENGTH_FOR_NSN:
         raise phonenumbers.NumberParseException(
@@ -123,11 +123,11 @@ def _region_and_type(number: PhoneNumber) -> tuple[str | None, PhoneNumberType]:
     return found, util._number_type_helper(national, metadata)
 
 
+@functools.cache
 def _known(zones: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(zone for zone in zones if zone in known_zones())
 
 
-@functools.cache
 def _prefix_zones(digits: str) -> tuple[str, ...]:
     """``time_zones_for_geographical_number``'s longest-prefix lookup over the E.164 digits."""
     for length in range(len(digits), 0, -1):
