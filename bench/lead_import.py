@@ -14,7 +14,7 @@ alternative number, an unknown time zone name): each bad row gives one line of t
               customer looked up and created row by row, on the first ``--naive-rows`` rows
 
 Each side runs alone on a fresh campaign; rows/s are of wall time. peak_rss_mb is the highest
-resident memory of this process plus its worker processes during ours (sampled every 0.2 s),
+resident memory of this process plus its worker processes during ours (sampled every 0.5 s),
 with the figure when ours started and the peaks of its first and second halves (flat memory:
 the second no higher). The last line is JSON. Exit status 1 when the work went wrong: a row
 lost (rows read, or loaded + merged + duplicates + bad, differ from rows written), a bad row
@@ -185,7 +185,7 @@ async def raw_copy(url: str, path: Path) -> dict:
 
 
 class ProcessSampler:
-    """This process and its descendants (the import's workers) every 0.2 s, on a thread: their
+    """This process and its descendants (the import's workers) every 0.5 s, on a thread: their
     resident memory summed, and the CPU time each used (its last sample, so workers that have
     ended count)."""
 
@@ -215,16 +215,22 @@ class ProcessSampler:
                 with contextlib.suppress(OSError, IndexError):
                     fields = _proc_stat(pid)
                     self._cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            if self._stop.wait(0.2):
+            if self._stop.wait(0.5):
                 return
 
 
 def _descendants(pid: int) -> list[int]:
-    found = []
+    """From one pass over /proc."""
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            if entry.isdigit() and int(_proc_stat(entry)[1]) == pid:
-                found += [int(entry), *_descendants(int(entry))]
+            if entry.isdigit():
+                children.setdefault(int(_proc_stat(entry)[1]), []).append(int(entry))
+    found, waiting = [], [pid]
+    while waiting:
+        below = children.get(waiting.pop(), [])
+        found += below
+        waiting += below
     return found
 
 
