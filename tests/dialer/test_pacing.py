@@ -45,16 +45,17 @@ def test_estimates_follow_reported_outcomes():
     for k in range(200):
         pacer.attempt_ended(5.0 if k % 2 else 20.0, human=bool(k % 2))
     assert pacer.human_rate() == pytest.approx(0.5)
-    assert pacer.horizons() == [5.0] * 5
+    assert pacer.horizons() == [5.0] * 6
 
 
 def test_a_call_risks_a_drop_when_answers_catch_up_with_agents_then_or_later():
     safe = Forecast(answers=0.0, agents=3.0, variance=0.01, per_call=0.3)
     crowded = Forecast(answers=3.0, agents=3.0, variance=0.01, per_call=0.3)
-    assert risk([safe, safe], 0) < 1e-6
-    assert risk([crowded, safe], 0) == pytest.approx(0.5)  # answered early: caught up then
-    assert risk([safe, crowded], 0) == pytest.approx(1.0)  # answered early or late: caught up later
-    assert risk([safe], 10) > risk([safe], 0)  # the calls placed before it this tick count
+    assert risk([safe, safe, safe], 0) < 1e-6
+    assert risk([crowded, safe, safe], 0) == pytest.approx(0.5)  # answered early: caught up then
+    assert risk([safe, crowded, safe], 0) == pytest.approx(1.0)  # early or late: caught up later
+    assert risk([safe, safe, crowded], 0) == pytest.approx(1.0)  # by the latest answer time
+    assert risk([safe, safe], 10) > risk([safe, safe], 0)  # the calls placed before it this tick count
 
 
 def test_allowance_tightens_as_a_window_nears_its_target():
