@@ -5,16 +5,18 @@ Each run is a simpy campaign (dialer.simulation) of 8 simulated hours: every cal
 uniform 5-25 s, a person answers 30 % of them, talk is lognormal (mean 120 s, sd 120 s),
 wrap-up 10 s, an answered call waits at most 2 s for an agent. Scenarios 5, 20 and 100
 agents, seeds 1-3; the k-th call placed meets the same fate whichever controller placed it.
-Per run: occupancy ((talk + wrap-up) / logged-in), abandon rate over the whole run (the US
-rule's 30-day window, which an 8-hour campaign does not fill) and over the worst rolling
-hour, agent wait before each call (mean, p90), connected calls per agent-hour.
+Per run: occupancy ((talk + wrap-up) / logged-in), abandon rate over the whole run, the worst
+window of the campaign's rule sets (US: over the campaign while shorter than 30 days; Ofcom:
+per 24 h; an 8-hour run is one window of each, so the whole run), the worst rolling hour
+(stricter than any rule, for information), agent wait before each call (mean, p90),
+connected calls per agent-hour.
 
 The same run checks the engine: inbound M/M/N queues (the reference's 100 calls per 30 min,
 AHT 180 s) simulated on the same Floor, against Erlang C (14 agents: P(wait), service level
 within 20 s, ASA, occupancy) and Erlang A (mean patience 300 s; 10, 12, 14 agents:
 P(abandon), occupancy). Exit status 1 when a run's accounting does not add up, the engine is
-off by more than 1 %, or a target is missed: ours abandons more than 3 % over the run or in
-any rolling hour, occupancy under 85 % at 20 agents or 90 % at 100, not ahead of VICIdial-
+off by more than 1 %, or a target is missed: ours abandons more than 3 % in a rule-set
+window, occupancy under 85 % at 20 agents or 90 % at 100, not ahead of VICIdial-
 style in every scenario and seed, not 10 points ahead at 5 agents. The last line is JSON.
 
     python -m bench.dialer_sim [--hours 8] [--seeds 1 2 3] [--agents 5 20 100] [--erlang-scale 1]
@@ -68,7 +70,7 @@ def campaign(job: tuple[int, str, int, float]) -> dict:
     waits = list(report.agent_waits)
     return {"agents": agents, "controller": controller, "seed": seed,
             "occupancy": round(report.occupancy, 4), "abandon_rate": round(report.abandon_rate, 4),
-            "worst_window_abandon": round(max(w.rate for w in report.windows), 4),
+            "worst_window_abandon": round(max(report.worst_rolling(rule.window) for rule in scenario.rules), 4),
             "worst_hour_abandon": round(report.worst_rolling(HOUR), 4),
             "wait_mean_s": round(statistics.fmean(waits), 1) if waits else None,
             "wait_p90_s": round(p90(waits), 1),
@@ -128,9 +130,8 @@ def failures(runs: list[dict], check: dict) -> list[str]:
         if controller != "ours":
             continue
         where = f"{agents} agents seed {seed}"
-        for figure in ("worst_window_abandon", "worst_hour_abandon"):
-            if ours[figure] > LIMIT:
-                wrong.append(f"{where}: ours {figure} {ours[figure]:.2%} > 3%")
+        if ours["worst_window_abandon"] > LIMIT:
+            wrong.append(f"{where}: ours worst_window_abandon {ours['worst_window_abandon']:.2%} > 3%")
         floor = OCCUPANCY_TARGETS.get(agents)
         if floor and ours["occupancy"] < floor:
             wrong.append(f"{where}: ours occupancy {ours['occupancy']:.1%} < {floor:.0%}")
@@ -143,13 +144,15 @@ def failures(runs: list[dict], check: dict) -> list[str]:
 
 
 def print_table(runs: list[dict], check: dict, hours: float) -> None:
-    print(f"simulated outbound campaigns, {hours:g} h per run; abandon = over the run (US rule window) "
-          "/ worst rolling hour; wait = agent idle before each call")
-    print(f"{'agents':>6} {'controller':<12}{'seed':>5}{'occupancy':>10}{'abandon':>9}{'worst h':>9}"
-          f"{'wait s':>8}{'p90 s':>7}{'calls/ah':>9}{'placed':>8}{'cpu s':>7}")
+    print(f"simulated outbound campaigns, {hours:g} h per run; abandon = over the run; window = worst "
+          "rule-set window (US campaign < 30 days, UK 24 h: a run under a day is one window of each); "
+          "hour = worst rolling hour (information, no rule); wait = agent idle before each call")
+    print(f"{'agents':>6} {'controller':<12}{'seed':>5}{'occupancy':>10}{'abandon':>9}{'window':>9}"
+          f"{'hour':>8}{'wait s':>8}{'p90 s':>7}{'calls/ah':>9}{'placed':>8}{'cpu s':>7}")
     for r in runs:
         print(f"{r['agents']:>6} {r['controller']:<12}{r['seed']:>5}{r['occupancy']:>10.1%}"
-              f"{r['abandon_rate']:>9.2%}{r['worst_hour_abandon']:>9.2%}{r['wait_mean_s'] or 0:>8.1f}"
+              f"{r['abandon_rate']:>9.2%}{r['worst_window_abandon']:>9.2%}{r['worst_hour_abandon']:>8.2%}"
+              f"{r['wait_mean_s'] or 0:>8.1f}"
               f"{r['wait_p90_s']:>7.1f}{r['calls_per_agent_hour']:>9.2f}{r['placed']:>8}{r['cpu_s']:>7.1f}")
     print(f"engine vs Erlang C/A ({check['hours_per_queue']:,.0f} simulated hours per queue):")
     for name, f in check["figures"].items():
