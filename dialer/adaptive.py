@@ -1,7 +1,7 @@
 """VICIdial's adaptive predictive pacing, the open-source reference (``bin/AST_VDadapt.pl``),
 as docs/telemarketing.md describes it; a baseline for our ``PacingController``.
 
-Every tick it samples ready agents, answered calls waiting and logged-in agents; every 15
+Every tick it samples ready agents, answered calls waiting and active agents; every 15
 ticks, over the last 15 samples:
     m = (avg_ready - avg_waiting + diff_target) / avg_agents,  k = 1 +/- intensity / 100,
     level = level * (1 + k * m), clamped to [1.0, max_level];
@@ -36,11 +36,11 @@ class AdaptiveLevel:
         self._answered = self._dropped = 0
 
     def decide(self, now: Snapshot) -> int:
-        self._samples.append((now.ready, now.waiting, now.staffed))
+        active = now.ready + len(now.talking)
+        self._samples.append((now.ready, now.waiting, active))
         self._ticks += 1
         if self._ticks % self._samples.maxlen == 0:
             self._adapt()
-        active = now.ready + len(now.talking)
         lines = len(now.ringing) + now.waiting + len(now.talking)
         return max(0, round(self.level * active) - lines)
 
