@@ -126,7 +126,7 @@ async def test_the_pacer_takes_less_risk_as_the_windows_fill_with_abandons() -> 
         return []
 
     async def many_abandons(campaign_id: int, since: datetime) -> list[PastOutcome]:
-        return past(*[(HOUR, Outcome.ABANDONED)] * 5, *[(HOUR, Outcome.CONNECTED)] * 95)
+        return past(*[(HOUR, Outcome.ABANDONED)] * 10, *[(HOUR, Outcome.CONNECTED)] * 90)
 
     clean, pressed = predictive_runner(none, NoLeads()), predictive_runner(many_abandons, NoLeads())
     await asyncio.gather(started(clean), started(pressed))
