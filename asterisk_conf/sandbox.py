@@ -19,7 +19,7 @@ from pathlib import Path
 from callcenter.settings import Settings
 
 from .credentials import generated_secret, softphone_password
-from .customervoices import install_voices
+from .simvoices import install_voices
 from .holdmusic import write_hold_music
 from .render import QueueSpec
 from .sandbox_config import render_config, srv_dir

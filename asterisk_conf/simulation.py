@@ -1,9 +1,11 @@
 """AMI actions that drive the no-SIP call simulation in extensions.conf (pure)."""
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ctiserver.ami.actions import escape_argument
 
@@ -169,3 +171,35 @@ def customer_variables(behaviour: str, *, rings_for: float = 1, talk: float = 30
         "SIM_ANSWER": behaviour, "SIM_RINGS_FOR": _seconds(rings_for), "SIM_TALK": _seconds(talk),
         "SIM_OPTOUT": "1" if opt_out else "0", "__SIM_RING": _seconds(agent_ring),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerMix:
+    """Who the dialer's simulated customers are. A number answers with probability ANSWER
+    after ringing RINGS seconds (uniform low, high), as an answering machine in MACHINE of
+    those answers, else as a person who talks TALK seconds; of the numbers that do not answer
+    BUSY are busy and the rest ring on. A number is always the same customer (drawn from SEED
+    and the number), so the sandbox knows each one's truth (``behaviour``)."""
+
+    answer: float = 0.3
+    machine: float = 0.4
+    busy: float = 0.3
+    rings: tuple[float, float] = (1.0, 8.0)
+    talk: tuple[float, float] = (15.0, 45.0)
+    seed: int = 0
+
+    def _draws(self, number: str) -> random.Random:
+        return random.Random(f"{self.seed}:{number}")
+
+    def behaviour(self, number: str) -> str:
+        draws = self._draws(number)
+        if draws.random() < self.answer:
+            return "machine" if draws.random() < self.machine else "human"
+        return "busy" if draws.random() < self.busy else "noanswer"
+
+    def variables(self, number: str) -> dict[str, str]:
+        """The Originate variables of NUMBER's customer (a ``DialVariables`` of the dialer)."""
+        draws = self._draws(number)
+        draws.random(), draws.random()  # past the draws of ``behaviour``
+        return customer_variables(self.behaviour(number), rings_for=draws.uniform(*self.rings),
+                                  talk=draws.uniform(*self.talk))

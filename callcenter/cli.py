@@ -19,9 +19,12 @@ from callcenter.settings import Settings, get_settings
 
 def _sandbox(settings: Settings):
     from asterisk_conf.sandbox import Sandbox
-    from callcenter.demo import DEMO_AGENTS, DEMO_QUEUES, DEMO_SOFTPHONE_AGENTS
+    from callcenter.demo import (
+        CAMPAIGN_QUEUE, DEMO_AGENTS, DEMO_CAMPAIGN_AGENTS, DEMO_QUEUES, DEMO_SOFTPHONE_AGENTS,
+    )
 
-    return Sandbox(settings, queues=DEMO_QUEUES, sim_agents=list(DEMO_AGENTS),
+    return Sandbox(settings, queues=[*DEMO_QUEUES, CAMPAIGN_QUEUE],
+                   sim_agents=[*DEMO_AGENTS, *DEMO_CAMPAIGN_AGENTS],
                    softphones=list(DEMO_SOFTPHONE_AGENTS))
 
 
@@ -201,11 +204,19 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop)
     began = 0.0
+    dial_variables = None
+    if demo:  # the dialer calls the sandbox's simulated customers
+        from asterisk_conf.simulation import CUSTOMER_DIAL_STRING
+        from callcenter.demo import CUSTOMERS
+
+        settings = settings.model_copy(update={"dialer_dial_string": CUSTOMER_DIAL_STRING})
+        dial_variables = CUSTOMERS.variables
     async with AsyncExitStack() as stack:
         secret = settings.ami_secret or ensure_ami_secret(settings)
         sandbox = await _owned_sandbox(stack, settings) if demo else None
         db = await owned_database(stack, settings)
-        running = await start_services(settings, db, ami_secret=secret, sandbox=sandbox)
+        running = await start_services(settings, db, ami_secret=secret, sandbox=sandbox,
+                                       dial_variables=dial_variables)
         on_exit(stack, f"CTI server and web ({running.url})", running.stop)
         if demo:
             await _start_demo(stack, settings, db, running, sandbox)
@@ -241,13 +252,14 @@ async def _start_demo(stack: AsyncExitStack, settings: Settings, db, running, sa
     await asyncio.wait_for(ami.connected.wait(), 30)
     await demo.log_in_demo_agents(ami)
     await running.server.pops.load_agents()
+    leads = await demo.start_demo_campaign(db, settings)
     plan = await demo.demo_traffic(db)
     print(f"\nLog in at {running.url}/login (agents see live screen pops of the simulated calls;"
           f" {', '.join(f'agent{e}' for e in demo.DEMO_SOFTPHONE_AGENTS)} takes them in the"
           " browser's softphone after logging in to a queue):")
     for username, password in logins.items():
         print(f"  {username:<12} {password}")
-    print(f"\n{demo.describe_traffic(plan)}\n")
+    print(f"\n{demo.describe_traffic(plan)}\n{demo.describe_campaign(leads)}\n")
     callers = asyncio.create_task(demo.simulate_callers(ami, plan))
 
     async def stop_callers() -> None:

@@ -25,6 +25,7 @@ from crm_core.db import (
 from crm_core.queues import QueueConfigTarget
 from ctiserver.acd.queuenames import QueueNames
 from ctiserver.server import CTIServer
+from dialer.wiring import DialVariables
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,12 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
 
 
 async def start_services(settings: Settings, db: Database, *, ami_secret: str,
-                         sandbox: QueueConfigTarget | None = None) -> Running:
+                         sandbox: QueueConfigTarget | None = None,
+                         dial_variables: DialVariables | None = None) -> Running:
     """CTI server (AMI link, tracker, writer) and the web app on settings.http_host:port.
-    With the sandbox, its simulated agents' busy state is their custom device state."""
-    server = CTIServer(settings, db, ami_secret=ami_secret,
+    With the sandbox, its simulated agents' busy state is their custom device state;
+    DIAL_VARIABLES: what the dialer adds to each call (the sandbox's simulated customers)."""
+    server = CTIServer(settings, db, ami_secret=ami_secret, dial_variables=dial_variables,
                        **({"state_interface": state_interface} if sandbox is not None else {}))
     app = build_web_app(settings, db, server, queue_target(settings, server, sandbox))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=WEB_SHUTDOWN_SECONDS)

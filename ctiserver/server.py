@@ -47,7 +47,7 @@ from dialer.desk import PreviewDesk
 from dialer.hopper import Hopper
 from dialer.leadcards import LeadCards
 from dialer.live import LiveBoard
-from dialer.wiring import DialerDomain
+from dialer.wiring import DialerDomain, DialVariables
 from recordings.wiring import RecordingsDomain
 from ivr.wiring import IvrDomain
 
@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 class CTIServer:
     def __init__(self, settings: Settings, db: Database, *, ami_secret: str,
-                 state_interface: StateInterface = lambda interface: interface) -> None:
+                 state_interface: StateInterface = lambda interface: interface,
+                 dial_variables: DialVariables | None = None) -> None:
         self.settings = settings
         self.directory = UserDirectory(db)
         self.bus = EventBus()
@@ -122,8 +123,8 @@ class CTIServer:
             self.bus, self.ami, db, self.feed.agents, dial_string=settings.dialer_dial_string,
             context=settings.dialer_context, ring_timeout=settings.dialer_ring_timeout,
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
-            background=_background, board=self.campaign_board,
-            desk=self.desk) if settings.dialer_enabled else None
+            background=_background, board=self.campaign_board, desk=self.desk,
+            dial_variables=dial_variables) if settings.dialer_enabled else None
         self.recordings = RecordingsDomain(
             self.bus, self.ami, db, spool=settings.recordings_spool_host,
             store_dir=settings.effective_recordings_dir, bitrate=settings.recordings_bitrate,

@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("asterisk_conf.record", WIRING),
     ("asterisk_conf.rawami", WIRING),
     ("asterisk_conf.holdmusic", WIRING),
-    ("asterisk_conf.customervoices", WIRING),
+    ("asterisk_conf.simvoices", WIRING),
     ("asterisk_conf.sandbox_config", WIRING),
     ("asterisk_conf.traffic", PURE),
     ("ctiserver.acd.spy", PURE),
@@ -95,7 +95,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",
-           "asterisk_conf.record", "asterisk_conf.rawami", "asterisk_conf.holdmusic", "asterisk_conf.customervoices",
+           "asterisk_conf.record", "asterisk_conf.rawami", "asterisk_conf.holdmusic", "asterisk_conf.simvoices",
            "asterisk_conf.traffic")
 IO_LIBRARIES = {"aiohttp", "alembic", "asyncio", "asyncpg", "panoramisk", "socket", "sqlalchemy",
                 "subprocess", "jinja2", "migrations"}

@@ -9,14 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from asterisk_conf.simulation import agent_member, customer_variables
 from dialer.campaigns import CampaignSettings
 from dialer.store import Campaigns
 
 from tests.helpers.campaigns import (
-    campaign_name, fresh_numbers, import_rows, leads_of, load_fresh_dnc, dialing,
+    attempt_calls, campaign_name, dialing, fresh_numbers, import_rows, leads_of, load_fresh_dnc,
     set_zone, zone_at,
 )
 from tests.helpers.waiting import poll_until
@@ -26,19 +25,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 BEHAVIOURS = {"human": 6, "machine": 4, "busy": 3, "noanswer": 3}
 RESULTS = {"human": "human", "machine": "machine", "busy": "busy", "noanswer": "no_answer"}
 FINAL = {"done", "failed", "retry", "dnc"}
-
-
-async def attempt_calls(db, campaign: str) -> list[dict]:
-    """Each attempt with the calls rows that carry its call key."""
-    async with db.engine.connect() as conn:
-        rows = await conn.execute(text(
-            "SELECT a.lead_id, a.number, a.outcome, a.call_key, a.amd_result AS attempt_amd,"
-            " (SELECT count(*) FROM calls k WHERE k.call_key = a.call_key) AS rows,"
-            " k.direction, k.campaign_id = a.campaign_id AS same_campaign, k.lead_id AS call_lead,"
-            " k.amd_result, k.dial_outcome, k.agent_interface"
-            " FROM lead_attempts a JOIN campaigns c ON c.id = a.campaign_id"
-            " LEFT JOIN calls k ON k.call_key = a.call_key WHERE c.name = :name"), {"name": campaign})
-        return [dict(row) for row in rows.mappings()]
 
 
 async def test_a_running_campaign_dials_its_leads_and_records_each_attempt(

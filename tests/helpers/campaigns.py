@@ -71,6 +71,19 @@ async def import_rows(db: Database, campaign: str, path: Path, rows: Sequence[Se
     return await job.run(**run)
 
 
+async def attempt_calls(db: Database, campaign: str) -> list[dict]:
+    """Each attempt with the calls rows that carry its call key."""
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT a.lead_id, a.number, a.outcome, a.call_key, a.amd_result AS attempt_amd,"
+            " (SELECT count(*) FROM calls k WHERE k.call_key = a.call_key) AS rows,"
+            " k.direction, k.campaign_id = a.campaign_id AS same_campaign, k.lead_id AS call_lead,"
+            " k.amd_result, k.dial_outcome, k.agent_interface"
+            " FROM lead_attempts a JOIN campaigns c ON c.id = a.campaign_id"
+            " LEFT JOIN calls k ON k.call_key = a.call_key WHERE c.name = :name"), {"name": campaign})
+        return [dict(row) for row in rows.mappings()]
+
+
 async def leads_of(db: Database, campaign: str) -> dict[str, dict[str, Any]]:
     """The campaign's leads by number, as stored."""
     async with db.engine.connect() as conn:

@@ -2,8 +2,10 @@
 page joining a queue, the agent's live channel in Asterisk, the agent's state in the CTI server."""
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from playwright.async_api import Locator, Page, expect
@@ -12,6 +14,7 @@ from agent_console.console import AgentResource
 from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.db import Database
 from crm_core.users import ensure_user
+from ctiserver.acd.agentstate import AgentChange
 
 from tests.helpers.browser import log_in
 from tests.helpers.webapp import route_owner
@@ -129,3 +132,25 @@ def clock_seconds(shown: str) -> int:
     for part in shown.split(":"):
         seconds = seconds * 60 + int(part)
     return seconds
+
+
+class DispositioningAgents:
+    """Console agents who store a disposition the moment the after-call gate holds them for a
+    call (what the console's wrap-up form tells the gate), so a long run of calls keeps them
+    in the queue. While open, on the CTI server's bus."""
+
+    def __init__(self, server, interfaces: Iterable[str]) -> None:
+        self._server = server
+        self._interfaces = set(interfaces)
+        self._tasks: list[asyncio.Future] = []
+        self._unsubscribe = server.bus.subscribe(AgentChange, self._changed)
+
+    def _changed(self, change: AgentChange) -> None:
+        if change.interface in self._interfaces:
+            for call_key in self._server.wrapups.pending(change.interface):
+                self._tasks.append(asyncio.ensure_future(
+                    self._server.wrapups.on_wrapup_submitted(change.interface, call_key)))
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        await asyncio.gather(*self._tasks)

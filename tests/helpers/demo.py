@@ -21,6 +21,8 @@ from asterisk_conf.sandbox import Sandbox
 from callcenter.settings import Settings
 from crm_core.db import stop_embedded_postgres
 
+from tests.helpers.waiting import poll_until
+
 T = TypeVar("T")
 
 PORT_SHIFT = 50
@@ -116,6 +118,17 @@ async def offered_calls(http: aiohttp.ClientSession, url: str, timeout: float) -
                 if offered:
                     return offered
     pytest.fail("no simulated call reached the wallboard")
+
+
+async def campaign_attempts(http: aiohttp.ClientSession, url: str, campaign: str,
+                            timeout: float) -> dict:
+    """The campaign's compliance report, once it counts dial attempts."""
+    async def attempts() -> dict | None:
+        async with http.get(f"{url}/admin/campaigns/{campaign}/compliance") as response:
+            assert response.status == 200, await response.text()
+            report = await response.json()
+        return report if report["attempts"] else None
+    return await poll_until(attempts, f"campaign {campaign} dialing", timeout, every=1)
 
 
 def busy_ports(s: Settings) -> list[str]:

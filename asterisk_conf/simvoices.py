@@ -1,6 +1,7 @@
-"""The sandbox's simulated customers' voices, spoken by espeak-ng: an answering machine's long
-greeting (then Asterisk's own beep) and a person's short "hello" followed by silence, so
-Asterisk's AMD() hears what it would on a real line. Made once into a cache folder (named by
+"""The sandbox's spoken sounds, by espeak-ng: the simulated customers' voices, an answering
+machine's long greeting (then Asterisk's own beep) and a person's short "hello" followed by
+silence, so Asterisk's AMD() hears what it would on a real line; and the demo seller's
+abandoned-call (safe-harbor) message. Made once into a cache folder (named by
 what they say and how, so a change of wording makes new files) and copied into the instance's
 sounds folder as ``.sln`` (signed 16-bit little-endian, 8 kHz mono: no transcoding in Asterisk).
 """
@@ -10,7 +11,7 @@ import hashlib
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 VOICE = ("espeak-ng", "-v", "en-us", "-s", "165")
 
@@ -36,7 +37,17 @@ MACHINE = Utterance(
 """About 6 s of speech: AMD's greeting limit (1.5 s) and word count (2) both say MACHINE."""
 HUMAN = Utterance("sim-human", "Hello?", silence_after=3)
 """Half a second of speech, then silence: AMD says HUMAN after its after-greeting silence."""
-UTTERANCES = (MACHINE, HUMAN)
+SAFE_HARBOR = Utterance(
+    "sim-safe-harbor",
+    "Example Energy, 0800 123 456. Press 9 to opt out.", silence_after=0)
+"""What the rules ask of an abandoned call's message: the seller, a number, the opt-out key
+(about 7 s)."""
+UTTERANCES = (MACHINE, HUMAN, SAFE_HARBOR)
+
+
+def sound(srv: PurePosixPath, utterance: Utterance) -> str:
+    """The utterance as Asterisk (inside the root, instance folder SRV) plays it."""
+    return str(srv / "lib" / "sounds" / utterance.name)
 
 
 def _speak(utterance: Utterance, path: Path) -> None:
