@@ -1,6 +1,6 @@
 """The README's demo command on its own data folder, sandbox instance and ports: it starts,
 prints logins, simulated calls reach the supervisor's wallboard, its predictive campaign dials
-the simulated customers (within its calling hours and abandon limit), and the softphone agent
+the simulated customers (within their calling hours) and its agents take the calls, and the softphone agent
 gets its WebRTC endpoint. Ctrl-C (SIGINT) or SIGTERM stops, within seconds, everything it started
 (the CTI server and web, the Asterisk sandbox, the embedded PostgreSQL) and nothing it found
 running."""
@@ -12,13 +12,13 @@ import psutil
 import pytest
 
 from asterisk_conf.sandbox import Sandbox
-from callcenter.demo import DEMO_CAMPAIGN
+from callcenter.demo import CAMPAIGN_QUEUE, DEMO_CAMPAIGN
 from callcenter.settings import Settings
 from crm_core.db import embedded_postgres_pid, ensure_embedded_postgres, stop_embedded_postgres
 
 from tests.helpers.demo import (
-    busy_ports, campaign_attempts, demo_process, demo_settings, in_thread, offered_calls, read_logins,
-    run_cli, stop_demo,
+    answered_in, busy_ports, campaign_report, demo_process, demo_settings, in_thread, offered_calls,
+    read_logins, run_cli, stop_demo,
 )
 from tests.helpers.wallboard import Browser
 
@@ -41,7 +41,9 @@ async def test_the_demo_command_runs_the_product_and_ctrl_c_stops_it(settings: S
         try:
             assert await supervisor.log_in("supervisor", logins["supervisor"]) == 200
             assert await offered_calls(supervisor.http, url, 60) > 0
-            report = await campaign_attempts(supervisor.http, url, DEMO_CAMPAIGN, 60)
+            assert await answered_in(supervisor.http, url, CAMPAIGN_QUEUE.name, 60) > 0
+            report = await campaign_report(supervisor.http, url, DEMO_CAMPAIGN)
+            assert report["attempts"] > 0, report
             assert (report["out_of_window"], report["dnc_calls"]) == (0, 0), report
             assert await agent.log_in("agent2001", logins["agent2001"], "/console") == 200
             async with agent.http.get(f"{url}/api/softphone/config") as response:

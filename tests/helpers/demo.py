@@ -21,8 +21,6 @@ from asterisk_conf.sandbox import Sandbox
 from callcenter.settings import Settings
 from crm_core.db import stop_embedded_postgres
 
-from tests.helpers.waiting import poll_until
-
 T = TypeVar("T")
 
 PORT_SHIFT = 50
@@ -107,28 +105,36 @@ async def stop_demo(proc: asyncio.subprocess.Process, signal_: int, timeout: flo
     return output
 
 
-async def offered_calls(http: aiohttp.ClientSession, url: str, timeout: float) -> int:
-    """Calls the wallboard counts today, once the simulated callers produced some."""
+async def wallboard_count(http: aiohttp.ClientSession, url: str, what: str,
+                          count: Callable[[dict], int], timeout: float) -> int:
+    """COUNT of the wallboard's queues (its full message's ``queues``), once it is not 0."""
     async with http.ws_connect(url.replace("http", "ws") + "/ws/wallboard") as ws:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             message = await ws.receive_json(timeout=deadline - time.monotonic())
-            if message.get("full"):
-                offered = sum(q["today"]["offered"] for q in message["queues"].values())
-                if offered:
-                    return offered
-    pytest.fail("no simulated call reached the wallboard")
+            if message.get("full") and (found := count(message["queues"])):
+                return found
+    pytest.fail(f"no {what} reached the wallboard")
 
 
-async def campaign_attempts(http: aiohttp.ClientSession, url: str, campaign: str,
-                            timeout: float) -> dict:
-    """The campaign's compliance report, once it counts dial attempts."""
-    async def attempts() -> dict | None:
-        async with http.get(f"{url}/admin/campaigns/{campaign}/compliance") as response:
-            assert response.status == 200, await response.text()
-            report = await response.json()
-        return report if report["attempts"] else None
-    return await poll_until(attempts, f"campaign {campaign} dialing", timeout, every=1)
+async def offered_calls(http: aiohttp.ClientSession, url: str, timeout: float) -> int:
+    """Calls the wallboard counts today, once the simulated callers produced some."""
+    return await wallboard_count(
+        http, url, "simulated call",
+        lambda queues: sum(q["today"]["offered"] for q in queues.values()), timeout)
+
+
+async def answered_in(http: aiohttp.ClientSession, url: str, queue: str, timeout: float) -> int:
+    """Calls QUEUE's agents answered today, once there are some."""
+    return await wallboard_count(
+        http, url, f"answered call of queue {queue}",
+        lambda queues: queues.get(queue, {}).get("today", {}).get("answered", 0), timeout)
+
+
+async def campaign_report(http: aiohttp.ClientSession, url: str, campaign: str) -> dict:
+    async with http.get(f"{url}/admin/campaigns/{campaign}/compliance") as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
 
 
 def busy_ports(s: Settings) -> list[str]:
