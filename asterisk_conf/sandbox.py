@@ -19,7 +19,7 @@ from pathlib import Path
 from callcenter.settings import Settings
 
 from .credentials import generated_secret, softphone_password
-from .simvoices import install_voices
+from .simvoices import SOUNDS, install_voices
 from .holdmusic import write_hold_music
 from .render import QueueSpec
 from .sandbox_config import render_config, srv_dir
@@ -285,7 +285,7 @@ class Sandbox:
         for name in INSTANCE_DIRS:
             (self.host_dir / name).mkdir(parents=True, exist_ok=True)
         write_hold_music(self.host_dir / "lib" / "moh-hold")
-        install_voices(self.root.with_name("sim-voices"), self.host_dir / "lib" / "sounds")
+        install_voices(self.root.with_name("sim-voices"), self.host_dir / SOUNDS)
         dev = self.root / "dev"
         dev.mkdir(exist_ok=True)
         for name, major, minor in DEVICES:

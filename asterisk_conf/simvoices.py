@@ -1,9 +1,9 @@
 """The sandbox's spoken sounds, by espeak-ng: the simulated customers' voices, an answering
 machine's long greeting (then Asterisk's own beep) and a person's short "hello" followed by
 silence, so Asterisk's AMD() hears what it would on a real line; and the demo seller's
-abandoned-call (safe-harbor) message. Made once into a cache folder (named by
-what they say and how, so a change of wording makes new files) and copied into the instance's
-sounds folder as ``.sln`` (signed 16-bit little-endian, 8 kHz mono: no transcoding in Asterisk).
+abandoned-call (safe-harbor) message. Made once into a cache folder (named by what they say
+and how, so a change of wording makes new files) and copied into the instance's sounds folder
+as ``.sln`` (signed 16-bit little-endian, 8 kHz mono: no transcoding in Asterisk).
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 VOICE = ("espeak-ng", "-v", "en-us", "-s", "165")
+SOUNDS = "lib/sounds"
+"""The instance's folder (under its own) the sounds are installed in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,7 @@ MACHINE = Utterance(
     "sim-machine",
     "Hello, you have reached the Miller family. We cannot take your call right now."
     " Please leave your name and number after the tone.", silence_after=0)
-"""About 6 s of speech: AMD's greeting limit (1.5 s) and word count (2) both say MACHINE."""
+"""About 8 s of speech: AMD's greeting limit (1.5 s) and word count (2) both say MACHINE."""
 HUMAN = Utterance("sim-human", "Hello?", silence_after=3)
 """Half a second of speech, then silence: AMD says HUMAN after its after-greeting silence."""
 SAFE_HARBOR = Utterance(
@@ -47,7 +49,7 @@ UTTERANCES = (MACHINE, HUMAN, SAFE_HARBOR)
 
 def sound(srv: PurePosixPath, utterance: Utterance) -> str:
     """The utterance as Asterisk (inside the root, instance folder SRV) plays it."""
-    return str(srv / "lib" / "sounds" / utterance.name)
+    return str(srv / SOUNDS / utterance.name)
 
 
 def _speak(utterance: Utterance, path: Path) -> None:

@@ -18,9 +18,9 @@ from asterisk_conf.render import QueueSpec, webrtc_endpoint
 from asterisk_conf.sandbox_config import srv_dir
 from asterisk_conf.simulation import CustomerMix, agent_member, caller_originate, queue_add
 from asterisk_conf.simvoices import SAFE_HARBOR, sound
+from asterisk_conf.traffic import Handling, TrafficPlan, plan_traffic
 from callcenter.errors import NotFound
 from callcenter.settings import Settings
-from asterisk_conf.traffic import Handling, TrafficPlan, plan_traffic
 from crm_core.db import Database
 from crm_core.demo_data import DEMO_CUSTOMERS
 from crm_core.queues import create_queue, get_queue
@@ -241,11 +241,12 @@ async def start_demo_campaign(db: Database, settings: Settings, *,
     folder = settings.dialer_dir / "demo"
     stamp = now.strftime("%Y%m%d-%H%M%S")
     await load_national_dnc(
-        db, _write_rows(folder / f"dnc-{stamp}.csv", [[row[0]] for row in rows[::50]]),
+        db, _write_rows(folder / f"dnc-{stamp}.csv", [[lead[0]] for lead in rows[::50]]),
         country=DNC_COUNTRY["UK"], released_on=now.date())
     job = await LeadImport.open(
         db, DEMO_CAMPAIGN,
-        _write_rows(folder / f"leads-{stamp}.csv", [["Phone", "First", "Last"], *rows]), LEAD_MAPPING, default_region=settings.default_region, report_dir=folder / "reports",
+        _write_rows(folder / f"leads-{stamp}.csv", [["Phone", "First", "Last"], *rows]),
+        LEAD_MAPPING, default_region=settings.default_region, report_dir=folder / "reports",
         list_name=f"demo {stamp}")
     status = await job.run()
     if row.state != "running":

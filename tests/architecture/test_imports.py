@@ -95,8 +95,8 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("*", ADAPTER),
 ]
 SANDBOX = ("asterisk_conf.sandbox", "asterisk_conf.sandbox_config", "asterisk_conf.simulation", "asterisk_conf.scenarios",
-           "asterisk_conf.record", "asterisk_conf.rawami", "asterisk_conf.holdmusic", "asterisk_conf.simvoices",
-           "asterisk_conf.traffic")
+           "asterisk_conf.record", "asterisk_conf.rawami", "asterisk_conf.holdmusic",
+           "asterisk_conf.simvoices", "asterisk_conf.traffic")
 IO_LIBRARIES = {"aiohttp", "alembic", "asyncio", "asyncpg", "panoramisk", "socket", "sqlalchemy",
                 "subprocess", "jinja2", "migrations"}
 

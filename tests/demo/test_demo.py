@@ -1,7 +1,7 @@
 """The README's demo command on its own data folder, sandbox instance and ports: it starts,
 prints logins, simulated calls reach the supervisor's wallboard, its predictive campaign dials
-the simulated customers (within their calling hours) and its agents take the calls, and the softphone agent
-gets its WebRTC endpoint. Ctrl-C (SIGINT) or SIGTERM stops, within seconds, everything it started
+the simulated customers (within their calling hours) and its agents take the calls, and the
+softphone agent gets its WebRTC endpoint. Ctrl-C (SIGINT) or SIGTERM stops, within seconds, everything it started
 (the CTI server and web, the Asterisk sandbox, the embedded PostgreSQL) and nothing it found
 running."""
 from __future__ import annotations
@@ -41,7 +41,7 @@ async def test_the_demo_command_runs_the_product_and_ctrl_c_stops_it(settings: S
         try:
             assert await supervisor.log_in("supervisor", logins["supervisor"]) == 200
             assert await offered_calls(supervisor.http, url, 60) > 0
-            assert await answered_in(supervisor.http, url, CAMPAIGN_QUEUE.name, 60) > 0
+            assert await answered_in(supervisor.http, url, CAMPAIGN_QUEUE.name, 120) > 0
             report = await campaign_report(supervisor.http, url, DEMO_CAMPAIGN)
             assert report["attempts"] > 0, report
             assert (report["out_of_window"], report["dnc_calls"]) == (0, 0), report
