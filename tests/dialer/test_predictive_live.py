@@ -5,7 +5,7 @@ ring, as espeak-ng's answering machine or a person saying "hello?", the others a
 ring on) with five simulated agents, each with a console socket.
 
 Asserted: nothing on the list or out of hours is dialed, every dialable lead gets an outcome,
-every abandoned call played the safe-harbor message to its end (the dialplan's own UserEvents),
+every abandoned call heard the safe-harbor message through (the dialplan's own UserEvents),
 the abandon rate is within the campaign's target by the product's compliance report, each call
 an agent took popped on that agent's console with the lead's number, and AMD told the machines
 from the people (its confusion matrix is printed)."""
@@ -33,7 +33,8 @@ from tests.helpers.waiting import BusWatch, poll_until
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 MIX = CustomerMix(answer=0.5, machine=0.6, busy=0.92, rings=(0.5, 2.0), talk=(11.0, 13.0))
-"""Half answer, 60 % of those machines; few ring on (for 15 s: the dialer's lines they hold
+"""Half answer, 60 % of those machines: about 20 people (more make the five agents the
+bottleneck: over four minutes). Few ring on (for 15 s: the dialer's lines they hold
 make the run long). A person stays on the line 11-13 s after "hello?": an
 agent's short call, and long enough to hear an abandoned call's message to its end (connect
 limit 2 s, about 3 s of message, 5 s for the opt-out key)."""
@@ -41,7 +42,12 @@ LEADS, LISTED, NIGHT = 200, 20, 40
 INVALID = ["12345", "not a number", "+44 20 7946", "0044", "+999 123 456 789"]
 FINAL = {"done", "failed", "retry", "dnc"}
 SAFE_HARBOR_PLAYED = {"OK", "TIMEOUT"}
-"""Read()'s status once the whole message played (TIMEOUT: then no key within the wait)."""
+"""Read()'s status when the message was heard: TIMEOUT to its end and no key within the wait,
+OK cut by a key (a hang-up during it leaves no safe_harbor step at all)."""
+SMALL_SAMPLE_DROPS = 1
+"""Abandons allowed above the target's rate: a single one among some twenty people answered is
+5 %, so the 3 % target can only be read on a larger campaign (the pacer aims at half of it;
+bench.dialer_sim checks the rate over simulated days)."""
 AMD_FLOOR = 0.8
 """Each kind told right at least this often (vendors quote 80-95 %)."""
 
@@ -116,7 +122,9 @@ async def test_a_predictive_campaign_dials_200_leads_into_simulated_customers(
     print(f"abandoned {len(abandoned)}; worst 24 h: {report.worst_day.json()}")
     assert (report.out_of_window, report.dnc_calls) == (0, 0)
     assert report.safe_harbor_plays == len(abandoned)
-    assert report.worst_day.rate(rule) <= campaign.abandon_target
+    worst = report.worst_day
+    assert worst.rate(rule) <= campaign.abandon_target or worst.abandoned <= SMALL_SAMPLE_DROPS, \
+        worst
 
     truth = {key: MIX.behaviour(a["number"]) for key, a in attempts.items()
              if MIX.behaviour(a["number"]) in ("human", "machine")}
