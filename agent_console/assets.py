@@ -8,6 +8,7 @@
   (admins and supervisors, as its page);
 - ``GET /recordings/recordings.js``, ``/recordings/recordings.css``: the recordings' player (any
   logged-in user: the console and the recording's page have it);
+- ``GET /admin/ivr/ivr.js``, ``/admin/ivr/ivr.css``: the IVR page's (admins and supervisors);
 - ``GET /i18n/i18n.js``: translations and locale formatting for every page's script (any
   logged-in user; each page carries its own catalog);
 - ``GET /i18n/language.js``: the pages' language chooser (public: the login page has it).
@@ -67,5 +68,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/softphone/page.js", require_role("agent")(_serve("softphone_page.js")))
     for name in ("recordings.js", "recordings.css"):
         app.router.add_get(f"/recordings/{name}", _serve(name))
+    for name in ("ivr.js", "ivr.css"):
+        app.router.add_get(f"/admin/ivr/{name}", require_role("admin", "supervisor")(_serve(name)))
     for name in ("campaigns.js", "campaigns.css"):
         app.router.add_get(f"/campaigns/{name}", require_role(*CAMPAIGN_MANAGERS)(_serve(name)))

@@ -34,6 +34,7 @@ from crm_core.users import ROLES
 from ctiserver.acd.routing import CLOSED_ACTIONS, validate_hours
 from ctiserver.control.channels import QUEUE_NAME as MEMBER_QUEUE_NAME
 from ctiserver.control.dialpolicy import number_type, pattern
+from ivr.diagram import Diagram
 
 from .i18n import languages
 
@@ -712,3 +713,43 @@ class LanguageChoice(Body):
 
 class LanguageSaved(Answer):
     language: str | None
+
+
+class IvrFlowSummary(Answer):
+    name: str
+    language: str
+    start: str
+    nodes: int
+
+
+class IvrFlowList(Answer):
+    flows: list[IvrFlowSummary]
+
+
+class IvrFlowAnswer(Answer):
+    """A flow: its structure (what ``PUT`` takes), its file's YAML and its diagram."""
+    name: str
+    flow: dict[str, Any]
+    yaml: str
+    diagram: Diagram
+
+
+class IvrFlowDeleted(Answer):
+    deleted: str
+
+
+class IvrCountsQuery(Query):
+    """``GET /admin/ivr/flows/{name}/counts``: the hours from ``since`` up to ``until``."""
+    since: AwareDatetime
+    until: AwareDatetime
+
+
+class IvrCounts(Answer):
+    flow: str
+    counts: dict[str, dict[str, int]]
+    """Node -> what happened there (reached, completed, timed_out, invalid, hung_up) -> times."""
+
+
+class IvrPromptSaved(Answer):
+    name: str
+    """What a flow's prompt names: ``{file: NAME}``."""

@@ -131,6 +131,7 @@ def build_web_app(settings: Settings, db: Database, server: CTIServer,
         campaign_board=server.campaign_board,
         trusted_proxies=settings.trusted_proxies,
     )
+    server.ivr.add_routes(app)
     return app
 
 

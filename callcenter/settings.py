@@ -126,7 +126,11 @@ class Settings(BaseSettings):
     """A flow's language -> the espeak-ng voice that speaks its text prompts (others: the
     language itself)."""
     ivr_prompt_folder: str = ""
-    """Where flows' uploaded audio files (``prompt: {file: NAME}``) are, as Asterisk sees it."""
+    """Where flows' uploaded audio files (``prompt: {file: NAME}``) are, as Asterisk sees it.
+    Empty: ``ivr_upload_dir``'s path (the sandbox's: ``/srv/NAME/cache/ivr-uploads``)."""
+    ivr_upload_dir: Path | None = None
+    """Where the admin API stores uploaded prompts (converted once to 8 kHz mono WAV). Unset:
+    the sandbox's ``cache/ivr-uploads``."""
 
     # --- Asterisk sandbox (demo and tests) -----------------------------------------
     asterisk_root: Path = Path("/var/cache/callcenter/asterisk-root")
@@ -199,6 +203,14 @@ class Settings(BaseSettings):
     @property
     def effective_recordings_dir(self) -> Path:
         return self.recordings_dir or self.data_dir / "recordings"
+
+    @property
+    def ivr_upload_paths(self) -> tuple[Path, str]:
+        """(Where uploaded prompts are written, where Asterisk reads them)."""
+        if self.ivr_upload_dir is not None:
+            return self.ivr_upload_dir, self.ivr_prompt_folder or str(self.ivr_upload_dir)
+        return (self.sandbox_dir / "cache" / "ivr-uploads",
+                self.ivr_prompt_folder or f"/srv/{self.sandbox_name}/cache/ivr-uploads")
 
     @property
     def ivr_prompt_paths(self) -> tuple[Path, str]:

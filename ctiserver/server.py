@@ -136,7 +136,8 @@ class CTIServer:
             db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
             default_region=settings.default_region, collected=self.collected,
             prompt_cache=settings.ivr_prompt_paths, voices=settings.ivr_voices,
-            prompt_folder=settings.ivr_prompt_folder, background=_background)
+            prompt_folder=settings.ivr_upload_paths[1], upload_dir=settings.ivr_upload_paths[0],
+            background=_background)
         self._db = db
         self.fastagi: FastAgiServer | None = None
         self._rebuilt = False

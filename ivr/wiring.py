@@ -1,6 +1,6 @@
 """The IVR domain from explicit values: the flows of a folder, the CRM lookups, the queues'
 calendars, text-to-speech, self-service and the per-node counts, behind the FastAGI script
-``ivr?flow=NAME``."""
+``ivr?flow=NAME``; the admin API and page (ivr.admin_api) change the flows and reload them."""
 from __future__ import annotations
 
 import asyncio
@@ -9,10 +9,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiohttp import web
+
 from crm_core.db import Database
 from ctiserver.acd.routeagi import load_rules
 from ctiserver.agi.server import Handler
 from ctiserver.calls.collected import CollectedRecorder
+from ivr import admin_api
 from ivr.agirunner import IvrService
 from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
@@ -41,8 +44,11 @@ def read_flows(folder: Path) -> dict[str, Flow]:
 class IvrDomain:
     def __init__(self, db: Database, *, flows_dir: Path, queue_context: str, default_region: str,
                  collected: CollectedRecorder, prompt_cache: tuple[Path, str],
-                 voices: Mapping[str, str], prompt_folder: str, background: Background) -> None:
+                 voices: Mapping[str, str], prompt_folder: str, upload_dir: Path,
+                 background: Background) -> None:
+        """``upload_dir``: where uploaded prompts go, which Asterisk reads as ``prompt_folder``."""
         self.db, self.flows_dir, self.background = db, flows_dir, background
+        self.upload_dir = upload_dir
         self.flows: dict[str, Flow] = {}
         cache, played_as = prompt_cache
         self.service = IvrService(
@@ -55,6 +61,10 @@ class IvrDomain:
 
     def handlers(self) -> dict[str, Handler]:
         return self.service.handlers()
+
+    def add_routes(self, app: web.Application) -> None:
+        admin_api.add_routes(app, admin_api.IvrAdmin(
+            self.db, self.flows, folder=self.flows_dir, reload=self.load, uploads=self.upload_dir))
 
     async def load(self) -> None:
         """(Re)reads the flows folder; calls in a flow keep the flow they started with."""

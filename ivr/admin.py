@@ -1,0 +1,107 @@
+"""The flows folder and the uploaded prompts, as the admin API changes them (adapter, blocking:
+run in an executor). A flow given as data is checked as its file would be, next to the other
+files of the folder (a ``goto`` must lead to one of them), and written as ``NAME.yaml`` whole
+or not at all; an uploaded prompt is converted once to what Asterisk plays (8 kHz mono WAV)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from callcenter.errors import Invalid, NotFound
+from ivr.flow import Flow
+from ivr.flowfile import FlowError, parse_flow, sort_flows
+
+NAME = re.compile(r"[\w-]{1,64}")
+"""A flow's or a prompt's name: also its file's, so no dots or slashes."""
+CONVERT_SECONDS = 60
+
+
+def checked_name(name: str) -> str:
+    if not NAME.fullmatch(name):
+        raise Invalid("{name!r} is not a name: letters, digits, - and _ only", name=name)
+    return name
+
+
+def flow_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def flow_data(flow: Flow) -> dict:
+    """The flow as it was written (fields left to their defaults stay out)."""
+    return flow.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def flow_text(folder: Path, flow: Flow) -> str:
+    """Its file's text, or (a flow from elsewhere) its data as YAML."""
+    path = folder / f"{flow.name}.yaml"
+    return path.read_text(encoding="utf-8") if path.is_file() else flow_yaml(flow_data(flow))
+
+
+def check_flow(folder: Path, name: str, data: dict) -> tuple[Flow, str]:
+    """The flow ``data`` would be as ``NAME.yaml`` in ``folder``, and that file's text; Invalid
+    with each problem's file, line, path and reason."""
+    text, source = flow_yaml(data), f"{checked_name(name)}.yaml"
+    others = [(path.name, path.read_text(encoding="utf-8"))
+              for path in sorted(folder.glob("*.yaml")) if path.name != source]
+    try:
+        flow = parse_flow(text, source)
+    except FlowError as exc:
+        raise Invalid("{problems}", problems=str(exc)) from None
+    if flow.name != name:
+        raise Invalid("the flow is named {flow!r}, not {name!r}", flow=flow.name, name=name)
+    flows, problems = sort_flows([*others, (source, text)])
+    own = [str(problem) for problem in problems if problem.source == source]
+    if own or name not in flows:
+        raise Invalid("{problems}", problems="\n".join(own) or f"{source}: flow {name!r} is left out")
+    return flow, text
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+
+
+def save_flow(folder: Path, name: str, data: dict) -> Flow:
+    flow, text = check_flow(folder, name, data)
+    write_atomically(folder / f"{name}.yaml", text.encode())
+    return flow
+
+
+def delete_flow(folder: Path, name: str) -> None:
+    try:
+        (folder / f"{checked_name(name)}.yaml").unlink()
+    except FileNotFoundError:
+        raise NotFound("no flow file {name}.yaml", name=name) from None
+
+
+def save_prompt(folder: Path, name: str, audio: bytes) -> Path:
+    """``NAME.wav`` in ``folder``, converted by ffmpeg from any audio it reads; flows play it
+    as ``prompt: {file: NAME}``."""
+    target = folder / f"{checked_name(name)}.wav"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        given, converted = Path(work) / "upload", Path(work) / "prompt.wav"
+        given.write_bytes(audio)  # a file, not a pipe: some containers need seeking
+        done = subprocess.run(
+            ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(given), "-ar", "8000",
+             "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(converted)],
+            capture_output=True, timeout=CONVERT_SECONDS, check=False)
+        if done.returncode != 0:
+            raise Invalid("the file is not audio ffmpeg can read")
+        write_atomically(target, converted.read_bytes())
+    return target
