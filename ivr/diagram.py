@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ivr.flow import Flow, Node, Path
 
-NODE_WIDTH, NODE_HEIGHT = 210, 92
+NODE_WIDTH, NODE_HEIGHT = 210, 100
 """A node's box; the page draws it at (x, y), its top left corner."""
 GAP_X, GAP_Y = 80, 28
 DETAIL_FIELDS = ("queue", "calendar", "record", "mailbox", "flow", "into", "field", "say")

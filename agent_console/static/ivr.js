@@ -62,12 +62,22 @@
     return [start, end];
   }
 
+  // An edge's path and where its label goes: right to a later column, straight down or up in
+  // the same column, round below back to an earlier one.
   function edgePath(from, to, size) {
-    const sx = from.x + size.w, sy = from.y + size.h / 2, tx = to.x, ty = to.y + size.h / 2;
-    if (tx > sx) return [`M${sx},${sy} C${sx + 40},${sy} ${tx - 40},${ty} ${tx},${ty}`, (sx + tx) / 2, (sy + ty) / 2];
-    const low = Math.max(from.y, to.y) + size.h + 14;  // back to an earlier column: round below
-    return [`M${from.x + size.w / 2},${from.y + size.h} C${from.x + size.w / 2},${low} ${to.x + size.w / 2},${low} ${to.x + size.w / 2},${to.y + size.h}`,
-            (from.x + to.x + size.w) / 2, low - 4];
+    const cx = (node) => node.x + size.w / 2;
+    if (to.x > from.x) {
+      const sx = from.x + size.w, sy = from.y + size.h / 2, tx = to.x, ty = to.y + size.h / 2;
+      return [`M${sx},${sy} C${sx + 40},${sy} ${tx - 40},${ty} ${tx},${ty}`, (sx + tx) / 2, (sy + ty) / 2];
+    }
+    if (to.x === from.x && to.y !== from.y) {
+      const down = to.y > from.y;
+      const sy = down ? from.y + size.h : from.y, ty = down ? to.y : to.y + size.h;
+      return [`M${cx(from)},${sy} L${cx(to)},${ty}`, cx(from) + 6, (sy + ty) / 2];
+    }
+    const low = Math.max(from.y, to.y) + size.h + 14;
+    return [`M${cx(from)},${from.y + size.h} C${cx(from)},${low} ${cx(to)},${low} ${cx(to)},${to.y + size.h}`,
+            (cx(from) + cx(to)) / 2, low - 4];
   }
 
   function draw(diagram, counts) {
@@ -82,11 +92,14 @@
                                       markerHeight: 7, orient: "auto-start-reverse"}, element("defs", {}, svg));
     element("path", {d: "M0,0 L10,5 L0,10 z"}, marker);
     const at = Object.fromEntries(diagram.nodes.map((node) => [node.name, node]));
+    const labelled = {};  // edges between the same two nodes so far: their labels stack
     for (const edge of diagram.edges) {
       const group = element("g", {class: "edge", "data-source": edge.source, "data-target": edge.target}, svg);
       const [d, lx, ly] = edgePath(at[edge.source], at[edge.target], size);
       element("path", {d, "marker-end": "url(#arrow)"}, group);
-      if (edge.label) text(group, lx, ly, "label", EDGES[edge.label] || edge.label);
+      const pair = `${edge.source}\n${edge.target}`;
+      const stacked = labelled[pair] = (labelled[pair] ?? -1) + 1;
+      if (edge.label) text(group, lx, ly + 14 * stacked, "label", EDGES[edge.label] || edge.label);
     }
     for (const node of diagram.nodes) drawNode(svg, node, counts[node.name] || {}, size, node === diagram.nodes[0]);
   }
@@ -94,7 +107,7 @@
   function drawNode(svg, node, counted, size, isStart) {
     const reached = counted.reached || 0;
     const classes = ["node", isStart ? "start" : "", node.reachable ? "" : "unreachable", reached ? "" : "never-reached"];
-    const group = element("g", {class: classes.join(" ").trim(), "data-node": node.name,
+    const group = element("g", {class: classes.filter(Boolean).join(" "), "data-node": node.name,
                                 transform: `translate(${node.x},${node.y})`}, svg);
     element("rect", {width: size.w, height: size.h}, group);
     text(group, 10, 20, "name", node.name);
