@@ -22,7 +22,7 @@ from babel.messages.pofile import write_po
 from .i18n import LOCALE_DIR, MESSAGES, SCRIPTS, po_path, read_catalog, translated_codes
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON_PACKAGES = ("agent_console", "callcenter", "crm_core", "ctiserver", "dialer", "recordings")
+PYTHON_PACKAGES = ("agent_console", "callcenter", "crm_core", "ctiserver", "dialer", "ivr", "recordings")
 ERROR_KEYWORDS = ("Invalid", "Forbidden", "NotFound", "Conflict", "Refused", "Broken",
                   "Unavailable", "BodyError", "AmiError", "Phrase", "Country",
                   "WorkInputError")

@@ -14,11 +14,16 @@ import yaml
 
 from callcenter.errors import Invalid, NotFound
 from ivr.flow import Flow
-from ivr.flowfile import FlowError, parse_flow, sort_flows
+from ivr.flowfile import FlowError, Problem, parse_flow, sort_flows
 
 NAME = re.compile(r"[\w-]{1,64}")
 """A flow's or a prompt's name: also its file's, so no dots or slashes."""
 CONVERT_SECONDS = 60
+
+
+def _refused(problems: list[Problem]) -> Invalid:
+    """A flow the folder would not run: each problem with its file, line, path and reason."""
+    return Invalid("the flow is refused:\n{problems}", problems="\n".join(map(str, problems)))
 
 
 def checked_name(name: str) -> str:
@@ -51,13 +56,13 @@ def check_flow(folder: Path, name: str, data: dict) -> tuple[Flow, str]:
     try:
         flow = parse_flow(text, source)
     except FlowError as exc:
-        raise Invalid("{problems}", problems=str(exc)) from None
+        raise _refused(exc.problems) from None
     if flow.name != name:
         raise Invalid("the flow is named {flow!r}, not {name!r}", flow=flow.name, name=name)
     flows, problems = sort_flows([*others, (source, text)])
-    own = [str(problem) for problem in problems if problem.source == source]
+    own = [problem for problem in problems if problem.source == source]
     if own or name not in flows:
-        raise Invalid("{problems}", problems="\n".join(own) or f"{source}: flow {name!r} is left out")
+        raise _refused(own or [Problem(source, 1, f"flow {name!r} is left out")])
     return flow, text
 
 
