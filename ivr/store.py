@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -58,12 +59,22 @@ async def node_counts(db: Database, flow: str, since: datetime,
 async def survey_scores(db: Database, since: datetime,
                         until: datetime) -> dict[int, tuple[int, float]]:
     """Agent's user id -> (answers, mean score) of the calls they took in the period."""
-    query = (select(Call.agent_user_id, func.count(Call.survey_score), func.avg(Call.survey_score))
-             .where(Call.survey_score.is_not(None), Call.agent_user_id.is_not(None),
+    return await _survey_means(db, Call.agent_user_id, since, until)
+
+
+async def survey_scores_by_queue(db: Database, since: datetime,
+                                 until: datetime) -> dict[str, tuple[int, float]]:
+    """Queue -> (answers, mean score) of its calls that entered in the period."""
+    return await _survey_means(db, Call.queue, since, until)
+
+
+async def _survey_means(db: Database, by: Any, since: datetime, until: datetime) -> dict:
+    query = (select(by, func.count(Call.survey_score), func.avg(Call.survey_score))
+             .where(Call.survey_score.is_not(None), by.is_not(None),
                     Call.entered_at >= since, Call.entered_at < until)
-             .group_by(Call.agent_user_id))
+             .group_by(by))
     async with db.sessionmaker() as session:
-        return {agent: (int(n), float(mean)) for agent, n, mean in await session.execute(query)}
+        return {key: (int(n), float(mean)) for key, n, mean in await session.execute(query)}
 
 
 class SqlSelfService:

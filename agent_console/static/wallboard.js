@@ -102,7 +102,9 @@ function tile(q, isAll) {
        figure(t("Abandon rate"), percent(p.abandon_rate), levels.abandon_rate, "abandon_rate",
               t("Hang-ups (short ones left out) among the callers who left the queue")),
        figure(t("Occupancy"), percent(p.occupancy), "", "occupancy",
-              t("Time on calls and in after-call work, of the time logged in and not paused"))),
+              t("Time on calls and in after-call work, of the time logged in and not paused")),
+       ...(isAll ? [] : [figure(t("Satisfaction today"), surveyWords(q.survey), "", "survey",
+                               surveyTitle(q.survey))])),
     el("div", {class: "states"},
        ...Object.entries(q.agents_by_state).filter(([s]) => s !== "logged_out")
          .map(([s, n]) => el("span", {class: "chip"}, t("{state}: {n}", {state: STATE_LABELS[s] || s, n: count(n)})))));
@@ -131,6 +133,21 @@ const ACTION_TITLES = {listen: t("Listen to the call on your phone"), whisper: t
                        barge: t("Talk to the agent and the caller"), pause: t("Pause the agent with a reason"),
                        unpause: t("Make the agent available again"), logout: t("Remove the agent from all queues")};
 
+// Today's mean post-call survey score (1-5) of an agent's or a queue's calls, "–" before any.
+function surveyWords(survey) {
+  return survey ? fmt.number(Math.round(survey.mean * 10) / 10) : "–";
+}
+
+function surveyTitle(survey) {
+  return survey ? tn("{n} survey answer today", "{n} survey answers today", survey.answers)
+    : t("No survey answer today");
+}
+
+function showSurvey(cell, survey) {
+  cell.textContent = surveyWords(survey);
+  cell.title = surveyTitle(survey);
+}
+
 function newRow(iface) {
   const button = (action, onclick) =>
     el("button", {type: "button", "data-action": action, onclick}, ACTION_LABELS[action]);
@@ -140,7 +157,8 @@ function newRow(iface) {
     ...["unpause", "logout"].map((a) => button(a, () => request(iface, a))));
   const row = el("tr", {"data-agent": iface},
     el("td", {class: "name"}), el("td", {}, el("span", {class: "state"})), el("td", {class: "reason"}),
-    el("td", {class: "num time"}), el("td", {class: "num calls"}), el("td", {class: "queues"}), el("td", {}, actions));
+    el("td", {class: "num time"}), el("td", {class: "num calls"}), el("td", {class: "num survey"}), el("td", {class: "queues"}),
+    el("td", {}, actions));
   rows.set(iface, row);
   return row;
 }
@@ -166,6 +184,7 @@ function drawAgents(msg) {
     row.querySelector(".reason").textContent = agent.reason ? reasonWords(agent.reason)
       : (agent.direction && agent.state !== "ringing" ? DIRECTIONS[agent.direction] || agent.direction : "");
     row.querySelector(".calls").textContent = fmt.number(agent.answered ?? 0);
+    showSurvey(row.querySelector(".survey"), agent.survey);
     row.querySelector(".queues").textContent = agent.queues.join(", ");
     for (const b of row.querySelectorAll("button[data-action]")) {
       const why = whyNot(b.dataset.action, agent.state, name);

@@ -3,7 +3,9 @@
 ``stats``: ``event_at`` (when the oldest change it reflects arrived), ``changed``, ``full``
 (the whole snapshot, or only the touched queue tiles and agents plus the "all" tile), then the
 statistics snapshot's own keys (``queues``, ``agents``, ``day_start``, ``definitions``...: see
-``QueueStats.snapshot``), flat beside them. The header comes first, so a reader can time an
+``QueueStats.snapshot``), flat beside them. An agent's and a queue tile's figures carry
+``survey`` (``SurveyScore``: today's post-call survey answers and their mean, 1-5) once
+there is one. The header comes first, so a reader can time an
 update without parsing all of it.
 """
 from __future__ import annotations
@@ -29,3 +31,24 @@ class Stats(Message):
     def payload(self) -> dict[str, Any]:
         return {"v": VERSION, "type": self.type, "event_at": self.event_at,
                 "changed": self.changed, "full": self.full, **self.snapshot}
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyScore:
+    answers: int
+    mean: float
+
+    def payload(self) -> dict[str, Any]:
+        return {"answers": self.answers, "mean": round(self.mean, 2)}
+
+
+def with_surveys(snapshot: dict[str, Any], agents: Mapping[str, SurveyScore],
+                 queues: Mapping[str, SurveyScore]) -> dict[str, Any]:
+    """The snapshot with ``survey`` on the figures of the agents (by interface) and queues
+    that have one; the snapshot's own figures are left as they are."""
+    def scored(figures: Mapping[str, Any], scores: Mapping[str, SurveyScore]) -> dict[str, Any]:
+        return {key: {**value, "survey": scores[key].payload()} if key in scores else value
+                for key, value in figures.items()}
+
+    return {**snapshot, "agents": scored(snapshot.get("agents", {}), agents),
+            "queues": scored(snapshot.get("queues", {}), queues)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -18,6 +18,7 @@ from ctiserver.acd.stats import QueueStats, QueueTargets, StatsFeed, rebuild_fro
 from ctiserver.acd.supervision import MayActOn, Originator, Supervision
 from ctiserver.acd.wallboard import Visibility, WallboardPublisher
 from ctiserver.acd.wallboard import add_routes as add_wallboard_routes
+from ctiserver.acd.wallboard_messages import SurveyScore, with_surveys
 from ctiserver.acd.wrapup import PendingStore, WrapupGate
 from ctiserver.ami import events as ev
 from ctiserver.bus import EventBus
@@ -35,7 +36,9 @@ class AcdDomain:
         self.agent_control = AgentControl(ami, pause_reasons, state_interface=state_interface)
         self.feed = StatsFeed(QueueStats(day_start_hour=day_start_hour, tz=timezone),
                               AgentStateMachine())
-        self.wallboard = WallboardPublisher(self.feed.stats.snapshot)
+        self.surveys: tuple[Mapping[str, SurveyScore], Mapping[str, SurveyScore]] = ({}, {})
+        """Today's survey scores: (by agent interface, by queue)."""
+        self.wallboard = WallboardPublisher(self.snapshot)
         # A disposition is required before the agent takes the next call.
         self.wrapups = WrapupGate(self.agent_control.pause, self.agent_control.unpause,
                                   pending_store)
@@ -68,6 +71,17 @@ class AcdDomain:
     def set_held(self, interface: str, held: bool) -> None:
         """The console put the agent's call on hold or took it off."""
         self.changed(set(), self.feed.held(interface, held, time.time()))
+
+    def set_surveys(self, agents: Mapping[str, SurveyScore],
+                    queues: Mapping[str, SurveyScore]) -> None:
+        """Today's survey scores by agent interface and by queue, for the wallboard."""
+        if (agents, queues) != self.surveys:
+            self.surveys = (agents, queues)
+            self.wallboard.changed()
+
+    def snapshot(self, now: float) -> dict:
+        """What the wallboard shows: the statistics with the survey scores."""
+        return with_surveys(self.feed.stats.snapshot(now), *self.surveys)
 
     def tick(self, now: float) -> None:
         self.changed(set(), self.feed.tick(now))
