@@ -100,3 +100,21 @@ async def wallboard(browser: Browser, cti, db, agent: ConsoleAgent, shots: Path,
         await expect(board.locator(f'#agents tr[data-agent="{agent.interface}"]')).to_have_attribute(
             "data-state", "on_call", timeout=10000)
         await shoot(board, shots, f"wallboard-{language}")
+
+
+@pytest.mark.parametrize(("language", "title"), [("en", "IVR flows"), ("zh_CN", "IVR 流程")])
+async def test_ivr_page_screenshot(cti, db, browser: Browser, shots: Path, language: str,
+                                   title: str) -> None:
+    """The IVR page with the example hotline's diagram, in the admin's language."""
+    admin = f"shots-admin-{uuid.uuid4().hex[:6]}"
+    admin_id, _ = await ensure_user(db, admin, display_name="Åsa 陈 Admin", role="admin",
+                                    password=PASSWORD)
+    await set_language(db, admin_id, language)
+    async with checked_page(browser, cti.url, viewport={"width": 1920, "height": 1080},
+                            locale=language.replace("_", "-")) as page:
+        await log_in(page, admin, PASSWORD, next_path="/admin/ivr")
+        await expect(page.locator("h1")).to_have_text(title)
+        await page.select_option("#flow", "hotline")
+        await expect(page.locator("#diagram")).to_have_attribute("data-flow", "hotline")
+        await expect(page.locator('#diagram .node[data-node="menu"]')).to_be_visible()
+        await shoot(page, shots, f"ivr-{language}")
