@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from callcenter.errors import Invalid, NotFound
+from callcenter.errors import Conflict, Invalid, NotFound
 from ivr.flow import Flow
 from ivr.flowfile import FlowError, Problem, parse_flow, sort_flows
 
@@ -88,10 +88,18 @@ def save_flow(folder: Path, name: str, data: dict) -> Flow:
 
 
 def delete_flow(folder: Path, name: str) -> None:
-    try:
-        (folder / f"{checked_name(name)}.yaml").unlink()
-    except FileNotFoundError:
-        raise NotFound("no flow file {name}.yaml", name=name) from None
+    """Conflict while other flows lead to it (a ``goto``, a queue's ``survey``): they would
+    stop running with it."""
+    path = folder / f"{checked_name(name)}.yaml"
+    if not path.is_file():
+        raise NotFound("no flow file {name}.yaml", name=name)
+    files = [(other.name, other.read_text(encoding="utf-8")) for other in sorted(folder.glob("*.yaml"))]
+    running = set(sort_flows(files)[0])
+    left = set(sort_flows([(source, text) for source, text in files if source != path.name])[0])
+    if stopped := running - left - {name}:
+        raise Conflict("other flows lead to {name} ({flows}): change them first",
+                       flows=", ".join(sorted(stopped)), name=name)
+    path.unlink()
 
 
 def save_prompt(folder: Path, name: str, audio: bytes) -> Path:

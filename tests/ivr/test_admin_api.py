@@ -78,6 +78,14 @@ async def test_a_wrong_flow_is_refused_with_its_path_and_reason_and_nothing_writ
     assert sorted(path.name for path in folder.iterdir()) == ["hotline.yaml", "survey.yaml"]
 
 
+async def test_a_flow_others_lead_to_is_not_deleted(ivr_admin, db) -> None:
+    client, folder = ivr_admin
+    response = await client.delete("/admin/ivr/flows/survey", headers=await headers_of(db, "admin"))
+    assert (response.status, await response.json()) == (
+        409, {"error": "other flows lead to survey (hotline): change them first"})
+    assert (folder / "survey.yaml").exists()
+
+
 async def test_a_file_changed_by_hand_runs_after_a_reload(ivr_admin, db) -> None:
     client, folder = ivr_admin
     admin = await headers_of(db, "admin")
