@@ -1,20 +1,23 @@
 """The IVR page in real Chromium against the product on the real Asterisk: simulated callers
 walk a flow through the cc-ivr context, then an admin opens /admin/ivr and the flow's diagram
 shows each node with the counts stored for it; a node no path reaches, and one no call reached,
-are marked."""
+are marked. A prompt uploaded through the API is what Asterisk plays."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiohttp import ClientSession, FormData
 from playwright.async_api import Browser, expect
 
 from asterisk_conf.simulation import caller_originate
 from ctiserver.ami import events as ev
 from ivr.store import node_counts
-from tests.helpers.accounts import PASSWORD, make_user
+from tests.helpers.accounts import PASSWORD, bearer, make_user
 from tests.helpers.browser import checked_page, log_in
 from tests.helpers.product import new_number
 from tests.helpers.waiting import BusWatch, poll_until
@@ -41,7 +44,7 @@ KEYS = ["1", "1", "2"]
 KINDS = ("reached", "completed", "timed_out", "invalid", "hung_up")
 
 
-async def walk(cti, flow: str, key: str) -> None:
+async def walk(cti, flow: str, key: str | None) -> None:
     channel_id = str(uuid.uuid4())
     with BusWatch(cti.server.bus) as watch:
         await cti.server.ami.originate(caller_originate(
@@ -93,3 +96,33 @@ async def test_agents_are_refused_the_page(cti, db, browser: Browser) -> None:
         response = await page.goto("/admin/ivr")
         assert response is not None and response.status == 403
         assert (await page.request.get("/admin/ivr/ivr.js")).status == 403
+
+
+PLAYS_UPLOAD = """\
+name: {name}
+start: hello
+nodes:
+  hello: {{type: play, prompt: {{file: {prompt}}}, next: bye}}
+  bye: {{type: hangup}}
+"""
+
+
+async def test_an_uploaded_prompt_is_played_by_asterisk(cti, db, settings, ivr_flow, tmp_path,
+                                                       caplog) -> None:
+    source, prompt = tmp_path / "tone.wav", f"tone-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=1:sample_rate=44100", "-ac", "2", str(source)],
+                   check=True)
+    form = FormData()
+    form.add_field("name", prompt)
+    form.add_field("file", source.read_bytes(), filename="tone.wav", content_type="audio/wav")
+    async with ClientSession(cti.url, headers=bearer(await make_user(db, "admin"))) as client:
+        async with client.post("/admin/ivr/prompts", data=form) as response:
+            assert response.status == 201, await response.text()
+    flow = ivr_flow(PLAYS_UPLOAD, prompt=prompt)
+    caplog.set_level(logging.DEBUG, logger="ctiserver.agi.server")
+    await walk(cti, flow, None)
+    _, played_as = settings.ivr_upload_paths
+    streamed = [r.getMessage() for r in caplog.records
+                if f'STREAM FILE "{played_as}/{prompt}"' in r.getMessage()]
+    assert len(streamed) == 1 and "endpos=0" not in streamed[0], streamed
