@@ -89,6 +89,18 @@ async def test_the_diagram_shows_each_node_with_its_stored_counts(
         await page.screenshot(path="/tmp/ivr-admin.png", full_page=True)
 
 
+async def test_a_supervisor_sees_the_diagram_without_the_admin_s_controls(
+        cti, db, browser: Browser) -> None:
+    supervisor = await make_user(db, "supervisor")
+    async with checked_page(browser, cti.url) as page:
+        await log_in(page, supervisor.username, PASSWORD, next_path="/admin/ivr")
+        await page.select_option("#flow", "hotline")
+        await expect(page.locator("#diagram")).to_have_attribute("data-flow", "hotline")
+        await expect(page.locator('.node[data-node="agent"]')).to_contain_text("support")
+        await expect(page.locator("#reload")).to_be_hidden()
+        await expect(page.locator("#upload")).to_be_hidden()
+
+
 async def test_agents_are_refused_the_page(cti, db, browser: Browser) -> None:
     agent = await make_user(db, "agent")
     async with checked_page(browser, cti.url) as page:
