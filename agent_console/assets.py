@@ -9,6 +9,7 @@
 - ``GET /recordings/recordings.js``, ``/recordings/recordings.css``: the recordings' player (any
   logged-in user: the console and the recording's page have it);
 - ``GET /admin/ivr/ivr.js``, ``/admin/ivr/ivr.css``: the IVR page's (admins and supervisors);
+- ``GET /page/page.css``: what the pages built on layout.html share (any logged-in user);
 - ``GET /i18n/i18n.js``: translations and locale formatting for every page's script (any
   logged-in user; each page carries its own catalog);
 - ``GET /i18n/language.js``: the pages' language chooser (public: the login page has it).
@@ -61,6 +62,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/favicon.svg", icon)
     app.router.add_get("/login/login.css", public(_serve("login.css")))
     app.router.add_get("/i18n/i18n.js", every_role(_serve("i18n.js")))
+    app.router.add_get("/page/page.css", every_role(_serve("page.css")))
     app.router.add_get("/live/socket.js", every_role(_serve("livesocket.js")))
     app.router.add_get("/i18n/language.js", public(_serve("language.js")))
     app.router.add_get("/wallboard/wallboard.css",

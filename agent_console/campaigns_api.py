@@ -283,8 +283,7 @@ class CampaignsResource:
         session = request.get(SESSION)
         config = {"csrf": session.csrf_token if session else "",
                   "defaultRegion": self.default_region}
-        html = render(request, "campaigns.html", user=request[USER], config=script_json(config),
-                      csrf_token=config["csrf"])
+        html = render(request, "campaigns.html", user=request[USER], config=script_json(config))
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers=NO_STORE)
 

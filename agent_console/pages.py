@@ -7,18 +7,45 @@ i18n extension, newstyle), one Environment per language. Every page also gets:
 - what the language chooser (``language.html``) needs: ``languages`` (code, name),
   ``chosen_language`` (a logged-in user's saved choice, "" for the browser's; on the login
   page the language shown) and ``session_csrf`` (a browser session's CSRF token, to save the
-  choice; "" without a session)."""
+  choice; "" without a session);
+- ``nav``: the site's pages the user's role may open (``NAV``), the one shown marked current,
+  for the pages built on ``layout.html``."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from callcenter.errors import Phrase
+
 from .auth import SESSION, USER, request_language
 from .i18n import Language, languages
+
+NAV: tuple[tuple[str, Phrase, frozenset[str]], ...] = (
+    ("/console", Phrase("Console"), frozenset({"agent", "supervisor", "admin"})),
+    ("/wallboard", Phrase("Wallboard"), frozenset({"supervisor", "admin"})),
+    ("/campaigns", Phrase("Campaigns"), frozenset({"admin", "supervisor", "marketing"})),
+    ("/admin/ivr", Phrase("IVR flows"), frozenset({"admin", "supervisor"})),
+    ("/recordings/audit", Phrase("Recordings' audit log"), frozenset({"admin"})),
+)
+"""The pages a header links to, and the roles each lets in (tests/auth/test_nav.py holds them
+to the routes' own rules)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    path: str
+    label: str
+    current: bool
+
+
+def nav_links(role: str | None, here: str, gettext) -> list[NavLink]:
+    return [NavLink(path, label.translated(gettext), path == here)
+            for path, label, roles in NAV if role in roles]
 
 
 @functools.cache
@@ -42,5 +69,6 @@ def render(request: web.Request, name: str, **context: Any) -> str:
         languages=[(code, known.name) for code, known in languages().items()],
         chosen_language=(user.language or "") if user else language.code,
         session_csrf=session.csrf_token if (session := request.get(SESSION)) else "",
+        nav=nav_links(user.role if user else None, request.path, language.translations.gettext),
         **context,
     )

@@ -76,7 +76,7 @@ class IvrAdmin:
         config = {"csrf": session.csrf_token if session else "",
                   "canEdit": request[USER].role == "admin"}
         html = render(request, "ivr.html", user=request[USER], config=script_json(config),
-                      csrf_token=config["csrf"], flows=sorted(self.flows))
+                      flows=sorted(self.flows))
         return web.Response(text=html, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-store"})
 
