@@ -51,6 +51,8 @@ def caller_originate(
     tone: str | None = None,
     ivr: str | None = None,
     survey_key: str | None = None,
+    play: str | None = None,
+    play_after: float = 1.0,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
@@ -66,7 +68,10 @@ def caller_originate(
     tone: what the caller's phone and the agent's send from their start (PlayTones'
     notation, e.g. "440"), audio for a recording. ivr: through the IVR flow of that name
     (cc-ivr) rather than straight into QUEUE; survey_key: pressed every second once
-    answered, for the survey after the agent hangs up. The Variable list goes out as
+    answered, for the survey after the agent hangs up. play: a sound file (as Asterisk finds
+    it, without the extension) the caller's phone plays into the call ``play_after`` seconds
+    after it starts, e.g. a spoken answer to a speech menu; ``key`` then counts from its end.
+    The Variable list goes out as
     repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
@@ -95,6 +100,9 @@ def caller_originate(
         if not re.fullmatch(r"[0-9*#]", survey_key):
             raise ValueError(f"survey_key must be one DTMF digit, not {survey_key!r}")
         variables["SIM_SURVEY_KEY"] = survey_key
+    if play is not None:
+        variables["SIM_PLAY"] = play
+        variables["SIM_PLAY_AFTER"] = _seconds(play_after)
     if collected:
         variables["SIM_COLLECTED"] = _collected(collected)
     if tone is not None:

