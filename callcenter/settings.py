@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     their teams', admins all, either way)."""
     recordings_retention_interval: float = 3600.0
     """Seconds between the retention job's deletions of expired recordings."""
+    transcription_models: dict[str, Path] = {}
+    """Language -> vosk model folder; recordings in a language without one are not
+    transcribed."""
+    transcription_language: str = "en"
+    """The language of the calls whose queue's recording policy names none."""
 
     # --- IVR ---------------------------------------------------------------------------
     ivr_flows_dir: Path = Path(__file__).resolve().parents[1] / "ivr" / "flows"

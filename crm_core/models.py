@@ -9,6 +9,7 @@ from sqlalchemy import (
     TIMESTAMP,
     BigInteger,
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so migrations can refer to them.
@@ -640,6 +641,8 @@ class RecordingPolicyRow(Base):
     percent: Mapped[int] = mapped_column(server_default=text("100"))
     announcement: Mapped[str | None] = mapped_column(Text)
     retention_days: Mapped[int | None]
+    language: Mapped[str | None] = mapped_column(Text)
+    """Of the calls' speech, for their transcripts; none: the site's default."""
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
@@ -652,7 +655,8 @@ class RecordingJob(Base):
     __tablename__ = "recording_jobs"
     __table_args__ = (
         CheckConstraint(
-            "state IN ('recording', 'pending', 'converting', 'stored', 'discard', 'done', 'failed')",
+            "state IN ('recording', 'pending', 'converting', 'stored', 'discard', 'done', 'failed',"
+            " 'transcribed')",
             name="state"),
         Index(None, "state", "updated_at"),
     )
@@ -664,6 +668,8 @@ class RecordingJob(Base):
     channel: Mapped[str] = mapped_column(Text)
     """The channel MixMonitor runs on (pause and resume act on it)."""
     mode: Mapped[str] = mapped_column(Text)
+    queue: Mapped[str | None] = mapped_column(Text)
+    """Whose policy decided the recording: its language and keyword phrases apply."""
     state: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -735,3 +741,52 @@ class RecordingAudit(Base):
     address: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
     """E.g. the byte range asked for."""
+
+
+class Transcript(Base):
+    """What was said in a recording, word by word (vosk), searchable (``search``: PostgreSQL
+    full text, 'simple' configuration: no stemming, which Korean or Chinese have none of)."""
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("recordings.id", ondelete="CASCADE"))
+    call_key: Mapped[str] = mapped_column(Text, unique=True)
+    language: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    words: Mapped[list[Any]] = mapped_column(JSONB)
+    """[{"word", "start", "end", "conf"}, ...], seconds from the recording's start."""
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('simple', text)", persisted=True))
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (Index(None, "search", postgresql_using="gin"),)
+
+
+class KeywordPhrase(Base):
+    """A phrase whose mention in a queue's or campaign's call alerts its supervisors."""
+
+    __tablename__ = "keyword_phrases"
+    __table_args__ = (
+        CheckConstraint("kind IN ('queue', 'campaign')", name="kind"),
+        UniqueConstraint("kind", "name", "phrase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    phrase: Mapped[str] = mapped_column(Text)
+
+
+class KeywordHit(Base):
+    """A call flagged: PHRASE was said at SECOND of its recording."""
+
+    __tablename__ = "keyword_hits"
+    __table_args__ = (UniqueConstraint("call_key", "phrase"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    call_key: Mapped[str] = mapped_column(Text)
+    phrase: Mapped[str] = mapped_column(Text)
+    second: Mapped[float]
+    created_at: Mapped[datetime] = created_at_column()

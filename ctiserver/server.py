@@ -52,7 +52,7 @@ from dialer.hopper import Hopper
 from dialer.leadcards import LeadCards
 from dialer.live import LiveBoard
 from dialer.wiring import DialerDomain, DialVariables
-from recordings.wiring import RecordingsDomain
+from recordings.wiring import RecordingsDomain, TranscriptionSettings, keyword_alert
 from ivr.store import survey_scores, survey_scores_by_queue
 from ivr.wiring import IvrDomain, SpeechSetup
 
@@ -138,7 +138,10 @@ class CTIServer:
             processes=settings.recordings_processes,
             poll_interval=settings.recordings_poll_interval, convert=settings.recordings_worker,
             background=_background, agents_hear_own=settings.recordings_agents_hear_own,
-            retention_interval=settings.recordings_retention_interval)
+            retention_interval=settings.recordings_retention_interval,
+            transcription=TranscriptionSettings(
+                settings.transcription_models, settings.transcription_language,
+                lambda alerted: self.wallboard.notify(keyword_alert(alerted), alerted.agent)))
         self.ivr = IvrDomain(
             db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
             default_region=settings.default_region, collected=self.collected,
@@ -247,6 +250,7 @@ class CTIServer:
         add_agent_socket(app, self.hub, self.directory.authenticate, self._agent_connected)
         self.acd.add_routes(app, self.directory.visible_interfaces)
         self.recordings.add_routes(app, trusted_proxies=frozenset(self.settings.trusted_proxies))
+        self.recordings.add_transcript_routes(app)
         return app
 
     async def start(self) -> None:

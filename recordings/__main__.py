@@ -9,7 +9,7 @@ import signal
 
 from callcenter.runtime import migrated_database
 from callcenter.settings import get_settings
-from recordings.wiring import converter
+from recordings.wiring import TranscriptionSettings, converter
 
 
 async def work() -> None:
@@ -18,7 +18,9 @@ async def work() -> None:
     worker, pool = converter(db, settings.effective_recordings_dir,
                              processes=settings.recordings_processes,
                              bitrate=settings.recordings_bitrate,
-                             poll_interval=settings.recordings_poll_interval)
+                             poll_interval=settings.recordings_poll_interval,
+                             transcription=TranscriptionSettings(
+                                 settings.transcription_models, settings.transcription_language))
     task = asyncio.create_task(worker.run())
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, task.cancel)

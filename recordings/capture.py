@@ -45,8 +45,8 @@ class RecordingCapture:
         self._spool = spool
         self._background = background
         self._clock = clock
-        self._retention: dict[str, int | None] = {}
-        """Call key -> the retention of the policy that decided it."""
+        self._decided: dict[str, tuple[str, int | None]] = {}
+        """Call key -> the queue whose policy decided it, and that policy's retention."""
         self._starting: dict[str, ev.RecordingStarted] = {}
         """Channel -> its MixMonitor, started but not yet bridged."""
         self.live: dict[str, LiveRecording] = {}
@@ -68,7 +68,7 @@ class RecordingCapture:
         policy = policy_for(await self._policies.get("queue", joined.queue))
         decision = decide(policy, joined.uniqueid)
         if decision.capture is not None:
-            self._retention[joined.uniqueid] = policy.retention_days
+            self._decided[joined.uniqueid] = (joined.queue, policy.retention_days)
             await self._ami.send(Setvar(joined.channel, RECORD_VARIABLE, decision.capture.value))
 
     def _started(self, event: ev.RecordingStarted, bridged_at: float | None) -> None:
@@ -83,10 +83,11 @@ class RecordingCapture:
     async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool) -> None:
         if on_demand:  # captured muted until the agent starts it
             await self._ami.send(MixMonitorMute(live.channel, True))
+        queue, retention_days = self._decided.pop(live.call_key, (None, None))
         await self._journal.open(
             call_key=live.call_key, raw_path=str(self._spool / PurePosixPath(event.file).name),
             channel=live.channel, mode=event.mode, started_at=live.pauses.started_at,
-            retention_days=self._retention.pop(live.call_key, None))
+            retention_days=retention_days, queue=queue)
 
     def _ended(self, event: ev.ChannelHungUp) -> None:
         live = next((r for r in self.live.values() if r.channel == event.channel), None)

@@ -4,21 +4,27 @@
 Each step of a job commits its state, so a converter that dies anywhere resumes where the
 journal says: ``pending`` and ``converting`` jobs are converted (again: the output is written
 under a temporary name and renamed, the ``recordings`` row is upserted by call key), ``stored``
-and ``discard`` jobs only have their raw file deleted.
+jobs are transcribed (from the raw file, which is kept until then; the transcript is upserted
+by call key with the job's ``transcribed`` in one transaction), ``transcribed`` and ``discard``
+jobs only have their raw file deleted.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_core.db import Database
-from crm_core.models import Recording, RecordingJob, RecordingPolicyRow
+from crm_core.models import KeywordHit, Recording, RecordingJob, RecordingPolicyRow, Transcript
+from recordings.alerts import Hit
 from recordings.audio import Converted
 from recordings.pauses import Stretch
 from recordings.policy import Mode, RecordingPolicy
+from recordings.transcribed import Transcribed
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,7 @@ class Job:
     ended_at: datetime | None
     pauses: list[list[float]]
     retention_days: int | None
+    queue: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +63,12 @@ class Journal:
     # -- the capture's side ---------------------------------------------------------------
 
     async def open(self, *, call_key: str, raw_path: str, channel: str, mode: str,
-                   started_at: float, retention_days: int | None) -> None:
+                   started_at: float, retention_days: int | None,
+                   queue: str | None = None) -> None:
         """A recording started; one job per call, whatever repeats the event."""
         async with self._db.sessionmaker.begin() as session:
             await session.execute(insert(RecordingJob).values(
-                call_key=call_key, raw_path=raw_path, channel=channel, mode=mode,
+                call_key=call_key, raw_path=raw_path, channel=channel, mode=mode, queue=queue,
                 state="recording", started_at=utc(started_at),
                 retention_days=retention_days).on_conflict_do_nothing(index_elements=["call_key"]))
 
@@ -91,20 +99,21 @@ class Journal:
             await session.execute(update(RecordingJob).where(RecordingJob.state == "converting")
                                   .values(state="pending"))
 
-    async def claim(self) -> Job | None:
-        """The next job due: converting it (pending), or finishing it (stored, discard)."""
+    async def claim(self, busy: Collection[int] = ()) -> Job | None:
+        """The next job due but not BUSY (this converter's jobs under way): converting it
+        (pending), transcribing it (stored), or finishing it (transcribed, discard)."""
         now = datetime.now(timezone.utc)
         async with self._db.sessionmaker.begin() as session:
             row = await session.scalar(
                 select(RecordingJob)
-                .where(RecordingJob.state.in_(("pending", "stored", "discard")),
-                       RecordingJob.updated_at <= now)
+                .where(RecordingJob.state.in_(("pending", "stored", "transcribed", "discard")),
+                       RecordingJob.updated_at <= now, RecordingJob.id.not_in(busy))
                 .order_by(RecordingJob.updated_at, RecordingJob.id)
                 .limit(1).with_for_update(skip_locked=True))
             if row is None:
                 return None
             job = Job(row.id, row.call_key, row.raw_path, row.state, row.started_at,
-                      row.ended_at, list(row.pauses), row.retention_days)
+                      row.ended_at, list(row.pauses), row.retention_days, row.queue)
             if row.state == "pending":
                 row.state, row.attempts, row.updated_at = "converting", row.attempts + 1, now
         return job
@@ -114,18 +123,45 @@ class Journal:
         due = datetime.now(timezone.utc) + timedelta(seconds=seconds)
         await self._set(job, "pending", updated_at=due)
 
-    async def stored(self, job: Job, stored: StoredRecording) -> None:
-        """The verified file is in the storage: its row, and the job's next step, at once."""
+    async def stored(self, job: Job, stored: StoredRecording) -> int:
+        """The verified file is in the storage: its row, and the job's next step, at once;
+        the recording's id."""
         values = dict(storage_key=stored.storage_key, format=stored.format,
                       duration_ms=stored.audio.duration_ms, size_bytes=stored.audio.size_bytes,
                       sha256=stored.audio.sha256, pauses=job.pauses, recorded_at=job.started_at,
                       keep_until=stored.keep_until)
         async with self._db.sessionmaker.begin() as session:
-            await session.execute(insert(Recording).values(call_key=job.call_key, **values)
+            recording_id = await session.scalar(
+                insert(Recording).values(call_key=job.call_key, **values)
+                .on_conflict_do_update(index_elements=["call_key"], set_=values)
+                .returning(Recording.id))
+            await self._step(session, job, "stored")
+        return recording_id
+
+    async def transcribed(self, job: Job, language: str, transcript: Transcribed,
+                          hits: list[Hit]) -> None:
+        """The transcript, the call's keyword hits and the job's next step, at once."""
+        async with self._db.sessionmaker.begin() as session:
+            recording_id = await session.scalar(
+                select(Recording.id).where(Recording.call_key == job.call_key))
+            values = dict(recording_id=recording_id, language=language, text=transcript.text,
+                          words=[w.as_json() for w in transcript.words])
+            await session.execute(insert(Transcript).values(call_key=job.call_key, **values)
                                   .on_conflict_do_update(index_elements=["call_key"], set_=values))
-            await session.execute(update(RecordingJob).where(RecordingJob.id == job.id)
-                                  .values(state="stored", error=None,
-                                          updated_at=datetime.now(timezone.utc)))
+            if hits:
+                await session.execute(insert(KeywordHit).values(
+                    [dict(call_key=job.call_key, phrase=h.phrase, second=h.second) for h in hits])
+                    .on_conflict_do_nothing(index_elements=["call_key", "phrase"]))
+            await self._step(session, job, "transcribed")
+
+    async def skip_transcription(self, job: Job) -> None:
+        """No model for the recording's language: nothing to transcribe."""
+        await self._set(job, "transcribed")
+
+    @staticmethod
+    async def _step(session: AsyncSession, job: Job, state: str) -> None:
+        await session.execute(update(RecordingJob).where(RecordingJob.id == job.id).values(
+            state=state, error=None, updated_at=datetime.now(timezone.utc)))
 
     async def done(self, job: Job) -> None:
         await self._set(job, "done")
@@ -152,6 +188,18 @@ class Policies:
                 RecordingPolicyRow.kind == kind, RecordingPolicyRow.name == name))
         return None if row is None else RecordingPolicy(
             Mode(row.mode), row.percent, row.announcement, row.retention_days)
+
+    async def language(self, kind: str, name: str | None) -> str | None:
+        """The language the policy's calls are spoken in; none: the site's default."""
+        async with self._db.sessionmaker() as session:
+            return await session.scalar(select(RecordingPolicyRow.language).where(
+                RecordingPolicyRow.kind == kind, RecordingPolicyRow.name == name))
+
+    async def set_language(self, kind: str, name: str, language: str | None) -> None:
+        async with self._db.sessionmaker.begin() as session:
+            await session.execute(update(RecordingPolicyRow).where(
+                RecordingPolicyRow.kind == kind, RecordingPolicyRow.name == name)
+                .values(language=language))
 
     async def put(self, kind: str, name: str, policy: RecordingPolicy) -> None:
         values = dict(mode=policy.mode.value, percent=policy.percent,

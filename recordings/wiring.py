@@ -1,51 +1,76 @@
 """Wiring of recordings: the capture hears every typed AMI event of the bus; the converter
 (unless another process runs it: ``python -m recordings work``) runs in the CTI server's
-loop, its audio work in a process pool. Playback's routes go on the web app (``add_routes``)
-and the retention job runs beside the converter."""
+loop, its audio work (conversion, transcription) in a process pool; keyword hits go to
+``on_alert`` (the CTI server's wallboards). Playback's routes go on the web app
+(``add_routes``), transcripts' too (``add_transcript_routes``), and the retention job runs
+beside the converter."""
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
 from crm_core.db import Database
+from ctiserver.acd.wallboard_messages import KeywordAlert
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
-from recordings import playback
+from recordings import alerts_api, playback, search_api
 from recordings.access import AccessRules
+from recordings.alerts_store import KeywordAlerted, Phrases
 from recordings.capture import RecordingCapture
 from recordings.journal import Journal, Policies
 from recordings.playback import PlaybackResource
 from recordings.playback_store import PlaybackStore
 from recordings.retention import Retention
 from recordings.storage import FolderStorage
-from recordings.worker import Converter
+from recordings.worker import Converter, Transcription
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptionSettings:
+    models: Mapping[str, Path] = field(default_factory=dict)
+    default_language: str = ""
+    on_alert: Callable[[KeywordAlerted], None] = lambda alerted: None
+
+
+def keyword_alert(alerted: KeywordAlerted) -> KeywordAlert:
+    return KeywordAlert(alerted.call_key, alerted.queue, alerted.agent, alerted.phrase,
+                        alerted.second)
 
 
 def converter(db: Database, store_dir: Path, *, processes: int, bitrate: str,
-              poll_interval: float) -> tuple[Converter, ProcessPoolExecutor]:
-    """A converter and its pool (spawned processes: nothing of the event loop's is forked)."""
+              poll_interval: float, transcription: TranscriptionSettings = TranscriptionSettings()
+              ) -> tuple[Converter, ProcessPoolExecutor]:
+    """A converter and its pool (spawned processes: nothing of the event loop's is forked),
+    one job per process at a time."""
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    transcribing = Transcription(Policies(db), Phrases(db), transcription.models,
+                                 transcription.default_language, transcription.on_alert)
     return Converter(Journal(db), FolderStorage(store_dir), pool, bitrate=bitrate,
-                     poll_interval=poll_interval), pool
+                     poll_interval=poll_interval, transcription=transcribing,
+                     concurrency=processes), pool
 
 
 class RecordingsDomain:
     def __init__(self, bus: EventBus, ami: AmiClient, db: Database, *, spool: Path,
                  store_dir: Path, bitrate: str, processes: int, poll_interval: float,
                  convert: bool, background: Callable[[Awaitable[None]], None],
-                 agents_hear_own: bool = True, retention_interval: float = 3600) -> None:
+                 agents_hear_own: bool = True, retention_interval: float = 3600,
+                 transcription: TranscriptionSettings = TranscriptionSettings()) -> None:
         self.policies = Policies(db)
+        self.phrases = Phrases(db)
+        self._db = db
         self.capture = RecordingCapture(ami, Journal(db), self.policies, spool=spool,
                                         background=background)
         self.converter, self._pool = converter(
-            db, store_dir, processes=processes, bitrate=bitrate,
-            poll_interval=poll_interval) if convert else (None, None)
+            db, store_dir, processes=processes, bitrate=bitrate, poll_interval=poll_interval,
+            transcription=transcription) if convert else (None, None)
         self._task: asyncio.Task | None = None
         bus.subscribe(ev.AmiEvent, self.capture.handle)
         # playback and retention
@@ -59,6 +84,11 @@ class RecordingsDomain:
         playback.add_routes(app, PlaybackResource(
             self.playback_store, self.storage, self.access, self.capture, pool=self._pool,
             trusted_proxies=trusted_proxies))
+
+    def add_transcript_routes(self, app: web.Application) -> None:
+        """Transcript search, a recording's transcript, keyword alert phrases."""
+        search_api.add_routes(app, search_api.TranscriptsResource(self._db, self.phrases))
+        alerts_api.add_routes(app, alerts_api.KeywordAlertsResource(self.phrases))
 
     def start(self) -> None:
         if self.converter is not None:

@@ -24,6 +24,7 @@ from aiohttp import web
 from crm_core.values import UserInfo
 
 from ctiserver.acd.wallboard_messages import Stats
+from ctiserver.web.messages import Message
 from ctiserver.web.hub import Client, text_frame
 from ctiserver.web.agentsocket import MAX_WS_FRAME, converse, current_user
 
@@ -68,6 +69,14 @@ class WallboardPublisher:
             *(c.socket.close(code=1001, message=b"server shutdown") for c in list(self._clients)),
             return_exceptions=True,
         )
+
+    def notify(self, message: Message, agent: str | None) -> None:
+        """A message of its own (a keyword alert) to the wallboards that see AGENT (unknown:
+        the admins')."""
+        text = json.dumps(message.payload(), ensure_ascii=False)
+        for client, view in list(self._clients.items()):
+            if view is None or (agent is not None and agent in view):
+                client.put(text)
 
     def changed(self, queues: Iterable[str] | None = None, agents: Iterable[str] = ()) -> None:
         """Something changed; ``queues`` None: anything may have (send everything)."""

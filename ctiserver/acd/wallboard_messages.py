@@ -7,6 +7,10 @@ statistics snapshot's own keys (``queues``, ``agents``, ``day_start``, ``definit
 ``survey`` (``SurveyScore``: today's post-call survey answers and their mean, 1-5) once
 there is one. The header comes first, so a reader can time an
 update without parsing all of it.
+
+``keyword_alert``: a recorded call's transcript has one of its queue's alert phrases
+(``call_key``, ``queue``, ``agent``: the member interface or null, ``phrase``, ``second`` of
+the recording it was said at), sent to the wallboards that see the agent.
 """
 from __future__ import annotations
 
@@ -52,3 +56,14 @@ def with_surveys(snapshot: dict[str, Any], agents: Mapping[str, SurveyScore],
 
     return {**snapshot, "agents": scored(snapshot.get("agents", {}), agents),
             "queues": scored(snapshot.get("queues", {}), queues)}
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordAlert(Message):
+    type: ClassVar[str] = "keyword_alert"
+    version: ClassVar[int] = VERSION
+    call_key: str
+    queue: str | None
+    agent: str | None
+    phrase: str
+    second: float

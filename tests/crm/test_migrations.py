@@ -16,6 +16,8 @@ APP_TABLES = {
     "campaigns", "lead_lists", "leads", "lead_attempts", "dnc_entries", "national_dnc_lists",
     "recording_policies", "recording_jobs", "recordings", "recording_audit",
     "ivr_node_counts",
+    "recording_policies", "recording_jobs", "recordings", "transcripts", "keyword_phrases",
+    "keyword_hits",
 }
 
 

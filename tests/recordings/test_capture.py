@@ -80,7 +80,7 @@ async def test_a_recorded_call_from_the_join_to_the_hang_up() -> None:
     await fakes.settle()
     assert fakes.calls == [("open", {
         "args": (), "call_key": KEY, "raw_path": str(SPOOL / "1733.172.wav"), "channel": AGENT,
-        "mode": "record", "started_at": 2000.0, "retention_days": 90})]
+        "mode": "record", "started_at": 2000.0, "retention_days": 90, "queue": "sales"})]
     fakes.now = 2003.0
     await capture.pause(KEY)
     with pytest.raises(Conflict):

@@ -1,0 +1,101 @@
+"""Transcripts over HTTP (JSON).
+
+- ``GET /admin/recordings/search?q=...&limit=N`` (supervisors: their teams' calls; admins:
+  all): the newest recordings whose transcript has every term of ``q`` (each the start of a
+  word), with the call, its agent, when it was recorded, the words around the hit and the
+  second of the recording it was said at.
+- ``GET /api/recordings/{id}/transcript``: the words with their times and the call's keyword
+  hits, for admins, supervisors and the agent of the call.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import Field
+
+from agent_console.auth import USER, require_role
+from agent_console.jsonbody import NO_STORE, answer, query
+from agent_console.schemas import MAX_QUERY, Answer, Query
+from callcenter.errors import Forbidden, NotFound
+from crm_core.db import Database
+from crm_core.teams import visible_user_ids
+from recordings.alerts_store import Phrases
+from recordings.search import search, transcript_of
+
+MAX_FOUND = 100
+
+
+class TranscriptSearchQuery(Query):
+    q: Annotated[str, Field(min_length=1, max_length=MAX_QUERY)]
+    limit: Annotated[int, Field(gt=0, le=MAX_FOUND)] = 20
+
+
+class FoundRecording(Answer):
+    recording_id: int
+    call_key: str
+    agent: str | None
+    recorded_at: str
+    snippet: str
+    second: float
+
+
+class FoundRecordings(Answer):
+    recordings: list[FoundRecording]
+
+
+class TranscriptWord(Answer):
+    word: str
+    start: float
+    end: float
+    conf: float
+
+
+class KeywordHitAnswer(Answer):
+    phrase: str
+    second: float
+
+
+class TranscriptAnswer(Answer):
+    recording_id: int
+    call_key: str
+    language: str
+    words: list[TranscriptWord]
+    alerts: list[KeywordHitAnswer]
+
+
+class TranscriptsResource:
+    def __init__(self, db: Database, phrases: Phrases) -> None:
+        self.db = db
+        self.phrases = phrases
+
+    @require_role("admin", "supervisor")
+    async def search(self, request: web.Request) -> web.Response:
+        asked = query(request, TranscriptSearchQuery)
+        visible = await visible_user_ids(self.db, request[USER])
+        found = await search(self.db, asked.q, visible, limit=asked.limit)
+        return answer(FoundRecordings, {"recordings": [
+            {**f.__dict__, "recorded_at": f.recorded_at.isoformat()} for f in found]},
+            headers=NO_STORE)
+
+    async def transcript(self, request: web.Request) -> web.Response:
+        raw = request.match_info["id"]
+        found = await transcript_of(self.db, int(raw)) if raw.isdigit() and len(raw) < 18 \
+            else None
+        if found is None:
+            raise NotFound("not found")
+        user = request[USER]
+        # Until recordings.access decides: admins, supervisors, and the call's own agent.
+        if user.role not in ("admin", "supervisor") and user.id != found.agent_user_id:
+            raise Forbidden("you may not hear this recording")
+        alerts = await self.phrases.flagged(found.call_key)
+        return answer(TranscriptAnswer, {
+            "recording_id": found.recording_id, "call_key": found.call_key,
+            "language": found.language, "words": [w.as_json() for w in found.words],
+            "alerts": [{"phrase": a.phrase, "second": a.second} for a in alerts]},
+            headers=NO_STORE)
+
+
+def add_routes(app: web.Application, transcripts: TranscriptsResource) -> None:
+    app.router.add_get("/admin/recordings/search", transcripts.search)
+    app.router.add_get("/api/recordings/{id}/transcript", transcripts.transcript)

@@ -1,0 +1,41 @@
+"""Speech to text with vosk, run in the converter's worker processes (never on the event
+loop): each process loads a language's model once and keeps it for every later recording."""
+from __future__ import annotations
+
+import functools
+import json
+import wave
+from pathlib import Path
+
+import vosk
+
+from recordings.transcribed import Transcribed, Word
+
+CHUNK_FRAMES = 4000
+"""Frames fed to the recognizer at a time (half a second at MixMonitor's 8 kHz)."""
+
+
+@functools.cache
+def model(folder: str) -> vosk.Model:
+    """FOLDER's model, loaded once per process (hundreds of MB: never per recording)."""
+    vosk.SetLogLevel(-1)
+    return vosk.Model(folder)
+
+
+def transcribe(wav_path: Path, model_dir: Path) -> Transcribed:
+    """The words of WAV_PATH (16-bit mono PCM at any rate: Kaldi resamples) with their times."""
+    words: list[Word] = []
+    with wave.open(str(wav_path), "rb") as wav:
+        rate, frames = wav.getframerate(), wav.getnframes()
+        recognizer = vosk.KaldiRecognizer(model(str(model_dir)), rate)
+        recognizer.SetWords(True)
+        while chunk := wav.readframes(CHUNK_FRAMES):
+            if recognizer.AcceptWaveform(chunk):
+                words += _words(recognizer.Result())
+    words += _words(recognizer.FinalResult())
+    return Transcribed(" ".join(w.word for w in words), tuple(words), frames / rate)
+
+
+def _words(result: str) -> list[Word]:
+    return [Word(w["word"], w["start"], w["end"], w["conf"])
+            for w in json.loads(result).get("result", [])]
