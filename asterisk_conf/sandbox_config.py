@@ -1,7 +1,7 @@
 """The sandbox instance's whole configuration, rendered from settings (no I/O but templates)."""
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from callcenter.settings import Settings
 
@@ -57,6 +57,13 @@ TEMPLATES: tuple[str, ...] = (
 def srv_dir(settings: Settings) -> PurePosixPath:
     """The instance folder as Asterisk sees it inside the root."""
     return PurePosixPath("/srv") / settings.sandbox_name
+
+
+def sound_file(settings: Settings, name: str) -> tuple[Path, str]:
+    """Where to write a sound NAME.wav (8 kHz 16-bit mono) on the host, and how Playback
+    names it inside the sandbox's root."""
+    return (settings.sandbox_dir / "spool" / "sounds" / f"{name}.wav",
+            str(srv_dir(settings) / "spool" / "sounds" / name))
 
 
 def recordings_spool(settings: Settings) -> PurePosixPath:

@@ -53,6 +53,7 @@ def caller_originate(
     survey_key: str | None = None,
     play: str | None = None,
     play_after: float = 1.0,
+    sound: str | None = None,
 ) -> dict[str, str | list[str]]:
     """Originate a simulated caller into QUEUE (send with Async so AMI is not blocked).
 
@@ -66,13 +67,14 @@ def caller_originate(
     SIM_QUEUE_KEYS, the caller leaves: EXITWITHKEY), ``patience`` then counts from the key
     press; several keys with ``w`` for half a second between them (SendDTMF) walk an IVR.
     tone: what the caller's phone and the agent's send from their start (PlayTones'
-    notation, e.g. "440"), audio for a recording. ivr: through the IVR flow of that name
-    (cc-ivr) rather than straight into QUEUE; survey_key: pressed every second once
-    answered, for the survey after the agent hangs up. play: a sound file (as Asterisk finds
-    it, without the extension) the caller's phone plays into the call ``play_after`` seconds
-    after it starts, e.g. a spoken answer to a speech menu; ``key`` then counts from its end.
-    The Variable list goes out as
-    repeated headers.
+    notation, e.g. "440"), audio for a recording; sound: a file the caller's phone plays as
+    the agent answers (Playback's argument: Asterisk's path without the extension, see
+    ``asterisk_conf.sandbox_config.sound_file``), talk then counts from its end. ivr:
+    through the IVR flow of that name (cc-ivr) rather than straight into QUEUE; survey_key:
+    pressed every second once answered, for the survey after the agent hangs up. play: a
+    sound file (as Asterisk finds it, without the extension) the caller's phone plays into
+    the call ``play_after`` seconds after it starts, e.g. a spoken answer to a speech menu;
+    ``key`` then counts from its end. The Variable list goes out as repeated headers.
     """
     if hangup_by not in ("caller", "agent"):
         raise ValueError(f"hangup_by must be 'caller' or 'agent', not {hangup_by!r}")
@@ -107,6 +109,8 @@ def caller_originate(
         variables["SIM_COLLECTED"] = _collected(collected)
     if tone is not None:
         variables["SIM_TONE"] = tone
+    if sound is not None:
+        variables["SIM_SOUND"] = sound
     return {
         "Action": "Originate",
         "Channel": f"Local/{queue}@{SIM_INBOUND}",

@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated
 
 from aiohttp import web
@@ -35,7 +37,7 @@ class FoundRecording(Answer):
     recording_id: int
     call_key: str
     agent: str | None
-    recorded_at: str
+    recorded_at: datetime
     snippet: str
     second: float
 
@@ -74,9 +76,8 @@ class TranscriptsResource:
         asked = query(request, TranscriptSearchQuery)
         visible = await visible_user_ids(self.db, request[USER])
         found = await search(self.db, asked.q, visible, limit=asked.limit)
-        return answer(FoundRecordings, {"recordings": [
-            {**f.__dict__, "recorded_at": f.recorded_at.isoformat()} for f in found]},
-            headers=NO_STORE)
+        return answer(FoundRecordings, {"recordings": [asdict(f) for f in found]},
+                      headers=NO_STORE)
 
     async def transcript(self, request: web.Request) -> web.Response:
         raw = request.match_info["id"]

@@ -10,6 +10,7 @@ import pytest
 from callcenter.settings import Settings
 
 from tests.helpers.slots import take_slot
+from tests.helpers.speech import KO_MODEL
 
 pytest_plugins = [
     "tests.fixtures.database", "tests.fixtures.asterisk", "tests.fixtures.product",
@@ -36,5 +37,7 @@ def settings() -> Iterator[Settings]:
         http_port=18080 + offset,
         # The tests' campaigns dial only where a test runs its own dialer (simulated customers).
         dialer_enabled=False,
+        # Only queues whose policy says "ko" are transcribed (the default language has none).
+        transcription_models={"ko": KO_MODEL},
     )
     lock.close()

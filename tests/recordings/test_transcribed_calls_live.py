@@ -1,0 +1,99 @@
+"""A recorded call in Korean on the real Asterisk, PostgreSQL and vosk: the caller's phone
+plays espeak-ng's Korean; the stored recording gets a transcript with the spoken words and
+their times, transcript search finds the call, the queue's keyword flags it and an admin's
+wallboard hears of it live."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aiohttp
+import pytest
+
+from asterisk_conf.sandbox_config import sound_file
+from asterisk_conf.simulation import caller_originate
+from ctiserver.ami import events as ev
+from recordings.policy import Mode, RecordingPolicy
+
+from tests.helpers.accounts import bearer, make_user
+from tests.helpers.product import add_members, new_number, remove_members
+from tests.helpers.recordings import stored_recording
+from tests.helpers.speech import KO_RECOGNISED, KO_SPOKEN, speak_korean
+from tests.helpers.waiting import BusWatch, poll_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+KEYWORD = "아이"
+
+
+async def test_a_korean_call_is_transcribed_searchable_and_alerts_its_supervisors(
+        cti, db, new_queue, new_extension) -> None:
+    server = cti.server
+    queue = await new_queue("ko", product=cti)
+    await server.recordings.policies.put("queue", queue, RecordingPolicy(Mode.ALL))
+    await server.recordings.policies.set_language("queue", queue, "ko")
+    await server.recordings.phrases.put("queue", queue, [KEYWORD])
+    host_path, played = sound_file(server.settings, f"ko-{uuid.uuid4().hex}")
+    speak_korean(KO_SPOKEN, host_path)
+    admin, agent = await make_user(db, "admin"), await make_user(db, "agent")
+    ext = new_extension()
+    channel_id = str(uuid.uuid4())
+    key = f"{channel_id};2"
+    alerts: list[dict] = []
+    async with aiohttp.ClientSession(headers=bearer(admin)) as http:
+        wallboard = await http.ws_connect(f"{cti.url}/ws/wallboard", max_msg_size=0)
+        reader = asyncio.ensure_future(_keyword_alerts(wallboard, alerts))
+        await add_members(cti, queue, [ext])
+        try:
+            with BusWatch(server.bus) as watch:
+                await server.ami.originate(caller_originate(
+                    queue, number=new_number(), name="Jürgen 张伟", patience=60, ring=0.5,
+                    talk=1, hangup_by="caller", channel_id=channel_id, sound=played))
+                await watch.first(ev.AgentCompleted, "the call to end", 30,
+                                  where=lambda e: e.queue == queue)
+        finally:
+            await remove_members(cti, queue, [ext])
+        row = await poll_until(lambda: stored_recording(db, key), "the transcribed recording", 90)
+
+        transcript = await _json(http, f"{cti.url}/api/recordings/{row.id}/transcript")
+        words = [w["word"] for w in transcript["words"]]
+        assert transcript["language"] == "ko" and set(KO_RECOGNISED) <= set(words), words
+        assert all(0 <= w["start"] <= w["end"] <= row.duration_ms / 1000
+                   for w in transcript["words"])
+        said = next(w for w in transcript["words"] if w["word"] == KEYWORD)
+        assert transcript["alerts"] == [{"phrase": KEYWORD, "second": said["start"]}]
+
+        found = await _json(http, f"{cti.url}/admin/recordings/search", q=KEYWORD, limit=100)
+        [hit] = [f for f in found["recordings"] if f["call_key"] == key]
+        assert hit["recording_id"] == row.id and KEYWORD in hit["snippet"]
+        assert hit["second"] == said["start"]
+
+        await poll_until(lambda: _alerted(alerts, key), "the wallboard's keyword alert", 10)
+        [alert] = [a for a in alerts if a["call_key"] == key]
+        assert (alert["queue"], alert["phrase"], alert["second"]) == (queue, KEYWORD,
+                                                                      said["start"])
+        reader.cancel()
+        await wallboard.close()
+
+    async with aiohttp.ClientSession(headers=bearer(agent)) as http:
+        async with http.get(f"{cti.url}/api/recordings/{row.id}/transcript") as response:
+            assert response.status == 403, "another agent's call"
+        async with http.get(f"{cti.url}/admin/recordings/search", params={"q": KEYWORD}) as r:
+            assert r.status == 403, "search is for supervisors and admins"
+
+
+async def _keyword_alerts(ws: aiohttp.ClientWebSocketResponse, into: list[dict]) -> None:
+    async for message in ws:
+        data = message.json()
+        if data.get("type") == "keyword_alert":
+            into.append(data)
+
+
+async def _alerted(alerts: list[dict], key: str) -> bool:
+    return any(a["call_key"] == key for a in alerts)
+
+
+async def _json(http: aiohttp.ClientSession, url: str, **params: object) -> dict:
+    async with http.get(url, params={k: str(v) for k, v in params.items()}) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
