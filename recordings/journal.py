@@ -139,8 +139,9 @@ class Journal:
         return recording_id
 
     async def transcribed(self, job: Job, language: str, transcript: Transcribed,
-                          hits: list[Hit]) -> None:
-        """The transcript, the call's keyword hits and the job's next step, at once."""
+                          hits: list[Hit]) -> list[Hit]:
+        """The transcript, the call's keyword hits and the job's next step, at once; the hits
+        not stored before (a step run again after a crash)."""
         async with self._db.sessionmaker.begin() as session:
             recording_id = await session.scalar(
                 select(Recording.id).where(Recording.call_key == job.call_key))
@@ -148,11 +149,14 @@ class Journal:
                           words=[w.as_json() for w in transcript.words])
             await session.execute(insert(Transcript).values(call_key=job.call_key, **values)
                                   .on_conflict_do_update(index_elements=["call_key"], set_=values))
+            new: set[str] = set()
             if hits:
-                await session.execute(insert(KeywordHit).values(
+                new = set(await session.scalars(insert(KeywordHit).values(
                     [dict(call_key=job.call_key, phrase=h.phrase, second=h.second) for h in hits])
-                    .on_conflict_do_nothing(index_elements=["call_key", "phrase"]))
+                    .on_conflict_do_nothing(index_elements=["call_key", "phrase"])
+                    .returning(KeywordHit.phrase)))
             await self._step(session, job, "transcribed")
+        return [h for h in hits if h.phrase in new]
 
     async def skip_transcription(self, job: Job) -> None:
         """No model for the recording's language: nothing to transcribe."""

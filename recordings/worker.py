@@ -133,8 +133,7 @@ class Converter:
         model = how.models[language]
         transcribed = await self._in_pool(transcribe.transcribe, raw, model)
         found = hits(await how.phrases.of("queue", job.queue), transcribed.words)
-        await self._journal.transcribed(job, language, transcribed, found)
-        for hit in found:
+        for hit in await self._journal.transcribed(job, language, transcribed, found):
             how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
 
     async def _not_closed(self, job: Job) -> None:

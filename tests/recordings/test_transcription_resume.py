@@ -1,0 +1,106 @@
+"""The journal's transcription step on the real PostgreSQL and vosk: a job stopped once
+stored is transcribed on restart (its queue's language and phrases), the transcript, the
+hit and the alert once each however often the step runs again; a queue in a language
+without a model only has its raw file deleted. On a database of its own, so the test
+product's own converter takes no part."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from callcenter.settings import Settings
+from crm_core.db import Database, open_database, upgrade
+from crm_core.models import KeywordHit, Transcript
+from recordings import audio
+from recordings.alerts_store import KeywordAlerted, Phrases
+from recordings.journal import Journal, Policies, StoredRecording
+from recordings.policy import Mode, RecordingPolicy
+from recordings.storage import FolderStorage, storage_key
+from recordings.worker import Converter, Transcription
+
+from tests.helpers.database import fresh_database
+from tests.helpers.recordings import job_state
+from tests.helpers.speech import KO_MODEL, KO_SPOKEN, speak_korean
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def resume_db(settings: Settings) -> AsyncIterator[Database]:
+    url = fresh_database(settings, "callcenter_transcription_resume")
+    upgrade(url)
+    db = await open_database(url)
+    yield db
+    await db.close()
+
+
+async def stored_job(db: Database, key: str, queue: str, raw: Path, storage: FolderStorage):
+    """KEY's job as a converter left it once the recording was stored."""
+    journal = Journal(db)
+    started = datetime.now(timezone.utc)
+    await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
+                       mode="record", started_at=started.timestamp(), retention_days=None,
+                       queue=queue)
+    await journal.ended(key, started.timestamp() + 2, ())
+    job = await journal.claim()
+    assert job is not None and job.call_key == key
+    final_key = storage_key(key, started, audio.FORMAT)
+    scratch = storage.scratch(final_key)
+    converted = audio.convert(raw, scratch, "24k")
+    storage.put(scratch, final_key)
+    await journal.stored(job, StoredRecording(final_key, audio.FORMAT, converted, None))
+    await journal.recover()
+    again = await journal.claim()
+    assert again is not None and again.state == "stored"
+    return again
+
+
+async def test_a_stored_job_is_transcribed_once_with_its_queues_phrases(
+        resume_db: Database, tmp_path: Path) -> None:
+    raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "ko-1.1"
+    speak_korean(KO_SPOKEN, raw)
+    policies, phrases = Policies(resume_db), Phrases(resume_db)
+    await policies.put("queue", "ko-support", RecordingPolicy(Mode.ALL))
+    await policies.set_language("queue", "ko-support", "ko")
+    await phrases.put("queue", "ko-support", ["아이", "환불"])
+    alerted: list[KeywordAlerted] = []
+    job = await stored_job(resume_db, key, "ko-support", raw, storage)
+    with ThreadPoolExecutor(1) as pool:
+        converter = Converter(Journal(resume_db), storage, pool, bitrate="24k", poll_interval=0.1,
+                              transcription=Transcription(policies, phrases, {"ko": KO_MODEL},
+                                                          "en", alerted.append))
+        await converter.process(job)
+        assert await job_state(resume_db, key) == "done" and not raw.exists()
+        speak_korean(KO_SPOKEN, raw)  # as if killed before the raw file was deleted
+        await converter.process(replace(job, state="stored"))
+
+    async with resume_db.sessionmaker() as session:
+        [transcript] = (await session.scalars(
+            select(Transcript).where(Transcript.call_key == key))).all()
+        [hit] = (await session.scalars(select(KeywordHit).where(KeywordHit.call_key == key))).all()
+    said = next(w for w in transcript.words if w["word"] == "아이")
+    assert transcript.language == "ko" and "아이" in transcript.text.split()
+    assert (hit.phrase, hit.second) == ("아이", said["start"])
+    assert alerted == [KeywordAlerted(key, "ko-support", None, "아이", said["start"])]
+
+
+async def test_a_language_without_a_model_is_not_transcribed(
+        resume_db: Database, tmp_path: Path) -> None:
+    raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "de-1.2"
+    speak_korean(KO_SPOKEN, raw)
+    policies, phrases = Policies(resume_db), Phrases(resume_db)
+    job = await stored_job(resume_db, key, "de-support", raw, storage)
+    with ThreadPoolExecutor(1) as pool:
+        await Converter(Journal(resume_db), storage, pool, bitrate="24k", poll_interval=0.1,
+                        transcription=Transcription(policies, phrases, {"ko": KO_MODEL}, "de")
+                        ).process(job)
+    assert await job_state(resume_db, key) == "done" and not raw.exists()
+    async with resume_db.sessionmaker() as session:
+        assert await session.scalar(select(Transcript).where(Transcript.call_key == key)) is None
