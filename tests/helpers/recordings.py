@@ -15,6 +15,9 @@ from sqlalchemy import select
 
 from crm_core.db import Database
 from crm_core.models import Recording, RecordingJob
+from recordings import audio
+from recordings.journal import Job, Journal, StoredRecording
+from recordings.storage import FolderStorage, storage_key
 
 RAW_RATE = 8000
 """MixMonitor's .wav: 16-bit mono at 8 kHz."""
@@ -77,3 +80,15 @@ def start_converter(database_url: str, data_dir: Path, store_dir: Path,
     with open(log, "ab") as output:
         return subprocess.Popen([sys.executable, "-m", "recordings", "work"], env=env,
                                 start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
+
+
+async def store_claimed(journal: Journal, storage: FolderStorage, job: Job,
+                        raw: Path) -> tuple[str, audio.Converted]:
+    """The converter's steps for JOB up to "stored", then it stops: the storage key and what
+    the conversion gave."""
+    final_key = storage_key(job.call_key, job.started_at, audio.FORMAT)
+    scratch = storage.scratch(final_key)
+    converted = audio.convert(raw, scratch, "24k")
+    storage.put(scratch, final_key)
+    await journal.stored(job, StoredRecording(final_key, audio.FORMAT, converted, None))
+    return final_key, converted

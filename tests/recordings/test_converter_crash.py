@@ -17,15 +17,14 @@ from pydub import AudioSegment
 
 from callcenter.settings import Settings
 from crm_core.db import Database, open_database, upgrade
-from recordings import audio
 from recordings.audio import sha256_of
-from recordings.journal import Journal, StoredRecording
+from recordings.journal import Journal
 from recordings.storage import FolderStorage, storage_key
 from recordings.worker import Converter
 
 from tests.helpers.database import fresh_database
-from tests.helpers.recordings import (job_state, recordings_of, start_converter, stored_recording,
-                                      write_tone_wav)
+from tests.helpers.recordings import (job_state, recordings_of, start_converter, store_claimed,
+                                      stored_recording, write_tone_wav)
 from tests.helpers.waiting import poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -96,15 +95,10 @@ async def test_a_job_stopped_once_stored_only_has_its_raw_file_deleted(
     storage = FolderStorage(tmp_path / "store")
     write_tone_wav(raw, 5)
     key = "stored-1733140000.43"
-    started = await ended_job(journal, key, raw)
+    await ended_job(journal, key, raw)
     job = await journal.claim()
     assert job is not None and job.call_key == key
-    # the converter's steps up to "stored", then it stops
-    final_key = storage_key(key, started, audio.FORMAT)
-    scratch = storage.scratch(final_key)
-    converted = audio.convert(raw, scratch, "24k")
-    storage.put(scratch, final_key)
-    await journal.stored(job, StoredRecording(final_key, audio.FORMAT, converted, None))
+    final_key, converted = await store_claimed(journal, storage, job, raw)
     written = storage.path(final_key).stat().st_mtime_ns
 
     with ThreadPoolExecutor(1) as pool:

@@ -18,15 +18,14 @@ from sqlalchemy import select
 from callcenter.settings import Settings
 from crm_core.db import Database, open_database, upgrade
 from crm_core.models import KeywordHit, Transcript
-from recordings import audio
 from recordings.alerts_store import KeywordAlerted, Phrases
-from recordings.journal import Journal, Policies, StoredRecording
+from recordings.journal import Journal, Policies
 from recordings.policy import Mode, RecordingPolicy
-from recordings.storage import FolderStorage, storage_key
+from recordings.storage import FolderStorage
 from recordings.worker import Converter, Transcription
 
 from tests.helpers.database import fresh_database
-from tests.helpers.recordings import job_state
+from tests.helpers.recordings import job_state, store_claimed
 from tests.helpers.speech import KO_MODEL, KO_SPOKEN, speak_korean
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -51,11 +50,7 @@ async def stored_job(db: Database, key: str, queue: str, raw: Path, storage: Fol
     await journal.ended(key, started.timestamp() + 2, ())
     job = await journal.claim()
     assert job is not None and job.call_key == key
-    final_key = storage_key(key, started, audio.FORMAT)
-    scratch = storage.scratch(final_key)
-    converted = audio.convert(raw, scratch, "24k")
-    storage.put(scratch, final_key)
-    await journal.stored(job, StoredRecording(final_key, audio.FORMAT, converted, None))
+    await store_claimed(journal, storage, job, raw)
     await journal.recover()
     again = await journal.claim()
     assert again is not None and again.state == "stored"
