@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import wave
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from recordings.transcribed import Transcribed, Word
 
 CHUNK_FRAMES = 4000
 """Frames fed to the recognizer at a time (half a second at MixMonitor's 8 kHz)."""
+WORKER_NICENESS = 5
+"""Pool processes run below the event loop's priority: on a busy machine the CTI server's
+loop gets the CPU first, and decoding takes what is left."""
+
+
+def prepare_worker(model_dirs: tuple[str, ...]) -> None:
+    """A pool process's start: its priority lowered, every model loaded."""
+    os.nice(WORKER_NICENESS)
+    for folder in model_dirs:
+        model(folder)
 
 
 @functools.cache

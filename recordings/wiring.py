@@ -29,6 +29,7 @@ from recordings.playback import PlaybackResource
 from recordings.playback_store import PlaybackStore
 from recordings.retention import Retention
 from recordings.storage import FolderStorage
+from recordings.transcribe import prepare_worker
 from recordings.worker import Converter, Transcription
 
 
@@ -47,9 +48,11 @@ def keyword_alert(alerted: KeywordAlerted) -> KeywordAlert:
 def converter(db: Database, store_dir: Path, *, processes: int, bitrate: str,
               poll_interval: float, transcription: TranscriptionSettings = TranscriptionSettings()
               ) -> tuple[Converter, ProcessPoolExecutor]:
-    """A converter and its pool (spawned processes: nothing of the event loop's is forked),
-    one job per process at a time."""
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    """A converter and its pool (spawned processes: nothing of the event loop's is forked;
+    each with the models loaded), one job per process at a time."""
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=prepare_worker,
+                               initargs=(tuple(str(m) for m in transcription.models.values()),))
     transcribing = Transcription(Policies(db), Phrases(db), transcription.models,
                                  transcription.default_language, transcription.on_alert)
     return Converter(Journal(db), FolderStorage(store_dir), pool, bitrate=bitrate,

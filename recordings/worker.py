@@ -125,13 +125,12 @@ class Converter:
 
     async def _transcribe(self, job: Job, raw: Path) -> None:
         how = self._transcription
-        language = how and (await how.policies.language("queue", job.queue)
-                            or how.default_language)
+        language = None if how is None else (
+            await how.policies.language("queue", job.queue) or how.default_language)
         if how is None or language not in how.models:
             await self._journal.skip_transcription(job)
             return
-        model = how.models[language]
-        transcribed = await self._in_pool(transcribe.transcribe, raw, model)
+        transcribed = await self._in_pool(transcribe.transcribe, raw, how.models[language])
         found = hits(await how.phrases.of("queue", job.queue), transcribed.words)
         for hit in await self._journal.transcribed(job, language, transcribed, found):
             how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
