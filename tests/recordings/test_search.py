@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 def test_terms_are_quoted_prefixes_that_all_must_match() -> None:
     assert tsquery("예약  Jürgen") == "'예약':* & 'jürgen':*"
-    assert tsquery("it's a\\b & | ! :*") == \
-        "'it''s':* & 'a\\\\b':* & '&':* & '|':* & '!':* & ':*':*"
+    assert tsquery("it's a\\b & | ! :*") == "'it''s':* & 'a\\\\b':* & '&' & '|' & '!' & ':*':*"
+    assert tsquery("네 아이") == "'네' & '아이':*", "one character: the whole word"
     assert tsquery("   ") == ""
 
 
@@ -34,6 +34,7 @@ def test_the_snippet_shows_the_words_around_the_first_hit_and_its_second() -> No
     assert hit is not None and hit.second == 4.0
     assert hit.text == "셋 넷 다섯 여섯 일곱 여덟 예약 을 확인 하겠 습니다"
     assert snippet(words, "환불") is None
+    assert snippet(words, "을").second == 4.5 and snippet(words, "셋").second == 1.0
 
 
 async def test_search_finds_word_starts_newest_first_within_the_viewers_teams(db) -> None:
