@@ -69,10 +69,10 @@ VOCABULARY = 5000
 SEARCHES = 300
 PLANTED = "벤치마크"
 TICK = 0.01
-SAME_WORDS = 0.8
-"""Vosk's results for the same file differ in a few words from run to run here (floating point
-sums in a varying order under load): the pipeline's transcript must share this share of its
-words, in order, with bare vosk's."""
+SAME_WORDS = 0.5
+"""Vosk's results for the same file differ from run to run here, bare vosk's own rounds too
+(words shared in order down to about 0.6 in the runs measured): the pipeline's transcript must
+share this much with bare vosk's, which a missing or garbled one does not."""
 CORPUS_IDS = 1_000_000
 """The stored transcripts' recording ids start after this (the pipeline's come first)."""
 
