@@ -31,7 +31,6 @@ class Found:
 class TranscriptOf:
     recording_id: int
     call_key: str
-    agent_user_id: int | None
     language: str
     words: list[Word]
 
@@ -66,15 +65,11 @@ def _found(row, query: str) -> Found:
 
 
 async def transcript_of(db: Database, recording_id: int) -> TranscriptOf | None:
-    statement = (select(Recording.call_key, Call.agent_user_id, Transcript.language,
-                        Transcript.words)
-                 .join(Transcript, Transcript.recording_id == Recording.id)
-                 .outerjoin(Call, Call.call_key == Recording.call_key)
-                 .where(Recording.id == recording_id))
+    statement = (select(Transcript.call_key, Transcript.language, Transcript.words)
+                 .where(Transcript.recording_id == recording_id))
     async with db.sessionmaker() as session:
         row = (await session.execute(statement)).first()
     if row is None:
         return None
-    call_key, agent_user_id, language, words = row
-    return TranscriptOf(recording_id, call_key, agent_user_id, language,
-                        [Word(**w) for w in words])
+    call_key, language, words = row
+    return TranscriptOf(recording_id, call_key, language, [Word(**w) for w in words])

@@ -5,7 +5,7 @@
   word), with the call, its agent, when it was recorded, the words around the hit and the
   second of the recording it was said at.
 - ``GET /api/recordings/{id}/transcript``: the words with their times and the call's keyword
-  hits, for admins, supervisors and the agent of the call.
+  hits, for those who may hear the recording (``recordings.access``); 404 until there is one.
 """
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from pydantic import Field
 from agent_console.auth import USER, require_role
 from agent_console.jsonbody import NO_STORE, answer, query
 from agent_console.schemas import MAX_QUERY, Answer, Query
-from callcenter.errors import Forbidden, NotFound
+from callcenter.errors import NotFound
 from crm_core.db import Database
 from crm_core.teams import visible_user_ids
+from recordings.access import AccessRules, Action
 from recordings.alerts_store import Phrases
+from recordings.playback_store import PlaybackStore
 from recordings.search import search, transcript_of
 
 MAX_FOUND = 100
@@ -67,9 +69,12 @@ class TranscriptAnswer(Answer):
 
 
 class TranscriptsResource:
-    def __init__(self, db: Database, phrases: Phrases) -> None:
+    def __init__(self, db: Database, phrases: Phrases, store: PlaybackStore,
+                 rules: AccessRules) -> None:
         self.db = db
         self.phrases = phrases
+        self.store = store
+        self.rules = rules
 
     @require_role("admin", "supervisor")
     async def search(self, request: web.Request) -> web.Response:
@@ -81,14 +86,13 @@ class TranscriptsResource:
 
     async def transcript(self, request: web.Request) -> web.Response:
         raw = request.match_info["id"]
-        found = await transcript_of(self.db, int(raw)) if raw.isdigit() and len(raw) < 18 \
-            else None
+        recording = await self.store.get(int(raw)) if raw.isdigit() and len(raw) < 18 else None
+        if recording is None:
+            raise NotFound("not found")
+        self.rules.check(await self.store.viewer(request[USER]), recording.owner, Action.PLAY)
+        found = await transcript_of(self.db, recording.id)
         if found is None:
             raise NotFound("not found")
-        user = request[USER]
-        # Until recordings.access decides: admins, supervisors, and the call's own agent.
-        if user.role not in ("admin", "supervisor") and user.id != found.agent_user_id:
-            raise Forbidden("you may not hear this recording")
         alerts = await self.phrases.flagged(found.call_key)
         return answer(TranscriptAnswer, {
             "recording_id": found.recording_id, "call_key": found.call_key,

@@ -90,7 +90,8 @@ class RecordingsDomain:
 
     def add_transcript_routes(self, app: web.Application) -> None:
         """Transcript search, a recording's transcript, keyword alert phrases."""
-        search_api.add_routes(app, search_api.TranscriptsResource(self._db, self.phrases))
+        search_api.add_routes(app, search_api.TranscriptsResource(
+            self._db, self.phrases, self.playback_store, self.access))
         alerts_api.add_routes(app, alerts_api.KeywordAlertsResource(self.phrases))
 
     def start(self) -> None:

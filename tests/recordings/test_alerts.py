@@ -12,8 +12,6 @@ from recordings.alerts import Hit, hits
 from tests.helpers.accounts import bearer, make_user
 from tests.helpers.transcribed import words_of
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 
 def test_a_phrase_is_found_where_its_first_word_begins() -> None:
     words = words_of("안녕 하세요 예 약을 변경 하고 싶어요 Cancel my ORDER 😀 张伟")
@@ -24,6 +22,7 @@ def test_a_phrase_is_found_where_its_first_word_begins() -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.asyncio(loop_scope="session")
 async def test_admins_keep_the_phrases_of_queues_and_campaigns(client, db) -> None:
     admin, agent = await make_user(db, "admin"), await make_user(db)
     queue = f"q-{uuid.uuid4().hex[:6]}"

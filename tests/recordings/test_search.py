@@ -18,8 +18,6 @@ from tests.helpers.accounts import make_user
 from tests.helpers.records import handled_call
 from tests.helpers.transcribed import transcribed_recording, words_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
 
 def test_terms_are_quoted_prefixes_that_all_must_match() -> None:
     assert tsquery("예약  Jürgen") == "'예약':* & 'jürgen':*"
@@ -37,6 +35,8 @@ def test_the_snippet_shows_the_words_around_the_first_hit_and_its_second() -> No
     assert snippet(words, "을").second == 4.5 and snippet(words, "셋").second == 1.0
 
 
+@pytest.mark.integration
+@pytest.mark.asyncio(loop_scope="session")
 async def test_search_finds_word_starts_newest_first_within_the_viewers_teams(db) -> None:
     team = f"t-{uuid.uuid4().hex[:6]}"
     mine, theirs = await make_user(db, team=team), await make_user(db)
