@@ -115,7 +115,8 @@ def _summary(importer: LeadImporter, rows: Iterable[SourceRow], end: int | None 
 def _record(lead: ImportedLead) -> tuple[Any, ...]:
     details = lead.details
     return (lead.phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
-            json.dumps(details.custom, ensure_ascii=False), list(lead.zones.zones),
+            json.dumps(details.custom, ensure_ascii=False) if details.custom else "{}",
+            list(lead.zones.zones),
             lead.zones.source.value)
 
 

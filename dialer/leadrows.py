@@ -14,15 +14,14 @@ upsert); rows themselves are not kept.
 """
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import NamedTuple
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, create_model, field_validator
 
 from callcenter.errors import Invalid
 from dialer import compliance
@@ -32,9 +31,10 @@ from dialer.phonezones import (
 )
 
 
-class Contact(BaseModel):
-    """A lead's text fields: in a ``ColumnMapping`` the columns holding them, in ``LeadDetails``
-    their values."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contact:
+    """A lead's text fields: in ``LeadDetails`` their values, in a ``ColumnMapping`` the columns
+    holding them. A plain class, not a model: the import makes one per row."""
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -45,10 +45,11 @@ class Contact(BaseModel):
     """Of a lead: ISO 3166 alpha-2 when the file's text names a country, else that text."""
 
 
-TEXT_FIELDS = tuple(Contact.model_fields)
+TEXT_FIELDS = tuple(text_field.name for text_field in fields(Contact))
+_ContactColumns = create_model("ContactColumns", **{name: (str | None, None) for name in TEXT_FIELDS})
 
 
-class ColumnMapping(Contact):
+class ColumnMapping(_ContactColumns):  # type: ignore[valid-type,misc]
     """Which column of the file holds what: values are the file's column names (its first row)."""
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -88,16 +89,21 @@ class BoundMapping:
     mapping: ColumnMapping
     positions: Mapping[str, int]
 
-    def cell(self, cells: Sequence[str], column: str | None) -> str | None:
-        if column is None:
-            return None
-        index = self.positions[column]
-        return clean(cells[index]) or None if index < len(cells) else None
+    def index(self, column: str | None) -> int | None:
+        return None if column is None else self.positions[column]
 
 
 def clean(text: str) -> str:
     """Trimmed, and composed (NFC) so "Jürgen" typed two ways is one name."""
-    return unicodedata.normalize("NFC", text.strip())
+    text = text.strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)  # ASCII is NFC
+
+
+def _cell(cells: Sequence[str], index: int | None) -> str | None:
+    """The cleaned cell at ``index`` (a mapped column), None when empty or missing."""
+    if index is None or index >= len(cells):
+        return None
+    return clean(cells[index]) or None
 
 
 class SourceRow(NamedTuple):
@@ -115,11 +121,10 @@ class LeadStatus(StrEnum):
     """On the do-not-call list: kept, never dialed."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LeadDetails(Contact):
-    model_config = ConfigDict(frozen=True)
-
     alt_phones: tuple[str, ...] = ()
-    custom: dict[str, str] = {}
+    custom: dict[str, str] = field(default_factory=dict)
 
     def filled_from(self, other: LeadDetails) -> LeadDetails:
         """These details, with what they lack taken from ``other``."""
@@ -219,36 +224,44 @@ def not_listed(number: str) -> bool:
 
 class RowChecker:
     """One row's checks, which need no other row: picklable, so worker processes run them
-    (``dialer.importpool``). Gives ``Loaded`` (not yet told from a duplicate) or ``Rejected``."""
+    (``dialer.importpool``). Gives ``Loaded`` (not yet told from a duplicate) or ``Rejected``.
+    The mapping is turned into cell positions once: a row's checks only index its cells."""
 
     def __init__(self, mapping: BoundMapping, *, default_region: str,
                  is_dnc: Callable[[str], bool]) -> None:
         self._mapping = mapping
         self._region = default_region
         self._is_dnc = is_dnc
+        m, index = mapping.mapping, mapping.index
+        self._phone = index(m.phone)
+        self._country = index(m.country)
+        self._timezone = index(m.timezone)
+        self._texts = tuple((name, index(getattr(m, name))) for name in TEXT_FIELDS
+                            if name != "country" and getattr(m, name) is not None)
+        self._alts = tuple((column, index(column)) for column in m.alt_phones)
+        self._customs = tuple((name, index(column)) for name, column in m.custom.items())
 
     def check(self, row: int, cells: Sequence[str]) -> Loaded | Rejected:
-        m = self._mapping.mapping
-        cell = functools.partial(self._mapping.cell, cells)
-        raw_country = cell(m.country)
+        raw_country = _cell(cells, self._country)
         country = country_code(raw_country) if raw_country else None
         region = country or self._region
-        raw_phone = cell(m.phone)
+        raw_phone = _cell(cells, self._phone)
         number = check_number(raw_phone, region) if raw_phone else None
         if number is None:
             reason = ("no phone number" if raw_phone is None
                       else f"not a valid phone number (numbers without +country read as {region})")
-            return Rejected(row, (RowError(row, m.phone, raw_phone or "", reason),))
+            return Rejected(row, (RowError(row, self._mapping.mapping.phone, raw_phone or "",
+                                           reason),))
         phone = number.e164
         errors: list[RowError] = []
+        texts = {name: value for name, at in self._texts if (value := _cell(cells, at)) is not None}
         details = LeadDetails(
-            **{name: cell(getattr(m, name)) for name in TEXT_FIELDS if name != "country"},
-            country=country or raw_country,
+            **texts, country=country or raw_country,
             alt_phones=self._alt_phones(row, cells, phone, region, errors),
-            custom={name: value for name, column in m.custom.items()
-                    if (value := cell(column)) is not None})
-        zones = self._zones(row, number, cell(m.timezone), Address(country, details.state,
-                                                                     details.postcode), errors)
+            custom={name: value for name, at in self._customs
+                    if (value := _cell(cells, at)) is not None})
+        zones = self._zones(row, number, _cell(cells, self._timezone),
+                            Address(country, details.state, details.postcode), errors)
         if zones is None:
             return Rejected(row, tuple(errors))
         status = LeadStatus.DNC if self._is_dnc(phone) else LeadStatus.NEW
@@ -257,8 +270,8 @@ class RowChecker:
     def _alt_phones(self, row: int, cells: Sequence[str], phone: str, region: str,
                     errors: list[RowError]) -> tuple[str, ...]:
         found: list[str] = []
-        for column in self._mapping.mapping.alt_phones:
-            raw = self._mapping.cell(cells, column)
+        for column, at in self._alts:
+            raw = _cell(cells, at)
             if raw is None:
                 continue
             checked = check_number(raw, region)

@@ -6,7 +6,9 @@ lead import needs all three, so ``check_number`` classifies once and derives the
 the way those functions do; the zone lists' filtering (to the zones the zone database knows)
 is memoised per list, of which there are a few hundred. Numbers written as
 digits and spaces (with or without a leading +, the shape of nearly every list) skip parse's
-text scanning (RFC 3966 parameters, extensions, letters), which cannot apply to them.
+text scanning (RFC 3966 parameters, extensions, letters), which cannot apply to them. A
+region's number types are tested as ``number_type`` does, with its patterns compiled and its
+lengths gathered once per region (``_TypePlan``) instead of looked up per test.
 ``tests/dialer/test_phonecheck.py`` compares every answer with phonenumbers' own over many
 generated and odd inputs.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -71,7 +74,10 @@ def _parse_digits(text: str, region: str) -> PhoneNumber:
         raise phonenumbers.NumberParseException(
             phonenumbers.NumberParseException.INVALID_COUNTRY_CODE, "Missing or invalid default region.")
     metadata = PhoneMetadata.metadata_for_region(region.upper(), None)
-    country_code, national = util._maybe_extract_country_code(text, metadata, False, number)
+    try:
+        country_code, national = util._maybe_extract_country_code(text, metadata, False, number)
+    except phonenumbers.NumberParseException:  # "+" then no country code: parse retries without the +
+        return phonenumbers.parse(text, region)
     if country_code != 0:
         number_region = util.region_code_for_country_code(country_code)
         if number_region != region:
@@ -112,7 +118,7 @@ def _region_and_type(number: PhoneNumber) -> tuple[str | None, PhoneNumberType]:
             if util.re_compile(metadata.leading_digits).match(national):
                 found = region
                 break
-        elif (kind := util._number_type_helper(national, metadata)) != PhoneNumberType.UNKNOWN:
+        elif (kind := _type_plan(metadata).number_type(national)) != PhoneNumberType.UNKNOWN:
             return region, kind
     if found is None:
         return None, PhoneNumberType.UNKNOWN
@@ -120,7 +126,65 @@ def _region_and_type(number: PhoneNumber) -> tuple[str | None, PhoneNumberType]:
     if metadata is None or (found != util.REGION_CODE_FOR_NON_GEO_ENTITY and
                             number.country_code != util.country_code_for_valid_region(found)):
         return found, PhoneNumberType.UNKNOWN
-    return found, util._number_type_helper(national, metadata)
+    return found, _type_plan(metadata).number_type(national)
+
+
+Matcher = Callable[[str], bool]
+
+
+def _matcher(desc: util.PhoneNumberDesc | None) -> Matcher:
+    """``_is_number_matching_desc(national, desc)`` as one function of the number."""
+    if desc is None or not desc.national_number_pattern:
+        return lambda national: False
+    pattern = re.compile(desc.national_number_pattern)
+    lengths = frozenset(desc.possible_length)
+    if not lengths:
+        return lambda national: pattern.fullmatch(national) is not None
+    return lambda national: len(national) in lengths and pattern.fullmatch(national) is not None
+
+
+_SPECIAL_TYPES = (
+    ("premium_rate", PhoneNumberType.PREMIUM_RATE), ("toll_free", PhoneNumberType.TOLL_FREE),
+    ("shared_cost", PhoneNumberType.SHARED_COST), ("voip", PhoneNumberType.VOIP),
+    ("personal_number", PhoneNumberType.PERSONAL_NUMBER), ("pager", PhoneNumberType.PAGER),
+    ("uan", PhoneNumberType.UAN), ("voicemail", PhoneNumberType.VOICEMAIL))
+"""Tested in this order after the general description, as ``_number_type_helper`` does."""
+
+
+class _TypePlan:
+    """A region's ``phonenumberutil._number_type_helper``, its descriptions compiled once."""
+
+    def __init__(self, metadata: PhoneMetadata) -> None:
+        self._general = _matcher(metadata.general_desc)
+        self._special = tuple((_matcher(getattr(metadata, name)), kind)
+                              for name, kind in _SPECIAL_TYPES)
+        self._fixed = _matcher(metadata.fixed_line)
+        self._mobile = _matcher(metadata.mobile)
+        self._same = bool(metadata.same_mobile_and_fixed_line_pattern)
+
+    def number_type(self, national: str) -> PhoneNumberType:
+        if not self._general(national):
+            return PhoneNumberType.UNKNOWN
+        for matches, kind in self._special:
+            if matches(national):
+                return kind
+        if self._fixed(national):
+            return (PhoneNumberType.FIXED_LINE_OR_MOBILE if self._same or self._mobile(national)
+                    else PhoneNumberType.FIXED_LINE)
+        if not self._same and self._mobile(national):
+            return PhoneNumberType.MOBILE
+        return PhoneNumberType.UNKNOWN
+
+
+_TYPE_PLANS: dict[int, _TypePlan] = {}
+"""By the metadata object's id: phonenumbers loads each region's metadata once and keeps it."""
+
+
+def _type_plan(metadata: PhoneMetadata) -> _TypePlan:
+    plan = _TYPE_PLANS.get(id(metadata))
+    if plan is None:
+        plan = _TYPE_PLANS[id(metadata)] = _TypePlan(metadata)
+    return plan
 
 
 @functools.cache
