@@ -156,8 +156,8 @@ def cmd_leads(args: argparse.Namespace, settings: Settings) -> int:
         f"lead list {status.list_id} of campaign {status.campaign}: {status.rows_read} rows read,"
         f" {status.loaded} leads loaded ({status.dnc} on a do-not-call list, {status.ambiguous}"
         f" in several time zones), {status.merged} merged into the campaign's leads,"
-        f" {status.duplicates} repeated in the file, {status.bad} rejected; CRM customers:"
-        f" {status.customers_linked} linked, {status.customers_created} created", highlight=False,
+        f" {status.duplicates} repeated in the file, {status.bad} rejected; {status.customers_linked}"
+        f" linked to CRM customers (the others get theirs when first reached)", highlight=False,
         soft_wrap=True)
     console.print(f"error report ({status.error_lines} lines): {status.error_report_path}",
                   highlight=False, soft_wrap=True)

@@ -56,7 +56,6 @@ class ImportAnswer(Answer):
     dnc: int
     ambiguous: int
     customers_linked: int
-    customers_created: int
     bytes_read: int
     total_bytes: int
     error_lines: int

@@ -5,8 +5,10 @@ worker processes for a large CSV file, else in a worker thread; the event loop s
 and each block is one transaction of set-based statements, however long the list: the block's
 leads COPY'd into a temporary table and merged by one statement (a number the campaign has,
 from an earlier list or an earlier block, fills what that lead lacked; the leads' CRM
-customers linked by number, the oldest owner as the screen pop's lookup, or created with
-their number), and the list's progress. The do-not-call lists are applied in SQL too: a listed
+customers linked by number, the oldest owner as the screen pop's lookup; a number no
+customer has gets one when its lead is first reached, as dialers do: a list of numbers is not
+a customer base), and the list's progress, with ``synchronous_commit`` off (a block stays
+atomic; a crash may lose the last blocks committed, whose counts go with them). The do-not-call lists are applied in SQL too: a listed
 number is loaded with status ``dnc``, a listed alternative number is left out.
 
 A campaign starts only when the national do-not-call list of its rule set's country was
@@ -181,7 +183,7 @@ class ImportStatus:
     dnc: int = 0
     ambiguous: int = 0
     customers_linked: int = 0
-    customers_created: int = 0
+    """New leads whose number a CRM customer has; the others get theirs at the first contact."""
     bytes_read: int = 0
     total_bytes: int = 0
     error_lines: int = 0
@@ -201,7 +203,7 @@ class ImportStatus:
 
 
 COUNTERS = ("rows_read", "loaded", "merged", "duplicates", "bad", "dnc", "ambiguous",
-            "customers_linked", "customers_created", "bytes_read", "total_bytes", "error_lines")
+            "customers_linked", "bytes_read", "total_bytes", "error_lines")
 ProgressListener = Callable[[ImportStatus], Awaitable[None] | None]
 
 
@@ -233,21 +235,11 @@ CREATE TEMP TABLE IF NOT EXISTS lead_import_rows (
     alt_phones text[], custom jsonb, timezones text[], zone_source text) ON COMMIT DELETE ROWS
 """)
 
-# One statement merges a batch: each number's CRM owner looked up (the oldest customer owning
-# it, as for the screen pop's lookup), customer ids drawn for new numbers without one, the leads
-# upserted with their customer (so no lead row is written twice), and the customers made for
-# the leads actually inserted (a lead another import inserted meanwhile keeps its own).
+# One statement merges a block: the leads upserted with the CRM customer owning their number
+# (the oldest, as the screen pop's lookup finds it; a number no customer has gets its customer
+# when the lead is first reached, ``dialer.crmcalls``), and only the block's counts come back.
 _MERGE = text(f"""
-WITH src AS MATERIALIZED (
-    SELECT r.*, (SELECT c.customer_id FROM contact_numbers c WHERE c.number_e164 = r.phone
-                 ORDER BY c.customer_id LIMIT 1) AS owner
-    FROM lead_import_rows r),
-need AS MATERIALIZED (
-    SELECT s.phone, nextval(pg_get_serial_sequence('customers', 'id')) AS id
-    FROM src s
-    WHERE s.owner IS NULL AND NOT EXISTS (
-        SELECT 1 FROM leads x WHERE x.campaign_id = :campaign_id AND x.phone = s.phone)),
-upsert AS (
+WITH upsert AS (
     INSERT INTO leads AS l (list_id, campaign_id, phone, alt_phones, {", ".join(TEXT_FIELDS)},
                             timezones, zone_source, custom, status, customer_id)
     SELECT :list_id, :campaign_id, s.phone,
@@ -256,8 +248,8 @@ upsert AS (
            {", ".join(f"s.{name}" for name in TEXT_FIELDS)}, s.timezones, s.zone_source, s.custom,
            CASE WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = s.phone)
                 THEN 'dnc' ELSE 'new' END,
-           COALESCE(s.owner, n.id)
-    FROM src s LEFT JOIN need n ON n.phone = s.phone ORDER BY s.ord
+           (SELECT min(c.customer_id) FROM contact_numbers c WHERE c.number_e164 = s.phone)
+    FROM lead_import_rows s ORDER BY s.ord
     ON CONFLICT (campaign_id, phone) DO UPDATE SET
         {", ".join(f"{name} = COALESCE(l.{name}, EXCLUDED.{name})" for name in TEXT_FIELDS)},
         alt_phones = l.alt_phones || ARRAY(SELECT p FROM unnest(EXCLUDED.alt_phones) p
@@ -268,21 +260,15 @@ upsert AS (
         zone_source = CASE WHEN cardinality(l.timezones) > 1 AND cardinality(EXCLUDED.timezones) = 1
                            THEN EXCLUDED.zone_source ELSE l.zone_source END,
         customer_id = COALESCE(l.customer_id, EXCLUDED.customer_id)
-    RETURNING l.phone, (l.xmax = 0) AS inserted, l.list_id = :list_id AS this_list, l.status,
-              cardinality(l.timezones) > 1 AS ambiguous, l.customer_id),
-made AS (
-    INSERT INTO customers (id, name, email, timezone, created_by)
-    SELECT n.id, COALESCE(NULLIF(concat_ws(' ', s.first_name, s.last_name), ''), s.phone), s.email,
-           CASE WHEN cardinality(s.timezones) = 1 THEN s.timezones[1] END, :created_by
-    FROM need n JOIN src s ON s.phone = n.phone JOIN upsert u ON u.customer_id = n.id
-    WHERE u.inserted),
-numbers AS (
-    INSERT INTO contact_numbers (customer_id, number_e164)
-    SELECT n.id, n.phone FROM need n JOIN upsert u ON u.customer_id = n.id WHERE u.inserted)
-SELECT u.inserted, u.this_list, u.status, u.ambiguous,
-       u.inserted AND s.owner IS NOT NULL AND u.customer_id = s.owner AS linked,
-       u.inserted AND n.id IS NOT NULL AND u.customer_id = n.id AS created
-FROM upsert u JOIN src s ON s.phone = u.phone LEFT JOIN need n ON n.phone = u.phone
+    RETURNING (l.xmax = 0) AS inserted, l.list_id = :list_id AS this_list, l.status,
+              cardinality(l.timezones) > 1 AS ambiguous, l.customer_id IS NOT NULL AS linked)
+SELECT count(*) FILTER (WHERE inserted) AS loaded,
+       count(*) FILTER (WHERE this_list AND NOT inserted) AS repeats,
+       count(*) FILTER (WHERE NOT (this_list OR inserted)) AS merged,
+       count(*) FILTER (WHERE inserted AND status = 'dnc') AS dnc,
+       count(*) FILTER (WHERE inserted AND ambiguous) AS ambiguous,
+       count(*) FILTER (WHERE inserted AND linked) AS linked
+FROM upsert
 """)
 
 
@@ -291,14 +277,13 @@ class LeadImport:
     makes the lead list, ``run`` imports it."""
 
     def __init__(self, db: Database, status: ImportStatus, campaign_id: int, source: LeadFile,
-                 importer: LeadImporter, report_path: Path, created_by: int | None) -> None:
+                 importer: LeadImporter, report_path: Path) -> None:
         self.db = db
         self.status = status
         self._campaign_id = campaign_id
         self._source = source
         self._importer = importer
         self._report_path = report_path
-        self._created_by = created_by
 
     @classmethod
     async def open(cls, db: Database, campaign: str, path: Path, mapping: ColumnMapping, *,
@@ -325,7 +310,7 @@ class LeadImport:
             raise
         status = ImportStatus(listed.id, campaign, listed.name, source_name,
                               total_bytes=source.total_bytes, error_report_path=str(report_path))
-        return cls(db, status, row.id, source, importer, report_path, created_by)
+        return cls(db, status, row.id, source, importer, report_path)
 
     async def run(self, on_progress: ProgressListener | None = None, *,
                   batch_size: int = BLOCK_ROWS, workers: int = 0,
@@ -367,19 +352,18 @@ class LeadImport:
         status = self.status
         ids = {"campaign_id": self._campaign_id}
         async with self.db.sessionmaker.begin() as session:
+            # a crash loses at most the last blocks committed, never part of one: each is atomic
+            await session.execute(text("SET LOCAL synchronous_commit = off"))
             if block.leads:
                 await _copy(session, block.leads)
                 written = (await session.execute(_MERGE, {
-                    **ids, "list_id": status.list_id, "created_by": self._created_by})).all()
-                new = [row for row in written if row.inserted]
-                repeats = sum(row.this_list and not row.inserted for row in written)
-                status.loaded += len(new)
-                status.merged += len(written) - len(new) - repeats
-                status.duplicates += repeats  # numbers of the file's earlier blocks
-                status.dnc += sum(row.status == "dnc" for row in new)
-                status.ambiguous += sum(row.ambiguous for row in new)
-                status.customers_linked += sum(row.linked for row in new)
-                status.customers_created += sum(row.created for row in new)
+                    **ids, "list_id": status.list_id})).one()
+                status.loaded += written.loaded
+                status.merged += written.merged
+                status.duplicates += written.repeats  # numbers of the file's earlier blocks
+                status.dnc += written.dnc
+                status.ambiguous += written.ambiguous
+                status.customers_linked += written.linked
             status.rows_read += block.rows
             status.bad += block.bad
             status.duplicates += block.duplicates
@@ -401,9 +385,6 @@ async def _copy(session: AsyncSession, leads: list[tuple[Any, ...]]) -> None:
     await connection.driver_connection.copy_records_to_table(
         "lead_import_rows", records=[(order, *lead) for order, lead in enumerate(leads)],
         columns=("ord", *LEAD_COLUMNS))
-    # Without statistics the planner guesses a few rows and joins the merge's steps in nested
-    # loops, quadratic in the block's size.
-    await session.execute(text("ANALYZE lead_import_rows"))
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:

@@ -19,7 +19,6 @@
     ["dnc", (n) => tn("{n} on a do-not-call list", "{n} on a do-not-call list", n)],
     ["ambiguous", (n) => tn("{n} in several time zones", "{n} in several time zones", n)],
     ["customers_linked", (n) => tn("{n} CRM customer linked", "{n} CRM customers linked", n)],
-    ["customers_created", (n) => tn("{n} CRM customer created", "{n} CRM customers created", n)],
   ];
 
   function say(text) { $("#message").textContent = text || ""; }

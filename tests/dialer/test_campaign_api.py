@@ -118,8 +118,8 @@ async def test_an_upload_imports_in_the_background_with_progress_and_a_report(
 
     status = await finished(client, started["list_id"], headers)
     assert (status["status"], status["rows_read"], status["loaded"], status["bad"],
-            status["customers_created"], status["fraction"], status["error_report"]) == (
-        "done", 4, 2, 2, 2, 1.0, True)
+            status["customers_linked"], status["fraction"], status["error_report"]) == (
+        "done", 4, 2, 2, 0, 1.0, True)
     report = await client.get(f"/admin/imports/{started['list_id']}/errors.csv", headers=headers)
     assert report.status == 200 and report.content_type == "text/csv"
     assert "filename*=UTF-8''Kunden%20M%C3%A4rz-errors.csv" in report.headers["Content-Disposition"]
