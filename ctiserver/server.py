@@ -80,7 +80,7 @@ class CTIServer:
         self.calls = CallsDomain(
             self.bus, self.hub,
             record_calls=partial(record_calls, db, default_region=settings.default_region),
-            lookup_customer=lookup_customer, lead_cards=lead_cards.card,
+            lookup_customer=lookup_customer, lead_cards=lead_cards.reached,
             agent_ids=self.directory.agent_ids,
             batch_size=settings.crm_batch_size, flush_interval=settings.crm_flush_interval,
             # Timeout and empty queue look alike on AMI; the exit's queue_log line tells them apart.

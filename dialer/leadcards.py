@@ -16,6 +16,7 @@ from crm_core.db import Database
 from crm_core.dispositions import Owner
 from crm_core.scripts import ScriptError, get_script, render_script
 from ctiserver.calls.agent_messages import LeadPart
+from dialer.crmcalls import lead_customer
 from dialer.preview import lead_fields
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,13 @@ class LeadCards:
         customer = await self.lookup(row.phone)
         script = await self._script(row.campaign, customer, agent, fields)
         return LeadPart(row.campaign, lead_id, fields, script), customer
+
+    async def reached(self, lead_id: int, agent: str) -> tuple[LeadPart, dict[str, Any] | None]:
+        """``card`` for the agent taking the lead's call: the first contact, so the lead gets its
+        CRM customer if no one owns its number (``dialer.crmcalls.lead_customer``); a preview,
+        shown before any call, does not."""
+        await lead_customer(self.db, lead_id)
+        return await self.card(lead_id, agent)
 
     async def _script(self, campaign: str, customer: dict[str, Any] | None, agent: str,
                       fields: dict[str, Any]) -> str | None:

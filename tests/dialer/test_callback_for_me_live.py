@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from asterisk_conf.simulation import customer_variables
+from crm_core.customers import create_customer
 from crm_core.models import Callback
 
 from tests.helpers.campaigns import fresh_numbers, leads_of
@@ -40,6 +41,8 @@ async def test_a_callback_for_me_rings_the_booking_agent_only(
     other = await console_agent(db, new_extension(), queue, display_name="Ben 赵")
     sockets = {a.user_id: await open_socket(a.token) for a in (booking, other)}
     [number] = fresh_numbers(1)
+    # a callback is booked with a customer already spoken to: the lead is linked to them
+    await create_customer(db, "Jürgen 张伟 😀", [number], default_region="GB")
     campaign = await lead_campaign(db, tmp_path, queue, [[number, "Jürgen", "张伟 😀"]],
                                    {number: "Callback 回电"}, mode="progressive", ratio=1.0, amd=False)
     lead = (await leads_of(db, campaign))[number]

@@ -15,6 +15,7 @@ from callcenter.errors import Conflict
 from crm_core.db import Database
 from crm_core.models import Callback
 from dialer.attempts import AttemptResult
+from dialer.crmcalls import lead_customer
 from dialer.hopper import DialedAttempt, Hopper, LeadState
 from dialer.store import Campaigns, add_dnc, dnc_listing
 from tests.helpers.accounts import make_user
@@ -69,8 +70,9 @@ async def test_callbacks_due_then_fresh_leads_then_retries(db: Database, tmp_pat
     await hopper.record_outcome(first[0].lead_id, DialedAttempt(
         AttemptResult.BUSY, WEDNESDAY_NOON, ended_at=WEDNESDAY_NOON + timedelta(seconds=20)))
     lead = (await leads_of(db, campaign))[called_back]
+    customer = await lead_customer(db, lead["id"])  # reached before, when the callback was booked
     async with db.sessionmaker.begin() as session:
-        session.add(Callback(customer_id=lead["customer_id"], number=called_back,
+        session.add(Callback(customer_id=customer, number=called_back,
                              due_at=WEDNESDAY_NOON + timedelta(minutes=5), timezone="Europe/London",
                              assigned_user_id=agent.id))
     later = WEDNESDAY_NOON + timedelta(minutes=30)
@@ -84,7 +86,7 @@ async def test_callbacks_due_then_fresh_leads_then_retries(db: Database, tmp_pat
         AttemptResult.HUMAN, later, answered_at=later, agent_user_id=agent.id))
     async with db.engine.connect() as conn:
         status = await conn.scalar(text("SELECT status FROM callbacks WHERE customer_id = :c"),
-                                   {"c": lead["customer_id"]})
+                                   {"c": customer})
     assert status == "done"
 
 

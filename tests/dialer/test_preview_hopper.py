@@ -10,6 +10,7 @@ from pathlib import Path
 from crm_core.db import Database
 from crm_core.models import Callback, CallWrapup
 from dialer.attempts import AttemptResult
+from dialer.crmcalls import lead_customer
 from dialer.hopper import DialedAttempt, Hopper
 from dialer.store import dnc_listing
 from tests.helpers.campaigns import fresh_numbers, import_rows, leads_of, running_campaign
@@ -50,8 +51,9 @@ async def test_a_callback_for_an_agent_names_their_phone(db: Database, tmp_path:
     campaign, [number] = await london_leads(db, tmp_path, 1)
     agent = await console_agent(db, "8899", "q-none")
     lead = (await leads_of(db, campaign))[number]
+    customer = await lead_customer(db, lead["id"])  # reached before, when the callback was booked
     async with db.sessionmaker.begin() as session:
-        session.add(Callback(customer_id=lead["customer_id"], number=number, status="open",
+        session.add(Callback(customer_id=customer, number=number, status="open",
                              due_at=NOON - timedelta(minutes=1), timezone="Europe/London",
                              assigned_user_id=agent.user_id))
     [claimed] = await Hopper(db).claim(campaign, 1, NOON)

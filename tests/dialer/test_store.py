@@ -1,6 +1,6 @@
 """The dialer's storage on the real PostgreSQL: migration 0009's tables through lead list
-imports (CSV and XLSX with bad rows, counts, the error report, CRM customers linked or created,
-non-ASCII kept, a second import of the same numbers merging, batches and their progress), the
+imports (CSV and XLSX with bad rows, counts, the error report, CRM customers linked at import
+and created when the lead is first reached, non-ASCII kept, a second import of the same numbers merging, batches and their progress), the
 do-not-call lists (internal and national) and a campaign's start refused on a stale national
 copy."""
 from __future__ import annotations
@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from callcenter.errors import Conflict, Invalid
+from callcenter.errors import Conflict, Invalid, NotFound
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.models import ContactNumber, Customer
 from dialer.campaigns import CampaignSettings
+from dialer.crmcalls import lead_customer
 from dialer.leadrows import ColumnMapping
 from dialer.store import (
     Campaigns, LeadImport, add_dnc, dnc_listing, import_status, load_national_dnc,
@@ -75,6 +76,27 @@ async def test_a_csv_with_bad_rows_loads_the_good_ones_and_links_customers(
     assert leads[known]["customer_id"] == owner
     assert leads[new]["customer_id"] is None and await customer_of(db, new) == []
     assert (await import_status(db, status.list_id)).json() == status.json()
+
+
+
+async def test_a_lead_first_reached_gets_its_customer_once(db: Database, tmp_path: Path) -> None:
+    campaign, other_campaign = await new_campaign(db), await new_campaign(db)
+    known, new = fresh_numbers(2)
+    owner = await create_customer(db, "Known Customer", [known], default_region="GB")
+    rows = [[known, "Anna", "Known", ""], [new, NAME, "Müller", "j@example.org"]]
+    await import_rows(db, campaign, tmp_path / "a.csv", rows)
+    await import_rows(db, other_campaign, tmp_path / "b.csv", rows)
+    leads, other_leads = await leads_of(db, campaign), await leads_of(db, other_campaign)
+    assert leads[new]["customer_id"] is None
+
+    made = await lead_customer(db, leads[new]["id"])
+    assert await customer_of(db, new) == [(made, f"{NAME} Müller")]
+    assert await lead_customer(db, leads[new]["id"]) == made
+    assert await lead_customer(db, other_leads[new]["id"]) == made  # the number's one customer
+    assert await lead_customer(db, leads[known]["id"]) == owner
+    assert (await leads_of(db, campaign))[new]["customer_id"] == made
+    with pytest.raises(NotFound):
+        await lead_customer(db, -1)
 
 
 async def test_an_xlsx_with_dnc_numbers_and_bad_cells(db: Database, tmp_path: Path) -> None:
