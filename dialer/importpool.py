@@ -18,6 +18,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,7 +34,8 @@ from dialer.leadrows import (
 BLOCK_BYTES = 1 << 20
 """About 10,000 rows of a typical list."""
 BLOCK_ROWS = 10_000
-LEAD_COLUMNS = ("phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
+LEAD_COLUMNS = ("ord", "phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
+"""``ord``: the lead's place in its block, so the leads are written in file order."""
 
 _worker: tuple[LeadImporter, dict[str, object]] | None = None
 
@@ -107,14 +109,14 @@ def _summary(importer: LeadImporter, rows: Iterable[SourceRow], end: int | None 
     except Invalid as fault:
         block.fault = (fault.template, fault.params)
     importer.forget()
-    block.leads = [_record(lead) for lead in leads.values()]
+    block.leads = [_record(order, lead) for order, lead in enumerate(leads.values())]
     block.bytes_read = block.bytes_read if end is None else end
     return block
 
 
-def _record(lead: ImportedLead) -> tuple[Any, ...]:
+def _record(order: int, lead: ImportedLead) -> tuple[Any, ...]:
     details = lead.details
-    return (lead.phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
+    return (order, lead.phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
             json.dumps(details.custom, ensure_ascii=False) if details.custom else "{}",
             list(lead.zones.zones),
             lead.zones.source.value)
@@ -125,7 +127,7 @@ def _checked_by_pool(importer: LeadImporter, dialect: dict[str, object],
     """Worker processes come from a fork server, never a fork of the caller (which may hold
     threads, sockets and a database pool)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dialer.importpool"])
+    context.set_forkserver_preload(_preload())
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
                              initargs=(importer, dialect)) as pool:
         pending: deque[Future[CheckedBlock]] = deque()
@@ -139,6 +141,16 @@ def _checked_by_pool(importer: LeadImporter, dialect: dict[str, object],
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _preload() -> list[str]:
+    """What the fork server imports once for all its workers: this module and the caller's main
+    module, which each worker would otherwise import afresh with everything it imports. A
+    script (``__main__``) the fork server runs as its own main, so workers skip it; a module
+    run with ``-m`` each worker still runs as ``__mp_main__``, but its imports are done."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    run_as_module = spec is not None and not spec.name.endswith("__main__")
+    return ["__main__", "dialer.importpool", *([spec.name] if run_as_module else [])]
 
 
 def _start(importer: LeadImporter, dialect: dict[str, object]) -> None:

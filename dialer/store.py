@@ -383,8 +383,7 @@ async def _copy(session: AsyncSession, leads: list[tuple[Any, ...]]) -> None:
     await session.execute(_STAGING)
     connection = await (await session.connection()).get_raw_connection()
     await connection.driver_connection.copy_records_to_table(
-        "lead_import_rows", records=[(order, *lead) for order, lead in enumerate(leads)],
-        columns=("ord", *LEAD_COLUMNS))
+        "lead_import_rows", records=leads, columns=LEAD_COLUMNS)
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:
