@@ -50,19 +50,20 @@ class KeywordAlertsResource:
 
     @require_role("admin")
     async def get(self, request: web.Request) -> web.Response:
-        kind, name = _owner(request)
+        kind, name = owner(request)
         return answer(PhrasesAnswer, {"phrases": await self.phrases.of(kind, name)},
                       headers=NO_STORE)
 
     @require_role("admin")
     async def put(self, request: web.Request) -> web.Response:
-        kind, name = _owner(request)
+        kind, name = owner(request)
         body = await read(request, PhrasesBody, MAX_BODY)
         await self.phrases.put(kind, name, list(dict.fromkeys(body.phrases)))
         return answer(PhrasesAnswer, {"phrases": await self.phrases.of(kind, name)})
 
 
-def _owner(request: web.Request) -> tuple[str, str]:
+def owner(request: web.Request) -> tuple[str, str]:
+    """The route's queue or campaign (also the recording policies')."""
     kind = request.match_info["kind"]
     if kind not in KINDS:
         raise NotFound("not found")

@@ -205,10 +205,12 @@ class Policies:
                 RecordingPolicyRow.kind == kind, RecordingPolicyRow.name == name)
                 .values(language=language))
 
-    async def put(self, kind: str, name: str, policy: RecordingPolicy) -> None:
+    async def put(self, kind: str, name: str, policy: RecordingPolicy, *,
+                  language: str | None = None) -> None:
+        """The policy and its calls' LANGUAGE (none: the site's default), replaced."""
         values = dict(mode=policy.mode.value, percent=policy.percent,
                       announcement=policy.announcement, retention_days=policy.retention_days,
-                      updated_at=datetime.now(timezone.utc))
+                      language=language, updated_at=datetime.now(timezone.utc))
         async with self._db.sessionmaker.begin() as session:
             await session.execute(
                 insert(RecordingPolicyRow).values(kind=kind, name=name, **values)

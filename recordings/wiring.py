@@ -20,7 +20,7 @@ from ctiserver.acd.wallboard_messages import KeywordAlert
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
-from recordings import alerts_api, playback, search_api
+from recordings import alerts_api, playback, policies_api, search_api
 from recordings.access import AccessRules
 from recordings.alerts_store import KeywordAlerted, Phrases
 from recordings.capture import RecordingCapture
@@ -89,10 +89,12 @@ class RecordingsDomain:
             trusted_proxies=trusted_proxies))
 
     def add_transcript_routes(self, app: web.Application) -> None:
-        """Transcript search, a recording's transcript, keyword alert phrases."""
+        """Transcript search, a recording's transcript, keyword alert phrases, recording
+        policies."""
         search_api.add_routes(app, search_api.TranscriptsResource(
             self._db, self.phrases, self.playback_store, self.access))
         alerts_api.add_routes(app, alerts_api.KeywordAlertsResource(self.phrases))
+        policies_api.add_routes(app, policies_api.RecordingPoliciesResource(self.policies))
 
     def start(self) -> None:
         if self.converter is not None:
