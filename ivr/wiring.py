@@ -22,7 +22,7 @@ from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
 from ivr.flow import Flow
 from ivr.flowfile import sort_flows
-from ivr.speech import SpeechInput, SpeechRecognizer, packaged_models
+from ivr.speech import SpeechInput, SpeechRecognizer
 from ivr.store import SqlSelfService, add_node_counts
 from ivr.tts import TextToSpeech
 
@@ -35,8 +35,8 @@ Background = Callable[[Awaitable[None]], None]
 class SpeechSetup:
     recordings: tuple[Path, str]
     """Where Asterisk records the answers, here and as Asterisk sees it."""
-    models: Mapping[str, Path] | None = None
-    """None: the models installed as packages."""
+    models: Mapping[str, Path]
+    """A language -> its vosk model folder (``callcenter.vosk_models.model_folders``)."""
     min_confidence: float = 0.5
     workers: int = 2
 
@@ -63,8 +63,7 @@ class IvrDomain:
         self.upload_dir = upload_dir
         self.flows: dict[str, Flow] = {}
         cache, played_as = prompt_cache
-        models = packaged_models() if speech.models is None else speech.models
-        self.recognizer = SpeechRecognizer(models, min_confidence=speech.min_confidence,
+        self.recognizer = SpeechRecognizer(speech.models, min_confidence=speech.min_confidence,
                                            workers=speech.workers)
         self.service = IvrService(
             self.flows, lookup=CrmLookup(db, default_region=default_region),

@@ -9,6 +9,7 @@ import signal
 
 from callcenter.runtime import migrated_database
 from callcenter.settings import get_settings
+from callcenter.vosk_models import model_folders
 from recordings.wiring import TranscriptionSettings, converter
 
 
@@ -20,7 +21,8 @@ async def work() -> None:
                              bitrate=settings.recordings_bitrate,
                              poll_interval=settings.recordings_poll_interval,
                              transcription=TranscriptionSettings(
-                                 settings.transcription_models, settings.transcription_language))
+                                 model_folders(settings.vosk_models),
+                                 settings.transcription_language))
     task = asyncio.create_task(worker.run())
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, task.cancel)

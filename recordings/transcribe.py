@@ -2,7 +2,6 @@
 loop): each process loads a language's model once and keeps it for every later recording."""
 from __future__ import annotations
 
-import functools
 import json
 import os
 import wave
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import vosk
 
+from callcenter.vosk_models import model
 from recordings.transcribed import Transcribed, Word
 
 CHUNK_FRAMES = 4000
@@ -26,19 +26,12 @@ def prepare_worker(model_dirs: tuple[str, ...]) -> None:
         model(folder)
 
 
-@functools.cache
-def model(folder: str) -> vosk.Model:
-    """FOLDER's model, loaded once per process (hundreds of MB: never per recording)."""
-    vosk.SetLogLevel(-1)
-    return vosk.Model(folder)
-
-
 def transcribe(wav_path: Path, model_dir: Path) -> Transcribed:
     """The words of WAV_PATH (16-bit mono PCM at any rate: Kaldi resamples) with their times."""
     words: list[Word] = []
     with wave.open(str(wav_path), "rb") as wav:
         rate, frames = wav.getframerate(), wav.getnframes()
-        recognizer = vosk.KaldiRecognizer(model(str(model_dir)), rate)
+        recognizer = vosk.KaldiRecognizer(model(model_dir), rate)
         recognizer.SetWords(True)
         while chunk := wav.readframes(CHUNK_FRAMES):
             if recognizer.AcceptWaveform(chunk):

@@ -38,6 +38,6 @@ def settings() -> Iterator[Settings]:
         # The tests' campaigns dial only where a test runs its own dialer (simulated customers).
         dialer_enabled=False,
         # Only queues whose policy says "ko" are transcribed (the default language has none).
-        transcription_models={"ko": KO_MODEL},
+        vosk_models={"ko": KO_MODEL},
     )
     lock.close()

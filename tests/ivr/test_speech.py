@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.vosk_models import model, model_folders, packaged_models
 from ivr.commands import Heard
-from ivr.speech import SpeechInput, SpeechRecognizer, packaged_models, phrase_heard
+from ivr.speech import SpeechInput, SpeechRecognizer, phrase_heard
 from ivr.tts import TextToSpeech
 
 PHRASES = ("상담원", "예약")
@@ -39,7 +40,6 @@ async def test_each_phrase_is_heard_as_itself_by_calls_sharing_one_model(
     heard = await asyncio.gather(*[recognizer(audio[p], "ko", PHRASES) for p in PHRASES * 3])
     assert [h.text for h in heard] == list(PHRASES * 3)
     assert all(h.confidence >= 0.5 for h in heard), heard
-    assert list(recognizer._models) == ["ko"]  # loaded once, shared
 
 
 @pytest.mark.asyncio
@@ -65,3 +65,9 @@ def test_a_result_matches_a_phrase_as_the_flow_wrote_it_with_its_least_sure_word
     assert phrase_heard(result, ["Talk  to Sales", "billing"]) == Heard("Talk  to Sales", 0.7)
     assert phrase_heard({"text": "[unk]", "result": [{"conf": 1.0}]}, ["billing"]) == Heard("")
     assert phrase_heard({"text": ""}, ["billing"]) == Heard("")
+
+
+def test_one_model_per_folder_for_the_ivr_and_the_transcription() -> None:
+    packaged = model_folders(None)
+    assert model_folders({"zh": Path("/opt/vosk/zh")}) == {"zh": Path("/opt/vosk/zh")}
+    assert model(packaged["ko"]) is model(str(packaged["ko"])), "loaded once, by any spelling"
