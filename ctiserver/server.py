@@ -260,7 +260,8 @@ class CTIServer:
         await self.load_queue_config()
         await self.ivr.load()
         self.fastagi = await start_fastagi(self.settings.fastagi_host, self.settings.fastagi_port,
-                                           dispatch(self.routing.handlers() | self.ivr.handlers()))
+                                           dispatch(self.routing.handlers() | self.ivr.handlers()
+                                                    | self.recordings.handlers()))
         self._tasks = [
             asyncio.create_task(self.writer.run(), name="crm-writer"),
             asyncio.create_task(self.ami.run(), name="ami"),

@@ -1,13 +1,13 @@
-"""The capture, followed on AMI. When a caller joins a queue the queue's policy decides, and
-the decision goes on the caller's channel (``CC_RECORD``), which the dialplan's cc-record
-reads as the agent answers and starts MixMonitor. Its ``RecordingStarted`` (the file is in the
-spool folder, which Asterisk, perhaps in a chroot, names its own way: the file's name is what
-counts) opens the recording's job once the channel is bridged, where the audio begins; the
-hang-up of the channel hands the job to the converter. Pause and resume mute MixMonitor (AMI
-MixMonitorMute: silence is written, so offsets stay true) and keep the stretch.
-
-The decision is sent as the caller joins, seconds before an agent can answer; a call answered
-faster than the Setvar reaches Asterisk is not recorded.
+"""The capture, followed on AMI. Before a caller queues (an inbound call, a dialer call)
+the dialplan's cc-record,policy asks the FastAGI script ``recording_policy`` (``decide``):
+the call's policy (its campaign's, else its queue's) decides, and the decision goes on the
+caller's channel (``CC_RECORD``, and the announcement to play first), which the dialplan's
+cc-record reads as the agent answers and starts MixMonitor. Its ``RecordingStarted`` (the
+file is in the spool folder, which Asterisk, perhaps in a chroot, names its own way: the
+file's name is what counts) opens the recording's job once the channel is bridged, where the
+audio begins; the hang-up of the channel hands the job to the converter. Pause and resume
+mute MixMonitor (AMI MixMonitorMute: silence is written, so offsets stay true) and keep the
+stretch.
 """
 from __future__ import annotations
 
@@ -18,13 +18,15 @@ from pathlib import Path, PurePosixPath
 
 from callcenter.errors import Conflict
 from ctiserver.ami import events as ev
-from ctiserver.ami.actions import MixMonitorMute, Setvar
+from ctiserver.agi.server import AgiSession
+from ctiserver.ami.actions import MixMonitorMute
 from ctiserver.ami.client import AmiClient
 from recordings.journal import Journal, Policies
 from recordings.pauses import PauseLog, Stretch
 from recordings.policy import Capture, decide, policy_for
 
 RECORD_VARIABLE = "CC_RECORD"
+ANNOUNCEMENT_VARIABLE = "CC_RECORD_ANNOUNCEMENT"
 
 
 @dataclass
@@ -45,17 +47,15 @@ class RecordingCapture:
         self._spool = spool
         self._background = background
         self._clock = clock
-        self._decided: dict[str, tuple[str, int | None]] = {}
-        """Call key -> the queue whose policy decided it, and that policy's retention."""
+        self._decided: dict[str, tuple[str | None, int | None]] = {}
+        """Call key -> its queue, and the retention of the policy that decided it."""
         self._starting: dict[str, ev.RecordingStarted] = {}
         """Channel -> its MixMonitor, started but not yet bridged."""
         self.live: dict[str, LiveRecording] = {}
         """Call key -> its recording under way."""
 
     def handle(self, event: ev.AmiEvent) -> None:
-        if isinstance(event, ev.QueueCallerJoined):
-            self._background(self._decide(event))
-        elif isinstance(event, ev.RecordingStarted):
+        if isinstance(event, ev.RecordingStarted):
             self._starting[event.channel] = event
         elif isinstance(event, ev.BridgeEntered) and event.channel in self._starting:
             self._started(self._starting.pop(event.channel), event.timestamp)
@@ -64,12 +64,20 @@ class RecordingCapture:
                 self._started(self._starting.pop(event.channel), event.timestamp)
             self._ended(event)
 
-    async def _decide(self, joined: ev.QueueCallerJoined) -> None:
-        policy = policy_for(await self._policies.get("queue", joined.queue))
-        decision = decide(policy, joined.uniqueid)
-        if decision.capture is not None:
-            self._decided[joined.uniqueid] = (joined.queue, policy.retention_days)
-            await self._ami.send(Setvar(joined.channel, RECORD_VARIABLE, decision.capture.value))
+    async def decide(self, session: AgiSession) -> None:
+        """FastAGI ``recording_policy?queue=Q&campaign=C`` on the caller's channel; a dialer
+        call's announcement is not played (it would hold the person past the connect limit)."""
+        call_key, queue = session.env.get("agi_uniqueid", ""), session.params.get("queue", "")
+        campaign = session.params.get("campaign", "")
+        policy = policy_for(await self._policies.get("queue", queue),
+                            await self._policies.get("campaign", campaign) if campaign else None)
+        decision = decide(policy, call_key)
+        if decision.capture is None:
+            return
+        self._decided[call_key] = (queue or None, policy.retention_days)
+        await session.set_variable(RECORD_VARIABLE, decision.capture.value)
+        if decision.announcement and not campaign:
+            await session.set_variable(ANNOUNCEMENT_VARIABLE, decision.announcement)
 
     def _started(self, event: ev.RecordingStarted, bridged_at: float | None) -> None:
         """The audio begins as the channel enters the bridge (MixMonitor's option b): the

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from crm_core.db import Database
 from ctiserver.acd.wallboard_messages import KeywordAlert
+from ctiserver.agi.server import Handler
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
@@ -82,6 +83,10 @@ class RecordingsDomain:
         self.access = AccessRules(agents_hear_own=agents_hear_own)
         self.retention = Retention(self.playback_store, self.storage, interval=retention_interval)
         self._retention_task: asyncio.Task | None = None
+
+    def handlers(self) -> dict[str, Handler]:
+        """For ``fastagi.dispatch``: the dialplan asks for a call's recording policy."""
+        return {"recording_policy": self.capture.decide}
 
     def add_routes(self, app: web.Application, *, trusted_proxies: frozenset[str]) -> None:
         playback.add_routes(app, PlaybackResource(

@@ -1,5 +1,5 @@
-"""The capture on typed events with fakes for AMI, the journal and the policies: the decision
-goes on the caller's channel, the job opens at the bridge and ends at the hang-up with its
+"""The capture on typed events with fakes for AMI, FastAGI, the journal and the policies: the
+decision (a campaign's policy over its queue's) goes on the caller's channel before it queues, the job opens at the bridge and ends at the hang-up with its
 pauses; and the dialplan's UserEvent CcRecording becomes a typed event at the edge."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from callcenter.errors import Conflict
 from ctiserver.ami import events as ev
-from ctiserver.ami.actions import MixMonitorMute, Setvar
+from ctiserver.ami.actions import MixMonitorMute
 from ctiserver.ami.stream import AmiStreamParser
 from recordings.capture import RecordingCapture
 from recordings.pauses import Stretch
@@ -53,9 +53,20 @@ def capture_with(fakes: Fakes) -> RecordingCapture:
                             spool=SPOOL, background=fakes.background, clock=lambda: fakes.now)
 
 
-def joined(queue: str) -> ev.QueueCallerJoined:
-    return ev.QueueCallerJoined(timestamp=1000.0, channel=CALLER, uniqueid=KEY, queue=queue,
-                                position=1, **CHANNEL)
+class PolicySession:
+    """cc-record,policy's FastAGI session on the caller's channel: what it sets is "sent"."""
+
+    def __init__(self, fakes: Fakes, queue: str, campaign: str = "") -> None:
+        self.env = {"agi_uniqueid": KEY, "agi_channel": CALLER}
+        self.params = {"queue": queue, "campaign": campaign}
+        self._fakes = fakes
+
+    async def set_variable(self, name: str, value: str) -> None:
+        self._fakes.sent.append((name, value))
+
+
+async def joining(capture: RecordingCapture, fakes: Fakes, queue: str, campaign: str = "") -> None:
+    await capture.decide(PolicySession(fakes, queue, campaign))  # type: ignore[arg-type]
 
 
 def started(mode: str) -> ev.RecordingStarted:
@@ -71,9 +82,8 @@ def on_agent(kind: type, at: float, **fields: object) -> ev.ChannelEvent:
 async def test_a_recorded_call_from_the_join_to_the_hang_up() -> None:
     fakes = Fakes({"sales": RecordingPolicy(Mode.ALL, retention_days=90)})
     capture = capture_with(fakes)
-    capture.handle(joined("sales"))
-    await fakes.settle()
-    assert fakes.sent == [Setvar(CALLER, "CC_RECORD", "record")]
+    await joining(capture, fakes, "sales")
+    assert fakes.sent == [("CC_RECORD", "record")]
 
     capture.handle(started("record"))
     capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
@@ -101,14 +111,13 @@ async def test_a_recorded_call_from_the_join_to_the_hang_up() -> None:
 async def test_an_on_demand_call_is_muted_from_the_bridge_and_others_are_left_alone() -> None:
     fakes = Fakes({"support": RecordingPolicy(Mode.ON_DEMAND)})
     capture = capture_with(fakes)
-    capture.handle(joined("nobody-records-this"))
-    await fakes.settle()
+    await joining(capture, fakes, "nobody-records-this")
     assert fakes.sent == []
-    capture.handle(joined("support"))
+    await joining(capture, fakes, "support")
     capture.handle(started("on_demand"))
     capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
     await fakes.settle()
-    assert fakes.sent == [Setvar(CALLER, "CC_RECORD", "on_demand"), MixMonitorMute(AGENT, True)]
+    assert fakes.sent == [("CC_RECORD", "on_demand"), MixMonitorMute(AGENT, True)]
     fakes.now = 2004.0
     assert await capture.resume(KEY) == (Stretch(0.0, 4.0),)
 
@@ -116,13 +125,27 @@ async def test_an_on_demand_call_is_muted_from_the_bridge_and_others_are_left_al
 async def test_an_on_demand_recording_never_started_is_discarded() -> None:
     fakes = Fakes({"support": RecordingPolicy(Mode.ON_DEMAND)})
     capture = capture_with(fakes)
-    capture.handle(joined("support"))
+    await joining(capture, fakes, "support")
     capture.handle(started("on_demand"))
     capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
     capture.handle(on_agent(ev.ChannelHungUp, 2030.0, cause=16, cause_text="Normal Clearing"))
     await fakes.settle()
     assert fakes.calls[-1] == ("ended", {"args": (KEY, 2030.0, (Stretch(0.0, 30.0),)),
                                          "keep": False})
+
+
+async def test_the_announcement_is_set_for_a_queue_and_a_campaign_policy_wins() -> None:
+    fakes = Fakes({"sales": RecordingPolicy(Mode.ALL, announcement="may-be-recorded"),
+                   "spring 张伟": RecordingPolicy(Mode.NONE, announcement="may-be-recorded")})
+    capture = capture_with(fakes)
+    await joining(capture, fakes, "sales", campaign="spring 张伟")
+    assert fakes.sent == [], "the campaign's policy: not recorded"
+    await joining(capture, fakes, "sales")
+    assert fakes.sent == [("CC_RECORD", "record"), ("CC_RECORD_ANNOUNCEMENT", "may-be-recorded")]
+    fakes.sent.clear()
+    fakes.policies["spring 张伟"] = RecordingPolicy(Mode.ALL, announcement="may-be-recorded")
+    await joining(capture, fakes, "sales", campaign="spring 张伟")
+    assert fakes.sent == [("CC_RECORD", "record")], "a dialer call hears no announcement"
 
 
 def test_mixmonitormute_is_sent_as_asterisk_reads_it() -> None:
