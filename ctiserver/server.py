@@ -35,10 +35,11 @@ from ctiserver.acd.stats import QueueTargets
 from ctiserver.acd.statsclock import DayClock
 from ctiserver.acd.wallboard_messages import SurveyScore
 from ctiserver.acd.wiring import AcdDomain
-from ctiserver.agi.server import FastAgiServer, dispatch, start_fastagi
+from ctiserver.agi.server import FastAgiServer, Handler, dispatch, start_fastagi
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
+from ctiserver.calls.agent_messages import RecordingState
 from ctiserver.calls.collected import CollectedRecorder
 from ctiserver.calls.screenpop import BatchedLookup
 from ctiserver.calls.tracker import Notice
@@ -141,6 +142,7 @@ class CTIServer:
             poll_interval=settings.recordings_poll_interval, convert=settings.recordings_worker,
             background=_background, agents_hear_own=settings.recordings_agents_hear_own,
             retention_interval=settings.recordings_retention_interval,
+            on_state=self._recording_state,
             transcription=TranscriptionSettings(
                 vosk_models, settings.transcription_language,
                 lambda alerted: self.wallboard.notify(keyword_alert(alerted), alerted.agent)))
@@ -157,6 +159,12 @@ class CTIServer:
         self._rebuilt = False
         self._hold_prefix = hold_channel_prefix(settings.hold_context)
         self._tasks: list[asyncio.Task] = []
+
+    def _recording_state(self, interface: str, call_key: str, state: str) -> None:
+        """A recording's state to the console of the agent at INTERFACE."""
+        user_id = self.pops.user_of(interface)
+        if user_id is not None:
+            self.hub.to_user(user_id, RecordingState(call_key, state))
 
     # --- event path --------------------------------------------------------------------
 
@@ -255,13 +263,17 @@ class CTIServer:
         self.recordings.add_transcript_routes(app)
         return app
 
+    def fastagi_handler(self) -> Handler:
+        """The FastAGI scripts: routing, the IVR, the recording policy."""
+        return dispatch(self.routing.handlers() | self.ivr.handlers()
+                        | self.recordings.handlers())
+
     async def start(self) -> None:
         await self.pops.load_agents()
         await self.load_queue_config()
         await self.ivr.load()
         self.fastagi = await start_fastagi(self.settings.fastagi_host, self.settings.fastagi_port,
-                                           dispatch(self.routing.handlers() | self.ivr.handlers()
-                                                    | self.recordings.handlers()))
+                                           self.fastagi_handler())
         self._tasks = [
             asyncio.create_task(self.writer.run(), name="crm-writer"),
             asyncio.create_task(self.ami.run(), name="ami"),

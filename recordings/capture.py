@@ -40,13 +40,19 @@ class RecordingCapture:
     def __init__(self, ami: AmiClient, journal: Journal, policies: Policies, *,
                  spool: Path,
                  background: Callable[[Awaitable[None]], None],
+                 on_state: Callable[[str, str, str], None] = lambda interface, key, state: None,
                  clock: Callable[[], float] = time.time) -> None:
+        """``on_state(interface, call key, state)``: the recording of the call of the agent at
+        INTERFACE is ``recording``, ``paused`` or ``not_recorded`` now."""
         self._ami = ami
         self._journal = journal
         self._policies = policies
         self._spool = spool
         self._background = background
         self._clock = clock
+        self._on_state = on_state
+        self._interfaces: dict[str, str] = {}
+        """An agent's channel in a call -> the agent's interface (app_queue's AgentConnect)."""
         self._decided: dict[str, tuple[str | None, int | None]] = {}
         """Call key -> its queue, and the retention of the policy that decided it."""
         self._starting: dict[str, ev.RecordingStarted] = {}
@@ -57,12 +63,16 @@ class RecordingCapture:
     def handle(self, event: ev.AmiEvent) -> None:
         if isinstance(event, ev.RecordingStarted):
             self._starting[event.channel] = event
+        elif isinstance(event, ev.AgentConnected):
+            self._interfaces[event.dest_channel] = event.interface
+            self._tell(event.dest_channel)
         elif isinstance(event, ev.BridgeEntered) and event.channel in self._starting:
             self._started(self._starting.pop(event.channel), event.timestamp)
         elif isinstance(event, ev.ChannelHungUp):
             if event.channel in self._starting:  # never bridged: an empty recording
                 self._started(self._starting.pop(event.channel), event.timestamp)
             self._ended(event)
+            self._interfaces.pop(event.channel, None)
 
     async def decide(self, session: AgiSession) -> None:
         """FastAGI ``recording_policy?queue=Q&campaign=C`` on the caller's channel; a dialer
@@ -86,6 +96,7 @@ class RecordingCapture:
         on_demand = event.mode == Capture.ON_DEMAND.value
         live = LiveRecording(event.call_key, event.channel, PauseLog.starting(at, paused=on_demand))
         self.live[event.call_key] = live
+        self._tell(live.channel)
         self._background(self._open(live, event, on_demand))
 
     async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool) -> None:
@@ -97,11 +108,21 @@ class RecordingCapture:
             channel=live.channel, mode=event.mode, started_at=live.pauses.started_at,
             retention_days=retention_days, queue=queue)
 
+    def _tell(self, channel: str, ended: LiveRecording | None = None) -> None:
+        """The state of the recording on CHANNEL to its agent, once both are known."""
+        interface = self._interfaces.get(channel)
+        live = ended or next((r for r in self.live.values() if r.channel == channel), None)
+        if interface is None or live is None:
+            return
+        state = "not_recorded" if ended else "paused" if live.pauses.paused else "recording"
+        self._on_state(interface, live.call_key, state)
+
     def _ended(self, event: ev.ChannelHungUp) -> None:
         live = next((r for r in self.live.values() if r.channel == event.channel), None)
         if live is None:
             return
         del self.live[live.call_key]
+        self._tell(live.channel, live)
         at = event.timestamp or self._clock()
         stretches = live.pauses.end(at)
         self._background(self._journal.ended(live.call_key, at, stretches,
@@ -116,12 +137,14 @@ class RecordingCapture:
         live = self._recording(call_key)
         live.pauses.pause(self._clock())
         await self._ami.send(MixMonitorMute(live.channel, True))
+        self._tell(live.channel)
         return live.pauses.stretches
 
     async def resume(self, call_key: str) -> tuple[Stretch, ...]:
         live = self._recording(call_key)
         live.pauses.resume(self._clock())
         await self._ami.send(MixMonitorMute(live.channel, False))
+        self._tell(live.channel)
         await self._journal.save_pauses(call_key, live.pauses.stretches)
         return live.pauses.stretches
 

@@ -66,12 +66,13 @@ class RecordingsDomain:
                  store_dir: Path, bitrate: str, processes: int, poll_interval: float,
                  convert: bool, background: Callable[[Awaitable[None]], None],
                  agents_hear_own: bool = True, retention_interval: float = 3600,
+                 on_state: Callable[[str, str, str], None] = lambda interface, key, state: None,
                  transcription: TranscriptionSettings = TranscriptionSettings()) -> None:
         self.policies = Policies(db)
         self.phrases = Phrases(db)
         self._db = db
         self.capture = RecordingCapture(ami, Journal(db), self.policies, spool=spool,
-                                        background=background)
+                                        background=background, on_state=on_state)
         self.converter, self._pool = converter(
             db, store_dir, processes=processes, bitrate=bitrate, poll_interval=poll_interval,
             transcription=transcription) if convert else (None, None)

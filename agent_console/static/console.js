@@ -664,8 +664,11 @@
   altKeys({KeyL: previewDial, KeyS: previewSkip}, "preview");
 
   // --- websocket -----------------------------------------------------------------------------
+  // the recording card (recordings.js) hears its state as a DOM event
+  const onRecording = (msg) => document.dispatchEvent(new CustomEvent("cc-recording", {detail: msg}));
   const HANDLERS = {pop: onPop, answered: onAnswered, offer_ended: onOfferEnded, collected: onCollected,
-                    hangup: onHangup, preview: onPreview, preview_ended: onPreviewEnded};
+                    hangup: onHangup, preview: onPreview, preview_ended: onPreviewEnded,
+                    recording: onRecording};
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws/agent`);

@@ -157,13 +157,24 @@
     }
   }
 
+  // The buttons follow the call's recording state, pushed over /ws/agent (console.js): pause
+  // while it records, resume while paused, neither when the call is not recorded.
+  function showLive(state) {
+    const pause = document.getElementById("rec-pause");
+    if (!pause) return;
+    pause.hidden = state !== "recording";
+    document.getElementById("rec-resume").hidden = state !== "paused";
+    document.getElementById("rec-live-state").textContent = {
+      recording: t("Recording"), paused: t("Recording paused"), not_recorded: t("Not recorded"),
+    }[state];
+  }
+
   async function live(action) {
-    const state = document.getElementById("rec-live-state");
     try {
       const answer = await api("POST", `/api/recordings/live/${action}`);
-      state.textContent = answer.paused ? t("Recording paused") : t("Recording");
+      showLive(answer.paused ? "paused" : "recording");
     } catch (error) {
-      state.textContent = error.message;
+      document.getElementById("rec-live-state").textContent = error.message;
     }
   }
 
@@ -176,5 +187,7 @@
       const button = document.getElementById(`rec-${action}`);
       if (button) button.addEventListener("click", () => live(action));
     }
+    showLive("not_recorded");
+    document.addEventListener("cc-recording", (event) => showLive(event.detail.state));
   }
 })();

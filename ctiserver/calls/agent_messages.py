@@ -4,7 +4,8 @@ Server to console: ``hello`` on connect, then per call ``pop`` (the ringing agen
 customer card or None; a dialer's call adds its ``lead``), ``collected`` (what the IVR learned since, everything so far),
 ``offer_ended`` (the ring stopped: answered elsewhere, no answer, caller gone), ``answered``,
 ``hangup``; from the dialer: ``preview`` (a lead reserved for the agent to dial or skip),
-``preview_ended`` (the reservation is over: dialed, skipped, timed out); ``pong`` answers ``ping``, ``error`` a request the server cannot take.
+``preview_ended`` (the reservation is over: dialed, skipped, timed out); from recordings:
+``recording`` (the agent's call is being recorded, paused, or no longer recorded); ``pong`` answers ``ping``, ``error`` a request the server cannot take.
 Console to server: ``{"type": "ping"}`` (keeps a browser session alive).
 """
 from __future__ import annotations
@@ -118,3 +119,12 @@ class PreviewEnded(AgentMessage):
     lead_id: int
     reason: str
     call_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingState(AgentMessage):
+    """The recording of the agent's call ``call_id``: ``recording``, ``paused`` (on demand and
+    not started yet, or paused by the agent) or ``not_recorded`` (it ended)."""
+    type: ClassVar[str] = "recording"
+    call_id: str
+    state: str

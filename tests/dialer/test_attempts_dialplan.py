@@ -55,7 +55,7 @@ def test_the_dialer_context_from_the_settings():
                          queues=[], ami_secret="x", sim_agents=[])["extensions.conf"]
     assert "[cc-dialer]" in conf and "[sim-customer]" in conf
     assert "AMD(2500,1500,800,5000,100,50,2,256)" in conf
-    assert "Queue(${CC_QUEUE},t,,,3)" in conf
+    assert "Queue(${CC_QUEUE},t,,,3,,cc-record)" in conf
     assert '"${CC_KEY}" != "8"' in conf
     assert "${CC_SAFE_HARBOR}:im-sorry&please-try-call-later" in conf
 

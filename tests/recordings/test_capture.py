@@ -148,6 +148,28 @@ async def test_the_announcement_is_set_for_a_queue_and_a_campaign_policy_wins() 
     assert fakes.sent == [("CC_RECORD", "record")], "a dialer call hears no announcement"
 
 
+async def test_the_agent_is_told_the_recording_state_of_their_call() -> None:
+    fakes = Fakes({"sales": RecordingPolicy(Mode.ON_DEMAND)})
+    told: list[tuple[str, str, str]] = []
+    capture = RecordingCapture(fakes, fakes, fakes,  # type: ignore[arg-type]
+                               spool=SPOOL, background=fakes.background,
+                               on_state=lambda *state: told.append(state), clock=lambda: fakes.now)
+    await joining(capture, fakes, "sales")
+    capture.handle(started("on_demand"))
+    capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
+    assert told == [], "the agent's interface is not known yet"
+    capture.handle(ev.AgentConnected(
+        timestamp=2000.1, channel=CALLER, uniqueid=KEY, queue="sales", interface="PJSIP/3001",
+        member_name="3001", hold_time=1, ring_time=1, dest_uniqueid="1733.18",
+        dest_channel=AGENT, **CHANNEL))
+    await capture.resume(KEY)
+    await capture.pause(KEY)
+    capture.handle(on_agent(ev.ChannelHungUp, 2010.0, cause=16, cause_text="Normal Clearing"))
+    await fakes.settle()
+    assert told == [("PJSIP/3001", KEY, state)
+                    for state in ("paused", "recording", "paused", "not_recorded")]
+
+
 def test_mixmonitormute_is_sent_as_asterisk_reads_it() -> None:
     assert MixMonitorMute(AGENT, True).message() == {
         "Action": "MixMonitorMute", "Channel": AGENT, "Direction": "both", "State": "1"}

@@ -15,7 +15,7 @@ from asterisk_conf.simulation import agent_member, caller_originate, queue_add
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.queues import apply_queue_config, set_vip, update_queue
-from ctiserver.agi.server import dispatch, start_fastagi
+from ctiserver.agi.server import start_fastagi
 
 from tests.helpers.records import berlin_number
 
@@ -100,4 +100,5 @@ async def test_calls_still_queue_without_the_fastagi_server(ami, cti, settings, 
         cid = await call(ami, queue, berlin_number()[0], patience=3)
         assert (await seen(ami, joined(cid)))["Queue"] == queue
     finally:
-        cti.server.fastagi = await start_fastagi(settings.fastagi_host, settings.fastagi_port, dispatch(cti.server.routing.handlers()))
+        cti.server.fastagi = await start_fastagi(settings.fastagi_host, settings.fastagi_port,
+                                                 cti.server.fastagi_handler())
