@@ -73,6 +73,7 @@ class RecordingCapture:
                 self._started(self._starting.pop(event.channel), event.timestamp)
             self._ended(event)
             self._interfaces.pop(event.channel, None)
+            self._decided.pop(event.uniqueid, None)  # a caller gone unanswered
 
     async def decide(self, session: AgiSession) -> None:
         """FastAGI ``recording_policy?queue=Q&campaign=C`` on the caller's channel; a dialer
@@ -97,12 +98,14 @@ class RecordingCapture:
         live = LiveRecording(event.call_key, event.channel, PauseLog.starting(at, paused=on_demand))
         self.live[event.call_key] = live
         self._tell(live.channel)
-        self._background(self._open(live, event, on_demand))
+        decided = self._decided.pop(live.call_key, (None, None))
+        self._background(self._open(live, event, on_demand, decided))
 
-    async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool) -> None:
+    async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool,
+                    decided: tuple[str | None, int | None]) -> None:
         if on_demand:  # captured muted until the agent starts it
             await self._ami.send(MixMonitorMute(live.channel, True))
-        queue, retention_days = self._decided.pop(live.call_key, (None, None))
+        queue, retention_days = decided
         await self._journal.open(
             call_key=live.call_key, raw_path=str(self._spool / PurePosixPath(event.file).name),
             channel=live.channel, mode=event.mode, started_at=live.pauses.started_at,
