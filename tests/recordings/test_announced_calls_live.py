@@ -2,7 +2,8 @@
 queue's policy has an announcement hears it on their channel before queueing (the dialplan's
 UserEvent CcAnnounced, Playback SUCCESS) and the call is recorded; a progressive campaign's
 call that reaches a simulated agent is recorded by the campaign's policy and stored under the
-attempt's call key, the key of its row in calls."""
+attempt's call key, the key of its row in calls; so is a preview call, dialed agent first
+(cc-record on the customer's leg as they answer)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from asterisk_conf.rawami import Message, RawAmi
@@ -22,6 +24,8 @@ from recordings.policy import Mode, RecordingPolicy
 from tests.helpers.campaigns import (attempt_calls, campaign_name, dialing, fresh_numbers,
                                      import_rows, leads_of, load_fresh_dnc, set_zone,
                                      zone_at)
+from tests.helpers.console import console_agent, leave_queue
+from tests.helpers.leadcalls import agent_campaign, lead_campaign
 from tests.helpers.product import add_members, new_number, remove_members
 from tests.helpers.recordings import stored_recording
 from tests.helpers.waiting import poll_until
@@ -92,3 +96,29 @@ async def test_a_progressive_campaign_call_is_recorded_by_its_campaigns_policy(
     row = await poll_until(lambda: stored_recording(db, attempt["call_key"]),
                            "the campaign call's recording to be stored", 40)
     assert row.duration_ms > 2000 and row.keep_until is not None
+
+
+async def test_a_preview_call_dialed_agent_first_is_recorded(
+        cti, db, settings, new_queue, new_extension, open_socket, tmp_path: Path) -> None:
+    agent = await console_agent(db, new_extension(), await new_queue("recprev", product=cti))
+    [number] = fresh_numbers(1)
+    campaign = await lead_campaign(db, tmp_path, agent.queue, [[number, "Jürgen", "张伟 😀"]],
+                                   {number: "Gold 金"}, mode="preview", amd=False)
+    await cti.server.recordings.policies.put("campaign", campaign, RecordingPolicy(Mode.ALL))
+    socket = await open_socket(agent.token)
+    await cti.server.agent_control.log_in(agent.interface, [agent.queue], name="Zoë 李")
+    try:
+        async with agent_campaign(cti, db, settings, campaign, agent.queue, {
+                number: customer_variables("human", talk=3, rings_for=0.5)}):
+            await socket.wait_for("preview", timeout=20)
+            async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {agent.token}"}) \
+                    as http:
+                async with http.post(f"{cti.url}/api/preview/dial", json={}) as response:
+                    assert response.status == 200, await response.text()
+            _, _, dialed = await socket.wait_for("preview_ended", timeout=10)
+            await socket.wait_for("hangup", dialed["call_id"], timeout=30)
+    finally:
+        await leave_queue(cti, agent)
+    row = await poll_until(lambda: stored_recording(db, dialed["call_id"]),
+                           "the preview call's recording to be stored", 40)
+    assert row.duration_ms > 2000
