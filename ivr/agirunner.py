@@ -2,7 +2,7 @@
 
 Each engine command becomes AGI commands: prompts ``STREAM FILE`` (keys cut them short; text
 prompts rendered to audio first by ``voice``), keys ``GET DATA`` / ``WAIT FOR DIGIT``, readouts
-``SAY DIGITS|NUMBER|DATE``, a speech menu's answer ``RECORD FILE`` (ended by silence) heard
+``SAY DIGITS|NUMBER|DATE``, a speech menu's answer ``RECORD FILE`` (ended by silence or a key) heard
 by ``hearing`` (no hearing: nothing is heard, the menu's keys still work), the call's language ``CHANNEL(language)``, call data the
 collected-data path (screen pop, CRM row), self-service (callback, opt-out, survey score) the
 ``SelfService`` given. A queue hands the call back to the dialplan, into the queue context's
@@ -42,6 +42,7 @@ none could be made."""
 class Hearing(Protocol):
     """Speech menus' ears (``ivr.speech.SpeechInput``)."""
     def record_as(self, name: str) -> str: ...
+    def discard(self, name: str) -> None: ...
     async def hear(self, name: str, language: str, phrases: Sequence[str]) -> cmd.Heard: ...
 
 
@@ -208,23 +209,28 @@ class IvrCall:
                                            timeout=ask.timeout + PROMPT_TIMEOUT)
         return _keys(first, reply)
 
-    async def _hear(self, ask: cmd.Record) -> cmd.Heard:
-        """The prompts play whole (speech cannot cut them short), then the answer is recorded
-        until ``silence_seconds`` of silence (whole seconds: RECORD FILE's unit) or
-        ``max_seconds``, and heard."""
+    async def _hear(self, ask: cmd.Record) -> cmd.Heard | cmd.Digits:
+        """The prompts play (one of the menu's keys cuts them short and is the answer), then
+        the answer is recorded until ``silence_seconds`` of silence (whole seconds: RECORD
+        FILE's unit), ``max_seconds`` or a key, and heard."""
+        for prompt in ask.prompts:
+            audio = await self._audio(prompt)
+            if audio is not None and (key := await self._stream(audio, ask.keys)):
+                return cmd.Digits(key)
         hearing = self.service.hearing
         if hearing is None:
             log.warning("ivr: speech menu hears nothing: no speech recognition")
             return cmd.Heard("")
-        for prompt in ask.prompts:
-            await self._play(prompt, "")
         name = f"heard-{uuid.uuid4().hex}"
         reply = await self.session.command(
-            "RECORD FILE", hearing.record_as(name), RECORDING_FORMAT, "",
+            "RECORD FILE", hearing.record_as(name), RECORDING_FORMAT, ask.keys,
             str(int(ask.max_seconds * 1000)), "0", f"s={max(1, round(ask.silence_seconds))}",
             timeout=ask.max_seconds + PROMPT_TIMEOUT)
         if reply.result == "-1":
             raise AgiHangup("RECORD FILE: the caller hung up")
+        if key := reply.digit:
+            hearing.discard(name)
+            return cmd.Digits(key)
         return await hearing.hear(name, self.language, ask.phrases)
 
     async def _queue(self, route: cmd.Route) -> None:

@@ -42,12 +42,14 @@ class GetDigits:
 @dataclass(frozen=True, slots=True)
 class Record:
     """Play ``prompts``, record the answer (ends on ``silence_seconds`` of silence or after
-    ``max_seconds``) and recognise it against ``phrases`` alone. Answered by ``Heard``."""
+    ``max_seconds``) and recognise it against ``phrases`` alone. Answered by ``Heard``, or by
+    ``Digits`` when one of ``keys`` cut the prompts or the recording short."""
     prompts: tuple[Prompt, ...]
     language: str
     phrases: tuple[str, ...]
     max_seconds: float
     silence_seconds: float
+    keys: str = ""
 
 
 @dataclass(frozen=True, slots=True)

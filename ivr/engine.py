@@ -161,9 +161,12 @@ class FlowEngine:
     def _record(self, node: fl.SpeechMenu, prompts: tuple[fl.Prompt | None, ...]) -> cmd.Command:
         self._answer = lambda answer: self._heard(node, answer)
         return cmd.Record(tuple(self._prompt(p) for p in prompts if p is not None), self.language,
-                          tuple(node.phrases), node.max_seconds, node.silence_seconds)
+                          tuple(node.phrases), node.max_seconds, node.silence_seconds,
+                          fl.DIGITS if node.choices else "")
 
     def _heard(self, node: fl.SpeechMenu, answer: cmd.Answer) -> cmd.Command:
+        if isinstance(answer, cmd.Digits):  # a key pressed instead of speaking
+            return self._digits(node, answer)
         assert isinstance(answer, cmd.Heard), answer
         phrase = next((p for p in node.phrases if p.casefold() == answer.text.strip().casefold()), None)
         if phrase is not None and answer.confidence >= node.min_confidence:

@@ -94,8 +94,12 @@ class SpeechInput:
         self.folder.mkdir(parents=True, exist_ok=True)
         return f"{self.recorded_as}/{name}"
 
+    def discard(self, name: str) -> None:
+        """A recording a key ended: the caller answered with the key."""
+        self._recording(name).unlink(missing_ok=True)
+
     async def hear(self, name: str, language: str, phrases: Sequence[str]) -> Heard:
-        audio = self.folder / f"{name}.{RECORDING_FORMAT}"
+        audio = self._recording(name)
         try:
             return await self.recognizer(audio, language, phrases)
         except (OSError, EOFError, wave.Error) as exc:
@@ -103,3 +107,6 @@ class SpeechInput:
             return Heard("")
         finally:
             audio.unlink(missing_ok=True)
+
+    def _recording(self, name: str) -> Path:
+        return self.folder / f"{name}.{RECORDING_FORMAT}"

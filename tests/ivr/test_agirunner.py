@@ -11,7 +11,7 @@ from ctiserver.agi.server import FastAgiServer, dispatch, serve
 from ctiserver.ami import events as ev
 from ctiserver.calls.collected import CollectedRecorder
 from ivr.agirunner import IvrService
-from ivr.commands import Lookup
+from ivr.commands import Heard, Lookup
 from tests.helpers.agi import closed_by_server, connect, converse
 from tests.helpers.ivrflows import CALENDARS, HOLIDAY, OPEN_MONDAY, SUPPORT, Finished, counts
 from ivr.flowfile import parse_flows
@@ -22,10 +22,28 @@ LINKEDID = ('GET VARIABLE "CHANNEL(linkedid)"', "200 result=1 (link-1)")
 RECORDS = {("account", "4711"): {"vip": True, "name": "Jürgen 张伟"}, ("ticket", "004711"): {"status_code": "042"}}
 
 
+class Ears:
+    """Speech menus' hearing: every answer recorded as ``/heard/answer``, heard as ``said``."""
+
+    def __init__(self) -> None:
+        self.said, self.heard, self.discarded = Heard("sales", 0.9), [], []
+
+    def record_as(self, name: str) -> str:
+        return "/heard/answer"
+
+    async def hear(self, name: str, language: str, phrases: object) -> Heard:
+        self.heard.append(name)
+        return self.said
+
+    def discard(self, name: str) -> None:
+        self.discarded.append(name)
+
+
 class Ivr:
     def __init__(self, server: FastAgiServer, finished: Finished, collected: list[ev.AmiEvent],
-                 looked_up: list[Lookup]) -> None:
+                 looked_up: list[Lookup], ears: Ears) -> None:
         self.server, self.finished, self.collected, self.looked_up = server, finished, collected, looked_up
+        self.ears = ears
 
     async def call(self, exchanges: list[tuple[str, str]]) -> list[str]:
         reader, writer = await connect(self.server)
@@ -38,7 +56,7 @@ class Ivr:
 
 @pytest_asyncio.fixture
 async def ivr() -> AsyncIterator[Ivr]:
-    finished, collected, looked_up = Finished(), [], []
+    finished, collected, looked_up, ears = Finished(), [], [], Ears()
 
     async def lookup(request: Lookup) -> dict | None:
         looked_up.append(request)
@@ -53,9 +71,10 @@ async def ivr() -> AsyncIterator[Ivr]:
     service = IvrService(parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY)]),
                          lookup=lookup, calendars=calendars, on_events=finished.add,
                          queue_context="cc-queues", collected=CollectedRecorder(collected.append),
-                         voice=voice, prompt_folder="/prompts/", clock=lambda: OPEN_MONDAY)
+                         voice=voice, hearing=ears, prompt_folder="/prompts/",
+                         clock=lambda: OPEN_MONDAY)
     server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
-    yield Ivr(server, finished, collected, looked_up)
+    yield Ivr(server, finished, collected, looked_up, ears)
     server.close()
     await server.wait_closed()
 
@@ -111,3 +130,38 @@ async def test_a_caller_hanging_up_mid_menu_is_counted_there(ivr: Ivr) -> None:
     assert await ivr.call(exchanges) == [command for command, _ in exchanges]
     seen = counts(ivr.finished.events)
     assert seen[("menu", "hung_up")] == 1 and ("menu", "completed") not in seen
+
+
+TO_SPEECH = [
+    ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+    ('STREAM FILE "/tts/en/Welcome, Jürgen 张伟 😀" ""', "200 result=0 endpos=8000"),
+    ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=3"), LINKEDID,
+]
+SPEECH_PROMPT = 'STREAM FILE "/tts/en/Say sales or billing, or press 1 or 2" "0123456789*#"'
+RECORD = 'RECORD FILE "/heard/answer" "wav" "0123456789*#" "5000" "0" "s=2"'
+TO_SALES = [('SET VARIABLE "QUEUE_PRIO" "0"', "200 result=1"),
+            ('SET VARIABLE "CC_QUEUE" "sales"', "200 result=1"),
+            ('SET VARIABLE "CC_SURVEY" ""', "200 result=1"),
+            ('SET CONTEXT "cc-queues"', "200 result=0"), ('SET EXTENSION "sales"', "200 result=0"),
+            ('SET PRIORITY "1"', "200 result=0")]
+
+
+async def test_a_spoken_phrase_routes_the_call_and_is_its_data(ivr: Ivr) -> None:
+    exchanges = [*TO_SPEECH, (SPEECH_PROMPT, "200 result=0 endpos=8000"),
+                 (RECORD, "200 result=0 (timeout) endpos=12000"), LINKEDID, *TO_SALES]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert ivr.collected[-1].fields == {"speech": "sales"} and len(ivr.ears.heard) == 1
+
+
+async def test_a_key_pressed_while_the_answer_is_recorded_is_the_answer(ivr: Ivr) -> None:
+    exchanges = [*TO_SPEECH, (SPEECH_PROMPT, "200 result=0 endpos=8000"),
+                 (RECORD, "200 result=49 (dtmf) endpos=4000"), LINKEDID, *TO_SALES]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert ivr.collected[-1].fields == {"speech": "1"}
+    assert ivr.ears.heard == [] and len(ivr.ears.discarded) == 1  # the recording is not kept
+
+
+async def test_a_key_cutting_the_speech_prompt_short_is_the_answer(ivr: Ivr) -> None:
+    exchanges = [*TO_SPEECH, (SPEECH_PROMPT, "200 result=49 endpos=100"), LINKEDID, *TO_SALES]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert ivr.collected[-1].fields == {"speech": "1"} and ivr.ears.discarded == []

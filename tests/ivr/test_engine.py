@@ -13,12 +13,19 @@ from ivr.commands import (
     Route, Say, Score, SetData, Voicemail,
 )
 from ivr.engine import FlowEngine, FlowFinished
-from ivr.flow import Prompt
+from ivr.flow import DIGITS, Prompt
 from ivr.flowfile import parse_flows
 from tests.helpers.ivrflows import OPEN_MONDAY, counts, support_engine, walk
 
 TO_MENU = (Digits("1"), Done(), Done())
 """English, the welcome played: at the main menu."""
+SPEECH_ONLY = """\
+name: say
+start: ask
+nodes:
+  ask: {type: speech_menu, prompt: {sound: beep}, phrases: {yes: bye}}
+  bye: {type: hangup}
+"""
 
 
 def test_menu_account_lookup_and_vip_priority() -> None:
@@ -95,6 +102,22 @@ def test_speech_menu_by_phrase_by_keys_and_failing() -> None:
     assert engine.feed(Digits("", timed_out=True)) == Hangup(language="en", reason="failed")
     seen = counts(engine.take_events())
     assert (seen[("speech", "invalid")], seen[("speech", "timed_out")]) == (1, 1)
+
+
+def test_a_key_pressed_while_a_speech_menu_records_is_its_answer() -> None:
+    engine = support_engine()
+    record = walk(engine, *TO_MENU, Digits("3"), Done())[-1]
+    assert isinstance(record, Record) and record.keys == DIGITS  # the menu has choices
+    assert engine.feed(Digits("8")) == record  # no such choice: asked again
+    assert engine.feed(Digits("1")) == SetData({"speech": "1"})
+    assert engine.feed(Done()) == Route("sales", 0, engine.data)
+    assert counts(engine.take_events())[("speech", "invalid")] == 1
+
+
+def test_a_speech_menu_without_choices_takes_no_keys() -> None:
+    flows = parse_flows([("say.yaml", SPEECH_ONLY)])
+    record = FlowEngine(flows, "say", caller="+4930123456", now=OPEN_MONDAY, calendars={}).start()
+    assert isinstance(record, Record) and record.keys == ""
 
 
 @pytest.mark.parametrize(("now", "first"), [

@@ -50,7 +50,7 @@ async def test_a_language_without_a_model_hears_nothing(recognizer: SpeechRecogn
 
 
 @pytest.mark.asyncio
-async def test_a_recording_is_deleted_once_heard_and_a_missing_one_is_heard_as_nothing(
+async def test_a_recording_is_deleted_once_heard_or_discarded_a_missing_one_is_heard_as_nothing(
         recognizer: SpeechRecognizer, tmp_path: Path) -> None:
     ears = SpeechInput(recognizer, (tmp_path / "heard", "/srv/x/heard/"))
     assert ears.record_as("heard-1") == "/srv/x/heard/heard-1"
@@ -58,6 +58,9 @@ async def test_a_recording_is_deleted_once_heard_and_a_missing_one_is_heard_as_n
     assert (await ears.hear("heard-1", "ko", PHRASES)).text == "예약"
     assert not (tmp_path / "heard" / "heard-1.wav").exists()
     assert await ears.hear("heard-2", "ko", PHRASES) == Heard("")
+    (tmp_path / "heard" / "heard-3.wav").write_bytes(b"ended by a key")
+    ears.discard("heard-3")
+    assert not (tmp_path / "heard" / "heard-3.wav").exists()
 
 
 def test_a_result_matches_a_phrase_as_the_flow_wrote_it_with_its_least_sure_word() -> None:
