@@ -129,7 +129,7 @@ class IvrCall:
                 await self._speak(command.language)
                 return await self._hear(command)
             case cmd.Lookup():
-                return cmd.Found(await self.service.lookup(command))
+                return await self._lookup(command)
             case cmd.SetData():
                 if self.service.collected is not None:
                     await self.service.collected.record_agi(self.session, command.values)
@@ -204,10 +204,17 @@ class IvrCall:
                                                timeout=ask.timeout + PROMPT_TIMEOUT)
             return cmd.Digits(reply.digit or "", timed_out=reply.digit is None)
         file = audio[-1] if audio and not first else FILLER
-        reply = await self.session.command("GET DATA", file, str(int(ask.timeout * 1000)),
-                                           str(ask.max_digits - len(first)),
-                                           timeout=ask.timeout + PROMPT_TIMEOUT)
+        reply = await self._get_data(file, ask, ask.max_digits - len(first))
+        if reply.result == "-1" and file != FILLER and not self.session.hungup:
+            log.error("ivr: prompt %s did not play (missing?): the keys are asked for unprompted",
+                      file)
+            reply = await self._get_data(FILLER, ask, ask.max_digits - len(first))
         return _keys(first, reply)
+
+    async def _get_data(self, file: str, ask: cmd.GetDigits, max_digits: int) -> AgiReply:
+        """GET DATA's ``-1``: the caller hung up, or ``file`` could not be played."""
+        return await self.session.command("GET DATA", file, str(int(ask.timeout * 1000)),
+                                          str(max_digits), timeout=ask.timeout + PROMPT_TIMEOUT)
 
     async def _hear(self, ask: cmd.Record) -> cmd.Heard | cmd.Digits:
         """The prompts play (one of the menu's keys cuts them short and is the answer), then
@@ -226,12 +233,22 @@ class IvrCall:
             "RECORD FILE", hearing.record_as(name), RECORDING_FORMAT, ask.keys,
             str(int(ask.max_seconds * 1000)), "0", f"s={max(1, round(ask.silence_seconds))}",
             timeout=ask.max_seconds + PROMPT_TIMEOUT)
+        if reply.result == "-1" and reply.data == "writefile":
+            log.error("ivr: Asterisk cannot write %s: the speech menu's keys decide", name)
+            return cmd.Heard("")
         if reply.result == "-1":
             raise AgiHangup("RECORD FILE: the caller hung up")
         if key := reply.digit:
             hearing.discard(name)
             return cmd.Digits(key)
         return await hearing.hear(name, self.language, ask.phrases)
+
+    async def _lookup(self, lookup: cmd.Lookup) -> cmd.Found:
+        try:
+            return cmd.Found(await self.service.lookup(lookup))
+        except Exception:  # the CRM not answering: the flow goes on at its error branch
+            log.exception("ivr: %s lookup by %r failed", lookup.record, lookup.value)
+            return cmd.Found(failed=True)
 
     async def _queue(self, route: cmd.Route) -> None:
         for name, value in (("QUEUE_PRIO", str(route.priority)), ("CC_QUEUE", route.queue),
@@ -252,13 +269,17 @@ class IvrCall:
             return
         match command:
             case cmd.Callback():
-                await service.callback(command.queue, command.number,
-                                       self.session.env.get("agi_uniqueid", ""))
+                action = service.callback(command.queue, command.number,
+                                          self.session.env.get("agi_uniqueid", ""))
             case cmd.OptOut():
-                await service.opt_out(command.number)
+                action = service.opt_out(command.number)
             case cmd.Score():
                 linkedid = await self.session.get_variable("CHANNEL(linkedid)")
-                await service.survey(linkedid or "", command.score)
+                action = service.survey(linkedid or "", command.score)
+        try:
+            await action
+        except Exception:  # the CRM not answering: the caller still hears the flow's next node
+            log.exception("ivr: %r failed", command)
 
     async def _voicemail(self, box: cmd.Voicemail) -> None:
         """The closed queues' voicemail: a recording and a service ticket for ``mailbox``."""

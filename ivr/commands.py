@@ -139,6 +139,8 @@ class Heard:
 class Found:
     record: Mapping[str, Value] | None = field(default=None)
     """None: no such record."""
+    failed: bool = False
+    """The CRM could not be asked."""
 
 
 @dataclass(frozen=True, slots=True)

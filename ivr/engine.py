@@ -228,6 +228,8 @@ class FlowEngine:
 
         def answer(found: cmd.Answer) -> cmd.Command:
             assert isinstance(found, cmd.Found), found
+            if found.failed:
+                return self._walk(node.on_error or node.not_found)
             self._event("completed")
             if found.record is None:
                 return self._walk(node.not_found)

@@ -157,7 +157,9 @@ class Lookup(Node):
     into: str
     found: str
     not_found: str
-    TARGET_FIELDS = ("found", "not_found")
+    on_error: str | None = None
+    """Where the call goes when the CRM cannot be asked; None: as not found."""
+    TARGET_FIELDS = ("found", "not_found", "on_error")
 
     @model_validator(mode="after")
     def _key(self) -> Lookup:

@@ -15,7 +15,8 @@
     voicemail: t("voicemail"), hangup: t("hang up"), goto: t("go to flow"),
   };
   const EDGES = {found: t("found"), not_found: t("not found"), open: t("open"), closed: t("closed"),
-                 holiday: t("holiday"), then: t("then"), else: t("else"), on_failure: t("on failure")};
+                 holiday: t("holiday"), then: t("then"), else: t("else"), on_failure: t("on failure"),
+                 on_error: t("on error")};
   const COUNTS = [
     ["reached", (n) => t("reached {n}", {n: fmt.number(n)})],
     ["completed", (n) => t("completed {n}", {n: fmt.number(n)})],

@@ -19,6 +19,15 @@ from ivr.flowfile import parse_flows
 HEADER = ("agi_network: yes\nagi_network_script: ivr?flow=support\nagi_channel: Local/x@sim;1\n"
           "agi_uniqueid: u1\nagi_callerid: +4930123456\nagi_language: en\n\n")
 LINKEDID = ('GET VARIABLE "CHANNEL(linkedid)"', "200 result=1 (link-1)")
+OPT_OUT = """\
+name: optout
+start: out
+nodes:
+  out: {type: opt_out, next: bye}
+  bye: {type: hangup, prompt: {sound: goodbye}}
+"""
+CRM_DOWN = "9999"
+"""An account number the fixture's CRM lookup fails for."""
 RECORDS = {("account", "4711"): {"vip": True, "name": "Jürgen 张伟"}, ("ticket", "004711"): {"status_code": "042"}}
 
 
@@ -39,15 +48,24 @@ class Ears:
         self.discarded.append(name)
 
 
+class CrmDown:
+    """Self-service whose every action fails."""
+
+    async def callback(self, *_: object) -> None:
+        raise ConnectionError("the CRM does not answer")
+
+    opt_out = survey = callback
+
+
 class Ivr:
     def __init__(self, server: FastAgiServer, finished: Finished, collected: list[ev.AmiEvent],
                  looked_up: list[Lookup], ears: Ears) -> None:
         self.server, self.finished, self.collected, self.looked_up = server, finished, collected, looked_up
         self.ears = ears
 
-    async def call(self, exchanges: list[tuple[str, str]]) -> list[str]:
+    async def call(self, exchanges: list[tuple[str, str]], flow: str = "support") -> list[str]:
         reader, writer = await connect(self.server)
-        writer.write(HEADER.encode())
+        writer.write(HEADER.replace("flow=support", f"flow={flow}").encode())
         seen = await converse(reader, writer, exchanges)
         assert await closed_by_server(reader)
         await self.finished.until(lambda: self.finished.events, "the call to leave the flow")
@@ -60,6 +78,8 @@ async def ivr() -> AsyncIterator[Ivr]:
 
     async def lookup(request: Lookup) -> dict | None:
         looked_up.append(request)
+        if request.value == CRM_DOWN:
+            raise ConnectionError("the CRM does not answer")
         return RECORDS.get((request.record, request.value))
 
     async def calendars(_: object) -> dict:
@@ -68,11 +88,13 @@ async def ivr() -> AsyncIterator[Ivr]:
     async def voice(text: str, language: str) -> str:
         return f"/tts/{language}/{text}"
 
-    service = IvrService(parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY)]),
+    flows = parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY),
+                         ("optout.yaml", OPT_OUT)])
+    service = IvrService(flows,
                          lookup=lookup, calendars=calendars, on_events=finished.add,
                          queue_context="cc-queues", collected=CollectedRecorder(collected.append),
-                         voice=voice, hearing=ears, prompt_folder="/prompts/",
-                         clock=lambda: OPEN_MONDAY)
+                         voice=voice, hearing=ears, self_service=CrmDown(),
+                         prompt_folder="/prompts/", clock=lambda: OPEN_MONDAY)
     server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
     yield Ivr(server, finished, collected, looked_up, ears)
     server.close()
@@ -165,3 +187,41 @@ async def test_a_key_cutting_the_speech_prompt_short_is_the_answer(ivr: Ivr) -> 
     exchanges = [*TO_SPEECH, (SPEECH_PROMPT, "200 result=49 endpos=100"), LINKEDID, *TO_SALES]
     assert await ivr.call(exchanges) == [command for command, _ in exchanges]
     assert ivr.collected[-1].fields == {"speech": "1"} and ivr.ears.discarded == []
+
+
+async def test_a_lookup_that_fails_sends_the_caller_on_as_not_found(ivr: Ivr) -> None:
+    exchanges = [
+        ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+        ('STREAM FILE "/tts/en/Welcome, Jürgen 张伟 😀" ""', "200 result=0 endpos=8000"),
+        ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=1"), LINKEDID,
+        ('GET DATA "/tts/en/Your account number, then hash" "5000" "8"', f"200 result={CRM_DOWN}"),
+        LINKEDID,
+        *[(command.replace("sales", "support"), reply) for command, reply in TO_SALES],
+    ]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert ivr.looked_up == [Lookup("account", "data", CRM_DOWN)]
+
+
+async def test_a_menu_whose_prompt_does_not_play_still_takes_the_caller_s_key(ivr: Ivr) -> None:
+    exchanges = [
+        ('GET DATA "press-1-english-2-chinese" "5000" "1"', "200 result=1"), LINKEDID,
+        ('STREAM FILE "/tts/en/Welcome, Jürgen 张伟 😀" ""', "200 result=0 endpos=8000"),
+        ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=-1"),  # no such file
+        ('GET DATA "silence/1" "4000" "1"', "200 result=0"), LINKEDID,
+        ('STREAM FILE "holiday" ""', "200 result=0 endpos=8000"),
+        ('SET VARIABLE "CC_QUEUE" "support"', "200 result=1"),
+        ('SET VARIABLE "CC_CLOSED_ACTION" "voicemail_ticket"', "200 result=1"),
+        ('SET VARIABLE "CC_ROUTE_REASON" "ivr"', "200 result=1"),
+        ('SET CONTEXT "cc-closed"', "200 result=0"), ('SET EXTENSION "voicemail_ticket"', "200 result=0"),
+        ('SET PRIORITY "1"', "200 result=0"),
+    ]
+    assert await ivr.call(exchanges) == [command for command, _ in exchanges]
+    assert ivr.collected[-1].fields == {"menu": "0"}
+    assert ("menu", "hung_up") not in counts(ivr.finished.events)
+
+
+async def test_a_self_service_that_fails_goes_on_to_the_flow_s_next_node(ivr: Ivr) -> None:
+    exchanges = [('STREAM FILE "goodbye" ""', "200 result=0 endpos=8000"),
+                 ("HANGUP", "200 result=1")]
+    assert await ivr.call(exchanges, flow="optout") == [command for command, _ in exchanges]
+    assert counts(ivr.finished.events)[("out", "completed")] == 1

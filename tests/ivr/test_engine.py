@@ -26,6 +26,15 @@ nodes:
   ask: {type: speech_menu, prompt: {sound: beep}, phrases: {yes: bye}}
   bye: {type: hangup}
 """
+CRM_DOWN = """\
+name: crm
+start: find
+nodes:
+  find: {{type: lookup, record: customer, into: customer, {on_error}found: vip, not_found: agent}}
+  vip: {{type: queue, queue: vip}}
+  sorry: {{type: play, prompt: {{text: "Your details cannot be found now"}}, next: agent}}
+  agent: {{type: queue, queue: support}}
+"""
 
 
 def test_menu_account_lookup_and_vip_priority() -> None:
@@ -118,6 +127,17 @@ def test_a_speech_menu_without_choices_takes_no_keys() -> None:
     flows = parse_flows([("say.yaml", SPEECH_ONLY)])
     record = FlowEngine(flows, "say", caller="+4930123456", now=OPEN_MONDAY, calendars={}).start()
     assert isinstance(record, Record) and record.keys == ""
+
+
+@pytest.mark.parametrize(("on_error", "then"), [("sorry", Play), (None, Route)])
+def test_a_lookup_the_crm_cannot_answer_goes_to_its_error_branch_or_else_not_found(
+        on_error: str | None, then: type) -> None:
+    flow = CRM_DOWN.format(on_error=f"on_error: {on_error}, " if on_error else "")
+    engine = FlowEngine(parse_flows([("crm.yaml", flow)]), "crm", caller="+4930123456",
+                        now=OPEN_MONDAY, calendars={})
+    assert engine.start() == Lookup("customer", "caller", "+4930123456")
+    assert isinstance(engine.feed(Found(failed=True)), then)
+    assert ("find", "completed") not in counts(engine.take_events())
 
 
 @pytest.mark.parametrize(("now", "first"), [

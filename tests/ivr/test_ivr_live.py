@@ -198,3 +198,28 @@ async def test_a_survey_after_the_call_is_stored_on_the_call_and_credited_to_the
 async def _scored(db, user_id: int, began: datetime) -> tuple[int, float] | None:
     scores = await survey_scores(db, began - timedelta(minutes=1), began + timedelta(hours=1))
     return scores.get(user_id)
+
+
+MISSING_PROMPTS = """\
+name: {name}
+start: welcome
+nodes:
+  welcome: {{type: play, prompt: {{sound: no-such-greeting}}, next: menu}}
+  menu:
+    type: menu
+    prompt: {{file: no-such-upload}}
+    timeout: 5
+    choices: {{1: agent}}
+  agent: {{type: queue, queue: {queue}}}
+"""
+
+
+async def test_prompts_that_are_missing_do_not_drop_the_call(
+        cti, db, open_socket, new_queue, new_extension, ivr_flow) -> None:
+    queue = await new_queue("ivrmp", product=cti)
+    flow = ivr_flow(MISSING_PROMPTS, queue=queue)
+    ext, _, agent = await agent_at_console(db, open_socket, new_extension)
+    joined, pop, row = await walk_to_agent(cti, db, agent, ext, queue, caller_originate(
+        queue, number=new_number(), name="Jürgen 张伟 😀", patience=60, ring=1, talk=1,
+        channel_id=str(uuid.uuid4()), ivr=flow, key="1", key_after=1.5))
+    assert joined.queue == queue and pop["collected"] == row.collected == {"menu": "1"}
