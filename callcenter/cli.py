@@ -183,6 +183,19 @@ def cmd_dnc(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ivr(args: argparse.Namespace, settings: Settings) -> int:
+    """Checks flow files as the CTI server loads them: each problem as FILE:LINE: REASON."""
+    from ivr.wiring import check_flow_files
+
+    paths = args.files or sorted(settings.ivr_flows_dir.glob("*.yaml"))
+    flows, problems = check_flow_files(paths)
+    for problem in problems:
+        print(problem)
+    print(f"{len(flows)} flows without a problem: {', '.join(sorted(flows)) or 'none'};"
+          f" {len(problems)} problems")
+    return 1 if problems or not flows else 0
+
+
 def _stop_on_signals(stop: asyncio.Event) -> None:
     """SIGINT (Ctrl-C) and SIGTERM stop in order; a second one ends the process at once."""
     def stopping() -> None:
@@ -341,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the release's date, YYYY-MM-DD")
     load.add_argument("--name")
     load.set_defaults(func=cmd_dnc)
+
+    ivr = sub.add_parser("ivr", help="IVR flows")
+    ivr_sub = ivr.add_subparsers(dest="action", required=True)
+    check = ivr_sub.add_parser(
+        "check", help="check flow files as the CTI server loads them (goto and survey flows"
+                      " among them); prints FILE:LINE: REASON per problem, exit status 1 on any")
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                       help="YAML flow files (default: every *.yaml of CALLCENTER_IVR_FLOWS_DIR)")
+    check.set_defaults(func=cmd_ivr)
 
     sub.add_parser("serve", help="CTI server and web on your Asterisk and database").set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="everything on embedded defaults, with simulated calls").set_defaults(func=cmd_demo)

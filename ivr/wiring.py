@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from ivr.agirunner import IvrService
 from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
 from ivr.flow import Flow
-from ivr.flowfile import sort_flows
+from ivr.flowfile import Problem, sort_flows
 from ivr.speech import SpeechInput, SpeechRecognizer
 from ivr.store import SqlSelfService, add_node_counts
 from ivr.tts import TextToSpeech
@@ -41,12 +41,24 @@ class SpeechSetup:
     workers: int = 2
 
 
+def check_flow_files(paths: Iterable[Path]) -> tuple[dict[str, Flow], list[Problem]]:
+    """Blocking: the flows of these files that work, and every problem (file, line, reason)
+    of the others, a file that cannot be read among them."""
+    files: list[tuple[str, str]] = []
+    unread: list[Problem] = []
+    for path in paths:
+        try:
+            files.append((str(path), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            unread.append(Problem(str(path), 1, f"cannot be read: {exc}"))
+    flows, problems = sort_flows(files)
+    return flows, unread + problems
+
+
 def read_flows(folder: Path) -> dict[str, Flow]:
     """Blocking: the folder's ``*.yaml`` flows that work; each problem of the others is logged
     with its file, line and reason."""
-    files = [(str(path), path.read_text(encoding="utf-8"))
-             for path in sorted(folder.glob("*.yaml"))]
-    flows, problems = sort_flows(files)
+    flows, problems = check_flow_files(sorted(folder.glob("*.yaml")))
     for problem in problems:
         log.error("ivr: flow left out: %s", problem)
     log.info("ivr: %d flows from %s: %s", len(flows), folder, ", ".join(sorted(flows)) or "none")
