@@ -238,7 +238,7 @@ class IvrCall:
             return cmd.Heard("")
         if reply.result == "-1":
             raise AgiHangup("RECORD FILE: the caller hung up")
-        if key := reply.digit:
+        if reply.data == "dtmf" and (key := reply.digit):  # else result is no key
             hearing.discard(name)
             return cmd.Digits(key)
         return await hearing.hear(name, self.language, ask.phrases)

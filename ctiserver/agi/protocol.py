@@ -73,7 +73,8 @@ class AgiReply:
 
     @property
     def digit(self) -> str | None:
-        """The key of STREAM FILE, WAIT FOR DIGIT, GET OPTION, RECORD FILE (an ASCII code; 0: none)."""
+        """The key of STREAM FILE, WAIT FOR DIGIT, GET OPTION (an ASCII code; 0: none) and
+        of RECORD FILE when its data is ``dtmf`` (on a timeout its result is no key)."""
         code = self.number
         return chr(code) if code > 0 else None
 

@@ -170,7 +170,8 @@ TO_SALES = [('SET VARIABLE "QUEUE_PRIO" "0"', "200 result=1"),
 
 async def test_a_spoken_phrase_routes_the_call_and_is_its_data(ivr: Ivr) -> None:
     exchanges = [*TO_SPEECH, (SPEECH_PROMPT, "200 result=0 endpos=8000"),
-                 (RECORD, "200 result=0 (timeout) endpos=12000"), LINKEDID, *TO_SALES]
+                 (RECORD, "200 result=1682 (timeout) endpos=12000"),  # silence: 1682 is no key
+                 LINKEDID, *TO_SALES]
     assert await ivr.call(exchanges) == [command for command, _ in exchanges]
     assert ivr.collected[-1].fields == {"speech": "sales"} and len(ivr.ears.heard) == 1
 
