@@ -177,8 +177,7 @@ class IvrCall:
         value = say.value
         if say.kind == "date":
             try:
-                day = datetime.fromisoformat(value)
-                value = str(int((day if day.tzinfo else day.replace(tzinfo=UTC)).timestamp()))
+                value = str(_epoch(value))
             except ValueError:
                 log.warning("ivr: %r is no date to say", value)
                 return
@@ -289,6 +288,15 @@ class IvrCall:
                             ("CC_ROUTE_REASON", "ivr")):
             await self.session.set_variable(name, value)
         await self._continue_at("cc-closed", "voicemail_ticket")
+
+
+def _epoch(value: str) -> int:
+    """SAY DATE's seconds for an ISO date or time. Asterisk says the day in its own time zone,
+    so a bare date (a ticket's ``created``) is taken at noon UTC: the same day in any zone."""
+    at = datetime.fromisoformat(value)
+    if len(value) == len("2026-11-30"):
+        at = at.replace(hour=12)
+    return int((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp())
 
 
 def _keys(first: str, reply: AgiReply) -> cmd.Digits:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest_asyncio
 
@@ -25,6 +26,15 @@ start: out
 nodes:
   out: {type: opt_out, next: bye}
   bye: {type: hangup, prompt: {sound: goodbye}}
+"""
+READOUTS = """\
+name: readouts
+start: number
+nodes:
+  number: {type: say, say: number, value: "42", next: day}
+  day: {type: say, say: date, value: "2026-11-30", next: word}
+  word: {type: say, say: number, value: "forty-two", next: bye}
+  bye: {type: hangup}
 """
 CRM_DOWN = "9999"
 """An account number the fixture's CRM lookup fails for."""
@@ -89,7 +99,7 @@ async def ivr() -> AsyncIterator[Ivr]:
         return f"/tts/{language}/{text}"
 
     flows = parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY),
-                         ("optout.yaml", OPT_OUT)])
+                         ("optout.yaml", OPT_OUT), ("readouts.yaml", READOUTS)])
     service = IvrService(flows,
                          lookup=lookup, calendars=calendars, on_events=finished.add,
                          queue_context="cc-queues", collected=CollectedRecorder(collected.append),
@@ -226,3 +236,11 @@ async def test_a_self_service_that_fails_goes_on_to_the_flow_s_next_node(ivr: Iv
                  ("HANGUP", "200 result=1")]
     assert await ivr.call(exchanges, flow="optout") == [command for command, _ in exchanges]
     assert counts(ivr.finished.events)[("out", "completed")] == 1
+
+
+async def test_numbers_and_dates_are_read_out_and_what_is_neither_is_passed_over(ivr: Ivr) -> None:
+    noon = int(datetime(2026, 11, 30, 12, tzinfo=UTC).timestamp())  # that day in any time zone
+    exchanges = [('SAY NUMBER "42" ""', "200 result=0"), (f'SAY DATE "{noon}" ""', "200 result=0"),
+                 ("HANGUP", "200 result=1")]
+    assert await ivr.call(exchanges, flow="readouts") == [command for command, _ in exchanges]
+    assert counts(ivr.finished.events)[("word", "completed")] == 1
