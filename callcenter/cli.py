@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import date
 from pathlib import Path
@@ -209,6 +210,19 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         asyncio.get_running_loop().add_signal_handler(sig, stopping)
 
 
+def reload_flows_on_sighup(load: Callable[[], Awaitable[None]]) -> None:
+    """SIGHUP (``kill -HUP``, as daemons reread their configuration): ``load`` reads the IVR's
+    flows folder again, as ``POST /admin/ivr/reload`` does."""
+    loop = asyncio.get_running_loop()
+    reloading: set[asyncio.Task] = set()  # a task the loop only weakly holds
+
+    def reload() -> None:
+        task = loop.create_task(load())
+        reloading.add(task)
+        task.add_done_callback(reloading.discard)
+    loop.add_signal_handler(signal.SIGHUP, reload)
+
+
 async def _serve(settings: Settings, *, demo: bool) -> None:
     """Bring the product up, wait for a signal, stop what this command started, newest first."""
     from asterisk_conf.sandbox import ensure_ami_secret
@@ -231,6 +245,7 @@ async def _serve(settings: Settings, *, demo: bool) -> None:
         running = await start_services(settings, db, ami_secret=secret, sandbox=sandbox,
                                        dial_variables=dial_variables)
         on_exit(stack, f"CTI server and web ({running.url})", running.stop)
+        reload_flows_on_sighup(running.server.ivr.load)
         if demo:
             await _start_demo(stack, settings, db, running, sandbox)
         print(f"CTI server and web up at {running.url}  (Ctrl-C stops)", flush=True)

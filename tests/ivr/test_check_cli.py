@@ -1,12 +1,16 @@
 """`callcenter ivr check FILE...`: flow files checked as the CTI server loads them, before they
-are deployed; each problem as FILE:LINE: REASON, exit status 1 on any."""
+are deployed; each problem as FILE:LINE: REASON, exit status 1 on any. And a running server
+reads its flows folder again on SIGHUP."""
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
-from callcenter.cli import main
+from callcenter.cli import main, reload_flows_on_sighup
 from tests.helpers.ivrflows import HOLIDAY, SUPPORT
 
 
@@ -41,3 +45,18 @@ def test_each_problem_is_printed_with_its_file_and_line(tmp_path: Path,
 def test_without_files_the_flows_folder_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ivr", "check"]) == 0
     assert capsys.readouterr().out == "2 flows without a problem: hotline, survey; 0 problems\n"
+
+
+@pytest.mark.asyncio
+async def test_sighup_reloads_the_flows() -> None:
+    reloaded = asyncio.Event()
+
+    async def load() -> None:
+        reloaded.set()
+
+    reload_flows_on_sighup(load)
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.wait_for(reloaded.wait(), 5)
+    finally:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
