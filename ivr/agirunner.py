@@ -81,11 +81,12 @@ class IvrService:
 
     async def handle(self, session: AgiSession) -> None:
         name = session.params.get("flow", "")
-        if name not in self.flows:
+        flows = dict(self.flows)  # as they are now: a reload changes no call under way
+        if name not in flows:
             log.warning("ivr: no flow %r (channel %s)", name, session.env.get("agi_channel"))
             return
         now = self.clock()
-        engine = FlowEngine(self.flows, name, caller=session.environment.caller, now=now,
+        engine = FlowEngine(flows, name, caller=session.environment.caller, now=now,
                             calendars=await self.calendars(now))
         call = IvrCall(self, session)
         try:

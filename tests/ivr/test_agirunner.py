@@ -69,9 +69,9 @@ class CrmDown:
 
 class Ivr:
     def __init__(self, server: FastAgiServer, finished: Finished, collected: list[ev.AmiEvent],
-                 looked_up: list[Lookup], ears: Ears) -> None:
+                 looked_up: list[Lookup], ears: Ears, flows: dict) -> None:
         self.server, self.finished, self.collected, self.looked_up = server, finished, collected, looked_up
-        self.ears = ears
+        self.ears, self.flows = ears, flows
 
     async def call(self, exchanges: list[tuple[str, str]], flow: str = "support") -> list[str]:
         reader, writer = await connect(self.server)
@@ -106,7 +106,7 @@ async def ivr() -> AsyncIterator[Ivr]:
                          voice=voice, hearing=ears, self_service=CrmDown(),
                          prompt_folder="/prompts/", clock=lambda: OPEN_MONDAY)
     server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
-    yield Ivr(server, finished, collected, looked_up, ears)
+    yield Ivr(server, finished, collected, looked_up, ears, flows)
     server.close()
     await server.wait_closed()
 
@@ -244,3 +244,14 @@ async def test_numbers_and_dates_are_read_out_and_what_is_neither_is_passed_over
                  ("HANGUP", "200 result=1")]
     assert await ivr.call(exchanges, flow="readouts") == [command for command, _ in exchanges]
     assert counts(ivr.finished.events)[("word", "completed")] == 1
+
+
+async def test_a_call_under_way_keeps_the_flows_it_started_with(ivr: Ivr) -> None:
+    reader, writer = await connect(ivr.server)
+    writer.write(HEADER.encode())
+    at_menu = [*TO_SPEECH[:3], ('GET DATA "/prompts/main-menu" "4000" "1"', "200 result=0")]
+    assert await converse(reader, writer, at_menu) == [command for command, _ in at_menu]
+    ivr.flows.clear()  # reloaded meanwhile from a folder without them
+    rest = [LINKEDID, ('STREAM FILE "holiday" ""', "200 result=0 endpos=8000")]
+    assert await converse(reader, writer, rest) == [command for command, _ in rest]
+    writer.close()
