@@ -216,10 +216,16 @@ def reload_flows_on_sighup(load: Callable[[], Awaitable[None]]) -> None:
     loop = asyncio.get_running_loop()
     reloading: set[asyncio.Task] = set()  # a task the loop only weakly holds
 
+    def done(task: asyncio.Task) -> None:
+        reloading.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logging.getLogger(__name__).error("reloading the IVR flows failed: %s",
+                                              task.exception())
+
     def reload() -> None:
         task = loop.create_task(load())
         reloading.add(task)
-        task.add_done_callback(reloading.discard)
+        task.add_done_callback(done)
     loop.add_signal_handler(signal.SIGHUP, reload)
 
 

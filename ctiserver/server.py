@@ -17,6 +17,7 @@ from functools import partial
 
 from aiohttp import web
 
+from callcenter.errors import Unavailable
 from callcenter.settings import Settings
 from callcenter.vosk_models import model_folders
 from crm_core.calls import record_calls
@@ -271,7 +272,10 @@ class CTIServer:
     async def start(self) -> None:
         await self.pops.load_agents()
         await self.load_queue_config()
-        await self.ivr.load()
+        try:
+            await self.ivr.load()
+        except Unavailable as exc:  # the rest of the product works without the IVR's flows
+            log.error("%s", exc)
         self.fastagi = await start_fastagi(self.settings.fastagi_host, self.settings.fastagi_port,
                                            self.fastagi_handler())
         self._tasks = [

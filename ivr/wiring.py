@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from callcenter.errors import Unavailable
 from crm_core.db import Database
 from ctiserver.acd.routeagi import load_rules
 from ctiserver.agi.server import Handler
@@ -93,7 +94,11 @@ class IvrDomain:
             self.db, self.flows, folder=self.flows_dir, reload=self.load, uploads=self.upload_dir))
 
     async def load(self) -> None:
-        """(Re)reads the flows folder; calls in a flow keep the flow they started with."""
+        """(Re)reads the flows folder; calls in a flow keep the flow they started with. A
+        folder gone (a mount lost, a typo in the setting) keeps the flows running now."""
+        if not self.flows_dir.is_dir():
+            raise Unavailable("the IVR flows folder {folder} does not exist: the flows running "
+                              "now are kept", folder=str(self.flows_dir))
         flows = await asyncio.get_running_loop().run_in_executor(None, read_flows, self.flows_dir)
         self.flows.clear()
         self.flows.update(flows)

@@ -4,6 +4,8 @@ reloaded; node counts for a period; prompt uploads converted by the real ffmpeg.
 flows, supervisors only look, agents get nothing."""
 from __future__ import annotations
 
+import shutil
+
 import subprocess
 import wave
 from datetime import UTC, datetime, timedelta
@@ -93,6 +95,18 @@ async def test_a_file_changed_by_hand_runs_after_a_reload(ivr_admin, db) -> None
     (folder / "bye.yaml").write_text("name: bye\nstart: b\nnodes: {b: {type: hangup}}\n")
     listed = await (await client.post("/admin/ivr/reload", headers=admin)).json()
     assert [f["name"] for f in listed["flows"]] == ["bye"]
+
+
+async def test_a_reload_from_a_folder_gone_keeps_the_running_flows(ivr_admin, db) -> None:
+    client, folder = ivr_admin
+    admin = await headers_of(db, "admin")
+    shutil.rmtree(folder)
+    refused = await client.post("/admin/ivr/reload", headers=admin)
+    assert refused.status == 503
+    assert (await refused.json())["error"] == (
+        f"the IVR flows folder {folder} does not exist: the flows running now are kept")
+    listed = await (await client.get("/admin/ivr/flows", headers=admin)).json()
+    assert "hotline" in [f["name"] for f in listed["flows"]]
 
 
 async def test_counts_of_a_period_are_the_stored_ones(ivr_admin, db) -> None:
