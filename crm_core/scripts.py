@@ -20,6 +20,8 @@ MAX_BODY = 64 * 1024
 MAX_TITLE = 200
 
 _sandbox = SandboxedEnvironment(autoescape=False)
+NO_LEAD: dict[str, Any] = {"custom": {}}
+"""What a campaign script sees as its lead when shown outside a dialer's call."""
 
 
 class ScriptError(ValueError):
@@ -57,10 +59,11 @@ def check_script(body: Any, title: Any = "") -> None:
 
 def render_script(body: str, customer: dict[str, Any] | None, agent: str,
                   lead: dict[str, Any] | None = None) -> str:
-    """The script for ``agent``; a dialer's call has its ``lead`` ({{ lead.first_name }})."""
+    """The script for ``agent``; a dialer's call has its ``lead`` ({{ lead.first_name }},
+    {{ lead.custom.tier }}): without one, a lead's fields read as empty, its custom ones too."""
     try:
         return _sandbox.from_string(body).render(customer=customer or {}, agent=agent,
-                                                 lead=lead or {})
+                                                 lead=lead or NO_LEAD)
     except Exception as exc:  # a template runs admin code: it may raise anything (1/0 too)
         raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
 

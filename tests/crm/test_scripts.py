@@ -63,6 +63,10 @@ def test_scripts_render_customer_fields_in_a_sandbox() -> None:
     assert render_script("Hallo {{ customer.name }}, {{ agent }}!", {"name": "Jürgen 张伟"},
                          "Zoë") == "Hallo Jürgen 张伟, Zoë!"
     assert render_script("{{ customer.name or 'there' }}", None, "a") == "there"
+    lead_script = "Tier {{ lead.custom.tier }} for {{ lead.first_name }}"
+    assert render_script(lead_script, None, "a") == "Tier  for "  # shown without a lead
+    assert render_script(lead_script, None, "a", {"first_name": "Zoë", "custom": {"tier": "A"}}) \
+        == "Tier A for Zoë"
     for body, error in [("{{ customer.__class__.__mro__[1].__subclasses__() }}", "SecurityError"),
                         ("{{ customer.a.b }}", "UndefinedError"), ("{{ 1 / 0 }}", "ZeroDivision")]:
         with pytest.raises(ScriptError, match=error):
