@@ -61,7 +61,7 @@ from dialer.store import (
 
 from .auth import SESSION, USER, every_role, page, require_role
 from .jsonbody import NO_STORE, answer, read, script_json
-from .pages import render
+from .pages import html_page
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -283,9 +283,8 @@ class CampaignsResource:
         session = request.get(SESSION)
         config = {"csrf": session.csrf_token if session else "",
                   "defaultRegion": self.default_region}
-        html = render(request, "campaigns.html", user=request[USER], config=script_json(config))
-        return web.Response(text=html, content_type="text/html", charset="utf-8",
-                            headers=NO_STORE)
+        return html_page(request, "campaigns.html", user=request[USER],
+                         config=script_json(config))
 
 
 def _attachment(filename: str) -> str:

@@ -44,7 +44,7 @@ from dialer.desk import PreviewDesk
 
 from .auth import SESSION, USER, page
 from .jsonbody import answer, json_object, query, read, script_json
-from .pages import render
+from .pages import html_page
 from .schemas import (
     AgentState, Done, LogoutBody, PauseBody, Paused, PreviewDialed, PreviewSkipped, QueuesBody,
     QueuesDone, RenderedScript, ScriptQuery,
@@ -153,10 +153,8 @@ def console_page(pause_reasons: tuple[str, ...]):
             "interface": user.interface or "",
             "pauseReasons": offered,
         }
-        html = render(request, "console.html", user=user, csrf_token=config["csrf"],
-                      config=script_json(config))
-        return web.Response(text=html, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store"})
+        return html_page(request, "console.html", user=user, csrf_token=config["csrf"],
+                         config=script_json(config))
     return console
 
 

@@ -31,7 +31,7 @@ from .auth import (
     set_session_cookie,
 )
 from .i18n import languages
-from .pages import render
+from .pages import html_page
 
 LOGIN_CSRF_COOKIE = "cc_login_csrf"
 ROLE_HOME = {"agent": "/console", "supervisor": "/wallboard", "admin": "/wallboard",
@@ -50,11 +50,10 @@ def _page(
     request: web.Request, token: str, *, error: str | None = None, status: int = 200,
     username: str = "",
 ) -> web.Response:
-    html = render(
-        request, "login.html", csrf_token=token, error=error, username=username,
+    response = html_page(
+        request, "login.html", status=status, csrf_token=token, error=error, username=username,
         next=safe_next(request.query.get("next")) or "", action=request.path_qs,
     )
-    response = web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, **cookie_settings(request))
     return response
 

@@ -24,6 +24,7 @@ from callcenter.errors import Phrase
 
 from .auth import SESSION, USER, request_language
 from .i18n import Language, languages
+from .jsonbody import NO_STORE
 
 NAV: tuple[tuple[str, Phrase, frozenset[str]], ...] = (
     ("/console", Phrase("Console"), frozenset({"agent", "supervisor", "admin"})),
@@ -72,3 +73,9 @@ def render(request: web.Request, name: str, **context: Any) -> str:
         nav=nav_links(user.role if user else None, request.path, language.translations.gettext),
         **context,
     )
+
+
+def html_page(request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
+    """A page rendered by ``render``, never cached (it carries the session's CSRF token)."""
+    return web.Response(text=render(request, name, **context), content_type="text/html",
+                        charset="utf-8", status=status, headers=NO_STORE)

@@ -23,7 +23,7 @@ from callcenter.errors import Conflict
 
 from .auth import USER, page, require_role
 from .jsonbody import NO_STORE, answer
-from .pages import render
+from .pages import html_page
 from .schemas import SoftphoneConfig
 
 STATIC = Path(__file__).with_name("static")
@@ -69,8 +69,7 @@ async def jssip(request: web.Request) -> web.FileResponse:
 @page
 @require_role("agent")
 async def softphone_page(request: web.Request) -> web.Response:
-    html = render(request, "softphone.html", user=request[USER], jssip_url=JSSIP_URL)
-    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=NO_STORE)
+    return html_page(request, "softphone.html", user=request[USER], jssip_url=JSSIP_URL)
 
 
 def add_routes(app: web.Application, site: SoftphoneSite) -> None:

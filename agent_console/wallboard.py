@@ -26,7 +26,7 @@ from ctiserver.acd.wallboard import WALLBOARD_ROLES
 
 from .auth import SESSION, USER, page, require_role
 from .jsonbody import answer, json_object, script_json
-from .pages import render
+from .pages import html_page
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
 MAX_BODY = 4096
@@ -62,10 +62,8 @@ class WallboardResource:
             "canSpy": bool(user.interface),
             "directory": await self._directory(user),
         }
-        html = render(request, "wallboard.html", user=user, config=script_json(config),
-                      csrf_token=config["csrf"])
-        return web.Response(text=html, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store"})
+        return html_page(request, "wallboard.html", user=user, config=script_json(config),
+                         csrf_token=config["csrf"])
 
     @page
     @require_role(*WALLBOARD_ROLES)

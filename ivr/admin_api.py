@@ -24,7 +24,7 @@ from aiohttp import BodyPartReader, web
 
 from agent_console.auth import SESSION, USER, page, require_role
 from agent_console.jsonbody import answer, json_object, query, script_json
-from agent_console.pages import render
+from agent_console.pages import html_page
 from agent_console.schemas import (
     IvrCounts, IvrCountsQuery, IvrFlowAnswer, IvrFlowDeleted, IvrFlowList, IvrPromptSaved,
 )
@@ -75,10 +75,8 @@ class IvrAdmin:
         session = request.get(SESSION)
         config = {"csrf": session.csrf_token if session else "",
                   "canEdit": request[USER].role == "admin"}
-        html = render(request, "ivr.html", user=request[USER], config=script_json(config),
-                      flows=sorted(self.flows))
-        return web.Response(text=html, content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-store"})
+        return html_page(request, "ivr.html", user=request[USER], config=script_json(config),
+                         flows=sorted(self.flows))
 
     @require_role(*VIEWERS)
     async def list_flows(self, request: web.Request) -> web.Response:

@@ -29,7 +29,7 @@ from aiohttp import hdrs, web
 from agent_console.auth import SESSION, USER, page, refusal, require_role
 from agent_console.jsonbody import NO_STORE, answer, query, read, script_json
 from agent_console.login import client_address
-from agent_console.pages import render
+from agent_console.pages import html_page
 from callcenter.errors import Conflict, Forbidden, NotFound
 from crm_core.values import UserInfo
 from ctiserver.control.channels import channel_prefix
@@ -148,8 +148,8 @@ class PlaybackResource:
     @require_role("admin")
     async def audit_page(self, request: web.Request) -> web.Response:
         entries = await self._store.audit_log(AuditQuery.model_fields["limit"].default)
-        return _html(render(request, "recordings_audit.html", user=request[USER],
-                            entries=entries))
+        return html_page(request, "recordings_audit.html", user=request[USER],
+                         entries=entries)
 
     @page
     async def player_page(self, request: web.Request) -> web.Response:
@@ -159,8 +159,8 @@ class PlaybackResource:
             raise refusal(request, error) from None
         session = request.get(SESSION)
         config = {"id": recording.id, "csrf": session.csrf_token if session else ""}
-        return _html(render(request, "recordings.html", user=request[USER],
-                            recording=recording, config=script_json(config)))
+        return html_page(request, "recordings.html", user=request[USER],
+                         recording=recording, config=script_json(config))
 
     # -- checks ---------------------------------------------------------------------------------
 
@@ -238,10 +238,6 @@ def _summary(recording: StoredInfo) -> dict:
 def _attachment(recording: StoredInfo) -> str:
     name = f"recording-{recording.recorded_at:%Y%m%d-%H%M%S}-{recording.id}.{recording.format}"
     return f'attachment; filename="{name}"'
-
-
-def _html(text: str) -> web.Response:
-    return web.Response(text=text, content_type="text/html", charset="utf-8", headers=NO_STORE)
 
 
 def add_routes(app: web.Application, playback: PlaybackResource) -> None:

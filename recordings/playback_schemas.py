@@ -1,12 +1,13 @@
-"""The JSON bodies of the recordings' APIs (``recordings.playback``), as the console's are
-declared (agent_console.schemas): strict requests, answers checked on the way out."""
+"""The JSON bodies of the recordings' APIs (``recordings.playback``, ``recordings.search_api``),
+as the console's are declared (agent_console.schemas): strict requests, answers checked on the way out."""
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
-from agent_console.schemas import Answer, Body, Query
+from agent_console.schemas import MAX_QUERY, Answer, Body, Query
 
 MAX_LIST = 100
 
@@ -79,3 +80,44 @@ class AuditEntryAnswer(Answer):
 
 class AuditLog(Answer):
     entries: list[AuditEntryAnswer]
+
+
+MAX_FOUND = 100
+
+
+class TranscriptSearchQuery(Query):
+    q: Annotated[str, Field(min_length=1, max_length=MAX_QUERY)]
+    limit: Annotated[int, Field(gt=0, le=MAX_FOUND)] = 20
+
+
+class FoundRecording(Answer):
+    recording_id: int
+    call_key: str
+    agent: str | None
+    recorded_at: datetime
+    snippet: str
+    second: float
+
+
+class FoundRecordings(Answer):
+    recordings: list[FoundRecording]
+
+
+class TranscriptWord(Answer):
+    word: str
+    start: float
+    end: float
+    conf: float
+
+
+class KeywordHitAnswer(Answer):
+    phrase: str
+    second: float
+
+
+class TranscriptAnswer(Answer):
+    recording_id: int
+    call_key: str
+    language: str
+    words: list[TranscriptWord]
+    alerts: list[KeywordHitAnswer]

@@ -5,26 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
 from crm_core.db import Database
 from crm_core.models import Call, Recording, Transcript, User
+from recordings.playback_schemas import FoundRecording
 from recordings.searchtext import snippet, tsquery
 from recordings.transcribed import Word
 
 SEARCH_CONFIG = "simple"
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    recording_id: int
-    call_key: str
-    agent: str | None
-    recorded_at: datetime
-    snippet: str
-    second: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +26,7 @@ class TranscriptOf:
 
 
 async def search(db: Database, query: str, visible: Collection[int] | None, *,
-                 limit: int) -> list[Found]:
+                 limit: int) -> list[FoundRecording]:
     """The newest LIMIT transcripts matching QUERY among the calls of the agents VISIBLE
     (None: every call, also those without a call row yet)."""
     matching = tsquery(query)
@@ -57,11 +47,12 @@ async def search(db: Database, query: str, visible: Collection[int] | None, *,
     return [_found(row, query) for row in rows]
 
 
-def _found(row, query: str) -> Found:
+def _found(row, query: str) -> FoundRecording:
     recording_id, call_key, agent, recorded_at, words = row
     hit = snippet([Word(**w) for w in words], query)
-    return Found(recording_id, call_key, agent, recorded_at,
-                 hit.text if hit else "", hit.second if hit else 0.0)
+    return FoundRecording(recording_id=recording_id, call_key=call_key, agent=agent,
+                          recorded_at=recorded_at, snippet=hit.text if hit else "",
+                          second=hit.second if hit else 0.0)
 
 
 async def transcript_of(db: Database, recording_id: int) -> TranscriptOf | None:

@@ -9,63 +9,18 @@
 """
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
-from typing import Annotated
-
 from aiohttp import web
-from pydantic import Field
 
 from agent_console.auth import USER, require_role
 from agent_console.jsonbody import NO_STORE, answer, query
-from agent_console.schemas import MAX_QUERY, Answer, Query
 from callcenter.errors import NotFound
 from crm_core.db import Database
 from crm_core.teams import visible_user_ids
 from recordings.access import AccessRules, Action
 from recordings.alerts_store import Phrases
+from recordings.playback_schemas import FoundRecordings, TranscriptAnswer, TranscriptSearchQuery
 from recordings.playback_store import PlaybackStore
 from recordings.search import search, transcript_of
-
-MAX_FOUND = 100
-
-
-class TranscriptSearchQuery(Query):
-    q: Annotated[str, Field(min_length=1, max_length=MAX_QUERY)]
-    limit: Annotated[int, Field(gt=0, le=MAX_FOUND)] = 20
-
-
-class FoundRecording(Answer):
-    recording_id: int
-    call_key: str
-    agent: str | None
-    recorded_at: datetime
-    snippet: str
-    second: float
-
-
-class FoundRecordings(Answer):
-    recordings: list[FoundRecording]
-
-
-class TranscriptWord(Answer):
-    word: str
-    start: float
-    end: float
-    conf: float
-
-
-class KeywordHitAnswer(Answer):
-    phrase: str
-    second: float
-
-
-class TranscriptAnswer(Answer):
-    recording_id: int
-    call_key: str
-    language: str
-    words: list[TranscriptWord]
-    alerts: list[KeywordHitAnswer]
 
 
 class TranscriptsResource:
@@ -81,8 +36,7 @@ class TranscriptsResource:
         asked = query(request, TranscriptSearchQuery)
         visible = await visible_user_ids(self.db, request[USER])
         found = await search(self.db, asked.q, visible, limit=asked.limit)
-        return answer(FoundRecordings, {"recordings": [asdict(f) for f in found]},
-                      headers=NO_STORE)
+        return answer(FoundRecordings, {"recordings": found}, headers=NO_STORE)
 
     async def transcript(self, request: web.Request) -> web.Response:
         raw = request.match_info["id"]
