@@ -33,7 +33,7 @@ import io
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote
@@ -266,7 +266,7 @@ class CampaignsResource:
                 name=fields.name or filename, loaded_by=request[USER].id)
         finally:
             path.unlink(missing_ok=True)
-        return answer(NationalDncAnswer, asdict(loaded), status=201)
+        return answer(NationalDncAnswer, loaded, status=201)
 
     @every_role
     async def add_dnc(self, request: web.Request) -> web.Response:

@@ -36,6 +36,7 @@ from dialer.campaigns import DNC_COUNTRY, CampaignSettings
 from dialer.importpool import BLOCK_BYTES, BLOCK_ROWS, LEAD_COLUMNS, CheckedBlock, check_file
 from dialer.leadfile import ErrorReport, LeadFile
 from dialer.leadrows import TEXT_FIELDS, ColumnMapping, LeadImporter, not_listed
+from dialer.schemas import NationalDncAnswer
 
 DNC_MAX_AGE = timedelta(days=31)
 DNC_BATCH = 10_000
@@ -446,18 +447,6 @@ async def dnc_listing(db: Database, raw_number: str, *, default_region: str) -> 
         return DncListing(number, tuple(sources))
 
 
-@dataclass(frozen=True, slots=True)
-class NationalLoad:
-    list_id: int
-    country: str
-    released_on: date
-    count: int
-    """Numbers on the list (each once)."""
-    bad: int
-    """Rows that were no valid number of the country."""
-    leads_marked: int
-
-
 def _dnc_numbers(path: Path, region: str, bad: list[int]) -> Iterator[list[str]]:
     """The file's numbers in E.164, in chunks. A row's cells are joined, so both "2015550123"
     and the FTC's "201,5550123" (area code, number) read; a first row that is no number is a
@@ -480,7 +469,7 @@ def _dnc_numbers(path: Path, region: str, bad: list[int]) -> Iterator[list[str]]
 
 
 async def load_national_dnc(db: Database, path: Path, *, country: str, released_on: date,
-                            name: str | None = None, loaded_by: int | None = None) -> NationalLoad:
+                            name: str | None = None, loaded_by: int | None = None) -> NationalDncAnswer:
     """Load a release of ``country``'s national register (a CSV of its numbers); it replaces
     the country's earlier one, all in one transaction."""
     bad = [0]
@@ -500,7 +489,8 @@ async def load_national_dnc(db: Database, path: Path, *, country: str, released_
         await session.execute(delete(NationalDncList).where(
             NationalDncList.country == country, NationalDncList.id != listed.id))
         marked = await session.execute(_mark_leads_dnc("list_id = :id"), {"id": listed.id})
-    return NationalLoad(listed.id, country, released_on, listed.count, bad[0], marked.rowcount)
+    return NationalDncAnswer(list_id=listed.id, country=country, released_on=released_on,
+                             count=listed.count, bad=bad[0], leads_marked=marked.rowcount)
 
 
 def parse_mapping(pairs: Iterable[str]) -> ColumnMapping:
