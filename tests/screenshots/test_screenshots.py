@@ -3,12 +3,14 @@ call and in after-call work, and the wallboard, in English and in Chinese (the u
 language). Every test run makes them (in a temporary folder, so the run proves they can be
 made); `callcenter screenshots` runs this file with CALLCENTER_SCREENSHOTS=docs/screenshots to
 refresh the committed ones. In Chinese the pages must be in Chinese and every character on them
-drawable by an installed font (no tofu boxes)."""
+drawable by an installed font (no tofu boxes). The IVR, campaigns and recordings pages too."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,11 @@ from crm_core.teams import set_led_teams
 from crm_core.users import ensure_user, set_language, update_user
 
 from tests.helpers.browser import checked_page, log_in
+from tests.helpers.campaigns import running_campaign
 from tests.helpers.glyphs import undrawable
 from tests.helpers.console import (PASSWORD, ConsoleAgent, console_agent, console_in_queue,
                                    leave_queue, new_number)
+from tests.helpers.playback import stored_call_recording
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -106,15 +110,48 @@ async def wallboard(browser: Browser, cti, db, agent: ConsoleAgent, shots: Path,
 async def test_ivr_page_screenshot(cti, db, browser: Browser, shots: Path, language: str,
                                    title: str) -> None:
     """The IVR page with the example hotline's diagram, in the admin's language."""
+    async with _admin_page(cti, db, browser, language, "/admin/ivr") as page:
+        await expect(page.locator("h1")).to_have_text(title)
+        await page.select_option("#flow", "hotline")
+        await expect(page.locator("#diagram")).to_have_attribute("data-flow", "hotline")
+        await expect(page.locator('#diagram .node[data-node="menu"]')).to_be_visible()
+        await shoot(page, shots, f"ivr-{language}")
+
+@pytest.mark.parametrize(("language", "title"), [("en", "Campaigns"), ("zh_CN", "营销活动")])
+async def test_campaigns_page_screenshot(cti, db, browser: Browser, shots: Path, tmp_path: Path,
+                                         language: str, title: str) -> None:
+    """The campaigns page with a running campaign's live card, in the admin's language."""
+    name = await running_campaign(db, tmp_path)
+    async with _admin_page(cti, db, browser, language, "/campaigns") as page:
+        await expect(page.locator("h1")).to_have_text(title)
+        await expect(page.locator(f".live-card[data-campaign='{name}']")).to_be_visible()
+        await shoot(page, shots, f"campaigns-{language}")
+
+
+@pytest.mark.parametrize(("language", "title"), [("en", "Recordings' audit log"),
+                                                 ("zh_CN", "录音审计日志")])
+async def test_recording_pages_screenshots(cti, db, browser: Browser, shots: Path, tmp_path: Path,
+                                           language: str, title: str) -> None:
+    """A recording's player (waveform, a paused stretch) and the audit log that plays fill."""
+    recording = await stored_call_recording(db, cti.server.recordings.storage, None, tmp_path,
+                                            seconds=8, pauses=((2.0, 3.0),))
+    async with _admin_page(cti, db, browser, language, f"/recordings/{recording.id}") as page:
+        await expect(page.locator(".rec-wave")).to_have_attribute("data-peaks", re.compile(r"\d+"))
+        await expect(page.locator(".rec-pauses")).to_contain_text("0:02")
+        await shoot(page, shots, f"recording-{language}")
+        await page.goto(f"{cti.url}/recordings/audit")
+        await expect(page.locator("h1")).to_have_text(title)
+        await shoot(page, shots, f"recordings-audit-{language}")
+
+
+@contextlib.asynccontextmanager
+async def _admin_page(cti, db, browser: Browser, language: str, path: str) -> AsyncIterator[Page]:
+    """A page of a new admin's, who reads LANGUAGE, logged in at PATH."""
     admin = f"shots-admin-{uuid.uuid4().hex[:6]}"
     admin_id, _ = await ensure_user(db, admin, display_name="Åsa 陈 Admin", role="admin",
                                     password=PASSWORD)
     await set_language(db, admin_id, language)
     async with checked_page(browser, cti.url, viewport={"width": 1920, "height": 1080},
                             locale=language.replace("_", "-")) as page:
-        await log_in(page, admin, PASSWORD, next_path="/admin/ivr")
-        await expect(page.locator("h1")).to_have_text(title)
-        await page.select_option("#flow", "hotline")
-        await expect(page.locator("#diagram")).to_have_attribute("data-flow", "hotline")
-        await expect(page.locator('#diagram .node[data-node="menu"]')).to_be_visible()
-        await shoot(page, shots, f"ivr-{language}")
+        await log_in(page, admin, PASSWORD, next_path=path)
+        yield page
