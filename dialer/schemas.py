@@ -26,6 +26,8 @@ class CampaignAnswer(CampaignSettings):
 
     name: str
     state: Literal["draft", "running", "paused", "stopped"]
+    actions: list[Literal["start", "pause", "stop"]]
+    """What the state allows now."""
     created_at: str
     updated_at: str
     started_at: str | None

@@ -62,6 +62,7 @@ def campaign_json(row: Campaign) -> dict[str, Any]:
     stamps = {name: getattr(row, name) for name in
               ("created_at", "updated_at", "started_at", "stopped_at")}
     return {"name": row.name, "state": row.state,
+            "actions": [action for action, (sources, _) in TRANSITIONS.items() if row.state in sources],
             **campaign_settings(row).model_dump(mode="json"),
             **{name: at.isoformat() if at else None for name, at in stamps.items()}}
 

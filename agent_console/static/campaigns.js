@@ -10,6 +10,8 @@
   const STATES = {draft: t("draft"), running: t("running"), paused: t("paused"), stopped: t("stopped")};
   const MODES = {preview: t("preview"), progressive: t("progressive"), predictive: t("predictive")};
   const ACTIONS = {start: t("Start"), pause: t("Pause"), stop: t("Stop")};
+  const actionLabel = (campaign, action) =>
+    action === "start" && campaign.state === "paused" ? t("Resume") : ACTIONS[action];
   const COUNTS = [
     ["rows_read", (n) => tn("{n} row read", "{n} rows read", n)],
     ["loaded", (n) => tn("{n} lead loaded", "{n} leads loaded", n)],
@@ -59,10 +61,10 @@
       cell(row, c.rule_set);
       cell(row, c.queue || "—");
       const actions = cell(row, "");
-      for (const [action, label] of Object.entries(ACTIONS)) {
+      for (const action of c.actions) {
         const button = document.createElement("button");
         button.type = "button";
-        button.textContent = label;
+        button.textContent = actionLabel(c, action);
         button.addEventListener("click", () => act(c.name, action));
         actions.append(button);
       }

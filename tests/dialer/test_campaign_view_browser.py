@@ -101,6 +101,8 @@ async def test_a_marketing_user_runs_a_campaign_from_the_page(
             await row.get_by_role("button", name="Start").click()
             card = page.locator(f".live-card[data-campaign='{name}']")
             await expect(card).to_have_attribute("data-state", "running", timeout=10_000)
+            # a running campaign's row offers what its state allows: pause and stop, not start
+            await expect(row.get_by_role("button")).to_have_text(["Pause", "Stop"])
             dialed = card.locator("[data-figure=dialed]")
             await expect(dialed).not_to_have_text("0", timeout=30_000)
             await expect(card.locator("[data-figure=agents]")).to_be_visible()
