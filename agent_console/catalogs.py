@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON_PACKAGES = ("agent_console", "callcenter", "crm_core", "ctiserver", "dialer", "ivr", "recordings")
 ERROR_KEYWORDS = ("Invalid", "Forbidden", "NotFound", "Conflict", "Refused", "Broken",
                   "Unavailable", "BodyError", "AmiError", "Phrase", "Country",
-                  "WorkInputError")
+                  "WorkInputError", "ScriptError")
 """callcenter.errors.DomainError and its subclasses raised with a template (a test checks
 that none is missing)."""
 GETTEXT_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}

@@ -172,10 +172,7 @@ def _script_owner(asked: ScriptQuery) -> Owner:
              if name is not None]
     if len(given) != 1:
         raise Invalid("give either 'queue' or 'campaign'")
-    try:
-        return Owner(*given[0])
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
+    return Owner(*given[0])
 
 
 class ConsoleScripts:
@@ -202,7 +199,7 @@ class ConsoleScripts:
             text = render_script(found.body, customer, request[USER].display_name)
         except ScriptError as exc:  # the admin's script is broken, not the agent's request
             raise Broken("the script for {kind} {name} is broken: {problem}", kind=owner.kind,
-                         name=owner.name, problem=str(exc)) from None
+                         name=owner.name, problem=exc) from None
         return answer(RenderedScript, {"script": text, "title": found.title,
                                        owner.kind: owner.name}, exclude_unset=True)
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from callcenter.errors import Conflict, Invalid, NotFound
+from callcenter.errors import Conflict, NotFound
 from crm_core.db import Database
 from crm_core.queues import create_queue, delete_queue, get_queue, list_queues, update_queue
 
@@ -49,8 +49,6 @@ class QueuesResource:
                 await create_queue(self.db, name, **fields)
             else:
                 await update_queue(self.db, name, **fields)
-        except ValueError as exc:  # the queue's name, or what the CRM refuses besides
-            raise Invalid(str(exc)) from None
         except IntegrityError:
             raise Conflict("queue {queue} conflicts with another", queue=repr(name)) from None
         changed = await self.apply()

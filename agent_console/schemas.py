@@ -87,31 +87,21 @@ def optional_text(limit: int) -> Any:
 
 
 def checked_by(check: Callable[[Any], object]) -> AfterValidator:
-    """A validator that runs ``check`` on a value given (not null): its ValueError is the
-    problem."""
+    """A validator that runs ``check`` on a value given (not null): its Invalid is the problem
+    (in the user's language: ctiserver.web.errors)."""
 
     def validate(value: Any) -> Any:
         if value is not None:
-            try:
-                check(value)
-            except ValueError as exc:
-                raise problem(str(exc)) from None
+            check(value)
         return value
 
     return AfterValidator(validate)
 
 
 def spelled_by(canonical: Callable[[Any], Any]) -> AfterValidator:
-    """A validator that takes ``canonical(value)`` in the value's place: its ValueError is the
+    """A validator that takes ``canonical(value)`` in the value's place: its Invalid is the
     problem."""
-
-    def validate(value: Any) -> Any:
-        try:
-            return canonical(value)
-        except ValueError as exc:
-            raise problem(str(exc)) from None
-
-    return AfterValidator(validate)
+    return AfterValidator(canonical)
 
 
 ShortText = text(MAX_TEXT)

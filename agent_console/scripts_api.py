@@ -23,7 +23,7 @@ from crm_core.dispositions import (
     KINDS, Owner, dispositions_for, list_dispositions, parse_entries, replace_dispositions,
 )
 from crm_core.scripts import MAX_BODY as MAX_SCRIPT
-from crm_core.scripts import ScriptError, delete_script, get_script, list_scripts, put_script
+from crm_core.scripts import delete_script, get_script, list_scripts, put_script
 
 from .auth import USER, require_role
 from .jsonbody import answer, read
@@ -39,9 +39,9 @@ def _owner(request: web.Request) -> Owner:
     kind, name = request.match_info["kind"], request.match_info["name"]
     try:
         return Owner(kind, name)
-    except ValueError as exc:
+    except Invalid:
         if kind in KINDS:
-            raise Invalid(str(exc)) from None
+            raise
         raise NotFound("not found") from None
 
 
@@ -76,11 +76,8 @@ class ScriptsResource:
     async def save_script(self, request: web.Request) -> web.Response:
         owner = _owner(request)
         script = await read(request, ScriptBody, MAX_BODY)
-        try:
-            saved = await put_script(self.db, owner, script.body, title=script.title,
-                                     user_id=request[USER].id)
-        except ScriptError as exc:  # it does not compile
-            raise Invalid(str(exc)) from None
+        saved = await put_script(self.db, owner, script.body, title=script.title,
+                                 user_id=request[USER].id)  # a ScriptError when it does not compile
         return answer(ScriptAnswer, saved.json())
 
     @require_role("admin")
@@ -108,10 +105,8 @@ class ScriptsResource:
     async def save_dispositions(self, request: web.Request) -> web.Response:
         owner = _path_owner(request)
         listing = await read(request, DispositionsBody, MAX_BODY)
-        try:  # the rules on the whole list: codes unique, the global list not empty
-            entries = parse_entries([e.model_dump() for e in listing.dispositions], owner)
-        except ValueError as exc:
-            raise Invalid(str(exc)) from None
+        # the rules on the whole list (codes unique, the global list not empty): Invalid
+        entries = parse_entries([e.model_dump() for e in listing.dispositions], owner)
         await replace_dispositions(self.db, owner, entries)
         return answer(DispositionsAnswer, await self._dispositions(owner))
 

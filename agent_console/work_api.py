@@ -127,7 +127,7 @@ class WorkResource:
                 default_region=self.default_region,
             )
         except ValueError as exc:  # a number that is no phone number
-            raise Invalid("numbers: {problem}", problem=str(exc)) from None
+            raise Invalid("numbers: {problem}", problem=exc) from None
         return answer(CustomerCreated, {"id": customer_id}, status=201)
 
     async def dispositions(self, request: web.Request) -> web.Response:

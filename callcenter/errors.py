@@ -60,8 +60,9 @@ def language_of(gettext: Callable[[str], str]) -> str:
     return info.get("language") or "en"
 
 
-class Invalid(DomainError):
-    """Bad input (HTTP 400)."""
+class Invalid(DomainError, ValueError):
+    """Bad input (HTTP 400); a ValueError too, so validators (pydantic's, the CRM's checks)
+    can raise it and still say why in the user's language."""
 
 
 class Forbidden(DomainError):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 
+from callcenter.errors import Invalid
 from crm_core.db import Database
 from crm_core.models import Callback
 from crm_core.workscope import Scope
@@ -19,7 +20,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}") from None
+        raise Invalid("unknown time zone {zone}", zone=repr(name)) from None
 
 
 def due_utc(due_local: str, timezone: str) -> datetime:
@@ -29,11 +30,12 @@ def due_utc(due_local: str, timezone: str) -> datetime:
     try:
         naive = datetime.strptime(due_local, LOCAL_FORMAT)
     except (TypeError, ValueError):
-        raise ValueError("'due_local' must look like 2026-05-31T14:30") from None
+        raise Invalid("'due_local' must look like 2026-05-31T14:30") from None
     local = naive.replace(tzinfo=zone(timezone))
     instant = local.astimezone(UTC)
     if instant.astimezone(local.tzinfo).replace(tzinfo=None) != naive:
-        raise ValueError(f"{due_local} does not exist in {timezone} (the clocks change then)")
+        raise Invalid("{time} does not exist in {zone} (the clocks change then)", time=due_local,
+                      zone=timezone)
     return instant
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
+from callcenter.errors import Invalid
 from crm_core.callbacks import callback_json
 from crm_core.db import Database
 from crm_core.models import Call, Callback, CallWrapup, ContactNumber, Customer, User
@@ -120,7 +121,7 @@ def normalize_all(numbers: Iterable[str], default_region: str) -> list[str]:
     for raw in numbers:
         number = normalize_number(raw, default_region)
         if number is None:
-            raise ValueError(f"not a valid phone number: {raw!r}")
+            raise Invalid("not a valid phone number: {number}", number=repr(raw))
         if number not in result:
             result.append(number)
     return result

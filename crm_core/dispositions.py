@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.errors import Invalid
 from crm_core.db import Database
 from crm_core.models import CallWrapup, Disposition
 from crm_core.queues import NAME
@@ -35,9 +36,9 @@ class Owner:
         if self.kind is None and self.name is None:
             return
         if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+            raise Invalid("kind must be one of {kinds}", kinds=", ".join(KINDS))
         if not isinstance(self.name, str) or not NAME.match(self.name) or len(self.name) > 80:
-            raise ValueError(f"{self.kind} name: 2 to 80 letters, digits, _ and -")
+            raise Invalid("{kind} name: 2 to 80 letters, digits, _ and -", kind=self.kind)
 
     @property
     def queue(self) -> str | None:
@@ -106,32 +107,33 @@ async def list_dispositions(db: Database, owner: Owner) -> list[dict[str, Any]]:
 def parse_entries(entries: Any, owner: Owner) -> list[DispositionInfo]:
     """A replacement list from JSON; ValueError says what is wrong with it."""
     if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
-        raise ValueError(f"'dispositions' must be a list of at most {MAX_ENTRIES} entries")
+        raise Invalid("'dispositions' must be a list of at most {count} entries", count=MAX_ENTRIES)
     if not entries and owner == Owner():
-        raise ValueError("the global list needs at least one disposition")
+        raise Invalid("the global list needs at least one disposition")
     parsed = [_entry(item, index) for index, item in enumerate(entries)]
     codes = [d.code for d in parsed]
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:
-        raise ValueError(f"codes must be unique: {', '.join(repeated)} repeated")
+        raise Invalid("codes must be unique: {codes} repeated", codes=", ".join(repeated))
     return parsed
 
 
 def _entry(item: Any, index: int) -> DispositionInfo:
     where = f"dispositions[{index}]"
     if not isinstance(item, dict):
-        raise ValueError(f"{where} must be an object")
+        raise Invalid("{where} must be an object", where=where)
     unknown = set(item) - {"code", "label", "requires_callback"}
     if unknown:
-        raise ValueError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        raise Invalid("{where}: unknown fields {fields}", where=where, fields=", ".join(sorted(unknown)))
     code, label = item.get("code"), item.get("label")
     callback = item.get("requires_callback", False)
     if not isinstance(code, str) or not CODE.match(code):
-        raise ValueError(f"{where}.code: 1 to 64 letters, digits, '.', '_' and '-'")
+        raise Invalid("{where}.code: 1 to 64 letters, digits, '.', '_' and '-'", where=where)
     if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL:
-        raise ValueError(f"{where}.label is required (at most {MAX_LABEL} characters)")
+        raise Invalid("{where}.label is required (at most {count} characters)", where=where,
+                      count=MAX_LABEL)
     if not isinstance(callback, bool):
-        raise ValueError(f"{where}.requires_callback must be true or false")
+        raise Invalid("{where}.requires_callback must be true or false", where=where)
     return DispositionInfo(code, label.strip(), callback)
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, select
 
 from asterisk_conf.render import QueueSpec
+from callcenter.errors import Invalid
 from crm_core.db import Database
 from crm_core.models import ContactNumber, Customer, Holiday, Queue
 from crm_core.phones import normalize_number
@@ -34,11 +35,11 @@ def validate(fields: dict[str, Any]) -> None:
     """ValueError on an unknown field or a value Asterisk or routing could not use."""
     unknown = set(fields) - EDITABLE
     if unknown:
-        raise ValueError(f"unknown queue fields: {sorted(unknown)}")
+        raise Invalid("unknown queue fields: {fields}", fields=sorted(unknown))
     if fields.get("strategy", "rrmemory") not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}")
+        raise Invalid("strategy must be one of {strategies}", strategies=STRATEGIES)
     if fields.get("closed_action", "announce") not in CLOSED_ACTIONS:
-        raise ValueError(f"closed_action must be one of {CLOSED_ACTIONS}")
+        raise Invalid("closed_action must be one of {actions}", actions=CLOSED_ACTIONS)
     if fields.get("business_hours") is not None:
         validate_hours(fields["business_hours"])
     if "timezone" in fields:
@@ -49,14 +50,14 @@ def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
+        raise Invalid("unknown time zone {zone}", zone=repr(name)) from exc
 
 
 async def create_queue(db: Database, name: str, *, display_name: str | None = None,
                        **fields: Any) -> int:
     """Add a queue; fields are Queue's columns. Returns its id."""
     if not NAME.match(name):
-        raise ValueError(f"queue name {name!r}: letters, digits, _ and -, at least two")
+        raise Invalid("queue name {name}: letters, digits, _ and -, at least two", name=repr(name))
     validate(fields)
     queue = Queue(name=name, display_name=display_name or name, **fields)
     async with db.sessionmaker.begin() as session:

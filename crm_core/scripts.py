@@ -12,6 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from callcenter.errors import Invalid
 from crm_core.db import Database
 from crm_core.dispositions import Owner
 from crm_core.models import Script
@@ -24,7 +25,7 @@ NO_LEAD: dict[str, Any] = {"custom": {}}
 """What a campaign script sees as its lead when shown outside a dialer's call."""
 
 
-class ScriptError(ValueError):
+class ScriptError(Invalid):
     """A script that does not compile (it is not stored) or fails when rendered: the message
     says why."""
 
@@ -46,15 +47,19 @@ class ScriptInfo:
 def check_script(body: Any, title: Any = "") -> None:
     """ScriptError unless ``body`` is a jinja2 template the sandbox compiles."""
     if not isinstance(title, str) or len(title) > MAX_TITLE:
-        raise ScriptError(f"'title' must be a string of at most {MAX_TITLE} characters")
+        raise ScriptError("'title' must be a string of at most {count} characters", count=MAX_TITLE)
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
-        raise ScriptError(f"'body' is required: a jinja2 template of at most {MAX_BODY} characters")
+        raise ScriptError("'body' is required: a jinja2 template of at most {count} characters",
+                          count=MAX_BODY)
     try:
         _sandbox.from_string(body)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
-        raise ScriptError(f"the script is not a valid template{f' (line {line})' if line else ''}: "
-                          f"{exc.message or exc}") from None
+        problem = exc.message or str(exc)  # jinja2's own words
+        if line:
+            raise ScriptError("the script is not a valid template (line {line}): {problem}",
+                              line=line, problem=problem) from None
+        raise ScriptError("the script is not a valid template: {problem}", problem=problem) from None
 
 
 def render_script(body: str, customer: dict[str, Any] | None, agent: str,
@@ -65,7 +70,7 @@ def render_script(body: str, customer: dict[str, Any] | None, agent: str,
         return _sandbox.from_string(body).render(customer=customer or {}, agent=agent,
                                                  lead=lead or NO_LEAD)
     except Exception as exc:  # a template runs admin code: it may raise anything (1/0 too)
-        raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
+        raise ScriptError("{error}: {detail}", error=type(exc).__name__, detail=str(exc)) from exc
 
 
 def _owned_by(owner: Owner):

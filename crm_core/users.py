@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from callcenter.errors import Invalid
 from crm_core.db import Database
 from crm_core.models import User, UserSession
 from crm_core.passwords import hash_password
@@ -131,7 +132,7 @@ async def update_user(
     sessions. Raises IntegrityError when the interface is taken."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        raise Invalid("cannot change {fields}", fields=", ".join(sorted(unknown)))
     values = dict(changes)
     if password is not None:
         values["password_hash"] = await asyncio.to_thread(hash_password, password)

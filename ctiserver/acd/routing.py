@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from callcenter.errors import Invalid
+
 VIP_PRIORITY = 10
 DEFAULT_AHT = 180.0
 """Seconds, when the queue has handled no call yet in the recent window."""
@@ -161,13 +163,13 @@ def validate_hours(hours: Hours) -> None:
     """Raise ValueError unless ``hours`` is a well-formed weekly schedule."""
     for day, ranges in hours.items():
         if day not in DAYS:
-            raise ValueError(f"unknown day {day!r}: use {', '.join(DAYS)}")
+            raise Invalid("unknown day {day}: use {days}", day=repr(day), days=", ".join(DAYS))
         for pair in ranges:
             if len(pair) != 2:
-                raise ValueError(f"{day}: a range is [start, end], not {pair!r}")
+                raise Invalid("{day}: a range is [start, end], not {pair}", day=day, pair=repr(pair))
             start, end = map(_clock, pair)
             if start == end:
-                raise ValueError(f"{day}: empty range {pair!r}")
+                raise Invalid("{day}: empty range {pair}", day=day, pair=repr(pair))
 
 
 def holidays_for(queue_id: int, days: Collection[tuple[int | None, date]]) -> frozenset[date]:

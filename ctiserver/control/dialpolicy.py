@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberType, ShortNumberCost, shortnumberinfo
 
-from callcenter.errors import Country, Phrase
+from callcenter.errors import Country, Invalid, Phrase
 
 NATIONAL = "national"
 MAX_PREFIX_DIGITS = 15
@@ -61,15 +61,16 @@ def pattern(text: str) -> str:
         return "+" + digits
     if given.upper() in phonenumbers.SUPPORTED_REGIONS:
         return given.upper()
-    raise ValueError(f"{text!r} is not a pattern: use 'national', a prefix such as '+44' "
-                     "or a region code such as 'FR'")
+    raise Invalid("{text} is not a pattern: use 'national', a prefix such as '+44' or a region"
+                  " code such as 'FR'", text=repr(text))
 
 
 def number_type(text: str) -> str:
     """TEXT as a number type name (``PREMIUM_RATE``); ValueError naming the types otherwise."""
     name = text.strip().upper()
     if name not in NUMBER_TYPES:
-        raise ValueError(f"{text!r} is not a number type: one of {', '.join(NUMBER_TYPES)}")
+        raise Invalid("{text} is not a number type: one of {types}", text=repr(text),
+                      types=", ".join(NUMBER_TYPES))
     return name
 
 

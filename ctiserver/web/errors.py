@@ -80,6 +80,9 @@ def _translated(phrase: Phrase | None, gettext: Gettext, own: str, **params) -> 
 
 
 def _problem(problem: dict, gettext: Gettext) -> str:
+    cause = problem.get("ctx", {}).get("error")
+    if isinstance(cause, DomainError):  # a validator's own refusal (callcenter.errors.Invalid)
+        return cause.translated(gettext)
     return _translated(PROBLEMS.get(problem["type"]), gettext, problem["msg"],
                        **problem.get("ctx", {}))
 

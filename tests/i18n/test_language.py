@@ -151,3 +151,18 @@ async def test_validation_problems_and_unknown_paths_answer_in_the_users_languag
     assert (await chinese.json())["error"] == "language: 必填; colour: 不是已知字段"
     missing = await client.get("/api/no-such-thing")
     assert missing.status == 404 and (await missing.json())["error"] == "没有这个页面或接口"
+
+
+async def test_the_crms_own_checks_answer_in_the_users_language(client: TestClient, db: Database) -> None:
+    """A queue's settings and a dispositions list the CRM refuses: its words, in Chinese, both
+    through a body's validator and from the CRM's own check."""
+    admin = await make_user(db, "admin")
+    await set_language(db, admin.id, "zh_CN")
+    csrf = {"X-CSRF-Token": await log_in(client, admin)}
+    zone = await client.put("/admin/queues/i18n-q", json={"timezone": "Mars/Base"}, headers=csrf)
+    assert zone.status == 400
+    assert (await zone.json())["error"] == "timezone: 未知时区 'Mars/Base'"
+    codes = [{"code": "sale", "label": "售出"}, {"code": "sale", "label": "Jürgen 张伟 😀"}]
+    repeated = await client.put("/admin/dispositions", json={"dispositions": codes}, headers=csrf)
+    assert repeated.status == 400
+    assert (await repeated.json())["error"] == "代码必须唯一：sale 重复"
