@@ -2,7 +2,9 @@
 
 ``start()`` gives the first command; each answer fed back (``feed``) gives the next, until a
 final one (``Route``, ``Voicemail``, ``Hangup``). Nodes that ask the caller nothing (conditions,
-business hours, set, goto) are passed through at once. What the caller entered or said becomes
+business hours, goto) are passed through at once; set and lookup wait for their command's
+answer. A walk of more than ``MAX_HOPS`` nodes without the caller keying or saying anything is
+a loop in the flow: the call is hung up. What the caller entered or said becomes
 call data (a ``SetData`` command) before the walk goes on. Per-node events (``take_events``)
 count what happened where: reached, completed, timed out, invalid input, hung up there.
 """
@@ -19,7 +21,8 @@ from ivr import commands as cmd
 from ivr import flow as fl
 
 MAX_HOPS = 100
-"""Nodes passed through without asking the caller anything: more is a loop in the flow."""
+"""Nodes walked since the caller last keyed or said something (set, lookup and play nodes
+included, though each waits for its command's answer): more is a loop in the flow."""
 TEMPLATE = re.compile(r"\{([\w.-]+)\}")
 SCORES = "12345"
 EventKind = Literal["reached", "completed", "timed_out", "invalid", "hung_up"]
@@ -54,6 +57,7 @@ class FlowEngine:
         self._now, self._calendars = now, calendars
         self._node = self.flow.start
         self._tries = 0
+        self._hops = 0
         self._answer: Callable[[cmd.Answer], cmd.Command] | None = None
         self._events: list[NodeEvent] = []
 
@@ -66,6 +70,8 @@ class FlowEngine:
         if isinstance(answer, cmd.HungUp):
             self._event("hung_up")
             return self._final(cmd.Hangup(language=self.language, reason="caller"))
+        if isinstance(answer, cmd.Digits | cmd.Heard):
+            self._hops = 0
         return self._answer(answer)
 
     def take_events(self) -> list[NodeEvent]:
@@ -75,7 +81,8 @@ class FlowEngine:
     # the walk
 
     def _walk(self, target: str) -> cmd.Command:
-        for _ in range(MAX_HOPS):
+        while self._hops < MAX_HOPS:
+            self._hops += 1
             self._node, self._tries = target, 0
             self._event("reached")
             node = self.flow.nodes[target]

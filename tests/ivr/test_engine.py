@@ -12,7 +12,7 @@ from ivr.commands import (
     Callback, Digits, Done, Found, GetDigits, Hangup, Heard, HungUp, Lookup, OptOut, Play, Record,
     Route, Say, Score, SetData, Voicemail,
 )
-from ivr.engine import FlowEngine, FlowFinished
+from ivr.engine import MAX_HOPS, FlowEngine, FlowFinished
 from ivr.flow import DIGITS, Prompt
 from ivr.flowfile import parse_flows
 from tests.helpers.ivrflows import OPEN_MONDAY, counts, support_engine, walk
@@ -174,6 +174,32 @@ def test_a_loop_without_input_hangs_up() -> None:
                           "  b: {type: goto, flow: loop}\n")])
     engine = FlowEngine(flows, "loop", caller="", now=OPEN_MONDAY, calendars={})
     assert engine.start() == Hangup(language="en", reason="loop")
+
+
+def test_a_loop_through_set_and_lookup_nodes_hangs_up_too() -> None:
+    """Each of them waits for its command's answer: the hops count on across the answers
+    until the caller keys something."""
+    flows = parse_flows([("loop.yaml", "name: loop\nstart: a\nnodes:\n"
+                          "  a: {type: set, values: {seen: 'yes'}, next: b}\n"
+                          "  b: {type: lookup, record: customer, into: c, found: a, not_found: a}\n")])
+    engine = FlowEngine(flows, "loop", caller="", now=OPEN_MONDAY, calendars={})
+    command = engine.start()
+    for _ in range(MAX_HOPS):
+        if engine.finished:
+            break
+        command = engine.feed(Found(None) if isinstance(command, Lookup) else Done())
+    assert command == Hangup(language="en", reason="loop")
+
+
+def test_the_callers_input_starts_the_hop_count_again() -> None:
+    flows = parse_flows([("menu.yaml", "name: menu\nstart: m\nnodes:\n"
+                          "  m: {type: menu, prompt: {sound: beep}, choices: {1: s}}\n"
+                          "  s: {type: set, values: {pressed: '1'}, next: m}\n")])
+    engine = FlowEngine(flows, "menu", caller="", now=OPEN_MONDAY, calendars={})
+    command = engine.start()
+    for _ in range(3 * MAX_HOPS):
+        command = engine.feed(Digits("1") if isinstance(command, GetDigits) else Done())
+    assert not engine.finished
 
 
 def test_lookup_by_caller_and_conditions() -> None:
