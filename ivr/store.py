@@ -9,13 +9,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from crm_core.closedhours import callback_request
 from crm_core.db import Database
 from crm_core.models import Call, IvrNodeCount
-from crm_core.phones import normalize_number
 from dialer.store import add_dnc
 from ivr.engine import NodeEvent
 
@@ -78,28 +77,16 @@ async def _survey_means(db: Database, by: Any, since: datetime, until: datetime)
         return {key: (int(n), float(mean)) for key, n, mean in await session.execute(query)}
 
 
-_LINK_LEADS = text(
-    "UPDATE leads SET customer_id = c.customer_id FROM callbacks c"
-    " WHERE c.id = :callback AND leads.phone = :phone AND leads.customer_id IS NULL")
-
-
 class SqlSelfService:
-    def __init__(self, db: Database, *, default_region: str, background: Background,
-                 timezone: str = "UTC") -> None:
-        self.db, self.default_region, self.timezone = db, default_region, timezone
+    def __init__(self, db: Database, *, default_region: str, background: Background) -> None:
+        self.db, self.default_region = db, default_region
         self.background = background
 
     async def callback(self, queue: str, number: str, call_key: str) -> None:
-        """Booked for the number's CRM customer; the caller was reached, so the campaigns'
-        leads of the number not yet linked to a customer are linked to that one (as a lead's
-        first contact links it): the dialer dials a callback for the leads of its customer."""
-        booked = await callback_request(self.db, queue=queue, number=number, call_key=call_key,
-                                        timezone=self.timezone, default_region=self.default_region,
-                                        note="Asked for a callback in the IVR")
-        phone = normalize_number(number, self.default_region)
-        if phone is not None:
-            async with self.db.sessionmaker.begin() as session:
-                await session.execute(_LINK_LEADS, {"callback": booked, "phone": phone})
+        """Booked for the number's CRM customer, in the queue's time zone (crm_core.closedhours)."""
+        await callback_request(self.db, queue=queue, number=number, call_key=call_key,
+                               default_region=self.default_region,
+                               note="Asked for a callback in the IVR")
 
     async def opt_out(self, number: str) -> None:
         await add_dnc(self.db, number, default_region=self.default_region,

@@ -51,12 +51,10 @@ class RoutingService:
 
     async def callback(self, session: AgiSession) -> None:
         """A closed queue offered a callback: book it for anyone, in the queue's time zone."""
-        queue = session.params.get("queue", "")
-        rule = (await load_rules(self.db, self.clock())).get(queue)
         booked = await callback_request(
-            self.db, queue=queue, number=session.params.get("number") or session.env.get("agi_callerid", ""),
-            call_key=session.env.get("agi_uniqueid", ""), timezone=rule.timezone if rule else "UTC",
-            default_region=self.default_region)
+            self.db, queue=session.params.get("queue", ""),
+            number=session.params.get("number") or session.env.get("agi_callerid", ""),
+            call_key=session.env.get("agi_uniqueid", ""), default_region=self.default_region)
         await session.set_variable("CC_CALLBACK", str(booked))
 
     async def handle(self, session: AgiSession) -> None:
