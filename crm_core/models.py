@@ -623,11 +623,11 @@ class DncEntry(Base):
 
 
 class RecordingPolicyRow(Base):
-    """Which calls of a queue or a campaign are recorded (recordings.policy)."""
+    """Which calls of a queue, a campaign or an IVR flow are recorded (recordings.policy)."""
 
     __tablename__ = "recording_policies"
     __table_args__ = (
-        CheckConstraint("kind IN ('queue', 'campaign')", name="kind"),
+        CheckConstraint("kind IN ('queue', 'campaign', 'flow')", name="kind"),
         CheckConstraint("mode IN ('all', 'percent', 'on_demand', 'none')", name="mode"),
         CheckConstraint("percent BETWEEN 0 AND 100", name="percent"),
         CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_days"),

@@ -154,7 +154,7 @@ class CTIServer:
             prompt_folder=settings.ivr_upload_paths[1], upload_dir=settings.ivr_upload_paths[0],
             speech=SpeechSetup(settings.ivr_speech_paths, vosk_models,
                                settings.ivr_speech_min_confidence, settings.ivr_speech_workers),
-            background=_background)
+            background=_background, recording=self.recordings.capture)
         self._db = db
         self.fastagi: FastAgiServer | None = None
         self._rebuilt = False

@@ -64,7 +64,8 @@ def direct_variables(reserved: Reserved) -> dict[str, str]:
     attempt = reserved.attempt
     variables = {"CC_ATTEMPT": attempt.attempt_id, "CC_CAMPAIGN": attempt.campaign,
                  "CC_LEAD": attempt.lead, "CC_DIAL": reserved.channel,
-                 "CC_RING": str(attempt.ring_timeout), "CC_CALLER_ID": attempt.caller_id or ""}
+                 "CC_RING": str(attempt.ring_timeout), "CC_CALLER_ID": attempt.caller_id or "",
+                 "__CC_AGENT_INTERFACE": reserved.interface}
     return variables | {name if name.startswith("_") else f"_{name}": value
                         for name, value in reserved.variables.items()}
 

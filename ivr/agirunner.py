@@ -5,7 +5,8 @@ prompts rendered to audio first by ``voice``), keys ``GET DATA`` / ``WAIT FOR DI
 ``SAY DIGITS|NUMBER|DATE``, a speech menu's answer ``RECORD FILE`` (ended by silence or a key) heard
 by ``hearing`` (no hearing: nothing is heard, the menu's keys still work), the call's language ``CHANNEL(language)``, call data the
 collected-data path (screen pop, CRM row), self-service (callback, opt-out, survey score) the
-``SelfService`` given. A queue hands the call back to the dialplan, into the queue context's
+``SelfService`` given, a sensitive node's keys with the call's recording paused (``recording``:
+the recordings domain's pauses, marked "ivr"). A queue hands the call back to the dialplan, into the queue context's
 extension QUEUE (QUEUE_PRIO set first: VIP callers join ahead; CC_SURVEY: the flow the caller
 stays for once the agent hangs up), so the call is queued, counted and popped as any inbound
 call, and the AGI session ends at once; a voicemail goes the same way to the closed queues'
@@ -18,8 +19,9 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
+from callcenter.errors import Conflict
 from ctiserver.acd.routing import QueueRule
 from ctiserver.agi.protocol import AgiHangup, AgiReply
 from ctiserver.agi.server import AgiSession, Handler
@@ -46,6 +48,13 @@ class Hearing(Protocol):
     async def hear(self, name: str, language: str, phrases: Sequence[str]) -> cmd.Heard: ...
 
 
+class RecordingPauses(Protocol):
+    """Pausing the call's recording (``recordings.capture.RecordingCapture``); ``Conflict``:
+    the call is not being recorded, or is paused already."""
+    async def pause(self, call_key: str, by: Literal["ivr"]) -> object: ...
+    async def resume(self, call_key: str) -> object: ...
+
+
 class SelfService(Protocol):
     async def callback(self, queue: str, number: str, call_key: str) -> None: ...
     async def opt_out(self, number: str) -> None: ...
@@ -65,13 +74,13 @@ class IvrService:
                  calendars: CalendarSource, on_events: EventSink, queue_context: str,
                  collected: CollectedRecorder | None = None, voice: TextVoice | None = None,
                  self_service: SelfService | None = None, hearing: Hearing | None = None,
-                 prompt_folder: str = "",
+                 recording: RecordingPauses | None = None, prompt_folder: str = "",
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.flows = flows
         self.lookup, self.calendars, self.on_events = lookup, calendars, on_events
         self.queue_context = queue_context
         self.collected, self.voice, self.self_service = collected, voice, self_service
-        self.hearing = hearing
+        self.hearing, self.recording = hearing, recording
         self.prompt_folder = prompt_folder.rstrip("/")
         self.clock = clock
 
@@ -123,6 +132,9 @@ class IvrCall:
             case cmd.Say():
                 await self._speak(command.language)
                 await self._say(command)
+            case cmd.GetDigits() if command.sensitive:
+                await self._speak(command.language)
+                return await self._unrecorded(command)
             case cmd.GetDigits():
                 await self._speak(command.language)
                 return await self._digits(command)
@@ -211,6 +223,37 @@ class IvrCall:
             reply = await self._get_data(FILLER, ask, ask.max_digits - len(first))
         return _keys(first, reply)
 
+    async def _unrecorded(self, ask: cmd.GetDigits) -> cmd.Digits:
+        """A sensitive node's keys with the call's recording paused; a caller who hangs up
+        meanwhile leaves it paused, a stretch the recording's end closes."""
+        paused = await self._pause_recording()
+        try:
+            return await self._digits(ask)
+        finally:
+            if paused and not self.session.hungup:
+                await self._resume_recording()
+
+    async def _pause_recording(self) -> bool:
+        """Whether this pause took effect (not: not recorded, or paused already)."""
+        if self.service.recording is None:
+            return False
+        try:
+            await self.service.recording.pause(self._call_key, "ivr")
+        except Conflict:
+            return False
+        return True
+
+    async def _resume_recording(self) -> None:
+        assert self.service.recording is not None
+        try:
+            await self.service.recording.resume(self._call_key)
+        except Conflict:  # the recording ended meanwhile
+            pass
+
+    @property
+    def _call_key(self) -> str:
+        return self.session.env.get("agi_uniqueid", "")
+
     async def _get_data(self, file: str, ask: cmd.GetDigits, max_digits: int) -> AgiReply:
         """GET DATA's ``-1``: the caller hung up, or ``file`` could not be played."""
         return await self.session.command("GET DATA", file, str(int(ask.timeout * 1000)),
@@ -269,8 +312,7 @@ class IvrCall:
             return
         match command:
             case cmd.Callback():
-                action = service.callback(command.queue, command.number,
-                                          self.session.env.get("agi_uniqueid", ""))
+                action = service.callback(command.queue, command.number, self._call_key)
             case cmd.OptOut():
                 action = service.opt_out(command.number)
             case cmd.Score():

@@ -31,12 +31,14 @@ class Say:
 @dataclass(frozen=True, slots=True)
 class GetDigits:
     """Play ``prompts`` (keys cut them short), then wait ``timeout`` seconds for up to
-    ``max_digits`` keys ended by ``terminator``. Answered by ``Digits``."""
+    ``max_digits`` keys ended by ``terminator``; ``sensitive``: with the call's recording
+    paused. Answered by ``Digits``."""
     prompts: tuple[Prompt, ...]
     language: str
     timeout: float
     max_digits: int = 1
     terminator: str = ""
+    sensitive: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ class DiagramNode(BaseModel):
     x: int
     y: int
     reachable: bool
+    sensitive: bool = False
+    """Its keys are kept out of the call's recording (a sensitive collect node)."""
 
 
 class DiagramEdge(BaseModel):
@@ -73,7 +75,8 @@ def diagram(flow: Flow) -> Diagram:
         columns.setdefault(depth.get(name, last), []).append(name)
     nodes = [DiagramNode(name=name, kind=flow.nodes[name].type, detail=_detail(flow.nodes[name]),
                          x=column * (NODE_WIDTH + GAP_X), y=row * (NODE_HEIGHT + GAP_Y),
-                         reachable=name in depth)
+                         reachable=name in depth,
+                         sensitive=getattr(flow.nodes[name], "sensitive", False))
              for column, names in sorted(columns.items()) for row, name in enumerate(names)]
     edges = [DiagramEdge(source=name, target=target, label=edge_label(path))
              for name, node in flow.nodes.items() for path, target in node.targets()]

@@ -163,7 +163,8 @@ class FlowEngine:
         self._answer = lambda answer: self._digits(node, answer)
         return cmd.GetDigits(tuple(self._prompt(p) for p in prompts if p is not None), self.language,
                              node.timeout, node.max_digits if collect else 1,
-                             node.terminator if collect else "")
+                             node.terminator if collect else "",
+                             isinstance(node, fl.Collect) and node.sensitive)
 
     def _record(self, node: fl.SpeechMenu, prompts: tuple[fl.Prompt | None, ...]) -> cmd.Command:
         self._answer = lambda answer: self._heard(node, answer)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 Path = tuple[str | int, ...]
 Value = str | int | float | bool | None
@@ -97,6 +97,8 @@ class Collect(Retrying):
     max_digits: int = Field(16, ge=1, le=32)
     terminator: Literal["#", ""] = "#"
     """"": a fixed length (``#`` still ends the input early: Asterisk's GET DATA)."""
+    sensitive: StrictBool = False
+    """A card number or the like: the call's recording is paused while the node runs."""
     next: str
     TARGET_FIELDS = ("next", "on_failure")
 

@@ -18,7 +18,7 @@ from ctiserver.acd.routeagi import load_rules
 from ctiserver.agi.server import Handler
 from ctiserver.calls.collected import CollectedRecorder
 from ivr import admin_api
-from ivr.agirunner import IvrService
+from ivr.agirunner import IvrService, RecordingPauses
 from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
 from ivr.flow import Flow
@@ -70,8 +70,10 @@ class IvrDomain:
     def __init__(self, db: Database, *, flows_dir: Path, queue_context: str, default_region: str,
                  collected: CollectedRecorder, prompt_cache: tuple[Path, str],
                  voices: Mapping[str, str], prompt_folder: str, upload_dir: Path,
-                 speech: SpeechSetup, background: Background) -> None:
-        """``upload_dir``: where uploaded prompts go, which Asterisk reads as ``prompt_folder``."""
+                 speech: SpeechSetup, background: Background,
+                 recording: RecordingPauses | None = None) -> None:
+        """``upload_dir``: where uploaded prompts go, which Asterisk reads as ``prompt_folder``;
+        ``recording``: the recordings' pauses, for sensitive nodes."""
         self.db, self.flows_dir, self.background = db, flows_dir, background
         self.upload_dir = upload_dir
         self.flows: dict[str, Flow] = {}
@@ -84,7 +86,8 @@ class IvrDomain:
             queue_context=queue_context, collected=collected,
             voice=TextToSpeech(cache, played_as=played_as, voices=voices),
             self_service=SqlSelfService(db, default_region=default_region, background=background),
-            hearing=SpeechInput(self.recognizer, speech.recordings), prompt_folder=prompt_folder)
+            hearing=SpeechInput(self.recognizer, speech.recordings), recording=recording,
+            prompt_folder=prompt_folder)
 
     def handlers(self) -> dict[str, Handler]:
         return self.service.handlers()

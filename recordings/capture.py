@@ -2,19 +2,25 @@
 the dialplan's cc-record,policy asks the FastAGI script ``recording_policy`` (``decide``):
 the call's policy (its campaign's, else its queue's) decides, and the decision goes on the
 caller's channel (``CC_RECORD``, and the announcement to play first), which the dialplan's
-cc-record reads as the agent answers and starts MixMonitor. Its ``RecordingStarted`` (the
-file is in the spool folder, which Asterisk, perhaps in a chroot, names its own way: the
-file's name is what counts) opens the recording's job once the channel is bridged, where the
-audio begins; the hang-up of the channel hands the job to the converter. Pause and resume
-mute MixMonitor (AMI MixMonitorMute: silence is written, so offsets stay true) and keep the
-stretch.
+cc-record reads as the agent answers and starts MixMonitor. An IVR flow with a policy of its
+own is decided the same way as the flow starts (``recording_policy?flow=NAME``), and its
+MixMonitor runs on the caller's channel from then on, through the queue and the agent: the
+call keeps that one recording. Its ``RecordingStarted`` (the file is in the spool folder,
+which Asterisk, perhaps in a chroot, names its own way: the file's name is what counts) opens
+the recording's job once the channel is bridged (or at once, a flow's), where the audio
+begins; the hang-up of the channel hands the job to the converter. Pause and resume mute
+MixMonitor on the channel it runs on (AMI MixMonitorMute: silence is written, so offsets stay
+true) and keep the stretch with who paused it: the agent, or the IVR while a caller keys in a
+card number. The agent's console hears the recording's state.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from callcenter.errors import Conflict
 from ctiserver.ami import events as ev
@@ -22,18 +28,35 @@ from ctiserver.agi.server import AgiSession
 from ctiserver.ami.actions import MixMonitorMute
 from ctiserver.ami.client import AmiClient
 from recordings.journal import Journal, Policies
-from recordings.pauses import PauseLog, Stretch
+from recordings.pauses import PausedBy, PauseLog, Stretch
 from recordings.policy import Capture, decide, policy_for
 
 RECORD_VARIABLE = "CC_RECORD"
 ANNOUNCEMENT_VARIABLE = "CC_RECORD_ANNOUNCEMENT"
+OPENING_WAIT = 3.0
+"""Seconds the IVR's pause waits for a flow's recording it was decided before (the dialplan's
+UserEvent may reach us after the IVR's first command)."""
+
+
+class Agent(NamedTuple):
+    channel: str
+    interface: str
 
 
 @dataclass
 class LiveRecording:
     call_key: str
-    channel: str
+    recorded: str
+    """The channel MixMonitor runs on, muted to pause."""
     pauses: PauseLog
+    agent: Agent | None = None
+    """The agent in the call now, whose console controls the recording."""
+
+    @property
+    def channel(self) -> str:
+        """The agent's channel (the console finds its call's recording by it), else the
+        recorded one."""
+        return self.agent.channel if self.agent else self.recorded
 
 
 class RecordingCapture:
@@ -51,10 +74,13 @@ class RecordingCapture:
         self._background = background
         self._clock = clock
         self._on_state = on_state
-        self._interfaces: dict[str, str] = {}
-        """An agent's channel in a call -> the agent's interface (app_queue's AgentConnect)."""
+        self._agents: dict[str, Agent] = {}
+        """The caller's channel and the agent's of a call an agent answered -> the agent
+        (app_queue's AgentConnected)."""
         self._decided: dict[str, tuple[str | None, int | None]] = {}
         """Call key -> its queue, and the retention of the policy that decided it."""
+        self._opening: dict[str, asyncio.Event] = {}
+        """Call key of a flow's recording decided but not yet started -> set as it starts."""
         self._starting: dict[str, ev.RecordingStarted] = {}
         """Channel -> its MixMonitor, started but not yet bridged."""
         self.live: dict[str, LiveRecording] = {}
@@ -62,94 +88,142 @@ class RecordingCapture:
 
     def handle(self, event: ev.AmiEvent) -> None:
         if isinstance(event, ev.RecordingStarted):
-            self._starting[event.channel] = event
+            if event.since_bridge:
+                self._starting[event.channel] = event
+            else:
+                self._started(event, event.timestamp)
         elif isinstance(event, ev.AgentConnected):
-            self._interfaces[event.dest_channel] = event.interface
-            self._tell(event.dest_channel)
+            self._connected(event)
         elif isinstance(event, ev.BridgeEntered) and event.channel in self._starting:
             self._started(self._starting.pop(event.channel), event.timestamp)
         elif isinstance(event, ev.ChannelHungUp):
             if event.channel in self._starting:  # never bridged: an empty recording
                 self._started(self._starting.pop(event.channel), event.timestamp)
             self._ended(event)
-            self._interfaces.pop(event.channel, None)
+            self._left(event.channel)
             self._decided.pop(event.uniqueid, None)  # a caller gone unanswered
+            if opening := self._opening.pop(event.uniqueid, None):
+                opening.set()
 
     async def decide(self, session: AgiSession) -> None:
-        """FastAGI ``recording_policy?queue=Q&campaign=C`` on the caller's channel; a dialer
-        call's announcement is not played (it would hold the person past the connect limit)."""
+        """FastAGI ``recording_policy?queue=Q&campaign=C`` on the caller's channel before it
+        queues, or ``recording_policy?flow=F`` as an IVR flow starts; a dialer call's
+        announcement is not played (it would hold the person past the connect limit)."""
         call_key, queue = session.env.get("agi_uniqueid", ""), session.params.get("queue", "")
-        campaign = session.params.get("campaign", "")
-        policy = policy_for(await self._policies.get("queue", queue),
-                            await self._policies.get("campaign", campaign) if campaign else None)
+        campaign, flow = session.params.get("campaign", ""), session.params.get("flow", "")
+        if flow:
+            policy = policy_for(await self._policies.get("flow", flow))
+        else:
+            policy = policy_for(await self._policies.get("queue", queue),
+                                await self._policies.get("campaign", campaign) if campaign else None)
         decision = decide(policy, call_key)
         if decision.capture is None:
             return
         self._decided[call_key] = (queue or None, policy.retention_days)
+        if flow:
+            self._opening[call_key] = asyncio.Event()
         await session.set_variable(RECORD_VARIABLE, decision.capture.value)
         if decision.announcement and not campaign:
             await session.set_variable(ANNOUNCEMENT_VARIABLE, decision.announcement)
 
-    def _started(self, event: ev.RecordingStarted, bridged_at: float | None) -> None:
-        """The audio begins as the channel enters the bridge (MixMonitor's option b): the
-        pauses' offsets count from there."""
-        at = bridged_at or self._clock()
+    def _started(self, event: ev.RecordingStarted, at: float | None) -> None:
+        """The audio begins as the channel enters the bridge (MixMonitor's option b), or, a
+        flow's, at once: the pauses' offsets count from there."""
+        at = at or self._clock()
         on_demand = event.mode == Capture.ON_DEMAND.value
-        live = LiveRecording(event.call_key, event.channel, PauseLog.starting(at, paused=on_demand))
+        agent = (Agent(event.agent_channel, event.agent_interface) if event.agent_interface
+                 else self._agents.get(event.channel))
+        live = LiveRecording(event.call_key, event.channel,
+                             PauseLog.starting(at, paused=on_demand), agent)
         self.live[event.call_key] = live
-        self._tell(live.channel)
+        self._tell(live)
         decided = self._decided.pop(live.call_key, (None, None))
+        if opening := self._opening.pop(live.call_key, None):
+            opening.set()
         self._background(self._open(live, event, on_demand, decided))
 
     async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool,
                     decided: tuple[str | None, int | None]) -> None:
         if on_demand:  # captured muted until the agent starts it
-            await self._ami.send(MixMonitorMute(live.channel, True))
+            await self._ami.send(MixMonitorMute(live.recorded, True))
         queue, retention_days = decided
         await self._journal.open(
             call_key=live.call_key, raw_path=str(self._spool / PurePosixPath(event.file).name),
-            channel=live.channel, mode=event.mode, started_at=live.pauses.started_at,
+            channel=live.recorded, mode=event.mode, started_at=live.pauses.started_at,
             retention_days=retention_days, queue=queue)
 
-    def _tell(self, channel: str, ended: LiveRecording | None = None) -> None:
-        """The state of the recording on CHANNEL to its agent, once both are known."""
-        interface = self._interfaces.get(channel)
-        live = ended or next((r for r in self.live.values() if r.channel == channel), None)
-        if interface is None or live is None:
+    def _connected(self, event: ev.AgentConnected) -> None:
+        """An agent answered: the recording on their channel or, a flow's, on the caller's is
+        theirs to control now."""
+        agent = Agent(event.dest_channel, event.interface)
+        self._agents[event.channel] = self._agents[event.dest_channel] = agent
+        live = self._recording_on(event.dest_channel) or self._recording_on(event.channel)
+        if live is None:
             return
-        state = "not_recorded" if ended else "paused" if live.pauses.paused else "recording"
-        self._on_state(interface, live.call_key, state)
+        live.agent = agent
+        self._tell(live)
+        if live.recorded == event.channel:  # opened in the flow, before any queue
+            self._background(self._journal.queued(live.call_key, event.queue))
+
+    def _left(self, channel: str) -> None:
+        """CHANNEL hung up: an agent who leaves a recording that goes on (the caller's, into
+        a survey or another queue) controls it no more."""
+        for key in [k for k, agent in self._agents.items() if channel in (k, agent.channel)]:
+            del self._agents[key]
+        for live in self.live.values():
+            if live.agent and live.agent.channel == channel:
+                self._on_state(live.agent.interface, live.call_key, "not_recorded")
+                live.agent = None
+
+    def _recording_on(self, channel: str) -> LiveRecording | None:
+        return next((r for r in self.live.values() if r.recorded == channel), None)
+
+    def _tell(self, live: LiveRecording, state: str | None = None) -> None:
+        """The state of LIVE to its agent, once known."""
+        if live.agent is not None:
+            self._on_state(live.agent.interface, live.call_key,
+                           state or ("paused" if live.pauses.paused else "recording"))
 
     def _ended(self, event: ev.ChannelHungUp) -> None:
-        live = next((r for r in self.live.values() if r.channel == event.channel), None)
+        live = self._recording_on(event.channel)
         if live is None:
             return
         del self.live[live.call_key]
-        self._tell(live.channel, live)
+        self._tell(live, "not_recorded")
+        live.agent = None
         at = event.timestamp or self._clock()
-        stretches = live.pauses.end(at)
+        stretches = live.pauses.end(at)  # a pause still open (the caller gone) ends here
         self._background(self._journal.ended(live.call_key, at, stretches,
                                              keep=not live.pauses.paused_throughout))
 
-    # -- the agent's controls ----------------------------------------------------------------
+    # -- the agent's controls and the IVR's ---------------------------------------------------
 
     # A stretch is marked from the request to mute to the request to unmute; the silence
     # follows each by one AMI round trip (milliseconds).
 
-    async def pause(self, call_key: str) -> tuple[Stretch, ...]:
-        live = self._recording(call_key)
-        live.pauses.pause(self._clock())
-        await self._ami.send(MixMonitorMute(live.channel, True))
-        self._tell(live.channel)
+    async def pause(self, call_key: str, by: PausedBy = "agent") -> tuple[Stretch, ...]:
+        live = await self._opened(call_key) if by == "ivr" else self._recording(call_key)
+        live.pauses.pause(self._clock(), by)
+        await self._ami.send(MixMonitorMute(live.recorded, True))
+        self._tell(live)
         return live.pauses.stretches
 
     async def resume(self, call_key: str) -> tuple[Stretch, ...]:
         live = self._recording(call_key)
         live.pauses.resume(self._clock())
-        await self._ami.send(MixMonitorMute(live.channel, False))
-        self._tell(live.channel)
+        await self._ami.send(MixMonitorMute(live.recorded, False))
+        self._tell(live)
         await self._journal.save_pauses(call_key, live.pauses.stretches)
         return live.pauses.stretches
+
+    async def _opened(self, call_key: str) -> LiveRecording:
+        """The call's recording, waited for if it was decided and is about to start."""
+        if (opening := self._opening.get(call_key)) is not None:
+            try:
+                await asyncio.wait_for(opening.wait(), OPENING_WAIT)
+            except TimeoutError:
+                pass  # never started: not recorded
+        return self._recording(call_key)
 
     def _recording(self, call_key: str) -> LiveRecording:
         live = self.live.get(call_key)

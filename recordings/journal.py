@@ -35,7 +35,7 @@ class Job:
     state: str
     started_at: datetime
     ended_at: datetime | None
-    pauses: list[list[float]]
+    pauses: list[list[float | str]]
     retention_days: int | None
     queue: str | None = None
 
@@ -52,8 +52,9 @@ def utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc)
 
 
-def _pauses(stretches: tuple[Stretch, ...]) -> list[list[float]]:
-    return [[s.start, s.end] for s in stretches]
+def _pauses(stretches: tuple[Stretch, ...]) -> list[list[float | str]]:
+    """``[start, end, by]`` each (see migration 0018)."""
+    return [list(s) for s in stretches]
 
 
 class Journal:
@@ -71,6 +72,13 @@ class Journal:
                 call_key=call_key, raw_path=raw_path, channel=channel, mode=mode, queue=queue,
                 state="recording", started_at=utc(started_at),
                 retention_days=retention_days).on_conflict_do_nothing(index_elements=["call_key"]))
+
+    async def queued(self, call_key: str, queue: str) -> None:
+        """A recording opened before its call had a queue (an IVR flow's) takes the queue that
+        answered it (its transcription's language, its keyword phrases)."""
+        async with self._db.sessionmaker.begin() as session:
+            await session.execute(update(RecordingJob).where(
+                RecordingJob.call_key == call_key, RecordingJob.queue.is_(None)).values(queue=queue))
 
     async def save_pauses(self, call_key: str, stretches: tuple[Stretch, ...]) -> None:
         await self._update(call_key, pauses=_pauses(stretches))

@@ -1,17 +1,21 @@
 """The stretches of a recording that were paused (pure): a small state machine fed the pause
-and resume requests' times, giving offsets in seconds from the recording's start, which the
-recording's metadata keeps (the audio of a stretch is silence: MixMonitor was muted)."""
+and resume requests' times, giving offsets in seconds from the recording's start and who
+paused (the agent, or the IVR while a caller keys in a card number), which the recording's
+metadata keeps (the audio of a stretch is silence: MixMonitor was muted)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from callcenter.errors import Conflict
+
+PausedBy = Literal["agent", "ivr"]
 
 
 class Stretch(NamedTuple):
     start: float
     end: float
+    by: PausedBy = "agent"
 
 
 @dataclass
@@ -20,6 +24,7 @@ class PauseLog:
     """The recording's start (epoch seconds)."""
     paused_since: float | None = None
     """An on-demand recording starts paused: its start."""
+    paused_by: PausedBy = "agent"
     ended_at: float | None = None
     _stretches: list[Stretch] = field(default_factory=list)
 
@@ -35,11 +40,11 @@ class PauseLog:
     def paused(self) -> bool:
         return self.paused_since is not None
 
-    def pause(self, at: float) -> None:
+    def pause(self, at: float, by: PausedBy = "agent") -> None:
         self._check_open()
         if self.paused:
             raise Conflict("the recording is paused already")
-        self.paused_since = max(at, self.started_at)
+        self.paused_since, self.paused_by = max(at, self.started_at), by
 
     def resume(self, at: float) -> None:
         self._check_open()
@@ -61,7 +66,7 @@ class PauseLog:
         if self.ended_at is None:
             return False
         length = round(max(self.ended_at - self.started_at, 0), 3)
-        return self.stretches == (Stretch(0, length),)
+        return [s[:2] for s in self.stretches] == [(0, length)]
 
     @property
     def stretches(self) -> tuple[Stretch, ...]:
@@ -70,7 +75,8 @@ class PauseLog:
     def _close(self, at: float) -> None:
         assert self.paused_since is not None
         start = self.paused_since - self.started_at
-        self._stretches.append(Stretch(round(start, 3), round(max(at - self.started_at, start), 3)))
+        self._stretches.append(Stretch(round(start, 3), round(max(at - self.started_at, start), 3),
+                                       self.paused_by))
         self.paused_since = None
 
     def _check_open(self) -> None:

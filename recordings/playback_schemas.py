@@ -8,8 +8,11 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field
 
 from agent_console.schemas import MAX_QUERY, Answer, Body, Query
+from recordings.pauses import PausedBy
 
 MAX_LIST = 100
+Pause = tuple[float, float, PausedBy]
+"""A silent stretch: seconds from the start to its end, and who paused."""
 
 
 class RecentQuery(Query):
@@ -42,8 +45,9 @@ class RecordingMeta(RecordingSummary):
     format: str
     size_bytes: int
     sha256: str
-    pauses: list[tuple[float, float]]
-    """Seconds from the start, silent: the agent paused the recording."""
+    pauses: list[Pause]
+    """Silent stretches: the agent paused the recording, or the IVR while a card number was
+    keyed in."""
     keep_until: AwareDatetime | None
     may_download: bool
     may_delete: bool
@@ -59,7 +63,7 @@ class LivePauses(Answer):
     """The agent's recording under way after a pause or a resume."""
     call_key: str
     paused: bool
-    pauses: list[tuple[float, float]]
+    pauses: list[Pause]
 
 
 class Deleted(Answer):

@@ -26,7 +26,7 @@ class StoredInfo:
     duration_ms: int
     size_bytes: int
     sha256: str
-    pauses: list[list[float]]
+    pauses: list[list[float | str]]
     recorded_at: datetime
     keep_until: datetime | None
     owner: Owner

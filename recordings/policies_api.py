@@ -1,7 +1,7 @@
 """Recording policies over HTTP (JSON): admins set them, supervisors read them.
 
-- ``GET|PUT /admin/recording-policies/KIND/NAME`` (KIND ``queue`` or ``campaign``): one
-  policy, ``{"mode", "percent", "announcement", "keep_days", "language"}``; PUT replaces it,
+- ``GET|PUT /admin/recording-policies/KIND/NAME`` (KIND ``queue``, ``campaign`` or ``flow``,
+  an IVR flow, whose calls are then recorded from the flow's start): one policy, ``{"mode", "percent", "announcement", "keep_days", "language"}``; PUT replaces it,
   GET answers 404 for a queue or campaign without one (its calls are not recorded).
 """
 from __future__ import annotations
@@ -15,11 +15,11 @@ from agent_console.auth import require_role
 from agent_console.jsonbody import NO_STORE, answer, read
 from agent_console.schemas import Answer, Body
 from callcenter.errors import NotFound
-from recordings.alerts_api import owner
 from recordings.journal import Policies
 from recordings.policy import Mode, RecordingPolicy
 
 MAX_BODY = 4 * 1024
+KINDS = "queue|campaign|flow"
 
 Sound = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
                                          pattern=r"^[\w/.&-]+$")]
@@ -51,11 +51,11 @@ class RecordingPoliciesResource:
 
     @require_role("admin", "supervisor")
     async def get(self, request: web.Request) -> web.Response:
-        return answer(PolicyAnswer, await self._answer(*owner(request)), headers=NO_STORE)
+        return answer(PolicyAnswer, await self._answer(*_owner(request)), headers=NO_STORE)
 
     @require_role("admin")
     async def put(self, request: web.Request) -> web.Response:
-        kind, name = owner(request)
+        kind, name = _owner(request)
         body = await read(request, PolicyFields, MAX_BODY)
         await self.policies.put(kind, name, RecordingPolicy(
             body.mode, body.percent, body.announcement, body.keep_days), language=body.language)
@@ -70,7 +70,12 @@ class RecordingPoliciesResource:
                     language=await self.policies.language(kind, name))
 
 
+def _owner(request: web.Request) -> tuple[str, str]:
+    """The route's queue, campaign or flow (its pattern admits no other kind)."""
+    return request.match_info["kind"], request.match_info["name"]
+
 
 def add_routes(app: web.Application, policies: RecordingPoliciesResource) -> None:
-    app.router.add_get("/admin/recording-policies/{kind}/{name}", policies.get)
-    app.router.add_put("/admin/recording-policies/{kind}/{name}", policies.put)
+    path = f"/admin/recording-policies/{{kind:{KINDS}}}/{{name}}"
+    app.router.add_get(path, policies.get)
+    app.router.add_put(path, policies.put)

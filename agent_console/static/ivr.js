@@ -124,6 +124,7 @@
       });
     });
     if (!node.reachable) text(group, 10, size.h - 4, "kind", t("no path from the start"));
+    else if (node.sensitive) text(group, 10, size.h - 4, "kind", t("recording paused here"));
     const title = element("title", {}, group);
     title.textContent = COUNTS.map(([key, words]) => words(counted[key] || 0)).join(", ");
   }

@@ -59,7 +59,10 @@
     const download = root.querySelector(".rec-download");
     download.hidden = !meta.may_download;
     download.href = `/api/recordings/${meta.id}/download`;
-    const stretches = meta.pauses.map(([start, end]) => t("{from} to {to}", {from: fmt.clock(start), to: fmt.clock(end)}));
+    const stretches = meta.pauses.map(([start, end, by]) => {
+      const span = {from: fmt.clock(start), to: fmt.clock(end)};
+      return by === "ivr" ? t("{from} to {to} (by the IVR)", span) : t("{from} to {to}", span);
+    });
     root.querySelector(".rec-pauses").textContent = stretches.length
       ? tn("Paused {n} time: {stretches}", "Paused {n} times: {stretches}", stretches.length, {stretches: stretches.join(", ")})
       : "";

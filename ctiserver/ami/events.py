@@ -193,13 +193,19 @@ class DialerStep(ChannelEvent):
 
 @dataclass(slots=True, kw_only=True)
 class RecordingStarted(ChannelEvent):
-    """MixMonitor started on this channel (the agent's) for a call: ``UserEvent(CcRecording,
-    Key: ...,File: ...,Mode: ...)`` from the dialplan's cc-record (recordings.capture)."""
+    """MixMonitor started on this channel (the agent's; the caller's from an IVR flow's start;
+    the customer's on an agent-first dialer call) for a call: ``UserEvent(CcRecording, Key,
+    File, Mode, Since, Agent, Interface)`` from the dialplan's cc-record (recordings.capture)."""
 
     call_key: str
     file: str
     """As Asterisk sees it."""
     mode: str
+    since_bridge: bool = True
+    """The audio begins as the channel is bridged (MixMonitor's option b), else at once."""
+    agent_channel: str = ""
+    agent_interface: str = ""
+    """The agent's channel and interface when the dialplan knows them (an agent-first call)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -368,7 +374,10 @@ def _dialer_step(f: Fields) -> DialerStep:
 def _recording(f: Fields) -> RecordingStarted:
     payload = dict(f.payload) if isinstance(f, UserEventFields) else {}
     return RecordingStarted(**_channel(f), call_key=payload["Key"], file=payload["File"],
-                            mode=payload.get("Mode", ""))
+                            mode=payload.get("Mode", ""),
+                            since_bridge=payload.get("Since", "bridge") == "bridge",
+                            agent_channel=payload.get("Agent", ""),
+                            agent_interface=payload.get("Interface", ""))
 
 
 BUILDERS: dict[str, Callable[[Fields], AmiEvent | None]] = {

@@ -78,7 +78,8 @@ def test_the_agents_channel_carries_the_call_and_passes_the_customers_variables_
     assert direct_variables(reserved()) == {
         "CC_ATTEMPT": "a1", "CC_CAMPAIGN": "c", "CC_LEAD": "1",
         "CC_DIAL": "Local/+442079000001@customers", "CC_RING": "20",
-        "CC_CALLER_ID": "+442071234567", "_SIM_ANSWER": "human", "__SIM_RING": "0"}
+        "CC_CALLER_ID": "+442071234567", "__CC_AGENT_INTERFACE": AGENT,
+        "_SIM_ANSWER": "human", "__SIM_RING": "0"}
 
 
 # --- the desk, with fakes for Asterisk, the hopper and the lead cards ---------------------------

@@ -1,5 +1,6 @@
 """The IVR's FastAGI script against a scripted Asterisk over loopback: the AGI commands each
-step of a flow becomes, the answers read back, the call data recorded, the events counted."""
+step of a flow becomes, the answers read back, the call data recorded, the events counted, the
+call's recording paused while a sensitive node collects keys."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest_asyncio
 
+from callcenter.errors import Conflict
 from ctiserver.agi.server import FastAgiServer, dispatch, serve
 from ctiserver.ami import events as ev
 from ctiserver.calls.collected import CollectedRecorder
@@ -58,6 +60,32 @@ class Ears:
         self.discarded.append(name)
 
 
+CARD = """\
+name: card
+start: card
+nodes:
+  card: {type: collect, prompt: {sound: enter-card}, into: card, max_digits: 16, sensitive: true,
+         next: bye}
+  bye: {type: hangup}
+"""
+
+
+class Pauses:
+    """The recordings' pauses: what the IVR asked; a call not recorded is a conflict."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, ...]] = []
+        self.recorded = True
+
+    async def pause(self, call_key: str, by: str) -> None:
+        self.asked.append(("pause", call_key, by))
+        if not self.recorded:
+            raise Conflict("call {call} is not being recorded", call=call_key)
+
+    async def resume(self, call_key: str) -> None:
+        self.asked.append(("resume", call_key))
+
+
 class CrmDown:
     """Self-service whose every action fails."""
 
@@ -69,9 +97,9 @@ class CrmDown:
 
 class Ivr:
     def __init__(self, server: FastAgiServer, finished: Finished, collected: list[ev.AmiEvent],
-                 looked_up: list[Lookup], ears: Ears, flows: dict) -> None:
+                 looked_up: list[Lookup], ears: Ears, flows: dict, pauses: Pauses) -> None:
         self.server, self.finished, self.collected, self.looked_up = server, finished, collected, looked_up
-        self.ears, self.flows = ears, flows
+        self.ears, self.flows, self.pauses = ears, flows, pauses
 
     async def call(self, exchanges: list[tuple[str, str]], flow: str = "support") -> list[str]:
         reader, writer = await connect(self.server)
@@ -99,14 +127,16 @@ async def ivr() -> AsyncIterator[Ivr]:
         return f"/tts/{language}/{text}"
 
     flows = parse_flows([("support.yaml", SUPPORT), ("holiday.yaml", HOLIDAY),
-                         ("optout.yaml", OPT_OUT), ("readouts.yaml", READOUTS)])
+                         ("optout.yaml", OPT_OUT), ("readouts.yaml", READOUTS),
+                         ("card.yaml", CARD)])
+    pauses = Pauses()
     service = IvrService(flows,
                          lookup=lookup, calendars=calendars, on_events=finished.add,
                          queue_context="cc-queues", collected=CollectedRecorder(collected.append),
-                         voice=voice, hearing=ears, self_service=CrmDown(),
+                         voice=voice, hearing=ears, self_service=CrmDown(), recording=pauses,
                          prompt_folder="/prompts/", clock=lambda: OPEN_MONDAY)
     server = await serve("127.0.0.1", 0, dispatch(service.handlers()))
-    yield Ivr(server, finished, collected, looked_up, ears, flows)
+    yield Ivr(server, finished, collected, looked_up, ears, flows, pauses)
     server.close()
     await server.wait_closed()
 
@@ -255,3 +285,26 @@ async def test_a_call_under_way_keeps_the_flows_it_started_with(ivr: Ivr) -> Non
     rest = [LINKEDID, ('STREAM FILE "holiday" ""', "200 result=0 endpos=8000")]
     assert await converse(reader, writer, rest) == [command for command, _ in rest]
     writer.close()
+
+
+CARD_KEYED = ('GET DATA "enter-card" "5000" "16"', "200 result=4111111111111111")
+
+
+async def test_a_sensitive_node_pauses_the_recording_while_the_keys_are_collected(ivr: Ivr) -> None:
+    exchanges = [CARD_KEYED, LINKEDID, ("HANGUP", "200 result=1")]
+    assert await ivr.call(exchanges, flow="card") == [command for command, _ in exchanges]
+    assert ivr.pauses.asked == [("pause", "u1", "ivr"), ("resume", "u1")]
+    assert [e.fields for e in ivr.collected] == [{"card": "4111111111111111"}]
+
+
+async def test_a_caller_hanging_up_in_a_sensitive_node_leaves_the_recording_paused(ivr: Ivr) -> None:
+    exchanges = [('GET DATA "enter-card" "5000" "16"', "HANGUP\n200 result=-1")]
+    assert await ivr.call(exchanges, flow="card") == [command for command, _ in exchanges]
+    assert ivr.pauses.asked == [("pause", "u1", "ivr")], "the recording's end closes the stretch"
+
+
+async def test_a_sensitive_node_of_a_call_not_recorded_resumes_nothing(ivr: Ivr) -> None:
+    ivr.pauses.recorded = False
+    exchanges = [CARD_KEYED, LINKEDID, ("HANGUP", "200 result=1")]
+    assert await ivr.call(exchanges, flow="card") == [command for command, _ in exchanges]
+    assert ivr.pauses.asked == [("pause", "u1", "ivr")]

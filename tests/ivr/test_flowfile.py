@@ -49,8 +49,10 @@ def line_of(text: str, fragment: str) -> int:
     ("    equals: true\n", "    equals: true\n    exists: true\n", "  is_vip:", "exactly one of equals"),
     ("    by: data\n    key: account\n", "", "  find_account:", "a account is looked up by data"),
     ("    queue: support\n", "", "  operator:", "nodes.operator.queue.queue: Field required"),
+    ("    min_digits: 4\n", "    min_digits: 4\n    sensitive: perhaps\n", "sensitive: perhaps",
+     "nodes.account.collect.sensitive: Input should be a valid boolean"),
 ], ids=["range", "typo", "type", "prompt", "choice", "target", "start", "digits", "condition",
-        "lookup", "missing"])
+        "lookup", "missing", "sensitive"])
 def test_a_wrong_value_is_reported_at_its_line(old: str, new: str, at: str, reason: str) -> None:
     text = broken(old, new)
     [(line, why)] = problems(text)

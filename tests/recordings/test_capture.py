@@ -1,9 +1,13 @@
 """The capture on typed events with fakes for AMI, FastAGI, the journal and the policies: the
 decision (a campaign's policy over its queue's) goes on the caller's channel before it queues, the job opens at the bridge and ends at the hang-up with its
-pauses; and the dialplan's UserEvent CcRecording becomes a typed event at the edge."""
+pauses; an IVR flow's recording runs on the caller's channel from the flow's start, paused by
+the IVR and then by the agent who answers; an agent-first call's agent controls the recording
+on the customer's channel; and the dialplan's UserEvent CcRecording becomes a typed event at
+the edge."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -56,9 +60,9 @@ def capture_with(fakes: Fakes) -> RecordingCapture:
 class PolicySession:
     """cc-record,policy's FastAGI session on the caller's channel: what it sets is "sent"."""
 
-    def __init__(self, fakes: Fakes, queue: str, campaign: str = "") -> None:
+    def __init__(self, fakes: Fakes, queue: str, campaign: str = "", flow: str = "") -> None:
         self.env = {"agi_uniqueid": KEY, "agi_channel": CALLER}
-        self.params = {"queue": queue, "campaign": campaign}
+        self.params = {"flow": flow} if flow else {"queue": queue, "campaign": campaign}
         self._fakes = fakes
 
     async def set_variable(self, name: str, value: str) -> None:
@@ -188,3 +192,119 @@ def test_the_dialplans_user_event_becomes_a_recording_started() -> None:
     assert (event.call_key, event.file, event.mode, event.channel) == (
         KEY, "/srv/test/spool/recordings/1733.172.wav", "record", AGENT)
     assert PurePosixPath(event.file).name == "1733.172.wav"
+
+
+def connected(at: float) -> ev.AgentConnected:
+    return ev.AgentConnected(
+        timestamp=at, channel=CALLER, uniqueid=KEY, queue="sales", interface="PJSIP/3001",
+        member_name="3001", hold_time=1, ring_time=1, dest_uniqueid="1733.18",
+        dest_channel=AGENT, **CHANNEL)
+
+
+def on_caller(kind: type, at: float, **fields: object) -> ev.ChannelEvent:
+    return kind(timestamp=at, channel=CALLER, uniqueid=KEY, **CHANNEL, **fields)
+
+
+def hung_up(on: Callable[..., ev.ChannelEvent], at: float) -> ev.ChannelEvent:
+    return on(ev.ChannelHungUp, at, cause=16, cause_text="Normal Clearing")
+
+
+def flow_started() -> ev.RecordingStarted:
+    return ev.RecordingStarted(timestamp=2000.0, channel=CALLER, uniqueid=KEY, call_key=KEY,
+                               file="/srv/test/spool/recordings/1733.172.wav", mode="record",
+                               since_bridge=False, **CHANNEL)
+
+
+def telling(fakes: Fakes) -> tuple[RecordingCapture, list[tuple[str, str, str]]]:
+    told: list[tuple[str, str, str]] = []
+    return RecordingCapture(fakes, fakes, fakes,  # type: ignore[arg-type]
+                            spool=SPOOL, background=fakes.background,
+                            on_state=lambda *state: told.append(state),
+                            clock=lambda: fakes.now), told
+
+
+async def test_a_flows_recording_runs_on_the_callers_channel_from_the_flows_start() -> None:
+    fakes = Fakes({"hotline 张伟": RecordingPolicy(Mode.ALL, retention_days=7)})
+    capture, told = telling(fakes)
+    await capture.decide(PolicySession(fakes, "", flow="hotline 张伟"))  # type: ignore[arg-type]
+    assert fakes.sent == [("CC_RECORD", "record")]
+    capture.handle(flow_started())  # no bridge: the IVR is recorded
+    await fakes.settle()
+    assert fakes.calls == [("open", {
+        "args": (), "call_key": KEY, "raw_path": str(SPOOL / "1733.172.wav"), "channel": CALLER,
+        "mode": "record", "started_at": 2000.0, "retention_days": 7, "queue": None})]
+
+    fakes.now = 2002.0
+    await capture.pause(KEY, "ivr")  # a card number keyed in
+    fakes.now = 2006.0
+    await capture.resume(KEY)
+    assert told == [], "no agent yet"
+    capture.handle(connected(2010.0))
+    await fakes.settle()
+    assert fakes.calls[-2:] == [("save_pauses", {"args": (KEY, (Stretch(2.0, 6.0, "ivr"),))}),
+                                ("queued", {"args": (KEY, "sales")})]
+    assert capture.live[KEY].channel == AGENT, "the console finds it by the agent's channel"
+    fakes.now = 2012.0
+    await capture.pause(KEY)
+    fakes.now = 2013.0
+    await capture.resume(KEY)
+    assert fakes.sent[1:] == [MixMonitorMute(CALLER, True), MixMonitorMute(CALLER, False)] * 2
+
+    capture.handle(hung_up(on_agent, 2020.0))  # into a survey: recorded on, without the agent
+    assert KEY in capture.live and capture.live[KEY].channel == CALLER
+    capture.handle(hung_up(on_caller, 2025.0))
+    await fakes.settle()
+    assert fakes.calls[-1] == ("ended", {"args": (KEY, 2025.0, (
+        Stretch(2.0, 6.0, "ivr"), Stretch(12.0, 13.0, "agent"))), "keep": True})
+    assert told == [("PJSIP/3001", KEY, state)
+                    for state in ("recording", "paused", "recording", "not_recorded")]
+
+
+async def test_a_caller_who_hangs_up_in_a_sensitive_node_leaves_a_stretch_to_the_end() -> None:
+    fakes = Fakes({"hotline": RecordingPolicy(Mode.ALL)})
+    capture = capture_with(fakes)
+    await capture.decide(PolicySession(fakes, "", flow="hotline"))  # type: ignore[arg-type]
+    pausing = asyncio.ensure_future(capture.pause(KEY, "ivr"))  # before the UserEvent came
+    await asyncio.sleep(0)
+    capture.handle(flow_started())
+    fakes.now = 2003.0
+    await pausing
+    capture.handle(hung_up(on_caller, 2009.0))
+    await fakes.settle()
+    assert fakes.calls[-1] == ("ended", {"args": (KEY, 2009.0, (Stretch(3.0, 9.0, "ivr"),)),
+                                         "keep": True})
+
+
+async def test_an_agent_first_calls_agent_controls_the_recording_on_the_customers_leg() -> None:
+    customer = "Local/+4930123@sim-customer-0003;1"
+    fakes = Fakes({})
+    capture, told = telling(fakes)
+    capture.handle(ev.RecordingStarted(
+        timestamp=1999.5, channel=customer, uniqueid="1733.20", call_key=KEY,
+        file="/srv/test/spool/recordings/1733.172.wav", mode="record", agent_channel=AGENT,
+        agent_interface="Local/3001@sim-agent/n", **CHANNEL))
+    capture.handle(ev.BridgeEntered(timestamp=2000.0, channel=customer, uniqueid="1733.20",
+                                    bridge_id="b1", **CHANNEL))
+    assert capture.live[KEY].channel == AGENT
+    fakes.now = 2001.0
+    await capture.pause(KEY)
+    assert fakes.sent == [MixMonitorMute(customer, True)]
+    capture.handle(ev.ChannelHungUp(timestamp=2005.0, channel=customer, uniqueid="1733.20",
+                                    cause=16, cause_text="Normal Clearing", **CHANNEL))
+    await fakes.settle()
+    assert told == [("Local/3001@sim-agent/n", KEY, state)
+                    for state in ("recording", "paused", "not_recorded")]
+
+
+def test_the_user_event_tells_a_flows_recording_and_an_agent_first_calls_agent() -> None:
+    frame = "\r\n".join([
+        "Event: UserEvent", "Privilege: user,all", "Timestamp: 1795510903.743150",
+        f"Channel: {CALLER}", "ChannelState: 6", "CallerIDNum: +4930123",
+        "CallerIDName: Jürgen 张伟", "Uniqueid: 1733.17", "Linkedid: 1733.16",
+        "UserEvent: CcRecording", f"Key: {KEY}", "File: /srv/1733.172.wav", "Mode: record",
+        "Since: start", f"Agent: {AGENT}", "Interface: PJSIP/3001"]) + "\r\n\r\n"
+    (fields,) = AmiStreamParser(ev.BUILDERS).feed(frame.encode())
+    event = ev.parse_event(fields)
+    assert isinstance(event, ev.RecordingStarted)
+    assert (event.since_bridge, event.agent_channel, event.agent_interface) == (
+        False, AGENT, "PJSIP/3001")
