@@ -22,7 +22,7 @@ from tests.helpers.recordings import write_tone_wav
 async def stored_call_recording(db: Database, storage: FolderStorage, agent: Account | None,
                                 scratch: Path, *, seconds: int = 3,
                                 keep_until: datetime | None = None,
-                                pauses: tuple[tuple[float, float], ...] = ()) -> Recording:
+                                pauses: tuple[tuple[float, float, str], ...] = ()) -> Recording:
     """A call AGENT took, recorded (SECONDS of tone) and stored."""
     call_key = await handled_call(db, agent, None)
     recorded_at = datetime.now(timezone.utc) - timedelta(seconds=seconds)

@@ -61,14 +61,15 @@ async def test_a_supervisor_plays_seeks_and_sees_the_waveform(cti, db, player_pa
     agent = await make_user(db, "agent", team=team)
     supervisor = await make_user(db, "supervisor")
     await set_led_teams(db, supervisor.id, [team])
-    recording = await _recorded_call(cti, db, tmp_path, agent, pauses=((2.0, 3.0),))
+    recording = await _recorded_call(cti, db, tmp_path, agent,
+                                     pauses=((2.0, 3.0, "agent"), (4.0, 5.0, "ivr")))
 
     await log_in(page, supervisor.username, supervisor.password,
                  next_path=f"/recordings/{recording.id}")
     wave = page.locator(".rec-wave")
     await expect(wave).to_have_attribute("data-peaks", str(len(range(0, recording.duration_ms, 50))))
     assert await wave.evaluate(DRAWN_PIXELS) > 1000
-    await expect(page.locator(".rec-pauses")).to_contain_text("0:02 to 0:03")
+    await expect(page.locator(".rec-pauses")).to_contain_text("0:02 to 0:03, 0:04 to 0:05 (by the IVR)")
     await expect(page.locator(".rec-transcript")).to_have_text("No transcript yet.")
     await expect(page.locator(".rec-download")).to_be_visible()
 
@@ -81,7 +82,8 @@ async def test_a_supervisor_plays_seeks_and_sees_the_waveform(cti, db, player_pa
 
     await page.goto(f"/recordings/{recording.id}?lang=zh_CN")
     await expect(page.locator(".rec-transcript")).to_have_text("还没有转写文本。")
-    await expect(page.locator(".rec-pauses")).to_have_text("暂停 1 次：0:02 至 0:03")
+    await expect(page.locator(".rec-pauses")).to_have_text(
+        "暂停 2 次：0:02 至 0:03, 0:04 至 0:05（IVR 暂停）")
 
 
 async def test_an_agent_plays_their_own_call_from_the_console(cti, db, player_page: Page,

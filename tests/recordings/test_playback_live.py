@@ -25,7 +25,7 @@ from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-PAUSES = ((1.0, 2.5),)
+PAUSES = ((1.0, 2.5, "agent"), (3.0, 3.5, "ivr"))
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ async def test_the_agent_pauses_and_resumes_their_calls_recording(cti, db, new_q
         await remove_members(cti, queue, [agent.ext])
 
     assert (paused["call_key"], paused["paused"], paused["pauses"]) == (key, True, [])
-    [(start, end)] = resumed["pauses"]
+    [(start, end, by)] = resumed["pauses"]
     assert resumed["paused"] is False and end - start >= 1.5
     row = await poll_until(lambda: stored_recording(db, key), "the recording to be stored", 30)
-    assert row.pauses == [[start, end]]
+    assert by == "agent" and row.pauses == [[start, end, by]]

@@ -92,8 +92,8 @@ async def test_a_recorded_call_is_stored_compressed_with_its_pause_silent_and_ma
     assert abs(len(decoded) / 1000 - completed.talk_time) <= 1, (len(decoded), completed.talk_time)
     assert abs(len(decoded) - row.duration_ms) <= 20
 
-    [(start, end)] = stretches
-    assert row.pauses == [[start, end]] and end - start >= 2
+    [(start, end, by)] = stretches
+    assert row.pauses == [[start, end, "agent"]] and by == "agent" and end - start >= 2
     assert loudness(decoded, start + MARGIN, end - MARGIN) < SILENT_DBFS
     assert loudness(decoded, MARGIN, start - MARGIN) > LOUD_DBFS
     assert loudness(decoded, end + MARGIN, end + 1) > LOUD_DBFS
@@ -106,11 +106,11 @@ async def test_an_on_demand_recording_is_silent_until_the_agent_starts_it(
         with BusWatch(cti.server.bus) as watch:
             await call.start(watch, talk=6)
             await call.recorded(2.5)
-            [(start, end)] = await cti.server.recordings.capture.resume(call.key)
+            [(start, end, _)] = await cti.server.recordings.capture.resume(call.key)
             await call.end(watch)
     row = await poll_until(lambda: stored_recording(db, call.key), "the recording to be stored", 30)
     decoded = AudioSegment.from_file(cti.server.settings.effective_recordings_dir / row.storage_key)
-    assert start == 0 and row.pauses == [[0, end]] and row.keep_until is None
+    assert start == 0 and row.pauses == [[0, end, "agent"]] and row.keep_until is None
     assert loudness(decoded, MARGIN, end - MARGIN) < SILENT_DBFS
     assert loudness(decoded, end + MARGIN, end + 1) > LOUD_DBFS
 
