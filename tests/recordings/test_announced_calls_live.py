@@ -3,7 +3,8 @@ queue's policy has an announcement hears it on their channel before queueing (th
 UserEvent CcAnnounced, Playback SUCCESS) and the call is recorded; a progressive campaign's
 call that reaches a simulated agent is recorded by the campaign's policy and stored under the
 attempt's call key, the key of its row in calls; so is a preview call, dialed agent first
-(cc-record on the customer's leg as they answer)."""
+(cc-record on the customer's leg as they answer), whose agent pauses and resumes it from the
+console (the customer's leg muted: the stretch silent, the rest loud)."""
 from __future__ import annotations
 
 import asyncio
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from pydub import AudioSegment
 
 from asterisk_conf.rawami import Message, RawAmi
 from asterisk_conf.simulation import caller_originate, customer_variables
+from ctiserver.ami import events as ev
 from dialer.campaigns import CampaignSettings
 from dialer.store import Campaigns
 from recordings.policy import Mode, RecordingPolicy
@@ -27,8 +30,9 @@ from tests.helpers.campaigns import (attempt_calls, campaign_name, dialing, fres
 from tests.helpers.console import console_agent, leave_queue
 from tests.helpers.leadcalls import agent_campaign, lead_campaign
 from tests.helpers.product import add_members, new_number, remove_members
-from tests.helpers.recordings import stored_recording
-from tests.helpers.waiting import poll_until
+from tests.helpers.recordings import (LOUD_DBFS, SILENT_DBFS, loudness, raw_seconds,
+                                      stored_recording)
+from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -122,3 +126,46 @@ async def test_a_preview_call_dialed_agent_first_is_recorded(
     row = await poll_until(lambda: stored_recording(db, dialed["call_id"]),
                            "the preview call's recording to be stored", 40)
     assert row.duration_ms > 2000
+
+
+async def test_the_agent_pauses_an_agent_first_calls_recording_from_the_console(
+        cti, db, settings, new_queue, new_extension, open_socket, tmp_path: Path) -> None:
+    agent = await console_agent(db, new_extension(), await new_queue("recprevp", product=cti))
+    [number] = fresh_numbers(1)
+    campaign = await lead_campaign(db, tmp_path, agent.queue, [[number, "Jürgen", "张伟 😀"]],
+                                   {number: "Gold 金"}, mode="preview", amd=False)
+    await cti.server.recordings.policies.put("campaign", campaign, RecordingPolicy(Mode.ALL))
+    socket = await open_socket(agent.token)
+    await cti.server.agent_control.log_in(agent.interface, [agent.queue], name="Zoë 李")
+    customer = customer_variables("human", talk=9, rings_for=0.5) | {"__SIM_TONE": "440"}
+    try:
+        async with agent_campaign(cti, db, settings, campaign, agent.queue, {number: customer}), \
+                aiohttp.ClientSession(headers={"Authorization": f"Bearer {agent.token}"}) as http:
+            await socket.wait_for("preview", timeout=20)
+            with BusWatch(cti.server.bus) as watch:
+                async with http.post(f"{cti.url}/api/preview/dial", json={}) as response:
+                    assert response.status == 200, await response.text()
+                started = await watch.first(ev.RecordingStarted, "MixMonitor to start", 20)
+            key = started.call_key
+            raw = settings.recordings_spool_host / Path(started.file).name
+            await socket.wait_for("recording", key, timeout=20)
+            await poll_until(lambda: raw_seconds(raw) >= 2, "2 s recorded", 15)
+            async with http.post(f"{cti.url}/api/recordings/live/pause") as response:
+                assert response.status == 200, await response.text()
+            await poll_until(lambda: raw_seconds(raw) >= 4.5, "4.5 s recorded", 15)
+            async with http.post(f"{cti.url}/api/recordings/live/resume") as response:
+                assert response.status == 200, await response.text()
+            await socket.wait_for("hangup", key, timeout=30)
+    finally:
+        await leave_queue(cti, agent)
+    assert started.channel != started.agent_channel and started.agent_interface == agent.interface
+    assert [m["state"] for m in socket.of_type("recording") if m["call_id"] == key] == [
+        "recording", "paused", "recording", "not_recorded"]
+    row = await poll_until(lambda: stored_recording(db, key),
+                           "the preview call's recording to be stored", 40)
+    [(start, end, by)] = row.pauses
+    assert by == "agent" and end - start >= 2
+    decoded = AudioSegment.from_file(settings.effective_recordings_dir / row.storage_key)
+    assert loudness(decoded, 0.5, start - 0.25) > LOUD_DBFS
+    assert loudness(decoded, start + 0.25, end - 0.25) < SILENT_DBFS
+    assert loudness(decoded, end + 0.25, end + 1.5) > LOUD_DBFS
