@@ -1,5 +1,5 @@
 """A flow's diagram (pure): nodes in layers from the start, edges labelled with their key or
-condition, unreachable nodes apart and marked."""
+condition, unreachable nodes apart and marked, and so are sensitive ones."""
 from __future__ import annotations
 
 from ivr.diagram import GAP_X, NODE_WIDTH, depths, diagram
@@ -53,3 +53,11 @@ nodes:
   b: {type: hangup}
 """, "c.yaml")
     assert [e.label for e in diagram(flow).edges] == ["then", "else"]
+
+
+def test_a_sensitive_node_is_marked() -> None:
+    flow = parse_flow(FLOW.replace(
+        "  agent: {type: queue, queue: support}\n",
+        "  agent: {type: collect, prompt: {sound: beep}, into: card, sensitive: true, next: bye}\n"),
+        "t.yaml")
+    assert [node.name for node in diagram(flow).nodes if node.sensitive] == ["agent"]
