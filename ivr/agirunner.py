@@ -5,9 +5,9 @@ prompts rendered to audio first by ``voice``), keys ``GET DATA`` / ``WAIT FOR DI
 ``SAY DIGITS|NUMBER|DATE``, a speech menu's answer ``RECORD FILE`` (ended by silence or a key) heard
 by ``hearing`` (no hearing: nothing is heard, the menu's keys still work), the call's language ``CHANNEL(language)``, call data the
 collected-data path (screen pop, CRM row), self-service (callback, opt-out, survey score) the
-``SelfService`` given, a sensitive node's keys with the call's recording paused (``recording``:
-the recordings domain's pauses, marked "ivr"). A queue hands the call back to the dialplan, into the queue context's
-extension QUEUE (QUEUE_PRIO set first: VIP callers join ahead; CC_SURVEY: the flow the caller
+``SelfService`` given, a sensitive node's keys with the call's recording paused
+(``recording``: the recordings domain's pauses, marked "ivr"). A queue hands the call back to
+the dialplan, into the queue context's extension QUEUE (QUEUE_PRIO set first: VIP callers join ahead; CC_SURVEY: the flow the caller
 stays for once the agent hangs up), so the call is queued, counted and popped as any inbound
 call, and the AGI session ends at once; a voicemail goes the same way to the closed queues'
 ``cc-closed,voicemail_ticket``. The node events go to ``on_events`` when the call leaves the
