@@ -39,6 +39,11 @@ class FlowFinished(RuntimeError):
     """An answer fed after the final command."""
 
 
+def masked(digits: str) -> str:
+    """All but the last four characters hidden (what a card's receipt shows)."""
+    return "•" * max(len(digits) - 4, 0) + digits[-4:] if len(digits) > 4 else "•" * len(digits)
+
+
 def text_of(value: fl.Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -58,6 +63,8 @@ class FlowEngine:
         self._node = self.flow.start
         self._tries = 0
         self._hops = 0
+        self._sensitive: set[str] = set()
+        """Call data keys a sensitive node collected: they leave the engine masked."""
         self._answer: Callable[[cmd.Answer], cmd.Command] | None = None
         self._events: list[NodeEvent] = []
 
@@ -113,7 +120,8 @@ class FlowEngine:
             case fl.Condition():
                 return node.then if self._holds(node) else node.otherwise
             case fl.SetData():
-                values = {key: self._render(value) for key, value in node.values.items()}
+                values = {key: self._render(value, self._shown(self.data))
+                          for key, value in node.values.items()}
                 return self._remember(values, node.next)
             case fl.Goto():
                 return self.flows[node.flow].start
@@ -122,11 +130,11 @@ class FlowEngine:
             case fl.OptOut():
                 return self._then_done(cmd.OptOut(self.caller), node.next)
             case fl.Queue():
-                return self._final(cmd.Route(node.queue, self._priority(node), dict(self.data),
+                return self._final(cmd.Route(node.queue, self._priority(node), self._shown(self.data),
                                              node.survey), done=True)
             case fl.Voicemail():
                 return self._final(cmd.Voicemail(node.mailbox, self._prompt(node.prompt), self.language,
-                                                 dict(self.data)), done=True)
+                                                 self._shown(self.data)), done=True)
             case fl.Hangup():
                 return self._final(cmd.Hangup(self._prompt(node.prompt), self.language), done=True)
         raise TypeError(f"unknown node {node!r}")
@@ -147,7 +155,13 @@ class FlowEngine:
             return self._walk(target)
 
         self._answer = answer
-        return cmd.SetData(dict(values))
+        return cmd.SetData(self._shown(values))
+
+    def _shown(self, values: Mapping[str, fl.Value]) -> dict[str, fl.Value]:
+        """VALUES as they may leave the IVR (screen pop, the CRM's call row): a sensitive
+        node's digits masked to their last four."""
+        return {key: masked(str(value)) if key in self._sensitive else value
+                for key, value in values.items()}
 
     def _final(self, command: cmd.Command, done: bool = False) -> cmd.Command:
         if done:
@@ -191,6 +205,8 @@ class FlowEngine:
             return self._retry(node, "timed_out")
         match node:
             case fl.Collect() if node.min_digits <= len(keys) <= node.max_digits and keys.isdigit():
+                if node.sensitive:
+                    self._sensitive.add(node.into)
                 return self._chosen({node.into: keys}, node.next)
             case fl.LanguageChoice() if keys in node.languages:
                 self.language = node.languages[keys]
@@ -265,8 +281,9 @@ class FlowEngine:
 
     # helpers
 
-    def _render(self, text: str) -> str:
-        return TEMPLATE.sub(lambda m: text_of(self.data.get(m[1])), text)
+    def _render(self, text: str, data: Mapping[str, fl.Value] | None = None) -> str:
+        data = self.data if data is None else data
+        return TEMPLATE.sub(lambda m: text_of(data.get(m[1])), text)
 
     def _prompt(self, prompt: fl.Prompt | None) -> fl.Prompt | None:
         if prompt is None or prompt.text is None:

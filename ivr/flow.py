@@ -98,7 +98,9 @@ class Collect(Retrying):
     terminator: Literal["#", ""] = "#"
     """"": a fixed length (``#`` still ends the input early: Asterisk's GET DATA)."""
     sensitive: StrictBool = False
-    """A card number or the like: the call's recording is paused while the node runs."""
+    """A card number or the like: the call's recording is paused while the node runs, and
+    the digits leave the IVR (the call data on the screen pop and the CRM's call row) masked
+    to their last four; the flow's own conditions, lookups and say nodes see them whole."""
     next: str
     TARGET_FIELDS = ("next", "on_failure")
 

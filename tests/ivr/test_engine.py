@@ -301,3 +301,20 @@ def test_a_queue_names_its_survey_and_the_survey_scores_1_to_5() -> None:
     assert engine.data == {"ask": "4"}
     seen = counts(engine.take_events())
     assert (seen[("ask", "invalid")], seen[("ask", "completed")]) == (1, 1)
+
+
+def test_a_sensitive_nodes_digits_leave_the_engine_masked_but_the_flow_sees_them_whole() -> None:
+    flows = parse_flows([("pay.yaml", "name: pay\nstart: card\nnodes:\n"
+                          "  card: {type: collect, prompt: {sound: beep}, into: card, max_digits: 16,"
+                          " sensitive: true, next: copy}\n"
+                          "  copy: {type: set, values: {note: 'card {card}'}, next: check}\n"
+                          "  check: {type: condition, field: card, equals: '4111111111111111',"
+                          " then: agent, else: bye}\n"
+                          "  agent: {type: queue, queue: payments}\n  bye: {type: hangup}\n")])
+    engine = FlowEngine(flows, "pay", caller="", now=OPEN_MONDAY, calendars={})
+    assert isinstance(engine.start(), GetDigits)
+    assert engine.feed(Digits("4111111111111111")) == SetData({"card": "••••••••••••1111"})
+    assert engine.feed(Done()) == SetData({"note": "card ••••••••••••1111"})
+    route = engine.feed(Done())
+    assert isinstance(route, Route) and route.queue == "payments"  # the condition saw them whole
+    assert route.data == {"card": "••••••••••••1111", "note": "card ••••••••••••1111"}
