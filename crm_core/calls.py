@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeEngine
 from crm_core.db import Database
 from crm_core.models import Call, ContactNumber, User
 from crm_core.phones import normalize_number
-from crm_core.values import CallRecord
+from crm_core.values import CallRecord, survey_score
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(CallRecord))
@@ -44,8 +44,10 @@ def _insert_statement() -> Insert:
     users.interface and contact_numbers.number_e164 (of several customers sharing a number, the
     oldest wins). Far faster than a multi-row VALUES list, and without its parameter limit."""
     arrays = [_array_param(name, _param_type(name)) for name in RECORD_FIELDS]
-    arrays += [_array_param("agent_match", Text()), _array_param("number_match", Text())]
-    rows = func.unnest(*arrays).table_valued(*RECORD_FIELDS, "agent_match", "number_match")
+    arrays += [_array_param("survey_score", _calls.c.survey_score.type),
+               _array_param("agent_match", Text()), _array_param("number_match", Text())]
+    rows = func.unnest(*arrays).table_valued(*RECORD_FIELDS, "survey_score", "agent_match",
+                                             "number_match")
     rows = rows.render_derived().alias("r")
     agent = select(User.id).where(User.interface == rows.c.agent_match).scalar_subquery()
     customer = (
@@ -53,10 +55,11 @@ def _insert_statement() -> Insert:
         .where(ContactNumber.number_e164 == rows.c.number_match)
         .scalar_subquery()
     )
-    source = select(*(_column(rows, name) for name in RECORD_FIELDS), agent, customer)
+    source = select(*(_column(rows, name) for name in RECORD_FIELDS), rows.c.survey_score,
+                    agent, customer)
     return (
         insert(_calls)
-        .from_select([*RECORD_FIELDS, "agent_user_id", "customer_id"], source)
+        .from_select([*RECORD_FIELDS, "survey_score", "agent_user_id", "customer_id"], source)
         .on_conflict_do_nothing(index_elements=[_calls.c.call_key])
         .returning(_calls.c.id)
     )
@@ -80,6 +83,7 @@ def column_arrays(records: Sequence[CallRecord], default_region: str) -> dict[st
     for name in JSON_FIELDS:
         arrays[name] = [None if v is None else json.dumps(v, ensure_ascii=False)
                         for v in arrays[name]]
+    arrays["survey_score"] = [survey_score(r.collected) for r in records]
     arrays["agent_match"] = arrays["agent_interface"]
     arrays["number_match"] = [customer_number(r, default_region) for r in records]
     return arrays

@@ -47,7 +47,18 @@ class CallRecord:
     completed_by: str | None
     """caller, agent, transfer or None."""
     collected: Mapping[str, str] | None = None
-    """What the IVR collected on the call, if anything."""
+    """What the IVR collected on the call, if anything (``SURVEY_SCORE`` among it)."""
+
+
+SURVEY_SCORE = "Survey score"
+"""The collected field a post-call survey's answer travels in (the IVR records it while the
+caller is still on the call); the CRM keeps it in the call row's ``survey_score`` too."""
+
+
+def survey_score(collected: Mapping[str, str] | None) -> int | None:
+    """The survey's answer 1-5 in the collected data, if any."""
+    value = (collected or {}).get(SURVEY_SCORE, "")
+    return int(value) if value in ("1", "2", "3", "4", "5") else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ Each engine command becomes AGI commands: prompts ``STREAM FILE`` (keys cut them
 prompts rendered to audio first by ``voice``), keys ``GET DATA`` / ``WAIT FOR DIGIT``, readouts
 ``SAY DIGITS|NUMBER|DATE``, a speech menu's answer ``RECORD FILE`` (ended by silence or a key) heard
 by ``hearing`` (no hearing: nothing is heard, the menu's keys still work), the call's language ``CHANNEL(language)``, call data the
-collected-data path (screen pop, CRM row), self-service (callback, opt-out, survey score) the
-``SelfService`` given, a sensitive node's keys with the call's recording paused
+collected-data path (screen pop, CRM row), self-service (callback, opt-out) the ``SelfService``
+given, a survey's score call data too (the call's CRM row keeps it), a sensitive node's keys with the call's recording paused
 (``recording``: the recordings domain's pauses, marked "ivr"). A queue hands the call back to
 the dialplan, into the queue context's extension QUEUE (QUEUE_PRIO set first: VIP callers join ahead; CC_SURVEY: the flow the caller
 stays for once the agent hangs up), so the call is queued, counted and popped as any inbound
@@ -25,6 +25,7 @@ from callcenter.errors import Conflict
 from ctiserver.acd.routing import QueueRule
 from ctiserver.agi.protocol import AgiHangup, AgiReply
 from ctiserver.agi.server import AgiSession, Handler
+from crm_core.values import SURVEY_SCORE
 from ctiserver.calls.collected import CollectedRecorder
 from ivr import commands as cmd
 from ivr.engine import FlowEngine, NodeEvent
@@ -58,7 +59,6 @@ class RecordingPauses(Protocol):
 class SelfService(Protocol):
     async def callback(self, queue: str, number: str, call_key: str) -> None: ...
     async def opt_out(self, number: str) -> None: ...
-    async def survey(self, linkedid: str, score: int) -> None: ...
 
 
 PROMPT_TIMEOUT = 300.0
@@ -146,7 +146,11 @@ class IvrCall:
             case cmd.SetData():
                 if self.service.collected is not None:
                     await self.service.collected.record_agi(self.session, command.values)
-            case cmd.Callback() | cmd.OptOut() | cmd.Score():
+            case cmd.Score():  # on the call, still tracked: its CRM row keeps it (crm_core.values)
+                if self.service.collected is not None:
+                    await self.service.collected.record_agi(
+                        self.session, {SURVEY_SCORE: str(command.score)})
+            case cmd.Callback() | cmd.OptOut():
                 await self._self_service(command)
             case cmd.Route():
                 await self._queue(command)
@@ -305,7 +309,7 @@ class IvrCall:
                             ("SET PRIORITY", "1")):
             await self.session.command(verb, value)
 
-    async def _self_service(self, command: cmd.Callback | cmd.OptOut | cmd.Score) -> None:
+    async def _self_service(self, command: cmd.Callback | cmd.OptOut) -> None:
         service = self.service.self_service
         if service is None:
             log.warning("ivr: %r skipped: no self-service", command)
@@ -315,9 +319,6 @@ class IvrCall:
                 action = service.callback(command.queue, command.number, self._call_key)
             case cmd.OptOut():
                 action = service.opt_out(command.number)
-            case cmd.Score():
-                linkedid = await self.session.get_variable("CHANNEL(linkedid)")
-                action = service.survey(linkedid or "", command.score)
         try:
             await action
         except Exception:  # the CRM not answering: the caller still hears the flow's next node

@@ -1,15 +1,13 @@
 """The IVR's SQL (adapter): per-node counts from the flow engine's events, and the
-self-service actions (a callback booked, a number opted out, a survey score on the call)."""
+self-service actions (a callback booked, a number opted out); the survey scores read back."""
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from crm_core.closedhours import callback_request
@@ -17,13 +15,6 @@ from crm_core.db import Database
 from crm_core.models import Call, IvrNodeCount
 from dialer.store import add_dnc
 from ivr.engine import NodeEvent
-
-log = logging.getLogger(__name__)
-
-SURVEY_WAIT_SECONDS = 15.0
-"""How long a survey score waits for its call's CRM row (written once the agent's leg ends)."""
-SURVEY_POLL_SECONDS = 0.25
-Background = Callable[[Awaitable[None]], None]
 
 
 async def add_node_counts(db: Database, events: Iterable[NodeEvent], at: datetime) -> None:
@@ -78,9 +69,8 @@ async def _survey_means(db: Database, by: Any, since: datetime, until: datetime)
 
 
 class SqlSelfService:
-    def __init__(self, db: Database, *, default_region: str, background: Background) -> None:
+    def __init__(self, db: Database, *, default_region: str) -> None:
         self.db, self.default_region = db, default_region
-        self.background = background
 
     async def callback(self, queue: str, number: str, call_key: str) -> None:
         """Booked for the number's CRM customer, in the queue's time zone (crm_core.closedhours)."""
@@ -91,20 +81,3 @@ class SqlSelfService:
     async def opt_out(self, number: str) -> None:
         await add_dnc(self.db, number, default_region=self.default_region,
                       reason="opted out in the IVR")
-
-    async def survey(self, linkedid: str, score: int) -> None:
-        """On the call's CRM row, which the writer writes once the call ends: in the
-        background, so the caller goes on at once."""
-        self.background(self._score(linkedid, score))
-
-    async def _score(self, linkedid: str, score: int) -> None:
-        statement = update(Call).where(Call.linkedid == linkedid).values(survey_score=score)
-        try:
-            async with asyncio.timeout(SURVEY_WAIT_SECONDS):
-                while True:
-                    async with self.db.sessionmaker.begin() as session:
-                        if (await session.execute(statement)).rowcount:
-                            return
-                    await asyncio.sleep(SURVEY_POLL_SECONDS)
-        except TimeoutError:
-            log.warning("ivr: survey score %s dropped: call %s not in the CRM", score, linkedid)

@@ -85,7 +85,7 @@ class IvrDomain:
             calendars=lambda now: load_rules(db, now), on_events=self.count,
             queue_context=queue_context, collected=collected,
             voice=TextToSpeech(cache, played_as=played_as, voices=voices),
-            self_service=SqlSelfService(db, default_region=default_region, background=background),
+            self_service=SqlSelfService(db, default_region=default_region),
             hearing=SpeechInput(self.recognizer, speech.recordings), recording=recording,
             prompt_folder=prompt_folder)
 

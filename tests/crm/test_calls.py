@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from crm_core.calls import record_calls
 
-from crm_core.values import CallRecord
+from crm_core.values import SURVEY_SCORE, CallRecord
 from crm_core.customers import create_customer
 from crm_core.db import Database
 from crm_core.models import Call
@@ -144,3 +144,14 @@ async def test_unanswered_call_without_agent(db: Database) -> None:
 async def test_large_batch(db: Database) -> None:
     batch = [replace(call_record(), caller_number=berlin_number()[1]) for _ in range(5000)]
     assert await record_calls(db, batch, default_region=REGION) == 5000
+
+
+async def test_a_survey_score_in_the_collected_data_is_the_rows_survey_score(db: Database) -> None:
+    """The IVR records the post-call survey's answer as call data while the caller is still on
+    the call; the row keeps it as its survey_score, a value outside 1-5 as none."""
+    scored = call_record(collected={SURVEY_SCORE: "4", "Account": "Jürgen 张伟 😀"})
+    odd = call_record(collected={SURVEY_SCORE: "9"})
+    await record_calls(db, [scored, odd], default_region=REGION)
+    rows = await stored(db, [scored, odd])
+    assert (rows[scored.call_key].survey_score, rows[odd.call_key].survey_score) == (4, None)
+    assert rows[scored.call_key].collected == scored.collected

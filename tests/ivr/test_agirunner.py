@@ -92,7 +92,7 @@ class CrmDown:
     async def callback(self, *_: object) -> None:
         raise ConnectionError("the CRM does not answer")
 
-    opt_out = survey = callback
+    opt_out = callback
 
 
 class Ivr:
@@ -294,7 +294,7 @@ async def test_a_sensitive_node_pauses_the_recording_while_the_keys_are_collecte
     exchanges = [CARD_KEYED, LINKEDID, ("HANGUP", "200 result=1")]
     assert await ivr.call(exchanges, flow="card") == [command for command, _ in exchanges]
     assert ivr.pauses.asked == [("pause", "u1", "ivr"), ("resume", "u1")]
-    assert [e.fields for e in ivr.collected] == [{"card": "4111111111111111"}]
+    assert [e.fields for e in ivr.collected] == [{"card": "••••••••••••1111"}]  # masked: the pop, the CRM
 
 
 async def test_a_caller_hanging_up_in_a_sensitive_node_leaves_the_recording_paused(ivr: Ivr) -> None:

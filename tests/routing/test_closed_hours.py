@@ -3,7 +3,6 @@ for anyone when the caller takes the callback offer (real PostgreSQL; the AGI se
 stand-in recording what the script sets)."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -66,8 +65,7 @@ async def test_a_callback_links_the_numbers_leads_and_keeps_the_queues_time_zone
     queue = f"cb{uuid.uuid4().hex[:8]}"
     await create_queue(db, queue, timezone="Asia/Shanghai")
     if booked_by == "IVR":
-        await SqlSelfService(db, default_region="GB", background=asyncio.ensure_future).callback(
-            queue, number, f"{uuid.uuid4()}")
+        await SqlSelfService(db, default_region="GB").callback(queue, number, f"{uuid.uuid4()}")
     else:
         await RoutingService(db, default_region="GB").callback(Session({"queue": queue}, number))
     async with db.sessionmaker() as s:
