@@ -669,7 +669,9 @@ class RecordingJob(Base):
     """The channel MixMonitor runs on (pause and resume act on it)."""
     mode: Mapped[str] = mapped_column(Text)
     queue: Mapped[str | None] = mapped_column(Text)
-    """Whose policy decided the recording: its language and keyword phrases apply."""
+    campaign: Mapped[str | None] = mapped_column(Text)
+    """The queue the call came through and, a dialer call, its campaign: their policies'
+    language and their keyword phrases apply, the campaign's first."""
     state: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp)

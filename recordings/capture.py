@@ -77,8 +77,9 @@ class RecordingCapture:
         self._agents: dict[str, Agent] = {}
         """The caller's channel and the agent's of a call an agent answered -> the agent
         (app_queue's AgentConnected)."""
-        self._decided: dict[str, tuple[str | None, int | None]] = {}
-        """Call key -> its queue, and the retention of the policy that decided it."""
+        self._decided: dict[str, tuple[str | None, str | None, int | None]] = {}
+        """Call key -> its queue, its campaign, and the retention of the policy that decided
+        it."""
         self._opening: dict[str, asyncio.Event] = {}
         """Call key of a flow's recording decided but not yet started -> set as it starts."""
         self._starting: dict[str, ev.RecordingStarted] = {}
@@ -119,7 +120,7 @@ class RecordingCapture:
         decision = decide(policy, call_key)
         if decision.capture is None:
             return
-        self._decided[call_key] = (queue or None, policy.retention_days)
+        self._decided[call_key] = (queue or None, campaign or None, policy.retention_days)
         if flow:
             self._opening[call_key] = asyncio.Event()
         await session.set_variable(RECORD_VARIABLE, decision.capture.value)
@@ -137,20 +138,20 @@ class RecordingCapture:
                              PauseLog.starting(at, paused=on_demand), agent)
         self.live[event.call_key] = live
         self._tell(live)
-        decided = self._decided.pop(live.call_key, (None, None))
+        decided = self._decided.pop(live.call_key, (None, None, None))
         if opening := self._opening.pop(live.call_key, None):
             opening.set()
         self._background(self._open(live, event, on_demand, decided))
 
     async def _open(self, live: LiveRecording, event: ev.RecordingStarted, on_demand: bool,
-                    decided: tuple[str | None, int | None]) -> None:
+                    decided: tuple[str | None, str | None, int | None]) -> None:
         if on_demand:  # captured muted until the agent starts it
             await self._ami.send(MixMonitorMute(live.recorded, True))
-        queue, retention_days = decided
+        queue, campaign, retention_days = decided
         await self._journal.open(
             call_key=live.call_key, raw_path=str(self._spool / PurePosixPath(event.file).name),
             channel=live.recorded, mode=event.mode, started_at=live.pauses.started_at,
-            retention_days=retention_days, queue=queue)
+            retention_days=retention_days, queue=queue, campaign=campaign)
 
     def _connected(self, event: ev.AgentConnected) -> None:
         """An agent answered: the recording on their channel or, a flow's, on the caller's is

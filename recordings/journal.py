@@ -38,6 +38,8 @@ class Job:
     pauses: list[list[float | str]]
     retention_days: int | None
     queue: str | None = None
+    campaign: str | None = None
+    """A dialer call's campaign."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +67,12 @@ class Journal:
 
     async def open(self, *, call_key: str, raw_path: str, channel: str, mode: str,
                    started_at: float, retention_days: int | None,
-                   queue: str | None = None) -> None:
+                   queue: str | None = None, campaign: str | None = None) -> None:
         """A recording started; one job per call, whatever repeats the event."""
         async with self._db.sessionmaker.begin() as session:
             await session.execute(insert(RecordingJob).values(
                 call_key=call_key, raw_path=raw_path, channel=channel, mode=mode, queue=queue,
+                campaign=campaign,
                 state="recording", started_at=utc(started_at),
                 retention_days=retention_days).on_conflict_do_nothing(index_elements=["call_key"]))
 
@@ -121,7 +124,8 @@ class Journal:
             if row is None:
                 return None
             job = Job(row.id, row.call_key, row.raw_path, row.state, row.started_at,
-                      row.ended_at, list(row.pauses), row.retention_days, row.queue)
+                      row.ended_at, list(row.pauses), row.retention_days, row.queue,
+                      row.campaign)
             if row.state == "pending":
                 row.state, row.attempts, row.updated_at = "converting", row.attempts + 1, now
         return job

@@ -49,6 +49,27 @@ class Transcription:
     on_alert: Callable[[KeywordAlerted], None] = lambda alerted: None
 
 
+def _owners(job: Job) -> list[tuple[str, str]]:
+    """Whose language and phrases a recording takes, the first that has them: a dialer
+    call's campaign's (its policy wins over its queue's), then its queue's."""
+    return [(kind, name) for kind, name in (("campaign", job.campaign), ("queue", job.queue))
+            if name]
+
+
+async def _language(how: Transcription, job: Job) -> str:
+    for kind, name in _owners(job):
+        if language := await how.policies.language(kind, name):
+            return language
+    return how.default_language
+
+
+async def _phrases(how: Transcription, job: Job) -> list[str]:
+    for kind, name in _owners(job):
+        if phrases := await how.phrases.of(kind, name):
+            return phrases
+    return []
+
+
 class Converter:
     def __init__(self, journal: Journal, storage: Storage, pool: Executor, *, bitrate: str,
                  poll_interval: float, transcription: Transcription | None = None,
@@ -125,13 +146,12 @@ class Converter:
 
     async def _transcribe(self, job: Job, raw: Path) -> None:
         how = self._transcription
-        language = None if how is None else (
-            await how.policies.language("queue", job.queue) or how.default_language)
+        language = None if how is None else await _language(how, job)
         if how is None or language not in how.models:
             await self._journal.skip_transcription(job)
             return
         transcribed = await self._in_pool(transcribe.transcribe, raw, how.models[language])
-        found = hits(await how.phrases.of("queue", job.queue), transcribed.words)
+        found = hits(await _phrases(how, job), transcribed.words)
         for hit in await self._journal.transcribed(job, language, transcribed, found):
             how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
 

@@ -94,7 +94,8 @@ async def test_a_recorded_call_from_the_join_to_the_hang_up() -> None:
     await fakes.settle()
     assert fakes.calls == [("open", {
         "args": (), "call_key": KEY, "raw_path": str(SPOOL / "1733.172.wav"), "channel": AGENT,
-        "mode": "record", "started_at": 2000.0, "retention_days": 90, "queue": "sales"})]
+        "mode": "record", "started_at": 2000.0, "retention_days": 90, "queue": "sales",
+        "campaign": None})]
     fakes.now = 2003.0
     await capture.pause(KEY)
     with pytest.raises(Conflict):
@@ -150,6 +151,17 @@ async def test_the_announcement_is_set_for_a_queue_and_a_campaign_policy_wins() 
     fakes.policies["spring 张伟"] = RecordingPolicy(Mode.ALL, announcement="may-be-recorded")
     await joining(capture, fakes, "sales", campaign="spring 张伟")
     assert fakes.sent == [("CC_RECORD", "record")], "a dialer call hears no announcement"
+
+
+async def test_a_dialer_calls_job_names_its_campaign() -> None:
+    fakes = Fakes({"spring 张伟": RecordingPolicy(Mode.ALL)})
+    capture = capture_with(fakes)
+    await joining(capture, fakes, "sales", campaign="spring 张伟")
+    capture.handle(started("record"))
+    capture.handle(on_agent(ev.BridgeEntered, 2000.0, bridge_id="b1"))
+    await fakes.settle()
+    [(method, opened)] = fakes.calls
+    assert (method, opened["queue"], opened["campaign"]) == ("open", "sales", "spring 张伟")
 
 
 async def test_the_agent_is_told_the_recording_state_of_their_call() -> None:

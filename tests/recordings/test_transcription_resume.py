@@ -1,7 +1,8 @@
 """The journal's transcription step on the real PostgreSQL and vosk: a job stopped once
 stored is transcribed on restart (its queue's language and phrases), the transcript, the
-hit and the alert once each however often the step runs again; a queue in a language
-without a model only has its raw file deleted. On a database of its own, so the test
+hit and the alert once each however often the step runs again; a dialer call takes its
+campaign's language and phrases over its queue's; a queue in a language without a model
+only has its raw file deleted. On a database of its own, so the test
 product's own converter takes no part."""
 from __future__ import annotations
 
@@ -40,13 +41,14 @@ async def resume_db(settings: Settings) -> AsyncIterator[Database]:
     await db.close()
 
 
-async def stored_job(db: Database, key: str, queue: str, raw: Path, storage: FolderStorage):
+async def stored_job(db: Database, key: str, queue: str, raw: Path, storage: FolderStorage, *,
+                     campaign: str | None = None):
     """KEY's job as a converter left it once the recording was stored."""
     journal = Journal(db)
     started = datetime.now(timezone.utc)
     await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
                        mode="record", started_at=started.timestamp(), retention_days=None,
-                       queue=queue)
+                       queue=queue, campaign=campaign)
     await journal.ended(key, started.timestamp() + 2, ())
     job = await journal.claim()
     assert job is not None and job.call_key == key
@@ -84,6 +86,33 @@ async def test_a_stored_job_is_transcribed_once_with_its_queues_phrases(
     assert transcript.language == "ko" and "아이" in transcript.text.split()
     assert (hit.phrase, hit.second) == ("아이", said["start"])
     assert alerted == [KeywordAlerted(key, "ko-support", None, "아이", said["start"])]
+
+
+async def test_a_dialer_call_takes_its_campaigns_language_and_phrases(
+        resume_db: Database, tmp_path: Path) -> None:
+    raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "ko-1.3"
+    speak_korean(KO_SPOKEN, raw)
+    policies, phrases = Policies(resume_db), Phrases(resume_db)
+    queue, campaign = "outbound-de", "봄 캠페인 Jürgen 😀"
+    await policies.put("queue", queue, RecordingPolicy(Mode.ALL), language="de")
+    await phrases.put("queue", queue, ["네"])
+    await policies.put("campaign", campaign, RecordingPolicy(Mode.ALL), language="ko")
+    await phrases.put("campaign", campaign, ["아이"])
+    alerted: list[KeywordAlerted] = []
+    job = await stored_job(resume_db, key, queue, raw, storage, campaign=campaign)
+    assert job.campaign == campaign
+    with ThreadPoolExecutor(1) as pool:
+        await Converter(Journal(resume_db), storage, pool, bitrate="24k", poll_interval=0.1,
+                        transcription=Transcription(policies, phrases, {"ko": KO_MODEL}, "de",
+                                                    alerted.append)).process(job)
+
+    async with resume_db.sessionmaker() as session:
+        transcript = await session.scalar(select(Transcript).where(Transcript.call_key == key))
+        flagged = (await session.scalars(select(KeywordHit.phrase)
+                                         .where(KeywordHit.call_key == key))).all()
+    assert transcript is not None and transcript.language == "ko", "the queue's de has no model"
+    assert "네" in transcript.text.split() and flagged == ["아이"], "not the queue's phrase"
+    assert [a.phrase for a in alerted] == ["아이"]
 
 
 async def test_a_language_without_a_model_is_not_transcribed(
