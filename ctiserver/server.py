@@ -255,6 +255,9 @@ class CTIServer:
         if user.interface:
             self.pops.register_agent(user.interface, user.id)
             self.desk.show_again(user.interface)  # a reload keeps the lead reserved for them
+            recording = self.recordings.recording_of(user.interface)
+            if recording is not None:  # and shows the call's recording as it stands
+                self._recording_state(user.interface, *recording)
 
     def web_app(self) -> web.Application:
         app = web.Application()

@@ -21,6 +21,7 @@ from ctiserver.agi.server import Handler
 from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
+from ctiserver.control.channels import channel_prefix
 from recordings import alerts_api, playback, policies_api, search_api
 from recordings.access import AccessRules
 from recordings.alerts_store import KeywordAlerted, Phrases
@@ -84,6 +85,15 @@ class RecordingsDomain:
         self.access = AccessRules(agents_hear_own=agents_hear_own)
         self.retention = Retention(self.playback_store, self.storage, interval=retention_interval)
         self._retention_task: asyncio.Task | None = None
+
+    def recording_of(self, interface: str) -> tuple[str, str] | None:
+        """The call key and state (``recording``, ``paused``) of the recording under way on
+        a channel of the agent at INTERFACE: what a console (re)connecting mid-call shows."""
+        prefix = channel_prefix(interface) + "-"
+        for live in self.capture.live.values():
+            if live.channel.startswith(prefix):
+                return live.call_key, "paused" if live.pauses.paused else "recording"
+        return None
 
     def handlers(self) -> dict[str, Handler]:
         """For ``fastagi.dispatch``: the dialplan asks for a call's recording policy."""

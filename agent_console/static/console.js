@@ -708,5 +708,7 @@
   const unfinished = nextWrapup(loadStore());
   if (unfinished) showWrapup(unfinished);
   window.consoleState = () => ({agent, call, wrapupCall});
-  connect();
+  // once every script of the page runs: what the socket sends first (a recording's state
+  // after a reload) finds its listeners (recordings.js) there
+  document.addEventListener("DOMContentLoaded", connect);
 })();

@@ -5,7 +5,8 @@ customer card or None; a dialer's call adds its ``lead``), ``collected`` (what t
 ``offer_ended`` (the ring stopped: answered elsewhere, no answer, caller gone), ``answered``,
 ``hangup``; from the dialer: ``preview`` (a lead reserved for the agent to dial or skip),
 ``preview_ended`` (the reservation is over: dialed, skipped, timed out); from recordings:
-``recording`` (the agent's call is being recorded, paused, or no longer recorded); ``pong`` answers ``ping``, ``error`` a request the server cannot take.
+``recording`` (the agent's call is being recorded, paused, or no longer recorded; also on
+connect while it is recorded); ``pong`` answers ``ping``, ``error`` a request the server cannot take.
 Console to server: ``{"type": "ping"}`` (keeps a browser session alive).
 """
 from __future__ import annotations

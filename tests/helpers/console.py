@@ -154,3 +154,15 @@ class DispositioningAgents:
     async def close(self) -> None:
         self._unsubscribe()
         await asyncio.gather(*self._tasks)
+
+
+async def expect_recording_state(page: Page, text: str, *, pause: bool, resume: bool,
+                                 timeout: float = 15000) -> None:
+    """The console's recordings card says TEXT of the call's recording, with the pause and
+    resume buttons shown as asked."""
+    await expect(page.locator("#rec-live-state")).to_have_text(text, timeout=timeout)
+    for button, shown in (("#rec-pause", pause), ("#rec-resume", resume)):
+        if shown:
+            await expect(page.locator(button)).to_be_visible()
+        else:
+            await expect(page.locator(button)).to_be_hidden()
