@@ -1,7 +1,10 @@
-"""Transcribed recordings in the CRM for a test, as the converter stores them."""
+"""Transcribed recordings in the CRM for a test, as the converter stores them; a call's
+transcript as stored."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
+from sqlalchemy import select
 
 from crm_core.db import Database
 from crm_core.models import Recording, Transcript
@@ -26,3 +29,8 @@ async def transcribed_recording(db: Database, call_key: str, words: list[Word], 
                                text=" ".join(w.word for w in words),
                                words=[w.as_json() for w in words]))
     return recording.id
+
+
+async def transcript_of(db: Database, call_key: str) -> Transcript | None:
+    async with db.sessionmaker() as session:
+        return await session.scalar(select(Transcript).where(Transcript.call_key == call_key))

@@ -2,8 +2,8 @@
 their team's call, the waveform is drawn with the paused stretch, a click on it seeks and plays
 from there; the transcript's place says there is none yet, in Chinese too. An agent plays their own recent
 call from the console's recordings card. Both plays are in the audit log. A click on a word
-of the transcript seeks there (the transcript's endpoint is another part's, still to come: its
-answer is given to the browser here, in the shape the player reads)."""
+of the transcript of a real call in Korean (recorded, transcribed by vosk) seeks there and
+marks the word."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -11,18 +11,27 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Page, expect
 
 from crm_core.teams import set_led_teams
 
 from tests.helpers.accounts import Account, make_user
 from tests.helpers.browser import checked_page, log_in
+from tests.helpers.korean_calls import korean_call, korean_queue
 from tests.helpers.playback import audit_of, stored_call_recording
+from tests.helpers.recordings import stored_recording
+from tests.helpers.speech import KO_RECOGNISED
+from tests.helpers.transcribed import transcript_of
 from tests.helpers.waiting import poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 SECONDS = 8
+WATCH_SEEKS = """(audio) => {
+  window.seeks = [];  // [time, the word marked current] at each timeupdate, after the player's
+  audio.addEventListener("timeupdate", () => window.seeks.push(
+    [audio.currentTime, document.querySelector(".rec-word.current")?.textContent ?? null]));
+}"""
 DRAWN_PIXELS = """(canvas) => {
   const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
   let drawn = 0;
@@ -104,21 +113,21 @@ async def test_an_agent_plays_their_own_call_from_the_console(cti, db, player_pa
 
 
 async def test_a_click_on_a_word_of_the_transcript_seeks_there(cti, db, player_page: Page,
-                                                              tmp_path: Path) -> None:
+                                                              new_queue, new_extension) -> None:
     page = player_page
     admin = await make_user(db, "admin")
-    recording = await _recorded_call(cti, db, tmp_path, None)
-    words = [{"word": "안녕하세요", "start": 0.5, "end": 1.4},
-             {"word": "Jürgen", "start": 4.0, "end": 7.5},  # long: still spoken when checked
-             {"word": "张伟", "start": 7.5, "end": 7.9}]
+    key = await korean_call(cti, await korean_queue(cti, new_queue), new_extension(), talk=3)
+    recording = await poll_until(lambda: stored_recording(db, key), "the transcribed call", 90)
+    words = (await transcript_of(db, key)).words
+    said = next(w for w in words if w["word"] == KO_RECOGNISED[-1])
 
-    async def transcript(route: Route) -> None:
-        await route.fulfill(json={"words": words})
-
-    await page.route(f"**/api/recordings/{recording.id}/transcript", transcript)
     await log_in(page, admin.username, admin.password, next_path=f"/recordings/{recording.id}")
     spoken = page.locator(".rec-transcript .rec-word")
     await expect(spoken).to_have_text([w["word"] for w in words])
-    await spoken.nth(1).click()
-    await _playing_from(page, 4.0)
-    await expect(spoken.nth(1)).to_have_class("rec-word current")
+    audio = page.locator(".rec-audio")
+    await audio.evaluate(WATCH_SEEKS)
+    await spoken.nth(words.index(said)).click()
+    [(at, current)] = await poll_until(lambda: audio.evaluate("() => window.seeks.slice(0, 1)"),
+                                       "the seek", 10)
+    assert at == pytest.approx(said["start"], abs=0.05) and current == said["word"]
+    await _playing_from(page, said["start"])

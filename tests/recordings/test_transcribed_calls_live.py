@@ -5,21 +5,15 @@ wallboard hears of it live."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import aiohttp
 import pytest
 
-from asterisk_conf.sandbox_config import sound_file
-from asterisk_conf.simulation import caller_originate
-from ctiserver.ami import events as ev
-from recordings.policy import Mode, RecordingPolicy
-
 from tests.helpers.accounts import bearer, make_user
-from tests.helpers.product import add_members, new_number, remove_members
+from tests.helpers.korean_calls import korean_call, korean_queue
 from tests.helpers.recordings import stored_recording
-from tests.helpers.speech import KO_RECOGNISED, KO_SPOKEN, speak_korean
-from tests.helpers.waiting import BusWatch, poll_until
+from tests.helpers.speech import KO_RECOGNISED
+from tests.helpers.waiting import poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -28,31 +22,13 @@ KEYWORD = "아이"
 
 async def test_a_korean_call_is_transcribed_searchable_and_alerts_its_supervisors(
         cti, db, new_queue, new_extension) -> None:
-    server = cti.server
-    queue = await new_queue("ko", product=cti)
-    await server.recordings.policies.put("queue", queue, RecordingPolicy(Mode.ALL))
-    await server.recordings.policies.set_language("queue", queue, "ko")
-    await server.recordings.phrases.put("queue", queue, [KEYWORD])
-    host_path, played = sound_file(server.settings, f"ko-{uuid.uuid4().hex}")
-    speak_korean(KO_SPOKEN, host_path)
+    queue = await korean_queue(cti, new_queue, [KEYWORD])
     admin, agent = await make_user(db, "admin"), await make_user(db, "agent")
-    ext = new_extension()
-    channel_id = str(uuid.uuid4())
-    key = f"{channel_id};2"
     alerts: list[dict] = []
     async with aiohttp.ClientSession(headers=bearer(admin)) as http:
         wallboard = await http.ws_connect(f"{cti.url}/ws/wallboard", max_msg_size=0)
         reader = asyncio.ensure_future(_keyword_alerts(wallboard, alerts))
-        await add_members(cti, queue, [ext])
-        try:
-            with BusWatch(server.bus) as watch:
-                await server.ami.originate(caller_originate(
-                    queue, number=new_number(), name="Jürgen 张伟", patience=60, ring=0.5,
-                    talk=1, hangup_by="caller", channel_id=channel_id, sound=played))
-                await watch.first(ev.AgentCompleted, "the call to end", 30,
-                                  where=lambda e: e.queue == queue)
-        finally:
-            await remove_members(cti, queue, [ext])
+        key = await korean_call(cti, queue, new_extension())
         row = await poll_until(lambda: stored_recording(db, key), "the transcribed recording", 90)
 
         transcript = await _json(http, f"{cti.url}/api/recordings/{row.id}/transcript")
