@@ -144,9 +144,8 @@ class CTIServer:
             background=_background, agents_hear_own=settings.recordings_agents_hear_own,
             retention_interval=settings.recordings_retention_interval,
             on_state=self._recording_state,
-            transcription=TranscriptionSettings(
-                vosk_models, settings.transcription_language,
-                lambda alerted: self.wallboard.notify(keyword_alert(alerted), alerted.agent)))
+            on_alert=lambda alerted: self.wallboard.notify(keyword_alert(alerted), alerted.agent),
+            transcription=TranscriptionSettings(vosk_models, settings.transcription_language))
         self.ivr = IvrDomain(
             db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
             default_region=settings.default_region, collected=self.collected,

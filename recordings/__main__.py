@@ -1,5 +1,6 @@
 """``python -m recordings work``: the converter as a process of its own (when the CTI server's
-``recordings_worker`` is false, or to catch up), until SIGTERM or SIGINT."""
+``recordings_worker`` is false, or to catch up), until SIGTERM or SIGINT; its keyword hits
+reach the CTI server's wallboards over PostgreSQL (``recordings.alerts_channel``)."""
 from __future__ import annotations
 
 import argparse

@@ -1,7 +1,8 @@
 """Wiring of recordings: the capture hears every typed AMI event of the bus; the converter
 (unless another process runs it: ``python -m recordings work``) runs in the CTI server's
-loop, its audio work (conversion, transcription) in a process pool; keyword hits go to
-``on_alert`` (the CTI server's wallboards). Playback's routes go on the web app
+loop, its audio work (conversion, transcription) in a process pool; keyword hits, found by
+whichever process converts, come over PostgreSQL (``alerts_channel``) to ``on_alert`` (the
+CTI server's wallboards). Playback's routes go on the web app
 (``add_routes``), transcripts' too (``add_transcript_routes``), and the retention job runs
 beside the converter."""
 from __future__ import annotations
@@ -11,6 +12,7 @@ import multiprocessing
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
@@ -24,6 +26,7 @@ from ctiserver.bus import EventBus
 from ctiserver.control.channels import channel_prefix
 from recordings import alerts_api, playback, policies_api, search_api
 from recordings.access import AccessRules
+from recordings.alerts_channel import AlertListener, send_alert
 from recordings.alerts_store import KeywordAlerted, Phrases
 from recordings.capture import RecordingCapture
 from recordings.journal import Journal, Policies
@@ -39,7 +42,6 @@ from recordings.worker import Converter, Transcription
 class TranscriptionSettings:
     models: Mapping[str, Path] = field(default_factory=dict)
     default_language: str = ""
-    on_alert: Callable[[KeywordAlerted], None] = lambda alerted: None
 
 
 def keyword_alert(alerted: KeywordAlerted) -> KeywordAlert:
@@ -56,7 +58,7 @@ def converter(db: Database, store_dir: Path, *, processes: int, bitrate: str,
                                initializer=prepare_worker,
                                initargs=(tuple(str(m) for m in transcription.models.values()),))
     transcribing = Transcription(Policies(db), Phrases(db), transcription.models,
-                                 transcription.default_language, transcription.on_alert)
+                                 transcription.default_language, partial(send_alert, db))
     return Converter(Journal(db), FolderStorage(store_dir), pool, bitrate=bitrate,
                      poll_interval=poll_interval, transcription=transcribing,
                      concurrency=processes), pool
@@ -68,7 +70,9 @@ class RecordingsDomain:
                  convert: bool, background: Callable[[Awaitable[None]], None],
                  agents_hear_own: bool = True, retention_interval: float = 3600,
                  on_state: Callable[[str, str, str], None] = lambda interface, key, state: None,
+                 on_alert: Callable[[KeywordAlerted], None] = lambda alerted: None,
                  transcription: TranscriptionSettings = TranscriptionSettings()) -> None:
+        """``on_alert``: a keyword hit, found by whichever process converts."""
         self.policies = Policies(db)
         self.phrases = Phrases(db)
         self._db = db
@@ -78,6 +82,10 @@ class RecordingsDomain:
             db, store_dir, processes=processes, bitrate=bitrate, poll_interval=poll_interval,
             transcription=transcription) if convert else (None, None)
         self._task: asyncio.Task | None = None
+        self.alerts = AlertListener(
+            db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+            on_alert)
+        self._alerts_task: asyncio.Task | None = None
         bus.subscribe(ev.AmiEvent, self.capture.handle)
         # playback and retention
         self.storage = FolderStorage(store_dir)
@@ -116,9 +124,11 @@ class RecordingsDomain:
         if self.converter is not None:
             self._task = asyncio.create_task(self.converter.run(), name="recordings")
         self._retention_task = asyncio.create_task(self.retention.run(), name="retention")
+        self._alerts_task = asyncio.create_task(self.alerts.run(), name="keyword-alerts")
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, self._retention_task) if t is not None]
+        tasks = [t for t in (self._task, self._retention_task, self._alerts_task)
+                 if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -6,7 +6,7 @@ file (same name on every try); verify it (decoded, duration checked); rename it 
 upsert the ``recordings`` row and mark the job stored in one transaction; transcribe the raw
 file (vosk, when there is a model for the recording's language) and store the transcript and
 the keyword hits with the job's ``transcribed`` in one transaction, then tell ``on_alert``
-of each hit; only then delete the raw file and mark the job done (a job to discard, paused
+of each new hit (a NOTIFY for the CTI server's wallboards); only then delete the raw file and mark the job done (a job to discard, paused
 throughout, has only its raw file deleted). Killed anywhere, it resumes on restart with
 nothing half done: no row without its file, no file under its key that is not whole, no
 second row, no second transcript.
@@ -37,6 +37,10 @@ UNCLOSED_GRACE = timedelta(seconds=60)
 RETRY_UNCLOSED = 0.5
 
 
+async def _told_nobody(alerted: KeywordAlerted) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Transcription:
     """Which recordings are transcribed, with which model, and who hears of keyword hits."""
@@ -46,7 +50,8 @@ class Transcription:
     models: Mapping[str, Path] = field(default_factory=dict)
     """Language -> vosk model folder; a language without one is not transcribed."""
     default_language: str = ""
-    on_alert: Callable[[KeywordAlerted], None] = lambda alerted: None
+    on_alert: Callable[[KeywordAlerted], Awaitable[None]] = _told_nobody
+    """A new hit, to tell the supervisors of (``recordings.alerts_channel.send_alert``)."""
 
 
 def _owners(job: Job) -> list[tuple[str, str]]:
@@ -153,7 +158,7 @@ class Converter:
         transcribed = await self._in_pool(transcribe.transcribe, raw, how.models[language])
         found = hits(await _phrases(how, job), transcribed.words)
         for hit in await self._journal.transcribed(job, language, transcribed, found):
-            how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
+            await how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
 
     async def _not_closed(self, job: Job) -> None:
         ended = job.ended_at or job.started_at

@@ -3,11 +3,15 @@ to order, and the converter as a process of its own."""
 from __future__ import annotations
 
 import array
+import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import wave
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pydub import AudioSegment
@@ -70,16 +74,40 @@ def write_tone_wav(path: Path, seconds: int, hz: float = 440) -> None:
             wav.writeframes(second.tobytes())
 
 
-def start_converter(database_url: str, data_dir: Path, store_dir: Path,
-                    log: Path) -> subprocess.Popen:
+def start_converter(database_url: str, data_dir: Path, store_dir: Path, log: Path, *,
+                    vosk_models: Mapping[str, Path] | None = None) -> subprocess.Popen:
     """``python -m recordings work`` on that database, in a session of its own (so its pool
-    processes can be ended with it), its output appended to LOG."""
+    processes can be ended with it: ``end_session``), its output appended to LOG; with
+    VOSK_MODELS (language -> model folder), transcribing."""
     env = {**os.environ, "DATABASE_URL": database_url, "CALLCENTER_DATA_DIR": str(data_dir),
            "CALLCENTER_RECORDINGS_DIR": str(store_dir),
            "CALLCENTER_RECORDINGS_POLL_INTERVAL": "0.2"}
+    if vosk_models is not None:
+        env["CALLCENTER_VOSK_MODELS"] = json.dumps({k: str(v) for k, v in vosk_models.items()})
     with open(log, "ab") as output:
         return subprocess.Popen([sys.executable, "-m", "recordings", "work"], env=env,
                                 start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
+
+
+def end_session(process: subprocess.Popen) -> None:
+    """PROCESS (started by ``start_converter``) and its pool processes, killed."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(10)
+
+
+async def ended_job(journal: Journal, key: str, raw: Path, *, keep: bool = True,
+                    queue: str | None = None) -> datetime:
+    """KEY's job, its recording RAW over (to store, or with KEEP false to discard), as the
+    capture leaves it to the converter; when it started."""
+    started = datetime.now(timezone.utc)
+    await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
+                       mode="record" if keep else "on_demand", started_at=started.timestamp(),
+                       retention_days=None, queue=queue)
+    await journal.ended(key, started.timestamp() + 5, (), keep=keep)
+    return started
 
 
 async def store_claimed(journal: Journal, storage: FolderStorage, job: Job,

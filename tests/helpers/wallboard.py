@@ -1,6 +1,7 @@
 """The wallboard in tests: a floor (an agent and the supervisor leading it), a wallboard page
 fed snapshots of the test's own making, and a logged-in session without a browser (the login
-form, the wallboard's actions and its websocket's latest snapshot)."""
+form, the wallboard's actions and its websocket's latest snapshot); the keyword alerts a
+wallboard's socket hears."""
 from __future__ import annotations
 
 import asyncio
@@ -122,3 +123,31 @@ class Browser:
         if self._reader:
             self._reader.cancel()
         await self.http.close()
+
+
+class KeywordAlerts:
+    """The ``keyword_alert`` messages of a wallboard socket, kept as they come while open."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.heard: list[dict] = []
+        self._ws = ws
+        self._reader: asyncio.Future | None = None
+
+    async def __aenter__(self) -> KeywordAlerts:
+        self._reader = asyncio.ensure_future(self._read())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        await self._ws.close()
+
+    async def _read(self) -> None:
+        async for message in self._ws:
+            data = message.json()
+            if data.get("type") == "keyword_alert":
+                self.heard.append(data)
+
+    async def of(self, call_key: str) -> list[dict]:
+        """The alerts of CALL_KEY heard so far (for ``poll_until``)."""
+        return [a for a in self.heard if a["call_key"] == call_key]

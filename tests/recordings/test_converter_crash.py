@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from pydub import AudioSegment
 
 from callcenter.settings import Settings
-from crm_core.db import Database, open_database, upgrade
+from crm_core.db import Database
 from recordings.audio import sha256_of
 from recordings.journal import Journal
 from recordings.storage import FolderStorage, storage_key
 from recordings.worker import Converter
 
-from tests.helpers.database import fresh_database
-from tests.helpers.recordings import (job_state, recordings_of, start_converter, store_claimed,
-                                      stored_recording, write_tone_wav)
+from tests.helpers.recordings import (end_session, ended_job, job_state, recordings_of,
+                                      start_converter, store_claimed, stored_recording,
+                                      write_tone_wav)
 from tests.helpers.waiting import poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -33,46 +30,31 @@ RAW_SECONDS = 480
 """Long enough that the conversion takes seconds here."""
 
 
-@pytest.fixture(scope="module")
-def crash_database_url(settings: Settings) -> str:
-    url = fresh_database(settings, "callcenter_recordings_crash")
-    upgrade(url)
-    return url
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def crash_db(crash_database_url: str) -> AsyncIterator[Database]:
-    db = await open_database(crash_database_url)
-    yield db
-    await db.close()
-
-
 async def test_a_converter_killed_mid_conversion_finishes_after_a_restart(
-        settings: Settings, crash_database_url: str, crash_db: Database, tmp_path: Path) -> None:
+        settings: Settings, own_database_url: str, own_db: Database, tmp_path: Path) -> None:
     raw, store, log = tmp_path / "raw.wav", tmp_path / "store", tmp_path / "converter.log"
     write_tone_wav(raw, RAW_SECONDS)
     key = "crash-1733140000.42"
-    started = await ended_job(Journal(crash_db), key, raw)
+    started = await ended_job(Journal(own_db), key, raw)
     storage = FolderStorage(store)
     final = storage.path(storage_key(key, started, "ogg"))
     scratch = storage.scratch(storage_key(key, started, "ogg"))
 
-    converters = [start_converter(crash_database_url, settings.data_dir, store, log)]
+    converters = [start_converter(own_database_url, settings.data_dir, store, log)]
     try:
         await poll_until(lambda: scratch.exists(), "the conversion to be under way", 30)
         os.kill(converters[0].pid, signal.SIGKILL)
         converters[0].wait(10)
-        assert await job_state(crash_db, key) == "converting"
-        assert not final.exists() and raw.exists() and not await recordings_of(crash_db, key)
+        assert await job_state(own_db, key) == "converting"
+        assert not final.exists() and raw.exists() and not await recordings_of(own_db, key)
 
-        converters.append(start_converter(crash_database_url, settings.data_dir, store, log))
-        row = await poll_until(lambda: stored_recording(crash_db, key), "the recording", 60)
+        converters.append(start_converter(own_database_url, settings.data_dir, store, log))
+        row = await poll_until(lambda: stored_recording(own_db, key), "the recording", 60)
     finally:
         for process in converters:  # and their pool processes
-            _end_session(process.pid)
-            process.wait(10)
+            end_session(process)
 
-    assert [r.id for r in await recordings_of(crash_db, key)] == [row.id]
+    assert [r.id for r in await recordings_of(own_db, key)] == [row.id]
     assert (sha256_of(final), final.stat().st_size) == (row.sha256, row.size_bytes)
     assert abs(len(AudioSegment.from_file(final, format="ogg")) - RAW_SECONDS * 1000) <= 100
     assert row.duration_ms == pytest.approx(RAW_SECONDS * 1000, abs=100)
@@ -80,18 +62,9 @@ async def test_a_converter_killed_mid_conversion_finishes_after_a_restart(
     assert sorted(p.name for p in final.parent.iterdir()) == [final.name], log.read_text()
 
 
-async def ended_job(journal: Journal, key: str, raw: Path, *, keep: bool = True) -> datetime:
-    started = datetime.now(timezone.utc)
-    await journal.open(call_key=key, raw_path=str(raw), channel="Local/x@sim-agent-0001;1",
-                       mode="record" if keep else "on_demand", started_at=started.timestamp(),
-                       retention_days=None)
-    await journal.ended(key, started.timestamp() + 5, (), keep=keep)
-    return started
-
-
 async def test_a_job_stopped_once_stored_only_has_its_raw_file_deleted(
-        crash_db: Database, tmp_path: Path) -> None:
-    raw, journal = tmp_path / "raw.wav", Journal(crash_db)
+        own_db: Database, tmp_path: Path) -> None:
+    raw, journal = tmp_path / "raw.wav", Journal(own_db)
     storage = FolderStorage(tmp_path / "store")
     write_tone_wav(raw, 5)
     key = "stored-1733140000.43"
@@ -107,14 +80,14 @@ async def test_a_job_stopped_once_stored_only_has_its_raw_file_deleted(
         again = await journal.claim()
         assert again is not None and again.state == "stored"
         await converter.process(again)
-    assert await job_state(crash_db, key) == "done" and not raw.exists()
+    assert await job_state(own_db, key) == "done" and not raw.exists()
     assert storage.path(final_key).stat().st_mtime_ns == written, "not converted again"
-    [row] = await recordings_of(crash_db, key)
+    [row] = await recordings_of(own_db, key)
     assert row.sha256 == converted.sha256
 
 
-async def test_a_job_to_discard_leaves_nothing(crash_db: Database, tmp_path: Path) -> None:
-    raw, journal = tmp_path / "raw.wav", Journal(crash_db)
+async def test_a_job_to_discard_leaves_nothing(own_db: Database, tmp_path: Path) -> None:
+    raw, journal = tmp_path / "raw.wav", Journal(own_db)
     storage = FolderStorage(tmp_path / "store")
     write_tone_wav(raw, 2)
     key = "discard-1733140000.44"
@@ -123,12 +96,5 @@ async def test_a_job_to_discard_leaves_nothing(crash_db: Database, tmp_path: Pat
         job = await journal.claim()
         assert job is not None and job.state == "discard"
         await Converter(journal, storage, pool, bitrate="24k", poll_interval=0.1).process(job)
-    assert await job_state(crash_db, key) == "done" and not raw.exists()
-    assert not await recordings_of(crash_db, key) and not storage.root.exists()
-
-
-def _end_session(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    assert await job_state(own_db, key) == "done" and not raw.exists()
+    assert not await recordings_of(own_db, key) and not storage.root.exists()

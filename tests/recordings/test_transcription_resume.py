@@ -6,18 +6,16 @@ only has its raw file deleted. On a database of its own, so the test
 product's own converter takes no part."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
-from callcenter.settings import Settings
-from crm_core.db import Database, open_database, upgrade
+from crm_core.db import Database
 from crm_core.models import KeywordHit, Transcript
 from recordings.alerts_store import KeywordAlerted, Phrases
 from recordings.journal import Journal, Policies
@@ -25,20 +23,17 @@ from recordings.policy import Mode, RecordingPolicy
 from recordings.storage import FolderStorage
 from recordings.worker import Converter, Transcription
 
-from tests.helpers.database import fresh_database
 from tests.helpers.recordings import job_state, store_claimed
 from tests.helpers.speech import KO_MODEL, KO_SPOKEN, speak_korean
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def resume_db(settings: Settings) -> AsyncIterator[Database]:
-    url = fresh_database(settings, "callcenter_transcription_resume")
-    upgrade(url)
-    db = await open_database(url)
-    yield db
-    await db.close()
+def told(alerted: list[KeywordAlerted]) -> Callable[[KeywordAlerted], Awaitable[None]]:
+    """The converter's ``on_alert``, keeping what it is told in ALERTED."""
+    async def tell(alert: KeywordAlerted) -> None:
+        alerted.append(alert)
+    return tell
 
 
 async def stored_job(db: Database, key: str, queue: str, raw: Path, storage: FolderStorage, *,
@@ -60,25 +55,25 @@ async def stored_job(db: Database, key: str, queue: str, raw: Path, storage: Fol
 
 
 async def test_a_stored_job_is_transcribed_once_with_its_queues_phrases(
-        resume_db: Database, tmp_path: Path) -> None:
+        own_db: Database, tmp_path: Path) -> None:
     raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "ko-1.1"
     speak_korean(KO_SPOKEN, raw)
-    policies, phrases = Policies(resume_db), Phrases(resume_db)
+    policies, phrases = Policies(own_db), Phrases(own_db)
     await policies.put("queue", "ko-support", RecordingPolicy(Mode.ALL))
     await policies.set_language("queue", "ko-support", "ko")
     await phrases.put("queue", "ko-support", ["아이", "환불"])
     alerted: list[KeywordAlerted] = []
-    job = await stored_job(resume_db, key, "ko-support", raw, storage)
+    job = await stored_job(own_db, key, "ko-support", raw, storage)
     with ThreadPoolExecutor(1) as pool:
-        converter = Converter(Journal(resume_db), storage, pool, bitrate="24k", poll_interval=0.1,
+        converter = Converter(Journal(own_db), storage, pool, bitrate="24k", poll_interval=0.1,
                               transcription=Transcription(policies, phrases, {"ko": KO_MODEL},
-                                                          "en", alerted.append))
+                                                          "en", told(alerted)))
         await converter.process(job)
-        assert await job_state(resume_db, key) == "done" and not raw.exists()
+        assert await job_state(own_db, key) == "done" and not raw.exists()
         speak_korean(KO_SPOKEN, raw)  # as if killed before the raw file was deleted
         await converter.process(replace(job, state="stored"))
 
-    async with resume_db.sessionmaker() as session:
+    async with own_db.sessionmaker() as session:
         [transcript] = (await session.scalars(
             select(Transcript).where(Transcript.call_key == key))).all()
         [hit] = (await session.scalars(select(KeywordHit).where(KeywordHit.call_key == key))).all()
@@ -89,24 +84,24 @@ async def test_a_stored_job_is_transcribed_once_with_its_queues_phrases(
 
 
 async def test_a_dialer_call_takes_its_campaigns_language_and_phrases(
-        resume_db: Database, tmp_path: Path) -> None:
+        own_db: Database, tmp_path: Path) -> None:
     raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "ko-1.3"
     speak_korean(KO_SPOKEN, raw)
-    policies, phrases = Policies(resume_db), Phrases(resume_db)
+    policies, phrases = Policies(own_db), Phrases(own_db)
     queue, campaign = "outbound-de", "봄 캠페인 Jürgen 😀"
     await policies.put("queue", queue, RecordingPolicy(Mode.ALL), language="de")
     await phrases.put("queue", queue, ["네"])
     await policies.put("campaign", campaign, RecordingPolicy(Mode.ALL), language="ko")
     await phrases.put("campaign", campaign, ["아이"])
     alerted: list[KeywordAlerted] = []
-    job = await stored_job(resume_db, key, queue, raw, storage, campaign=campaign)
+    job = await stored_job(own_db, key, queue, raw, storage, campaign=campaign)
     assert job.campaign == campaign
     with ThreadPoolExecutor(1) as pool:
-        await Converter(Journal(resume_db), storage, pool, bitrate="24k", poll_interval=0.1,
+        await Converter(Journal(own_db), storage, pool, bitrate="24k", poll_interval=0.1,
                         transcription=Transcription(policies, phrases, {"ko": KO_MODEL}, "de",
-                                                    alerted.append)).process(job)
+                                                    told(alerted))).process(job)
 
-    async with resume_db.sessionmaker() as session:
+    async with own_db.sessionmaker() as session:
         transcript = await session.scalar(select(Transcript).where(Transcript.call_key == key))
         flagged = (await session.scalars(select(KeywordHit.phrase)
                                          .where(KeywordHit.call_key == key))).all()
@@ -116,15 +111,15 @@ async def test_a_dialer_call_takes_its_campaigns_language_and_phrases(
 
 
 async def test_a_language_without_a_model_is_not_transcribed(
-        resume_db: Database, tmp_path: Path) -> None:
+        own_db: Database, tmp_path: Path) -> None:
     raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "de-1.2"
     speak_korean(KO_SPOKEN, raw)
-    policies, phrases = Policies(resume_db), Phrases(resume_db)
-    job = await stored_job(resume_db, key, "de-support", raw, storage)
+    policies, phrases = Policies(own_db), Phrases(own_db)
+    job = await stored_job(own_db, key, "de-support", raw, storage)
     with ThreadPoolExecutor(1) as pool:
-        await Converter(Journal(resume_db), storage, pool, bitrate="24k", poll_interval=0.1,
+        await Converter(Journal(own_db), storage, pool, bitrate="24k", poll_interval=0.1,
                         transcription=Transcription(policies, phrases, {"ko": KO_MODEL}, "de")
                         ).process(job)
-    assert await job_state(resume_db, key) == "done" and not raw.exists()
-    async with resume_db.sessionmaker() as session:
+    assert await job_state(own_db, key) == "done" and not raw.exists()
+    async with own_db.sessionmaker() as session:
         assert await session.scalar(select(Transcript).where(Transcript.call_key == key)) is None

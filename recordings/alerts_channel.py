@@ -1,0 +1,81 @@
+"""Keyword alerts between processes, over PostgreSQL's LISTEN/NOTIFY: the converter, wherever
+it runs (in the CTI server or as ``python -m recordings work``), sends each new hit on the
+channel ``keyword_alerts``; the CTI server listens and tells the wallboards. The payload is a
+typed message as the sockets' are, ``{"v": 1, "type": "keyword_alert", ...}``."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Literal
+
+import asyncpg
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select
+
+from crm_core.db import Database
+from recordings.alerts_store import KeywordAlerted
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "keyword_alerts"
+RETRY_SECONDS = 1.0
+"""Between attempts to (re)connect the listener."""
+
+
+class AlertNotice(BaseModel):
+    v: Literal[1] = 1
+    type: Literal["keyword_alert"] = "keyword_alert"
+    call_key: str
+    queue: str | None
+    agent: str | None
+    phrase: str
+    second: float
+
+
+async def send_alert(db: Database, alerted: KeywordAlerted) -> None:
+    """ALERTED to every process listening (delivered when this statement commits: at once)."""
+    payload = AlertNotice(**asdict(alerted)).model_dump_json()
+    async with db.autocommit.connect() as connection:
+        await connection.execute(select(func.pg_notify(CHANNEL, payload)))
+
+
+class AlertListener:
+    """Hears the alerts sent on the database at DSN (a plain ``postgresql://`` URL), on a
+    connection of its own, reconnected whenever it is lost (alerts sent meanwhile are not
+    heard: the calls stay flagged in ``keyword_hits``)."""
+
+    def __init__(self, dsn: str, on_alert: Callable[[KeywordAlerted], None]) -> None:
+        self._dsn = dsn
+        self._on_alert = on_alert
+        self.listening = asyncio.Event()
+        """Set while the listener is subscribed."""
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._listen()
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("keyword alerts: not listening (%s); trying again", exc)
+            self.listening.clear()
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def _listen(self) -> None:
+        connection = await asyncpg.connect(self._dsn)
+        try:
+            lost = asyncio.Event()
+            connection.add_termination_listener(lambda _: lost.set())
+            await connection.add_listener(CHANNEL, self._heard)
+            self.listening.set()
+            await lost.wait()
+        finally:
+            await connection.close()
+
+    def _heard(self, connection: object, pid: int, channel: str, payload: str) -> None:
+        try:
+            notice = AlertNotice.model_validate_json(payload)
+        except ValidationError:
+            log.error("keyword alerts: a notice not understood: %r", payload[:200])
+            return
+        self._on_alert(KeywordAlerted(**notice.model_dump(exclude={"v", "type"})))
