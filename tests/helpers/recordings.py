@@ -31,9 +31,13 @@ SILENT_DBFS = -60
 
 
 async def job_state(db: Database, call_key: str) -> str | None:
+    job = await job_of(db, call_key)
+    return None if job is None else job.state
+
+
+async def job_of(db: Database, call_key: str) -> RecordingJob | None:
     async with db.sessionmaker() as session:
-        return await session.scalar(
-            select(RecordingJob.state).where(RecordingJob.call_key == call_key))
+        return await session.scalar(select(RecordingJob).where(RecordingJob.call_key == call_key))
 
 
 async def stored_recording(db: Database, call_key: str) -> Recording | None:

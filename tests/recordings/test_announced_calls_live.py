@@ -2,7 +2,8 @@
 queue's policy has an announcement hears it on their channel before queueing (the dialplan's
 UserEvent CcAnnounced, Playback SUCCESS) and the call is recorded; a progressive campaign's
 call that reaches a simulated agent is recorded by the campaign's policy and stored under the
-attempt's call key, the key of its row in calls; so is a preview call, dialed agent first
+attempt's call key, the key of its row in calls, its job naming the campaign (whose language
+and phrases its transcript takes); so is a preview call, dialed agent first
 (cc-record on the customer's leg as they answer), whose agent pauses and resumes it from the
 console (the customer's leg muted: the stretch silent, the rest loud)."""
 from __future__ import annotations
@@ -30,7 +31,7 @@ from tests.helpers.campaigns import (attempt_calls, campaign_name, dialing, fres
 from tests.helpers.console import console_agent, leave_queue
 from tests.helpers.leadcalls import agent_campaign, lead_campaign
 from tests.helpers.product import add_members, new_number, remove_members
-from tests.helpers.recordings import (LOUD_DBFS, SILENT_DBFS, loudness, raw_seconds,
+from tests.helpers.recordings import (LOUD_DBFS, SILENT_DBFS, job_of, loudness, raw_seconds,
                                       stored_recording)
 from tests.helpers.waiting import BusWatch, poll_until
 
@@ -100,6 +101,8 @@ async def test_a_progressive_campaign_call_is_recorded_by_its_campaigns_policy(
     row = await poll_until(lambda: stored_recording(db, attempt["call_key"]),
                            "the campaign call's recording to be stored", 40)
     assert row.duration_ms > 2000 and row.keep_until is not None
+    job = await job_of(db, attempt["call_key"])
+    assert job is not None and (job.queue, job.campaign) == (queue, name), "its phrases apply"
 
 
 async def test_a_preview_call_dialed_agent_first_is_recorded(
