@@ -20,6 +20,8 @@ from recordings.alerts_store import KeywordAlerted
 log = logging.getLogger(__name__)
 
 CHANNEL = "keyword_alerts"
+APPLICATION_NAME = "callcenter keyword alerts"
+"""The listener's connection, as pg_stat_activity names it."""
 RETRY_SECONDS = 1.0
 """Between attempts to (re)connect the listener."""
 
@@ -56,13 +58,14 @@ class AlertListener:
         while True:
             try:
                 await self._listen()
-            except (OSError, asyncpg.PostgresError) as exc:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("keyword alerts: not listening (%s); trying again", exc)
             self.listening.clear()
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _listen(self) -> None:
-        connection = await asyncpg.connect(self._dsn)
+        connection = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": APPLICATION_NAME})
         try:
             lost = asyncio.Event()
             connection.add_termination_listener(lambda _: lost.set())

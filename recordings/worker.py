@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 
 from recordings import audio, transcribe
-from recordings.alerts import hits
+from recordings.alerts import Hit, hits
 from recordings.alerts_store import KeywordAlerted, Phrases
 from recordings.journal import Job, Journal, Policies, StoredRecording
 from recordings.policy import keep_until
@@ -73,6 +73,14 @@ async def _phrases(how: Transcription, job: Job) -> list[str]:
         if phrases := await how.phrases.of(kind, name):
             return phrases
     return []
+
+
+async def _tell(how: Transcription, job: Job, hit: Hit) -> None:
+    """A hit not told (the database away for a moment) stays flagged; the job goes on."""
+    try:
+        await how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
+    except Exception:
+        log.exception("the keyword alert of %s (%s) was not told", job.call_key, hit.phrase)
 
 
 class Converter:
@@ -158,7 +166,7 @@ class Converter:
         transcribed = await self._in_pool(transcribe.transcribe, raw, how.models[language])
         found = hits(await _phrases(how, job), transcribed.words)
         for hit in await self._journal.transcribed(job, language, transcribed, found):
-            await how.on_alert(await how.phrases.alerted(job.call_key, job.queue, hit))
+            await _tell(how, job, hit)
 
     async def _not_closed(self, job: Job) -> None:
         ended = job.ended_at or job.started_at

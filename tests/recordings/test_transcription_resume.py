@@ -1,8 +1,9 @@
 """The journal's transcription step on the real PostgreSQL and vosk: a job stopped once
 stored is transcribed on restart (its queue's language and phrases), the transcript, the
 hit and the alert once each however often the step runs again; a dialer call takes its
-campaign's language and phrases over its queue's; a queue in a language without a model
-only has its raw file deleted. On a database of its own, so the test
+campaign's language and phrases over its queue's; an alert that cannot be told leaves the
+call flagged and the job done; a queue in a language without a model only has its raw file
+deleted. On a database of its own, so the test
 product's own converter takes no part."""
 from __future__ import annotations
 
@@ -108,6 +109,28 @@ async def test_a_dialer_call_takes_its_campaigns_language_and_phrases(
     assert transcript is not None and transcript.language == "ko", "the queue's de has no model"
     assert "네" in transcript.text.split() and flagged == ["아이"], "not the queue's phrase"
     assert [a.phrase for a in alerted] == ["아이"]
+
+
+async def test_an_alert_not_told_leaves_the_call_flagged_and_the_job_done(
+        own_db: Database, tmp_path: Path) -> None:
+    raw, storage, key = tmp_path / "raw.wav", FolderStorage(tmp_path / "store"), "ko-1.4"
+    speak_korean(KO_SPOKEN, raw)
+    policies, phrases = Policies(own_db), Phrases(own_db)
+    await policies.put("queue", "ko-untold", RecordingPolicy(Mode.ALL), language="ko")
+    await phrases.put("queue", "ko-untold", ["아이"])
+
+    async def database_away(alerted: KeywordAlerted) -> None:
+        raise ConnectionRefusedError("the NOTIFY's connection")
+
+    job = await stored_job(own_db, key, "ko-untold", raw, storage)
+    with ThreadPoolExecutor(1) as pool:
+        await Converter(Journal(own_db), storage, pool, bitrate="24k", poll_interval=0.1,
+                        transcription=Transcription(policies, phrases, {"ko": KO_MODEL}, "en",
+                                                    database_away)).process(job)
+    assert await job_state(own_db, key) == "done" and not raw.exists()
+    async with own_db.sessionmaker() as session:
+        assert (await session.scalars(select(KeywordHit.phrase)
+                                      .where(KeywordHit.call_key == key))).all() == ["아이"]
 
 
 async def test_a_language_without_a_model_is_not_transcribed(

@@ -3,7 +3,8 @@ a CTI server that converts nothing itself (``recordings_worker`` false): the key
 hears in a Korean recording reaches the CTI server's wallboard live (PostgreSQL NOTIFY from the
 worker, LISTEN in the server), with the second it was said. On a database of its own, so the
 test product's own converter takes no part; that CTI server has no AMI link (no call is made:
-the job is handed over as the capture hands it)."""
+the job is handed over as the capture hands it). The CTI server listens again once its
+connection is lost."""
 from __future__ import annotations
 
 import asyncio
@@ -13,12 +14,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from callcenter.runtime import Running, start_services
 from callcenter.settings import Settings
 from crm_core.db import Database
 from crm_core.models import KeywordHit
+from recordings.alerts_channel import APPLICATION_NAME, send_alert
+from recordings.alerts_store import KeywordAlerted
 from recordings.journal import Journal, Policies
 from recordings.policy import Mode, RecordingPolicy
 
@@ -78,3 +81,27 @@ async def test_a_hit_of_the_standalone_worker_reaches_the_wallboard_live(
     assert (alert["v"], alert["queue"], alert["agent"]) == (1, QUEUE, None)
     assert (alert["phrase"], alert["second"]) == (KEYWORD, hit.second)
 
+
+
+async def test_the_cti_server_hears_alerts_again_once_its_connection_was_lost(
+        own_db: Database, apart: Running) -> None:
+    listener = apart.server.recordings.alerts
+    await asyncio.wait_for(listener.listening.wait(), 10)
+    admin = await make_user(own_db, "admin")
+    alerted = KeywordAlerted("lost-1733140000.52", QUEUE, None, "환불", 1.5)
+    async with aiohttp.ClientSession(headers=bearer(admin)) as http:
+        wallboard = await http.ws_connect(f"{apart.url}/ws/wallboard", max_msg_size=0)
+        async with KeywordAlerts(wallboard) as alerts:
+            async with own_db.autocommit.connect() as connection:
+                ended = await connection.scalar(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND datname = current_database()"),
+                    {"name": APPLICATION_NAME})
+            assert ended == 1, "the listener's connection"
+
+            async def heard() -> list[dict]:  # what is sent before it listens again is lost
+                await send_alert(own_db, alerted)
+                return await alerts.of(alerted.call_key)
+            [alert, *_] = await poll_until(heard, "an alert heard after the reconnect", 15,
+                                           every=0.5)
+    assert (alert["phrase"], alert["second"]) == ("환불", 1.5)
