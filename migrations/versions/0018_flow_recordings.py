@@ -5,7 +5,7 @@ stretch is kept as ``[start, end, by]`` (``by``: "agent", or "ivr" while a calle
 card number): the stretches stored before, all the agent's, get their "agent".
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | Sequence[str] | None = "0016"
+down_revision: str | Sequence[str] | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
