@@ -186,7 +186,7 @@ def cmd_dnc(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ivr(args: argparse.Namespace, settings: Settings) -> int:
     """Checks flow files as the CTI server loads them: each problem as FILE:LINE: REASON."""
-    from ivr.wiring import check_flow_files
+    from ivr.admin import check_flow_files
 
     paths = args.files or sorted(settings.ivr_flows_dir.glob("*.yaml"))
     flows, problems = check_flow_files(paths)

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -47,12 +48,37 @@ def flow_text(folder: Path, flow: Flow) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else flow_yaml(flow_data(flow))
 
 
+def read_flow_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """Blocking: each file's text, and a problem for each that cannot be read (gone, not
+    UTF-8): the flows of the others still run."""
+    files: list[tuple[Path, str]] = []
+    unread: list[Problem] = []
+    for path in paths:
+        try:
+            files.append((path, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            unread.append(Problem(str(path), 1, f"cannot be read: {exc}"))
+    return files, unread
+
+
+def check_flow_files(paths: Iterable[Path]) -> tuple[dict[str, Flow], list[Problem]]:
+    """Blocking: the flows of these files that work, and every problem (file, line, reason)
+    of the others, a file that cannot be read among them."""
+    files, unread = read_flow_files(paths)
+    flows, problems = sort_flows([(str(path), text) for path, text in files])
+    return flows, unread + problems
+
+
+def _folder_files(folder: Path) -> list[tuple[str, str]]:
+    """The readable flow files of ``folder`` by file name (as the server runs them)."""
+    return [(path.name, text) for path, text in read_flow_files(sorted(folder.glob("*.yaml")))[0]]
+
+
 def check_flow(folder: Path, name: str, data: dict) -> tuple[Flow, str]:
     """The flow ``data`` would be as ``NAME.yaml`` in ``folder``, and that file's text; Invalid
     with each problem's file, line, path and reason."""
     text, source = flow_yaml(data), f"{checked_name(name)}.yaml"
-    others = [(path.name, path.read_text(encoding="utf-8"))
-              for path in sorted(folder.glob("*.yaml")) if path.name != source]
+    others = [(file, content) for file, content in _folder_files(folder) if file != source]
     try:
         flow = parse_flow(text, source)
     except FlowError as exc:
@@ -93,7 +119,7 @@ def delete_flow(folder: Path, name: str) -> None:
     path = folder / f"{checked_name(name)}.yaml"
     if not path.is_file():
         raise NotFound("no flow file {name}.yaml", name=name)
-    files = [(other.name, other.read_text(encoding="utf-8")) for other in sorted(folder.glob("*.yaml"))]
+    files = _folder_files(folder)
     running = set(sort_flows(files)[0])
     left = set(sort_flows([(source, text) for source, text in files if source != path.name])[0])
     if stopped := running - left - {name}:

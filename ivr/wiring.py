@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +18,11 @@ from ctiserver.acd.routeagi import load_rules
 from ctiserver.agi.server import Handler
 from ctiserver.calls.collected import CollectedRecorder
 from ivr import admin_api
+from ivr.admin import check_flow_files
 from ivr.agirunner import IvrService, RecordingPauses
 from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
 from ivr.flow import Flow
-from ivr.flowfile import Problem, sort_flows
 from ivr.speech import SpeechInput, SpeechRecognizer
 from ivr.store import SqlSelfService, add_node_counts
 from ivr.tts import TextToSpeech
@@ -40,20 +40,6 @@ class SpeechSetup:
     """A language -> its vosk model folder (``callcenter.vosk_models.model_folders``)."""
     min_confidence: float = 0.5
     workers: int = 2
-
-
-def check_flow_files(paths: Iterable[Path]) -> tuple[dict[str, Flow], list[Problem]]:
-    """Blocking: the flows of these files that work, and every problem (file, line, reason)
-    of the others, a file that cannot be read among them."""
-    files: list[tuple[str, str]] = []
-    unread: list[Problem] = []
-    for path in paths:
-        try:
-            files.append((str(path), path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as exc:
-            unread.append(Problem(str(path), 1, f"cannot be read: {exc}"))
-    flows, problems = sort_flows(files)
-    return flows, unread + problems
 
 
 def read_flows(folder: Path) -> dict[str, Flow]:

@@ -80,6 +80,19 @@ async def test_a_wrong_flow_is_refused_with_its_path_and_reason_and_nothing_writ
     assert sorted(path.name for path in folder.iterdir()) == ["hotline.yaml", "survey.yaml"]
 
 
+async def test_a_file_that_cannot_be_read_does_not_stop_puts_and_deletes(ivr_admin, db) -> None:
+    """A file in the folder that is not UTF-8 is left out (as the server leaves it out when
+    it loads the folder); the other flows are still saved and deleted."""
+    client, folder = ivr_admin
+    admin = await headers_of(db, "admin")
+    (folder / "latin1.yaml").write_bytes("name: grüße\nstart: b\nnodes: {b: {type: hangup}}\n"
+                                         .encode("latin-1"))
+    put = await client.put("/admin/ivr/flows/welcome", json=FLOW, headers=admin)
+    assert put.status == 200, await put.text()
+    deleted = await client.delete("/admin/ivr/flows/welcome", headers=admin)
+    assert deleted.status == 200, await deleted.text()
+
+
 async def test_a_flow_others_lead_to_is_not_deleted(ivr_admin, db) -> None:
     client, folder = ivr_admin
     response = await client.delete("/admin/ivr/flows/survey", headers=await headers_of(db, "admin"))
