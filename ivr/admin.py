@@ -4,9 +4,7 @@ files of the folder (a ``goto`` must lead to one of them), and written as ``NAME
 or not at all; an uploaded prompt is converted once to what Asterisk plays (8 kHz mono WAV)."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from callcenter.errors import Conflict, Invalid, NotFound
+from ivr.audiofiles import AudioError, write_asterisk_wav, write_atomically
 from ivr.flow import Flow
 from ivr.flowfile import FlowError, Problem, parse_flow, sort_flows
 
@@ -92,21 +91,6 @@ def check_flow(folder: Path, name: str, data: dict) -> tuple[Flow, str]:
     return flow, text
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)
-    finally:
-        Path(partial).unlink(missing_ok=True)
-
-
 def save_flow(folder: Path, name: str, data: dict) -> Flow:
     flow, text = check_flow(folder, name, data)
     write_atomically(folder / f"{name}.yaml", text.encode())
@@ -134,13 +118,10 @@ def save_prompt(folder: Path, name: str, audio: bytes) -> Path:
     target = folder / f"{checked_name(name)}.wav"
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as work:
-        given, converted = Path(work) / "upload", Path(work) / "prompt.wav"
+        given = Path(work) / "upload"
         given.write_bytes(audio)  # a file, not a pipe: some containers need seeking
-        done = subprocess.run(
-            ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(given), "-ar", "8000",
-             "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(converted)],
-            capture_output=True, timeout=CONVERT_SECONDS, check=False)
-        if done.returncode != 0:
-            raise Invalid("the file is not audio ffmpeg can read")
-        write_atomically(target, converted.read_bytes())
+        try:
+            write_asterisk_wav(target, ["-i", str(given)], b"", timeout=CONVERT_SECONDS)
+        except AudioError:
+            raise Invalid("the file is not audio ffmpeg can read") from None
     return target

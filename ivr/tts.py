@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+
+from ivr.audiofiles import AudioError, write_asterisk_wav
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class TextToSpeech:
         if not (self.cache / f"{name}.wav").exists():
             try:
                 await self._render_once(name, text, voice)
-            except (OSError, subprocess.SubprocessError, RenderError) as exc:
+            except (OSError, subprocess.SubprocessError, RenderError, AudioError) as exc:
                 log.error("ivr: text prompt %r (%s) not rendered: %s", text, voice, exc)
                 return None
         return f"{self.played_as}/{name}"
@@ -53,18 +54,9 @@ class TextToSpeech:
 
     def render(self, name: str, text: str, voice: str) -> Path:
         """Blocking: espeak-ng's speech, resampled, written whole before it is visible."""
-        self.cache.mkdir(parents=True, exist_ok=True)
         target = self.cache / f"{name}.wav"
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        try:
-            speech = _run(["espeak-ng", "-v", voice, "--stdout", text], b"")
-            _run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "wav", "-i", "pipe:0",
-                  "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le", "-f", "wav", str(partial)],
-                 speech)
-            partial.chmod(0o644)
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
+        speech = _run(["espeak-ng", "-v", voice, "--stdout", text], b"")
+        write_asterisk_wav(target, ["-f", "wav", "-i", "pipe:0"], speech, timeout=RENDER_SECONDS)
         log.info("ivr: rendered %r (%s) to %s", text, voice, target)
         return target
 
