@@ -244,7 +244,8 @@ async def test_a_flows_recording_runs_on_the_callers_channel_from_the_flows_star
     await fakes.settle()
     assert fakes.calls == [("open", {
         "args": (), "call_key": KEY, "raw_path": str(SPOOL / "1733.172.wav"), "channel": CALLER,
-        "mode": "record", "started_at": 2000.0, "retention_days": 7, "queue": None})]
+        "mode": "record", "started_at": 2000.0, "retention_days": 7, "queue": None,
+        "campaign": None})]
 
     fakes.now = 2002.0
     await capture.pause(KEY, "ivr")  # a card number keyed in
