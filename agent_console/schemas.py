@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, RootModel,
-    StringConstraints,
+    StringConstraints, ValidationInfo, field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from callcenter.errors import Invalid
 from crm_core.callbacks import zone
 from crm_core.dialpolicies import DECISIONS, MAX_DIALS
 from crm_core.dispositions import CODE, KINDS, MAX_ENTRIES, MAX_LABEL
@@ -732,6 +734,13 @@ class IvrCountsQuery(Query):
     """``GET /admin/ivr/flows/{name}/counts``: the hours from ``since`` up to ``until``."""
     since: AwareDatetime
     until: AwareDatetime
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: datetime, info: ValidationInfo) -> datetime:
+        if "since" in info.data and until <= info.data["since"]:
+            raise Invalid("must be after since")
+        return until
 
 
 class IvrCounts(Answer):

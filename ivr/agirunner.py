@@ -44,7 +44,7 @@ none could be made."""
 
 class Hearing(Protocol):
     """Speech menus' ears (``ivr.speech.SpeechInput``)."""
-    def record_as(self, name: str) -> str: ...
+    def record_as(self, name: str) -> tuple[str, str]: ...
     def discard(self, name: str) -> None: ...
     async def hear(self, name: str, language: str, phrases: Sequence[str]) -> cmd.Heard: ...
 
@@ -63,8 +63,6 @@ class SelfService(Protocol):
 
 PROMPT_TIMEOUT = 300.0
 """Seconds a prompt or a readout may play."""
-RECORDING_FORMAT = "wav"
-"""What a speech menu's answer is recorded as: 16-bit PCM at the channel's rate."""
 FILLER = "silence/1"
 """What GET DATA plays when there is nothing to say (it needs a file)."""
 
@@ -218,7 +216,7 @@ class IvrCall:
         if not first and not audio and ask.max_digits == 1:
             reply = await self.session.command("WAIT FOR DIGIT", str(int(ask.timeout * 1000)),
                                                timeout=ask.timeout + PROMPT_TIMEOUT)
-            return cmd.Digits(reply.digit or "", timed_out=reply.digit is None)
+            return cmd.Digits(reply.digit or "")
         file = audio[-1] if audio and not first else FILLER
         reply = await self._get_data(file, ask, ask.max_digits - len(first))
         if reply.result == "-1" and file != FILLER and not self.session.hungup:
@@ -276,8 +274,9 @@ class IvrCall:
             log.warning("ivr: speech menu hears nothing: no speech recognition")
             return cmd.Heard("")
         name = f"heard-{uuid.uuid4().hex}"
+        recorded_as, audio_format = hearing.record_as(name)
         reply = await self.session.command(
-            "RECORD FILE", hearing.record_as(name), RECORDING_FORMAT, ask.keys,
+            "RECORD FILE", recorded_as, audio_format, ask.keys,
             str(int(ask.max_seconds * 1000)), "0", f"s={max(1, round(ask.silence_seconds))}",
             timeout=ask.max_seconds + PROMPT_TIMEOUT)
         if reply.result == "-1" and reply.data == "writefile":
@@ -347,4 +346,4 @@ def _keys(first: str, reply: AgiReply) -> cmd.Digits:
     if reply.result == "-1":
         raise AgiHangup("GET DATA: the caller hung up")
     keys = first + reply.result
-    return cmd.Digits(keys, timed_out=reply.timed_out and not keys)
+    return cmd.Digits(keys)

@@ -126,8 +126,7 @@ class Done:
 @dataclass(frozen=True, slots=True)
 class Digits:
     value: str
-    """Without the terminator; empty: nothing pressed."""
-    timed_out: bool = False
+    """Without the terminator; empty: nothing pressed (timed out)."""
 
 
 @dataclass(frozen=True, slots=True)

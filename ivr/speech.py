@@ -21,10 +21,12 @@ from typing import Any
 from vosk import KaldiRecognizer
 
 from callcenter.vosk_models import model
-from ivr.agirunner import RECORDING_FORMAT
 from ivr.commands import Heard
 
 log = logging.getLogger(__name__)
+
+RECORDING_FORMAT = "wav"
+"""What a speech menu's answer is recorded as: 16-bit PCM at the channel's rate."""
 
 UNKNOWN = "[unk]"
 """Vosk's word for speech outside the grammar (models without it ignore it)."""
@@ -89,10 +91,10 @@ class SpeechInput:
         self.recognizer = recognizer
         self.folder, self.recorded_as = recordings[0], recordings[1].rstrip("/")
 
-    def record_as(self, name: str) -> str:
-        """Where RECORD FILE writes recording ``name`` (without the extension)."""
+    def record_as(self, name: str) -> tuple[str, str]:
+        """Where RECORD FILE writes recording ``name`` (without the extension), and its format."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        return f"{self.recorded_as}/{name}"
+        return f"{self.recorded_as}/{name}", RECORDING_FORMAT
 
     def discard(self, name: str) -> None:
         """A recording a key ended: the caller answered with the key."""

@@ -144,7 +144,7 @@ async def test_counts_of_a_period_are_the_stored_ones(ivr_admin, db) -> None:
     assert week["menu"]["reached"] == today["menu"]["reached"] + 1
     wrong = await client.get("/admin/ivr/flows/hotline/counts", headers=supervisor,
                              params={"since": now.isoformat(), "until": hour.isoformat()})
-    assert wrong.status == 400
+    assert (wrong.status, await wrong.json()) == (400, {"error": "until: must be after since"})
 
 
 async def test_agents_see_nothing_and_supervisors_change_nothing(ivr_admin, db) -> None:

@@ -49,8 +49,8 @@ class Ears:
     def __init__(self) -> None:
         self.said, self.heard, self.discarded = Heard("sales", 0.9), [], []
 
-    def record_as(self, name: str) -> str:
-        return "/heard/answer"
+    def record_as(self, name: str) -> tuple[str, str]:
+        return "/heard/answer", "wav"
 
     async def hear(self, name: str, language: str, phrases: object) -> Heard:
         self.heard.append(name)

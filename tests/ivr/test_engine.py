@@ -71,7 +71,7 @@ def test_collect_rejects_too_few_digits_and_counts_it() -> None:
 
 def test_menu_retries_then_its_failure_node() -> None:
     engine = support_engine()
-    commands = walk(engine, *TO_MENU, Digits("9"), Digits("", timed_out=True), Digits("7"))
+    commands = walk(engine, *TO_MENU, Digits("9"), Digits(""), Digits("7"))
     invalid_again = commands[-2]
     assert invalid_again.prompts == (Prompt(file="main-menu"),)  # no timeout prompt given
     assert commands[-1] == Route("support", 0, engine.data)
@@ -108,7 +108,7 @@ def test_speech_menu_by_phrase_by_keys_and_failing() -> None:
     assert isinstance(engine.feed(Heard("something else", 0.9)), GetDigits)
     assert isinstance(engine.feed(Digits("8")), Record)  # invalid: asked again
     engine.feed(Heard("", 0))
-    assert engine.feed(Digits("", timed_out=True)) == Hangup(language="en", reason="failed")
+    assert engine.feed(Digits("")) == Hangup(language="en", reason="failed")
     seen = counts(engine.take_events())
     assert (seen[("speech", "invalid")], seen[("speech", "timed_out")]) == (1, 1)
 
@@ -226,7 +226,7 @@ def test_lookup_by_caller_and_conditions() -> None:
 
 
 ANSWERS = st.one_of(
-    st.builds(Digits, st.text("0123456789*#", max_size=9), st.booleans()),
+    st.builds(Digits, st.text("0123456789*#", max_size=9)),
     st.builds(Heard, st.sampled_from(["", "sales", "BILLING", "no idea", "张伟"]), st.floats(0, 1)),
     st.builds(Found, st.one_of(st.none(), st.fixed_dictionaries(
         {"vip": st.booleans(), "status_code": st.text("0123456789", min_size=1, max_size=4)}))),

@@ -53,7 +53,7 @@ async def test_a_language_without_a_model_hears_nothing(recognizer: SpeechRecogn
 async def test_a_recording_is_deleted_once_heard_or_discarded_a_missing_one_is_heard_as_nothing(
         recognizer: SpeechRecognizer, tmp_path: Path) -> None:
     ears = SpeechInput(recognizer, (tmp_path / "heard", "/srv/x/heard/"))
-    assert ears.record_as("heard-1") == "/srv/x/heard/heard-1"
+    assert ears.record_as("heard-1") == ("/srv/x/heard/heard-1", "wav")
     (tmp_path / "heard" / "heard-1.wav").write_bytes((await _spoken(tmp_path, "예약")).read_bytes())
     assert (await ears.hear("heard-1", "ko", PHRASES)).text == "예약"
     assert not (tmp_path / "heard" / "heard-1.wav").exists()
