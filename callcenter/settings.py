@@ -223,10 +223,8 @@ class Settings(BaseSettings):
     @property
     def ivr_upload_paths(self) -> tuple[Path, str]:
         """(Where uploaded prompts are written, where Asterisk reads them)."""
-        if self.ivr_upload_dir is not None:
-            return self.ivr_upload_dir, self.ivr_prompt_folder or str(self.ivr_upload_dir)
-        return (self.sandbox_dir / "cache" / "ivr-uploads",
-                self.ivr_prompt_folder or f"/srv/{self.sandbox_name}/cache/ivr-uploads")
+        here, seen = self._asterisk_folder(self.ivr_upload_dir, "ivr-uploads")
+        return here, self.ivr_prompt_folder or seen
 
     @property
     def ivr_speech_paths(self) -> tuple[Path, str]:

@@ -150,7 +150,7 @@ class CTIServer:
             db, flows_dir=settings.ivr_flows_dir, queue_context=settings.queue_context,
             default_region=settings.default_region, collected=self.collected,
             prompt_cache=settings.ivr_prompt_paths, voices=settings.ivr_voices,
-            prompt_folder=settings.ivr_upload_paths[1], upload_dir=settings.ivr_upload_paths[0],
+            uploads=settings.ivr_upload_paths,
             speech=SpeechSetup(settings.ivr_speech_paths, vosk_models,
                                settings.ivr_speech_min_confidence, settings.ivr_speech_workers),
             background=_background, recording=self.recordings.capture)

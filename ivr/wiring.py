@@ -55,13 +55,13 @@ def read_flows(folder: Path) -> dict[str, Flow]:
 class IvrDomain:
     def __init__(self, db: Database, *, flows_dir: Path, queue_context: str, default_region: str,
                  collected: CollectedRecorder, prompt_cache: tuple[Path, str],
-                 voices: Mapping[str, str], prompt_folder: str, upload_dir: Path,
+                 voices: Mapping[str, str], uploads: tuple[Path, str],
                  speech: SpeechSetup, background: Background,
                  recording: RecordingPauses | None = None) -> None:
-        """``upload_dir``: where uploaded prompts go, which Asterisk reads as ``prompt_folder``;
+        """``uploads``: where uploaded prompts go, and the folder as Asterisk reads it;
         ``recording``: the recordings' pauses, for sensitive nodes."""
         self.db, self.flows_dir, self.background = db, flows_dir, background
-        self.upload_dir = upload_dir
+        self.upload_dir, prompt_folder = uploads
         self.flows: dict[str, Flow] = {}
         cache, played_as = prompt_cache
         self.recognizer = SpeechRecognizer(speech.models, min_confidence=speech.min_confidence,
