@@ -12,7 +12,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from functools import partial
 
 from aiohttp import web
@@ -27,14 +26,11 @@ from crm_core.dialpolicies import DialPolicies, record_dial
 from crm_core.directory import UserDirectory
 from crm_core.pendingwrapups import SqlPendingWrapups
 from crm_core.queues import QueueConfigTarget, apply_queue_config, list_queues
-from crm_core.users import users_by_interface
 from crm_core.values import UserInfo
 from ctiserver.acd.agentcontrol import StateInterface
 from ctiserver.acd.queue_log_follower import QueueLogFollower
 from ctiserver.acd.routeagi import RoutingService, ami_live_source
 from ctiserver.acd.stats import QueueTargets
-from ctiserver.acd.statsclock import DayClock
-from ctiserver.acd.wallboard_messages import SurveyScore
 from ctiserver.acd.wiring import AcdDomain
 from ctiserver.agi.server import FastAgiServer, Handler, dispatch, start_fastagi
 from ctiserver.ami import events as ev
@@ -56,12 +52,9 @@ from dialer.leadcards import LeadCards
 from dialer.live import LiveBoard
 from dialer.wiring import DialerDomain, DialVariables
 from recordings.wiring import RecordingsDomain, TranscriptionSettings, keyword_alert
-from ivr.store import survey_scores, survey_scores_by_queue
-from ivr.wiring import IvrDomain, SpeechSetup
+from ivr.wiring import IvrDomain, SpeechSetup, SurveyBoard
 
 log = logging.getLogger(__name__)
-SURVEY_REFRESH_SECONDS = 30.0
-"""How often the wallboard's survey scores are read again (a score lands after the call)."""
 
 
 class CTIServer:
@@ -153,7 +146,8 @@ class CTIServer:
             uploads=settings.ivr_upload_paths,
             speech=SpeechSetup(settings.ivr_speech_paths, vosk_models,
                                settings.ivr_speech_min_confidence, settings.ivr_speech_workers),
-            background=_background, recording=self.recordings.capture)
+            background=_background, recording=self.recordings.capture,
+            surveys=SurveyBoard(self.acd.today_since, self.acd.set_surveys))
         self._db = db
         self.fastagi: FastAgiServer | None = None
         self._rebuilt = False
@@ -198,29 +192,6 @@ class CTIServer:
         self.acd.apply_members(members, held_agents(channels, self.feed.agents.agents(),
                                                     self.settings.hold_context))
         log.info("resynced: %d live channels, %d queue members", len(live), len(members))
-
-    async def refresh_surveys(self) -> None:
-        """Today's survey scores onto the wallboard: the agents' by their queue interface."""
-        day, until = self.acd.feed.stats.day, datetime.now(UTC)
-        today = DayClock(day.start_hour, day.zone.key)  # the statistics' day, as of now
-        today.move_to(until.timestamp())
-        since = datetime.fromtimestamp(today.start, UTC)
-        interfaces = {user.id: interface
-                      for interface, user in (await users_by_interface(self._db)).items()}
-        agents = await survey_scores(self._db, since, until)
-        queues = await survey_scores_by_queue(self._db, since, until)
-        self.acd.set_surveys(
-            {interfaces[agent]: SurveyScore(*score) for agent, score in agents.items()
-             if agent in interfaces},
-            {queue: SurveyScore(*score) for queue, score in queues.items()})
-
-    async def _survey_ticker(self) -> None:
-        while True:
-            try:
-                await self.refresh_surveys()
-            except Exception:  # the next round tries again; the figures stay as they were
-                log.exception("survey scores not refreshed")
-            await asyncio.sleep(SURVEY_REFRESH_SECONDS)
 
     async def _ticker(self) -> None:
         while True:
@@ -284,7 +255,7 @@ class CTIServer:
             asyncio.create_task(self.writer.run(), name="crm-writer"),
             asyncio.create_task(self.ami.run(), name="ami"),
             asyncio.create_task(self._ticker(), name="tracker-tick"),
-            asyncio.create_task(self._survey_ticker(), name="survey-scores"),
+            asyncio.create_task(self.ivr.survey_ticker(), name="survey-scores"),
             asyncio.create_task(self.wallboard.run(), name="wallboard"),
         ]
         if self.dialer is not None:

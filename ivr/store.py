@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from crm_core.closedhours import callback_request
 from crm_core.db import Database
-from crm_core.models import Call, IvrNodeCount
+from crm_core.models import Call, IvrNodeCount, User
 from dialer.store import add_dnc
 from ivr.engine import NodeEvent
 
@@ -48,9 +48,9 @@ async def node_counts(db: Database, flow: str, since: datetime,
 
 
 async def survey_scores(db: Database, since: datetime,
-                        until: datetime) -> dict[int, tuple[int, float]]:
-    """Agent's user id -> (answers, mean score) of the calls they took in the period."""
-    return await _survey_means(db, Call.agent_user_id, since, until)
+                        until: datetime) -> dict[str, tuple[int, float]]:
+    """Agent's queue interface -> (answers, mean score) of the calls they took in the period."""
+    return await _survey_means(db, User.interface, since, until)
 
 
 async def survey_scores_by_queue(db: Database, since: datetime,
@@ -61,6 +61,7 @@ async def survey_scores_by_queue(db: Database, since: datetime,
 
 async def _survey_means(db: Database, by: Any, since: datetime, until: datetime) -> dict:
     query = (select(by, func.count(Call.survey_score), func.avg(Call.survey_score))
+             .outerjoin(User, User.id == Call.agent_user_id)
              .where(Call.survey_score.is_not(None), by.is_not(None),
                     Call.entered_at >= since, Call.entered_at < until)
              .group_by(by))

@@ -16,6 +16,7 @@ from callcenter.errors import Unavailable
 from crm_core.db import Database
 from ctiserver.acd.routeagi import load_rules
 from ctiserver.agi.server import Handler
+from ctiserver.acd.wallboard_messages import SurveyScore
 from ctiserver.calls.collected import CollectedRecorder
 from ivr import admin_api
 from ivr.admin import check_flow_files
@@ -24,12 +25,23 @@ from ivr.crmlookup import CrmLookup
 from ivr.engine import NodeEvent
 from ivr.flow import Flow
 from ivr.speech import SpeechInput, SpeechRecognizer
-from ivr.store import SqlSelfService, add_node_counts
+from ivr.store import SqlSelfService, add_node_counts, survey_scores, survey_scores_by_queue
 from ivr.tts import TextToSpeech
 
 log = logging.getLogger(__name__)
 
 Background = Callable[[Awaitable[None]], None]
+SURVEY_REFRESH_SECONDS = 30.0
+"""How often the wallboard's survey scores are read again (a score lands after the call)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyBoard:
+    """Where today's survey scores go (``ctiserver.acd.wiring.AcdDomain``)."""
+    today_since: Callable[[datetime], datetime]
+    """When the statistics' day a time is in began."""
+    show: Callable[[Mapping[str, SurveyScore], Mapping[str, SurveyScore]], None]
+    """By agent interface, by queue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +68,11 @@ class IvrDomain:
     def __init__(self, db: Database, *, flows_dir: Path, queue_context: str, default_region: str,
                  collected: CollectedRecorder, prompt_cache: tuple[Path, str],
                  voices: Mapping[str, str], uploads: tuple[Path, str],
-                 speech: SpeechSetup, background: Background,
+                 speech: SpeechSetup, background: Background, surveys: SurveyBoard,
                  recording: RecordingPauses | None = None) -> None:
         """``uploads``: where uploaded prompts go, and the folder as Asterisk reads it;
         ``recording``: the recordings' pauses, for sensitive nodes."""
-        self.db, self.flows_dir, self.background = db, flows_dir, background
+        self.db, self.flows_dir, self.background, self.surveys = db, flows_dir, background, surveys
         self.upload_dir, prompt_folder = uploads
         self.flows: dict[str, Flow] = {}
         cache, played_as = prompt_cache
@@ -94,6 +106,23 @@ class IvrDomain:
 
     def close(self) -> None:
         self.recognizer.close()
+
+    async def refresh_surveys(self) -> None:
+        """Today's survey scores (the statistics' day) to the wallboard."""
+        until = datetime.now(UTC)
+        since = self.surveys.today_since(until)
+        agents = await survey_scores(self.db, since, until)
+        queues = await survey_scores_by_queue(self.db, since, until)
+        self.surveys.show({agent: SurveyScore(*score) for agent, score in agents.items()},
+                          {queue: SurveyScore(*score) for queue, score in queues.items()})
+
+    async def survey_ticker(self) -> None:
+        while True:
+            try:
+                await self.refresh_surveys()
+            except Exception:  # the next round tries again; the figures stay as they were
+                log.exception("survey scores not refreshed")
+            await asyncio.sleep(SURVEY_REFRESH_SECONDS)
 
     def count(self, events: list[NodeEvent]) -> None:
         self.background(add_node_counts(self.db, events, datetime.now(UTC)))

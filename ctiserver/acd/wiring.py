@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from ctiserver.acd.agentcontrol import AgentControl, AmiSender, StateInterface
 from ctiserver.acd.agentstate import AgentChange, AgentStateMachine
 from ctiserver.acd.queue_log import parse_queue_log
 from ctiserver.acd.stats import QueueStats, QueueTargets, StatsFeed, rebuild_from_queue_log
+from ctiserver.acd.statsclock import DayClock
 from ctiserver.acd.supervision import MayActOn, Originator, Supervision
 from ctiserver.acd.wallboard import Visibility, WallboardPublisher
 from ctiserver.acd.wallboard import add_routes as add_wallboard_routes
@@ -71,6 +73,13 @@ class AcdDomain:
     def set_held(self, interface: str, held: bool) -> None:
         """The console put the agent's call on hold or took it off."""
         self.changed(set(), self.feed.held(interface, held, time.time()))
+
+    def today_since(self, now: datetime) -> datetime:
+        """When the statistics' day that ``now`` is in began."""
+        day = self.feed.stats.day
+        today = DayClock(day.start_hour, day.zone.key)
+        today.move_to(now.timestamp())
+        return datetime.fromtimestamp(today.start, UTC)
 
     def set_surveys(self, agents: Mapping[str, SurveyScore],
                     queues: Mapping[str, SurveyScore]) -> None:

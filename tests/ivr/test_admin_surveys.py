@@ -49,7 +49,7 @@ async def test_today_s_mean_score_reaches_the_wallboard_per_agent_and_queue(sett
     for score in (5, 4, 2):
         await scored_call(db, agent, queue, interface, score, now)
     await scored_call(db, agent, queue, interface, 1, now - timedelta(days=2))  # not today
-    await server.refresh_surveys()
+    await server.ivr.refresh_surveys()
     agents, queues = server.acd.surveys
     assert agents[interface] == queues[queue] == SurveyScore(3, 11 / 3)
 
@@ -71,7 +71,7 @@ async def test_the_wallboard_shows_the_mean_on_the_agent_row_and_the_queue_tile(
         try:
             row = page.locator(f'#agents tr[data-agent="{floor.interface}"]')
             await expect(row).to_have_attribute("data-state", "available", timeout=10_000)
-            await cti.server.refresh_surveys()
+            await cti.server.ivr.refresh_surveys()
             await expect(row.locator(".survey")).to_have_text("3.7")
             await expect(row.locator(".survey")).to_have_attribute("title", "3 survey answers today")
             tile = page.locator(f'.tile[data-queue="{queue}"] [data-figure="survey"]')

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from asterisk_conf.simulation import caller_originate
+from asterisk_conf.simulation import agent_member, caller_originate
 from crm_core.closedhours import voicemail_ticket
 from crm_core.models import Callback, DncEntry
 from ctiserver.ami import events as ev
@@ -191,13 +191,14 @@ async def test_a_survey_after_the_call_is_stored_on_the_call_and_credited_to_the
             await ended.rows(db, {key})
         finally:
             await remove_members(cti, queue, [ext])
-    scores = await poll_until(lambda: _scored(db, user_id, began), "the survey score", timeout=30)
+    scores = await poll_until(lambda: _scored(db, agent_member(ext)[0], began), "the survey score",
+                              timeout=30)
     assert scores == (1, 4.0)
 
 
-async def _scored(db, user_id: int, began: datetime) -> tuple[int, float] | None:
+async def _scored(db, interface: str, began: datetime) -> tuple[int, float] | None:
     scores = await survey_scores(db, began - timedelta(minutes=1), began + timedelta(hours=1))
-    return scores.get(user_id)
+    return scores.get(interface)
 
 
 MISSING_PROMPTS = """\
