@@ -59,8 +59,8 @@ from dialer.store import (
     load_national_dnc,
 )
 
-from .auth import SESSION, USER, every_role, page, require_role
-from .jsonbody import NO_STORE, answer, read, script_json
+from .auth import USER, every_role, page, require_role
+from .jsonbody import NO_STORE, answer, read
 from .pages import html_page
 
 log = logging.getLogger(__name__)
@@ -280,11 +280,8 @@ class CampaignsResource:
     @page
     @require_role(*MANAGERS)
     async def campaigns_page(self, request: web.Request) -> web.Response:
-        session = request.get(SESSION)
-        config = {"csrf": session.csrf_token if session else "",
-                  "defaultRegion": self.default_region}
         return html_page(request, "campaigns.html", user=request[USER],
-                         config=script_json(config))
+                         config={"defaultRegion": self.default_region})
 
 
 def _attachment(filename: str) -> str:

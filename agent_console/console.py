@@ -42,8 +42,8 @@ from ctiserver.control.callcontrol import CallControl
 from ctiserver.control.schemas import CallControlResult
 from dialer.desk import PreviewDesk
 
-from .auth import SESSION, USER, page
-from .jsonbody import answer, json_object, query, read, script_json
+from .auth import USER, page
+from .jsonbody import answer, json_object, query, read
 from .pages import html_page
 from .schemas import (
     AgentState, Done, LogoutBody, PauseBody, Paused, PreviewDialed, PreviewSkipped, QueuesBody,
@@ -146,15 +146,8 @@ def console_page(pause_reasons: tuple[str, ...]):
     @page
     async def console(request: web.Request) -> web.Response:
         user = request[USER]
-        session = request.get(SESSION)
-        config = {
-            "csrf": session.csrf_token if session else "",
-            "user": user.display_name,
-            "interface": user.interface or "",
-            "pauseReasons": offered,
-        }
-        return html_page(request, "console.html", user=user, csrf_token=config["csrf"],
-                         config=script_json(config))
+        return html_page(request, "console.html", user=user, config={
+            "user": user.display_name, "interface": user.interface or "", "pauseReasons": offered})
     return console
 
 

@@ -13,6 +13,7 @@ i18n extension, newstyle), one Environment per language. Every page also gets:
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from callcenter.errors import Phrase
 
 from .auth import SESSION, USER, request_language
 from .i18n import Language, languages
-from .jsonbody import NO_STORE
+from .jsonbody import NO_STORE, script_json
 
 NAV: tuple[tuple[str, Phrase, frozenset[str]], ...] = (
     ("/console", Phrase("Console"), frozenset({"agent", "supervisor", "admin"})),
@@ -75,7 +76,13 @@ def render(request: web.Request, name: str, **context: Any) -> str:
     )
 
 
-def html_page(request: web.Request, name: str, *, status: int = 200, **context: Any) -> web.Response:
-    """A page rendered by ``render``, never cached (it carries the session's CSRF token)."""
+def html_page(request: web.Request, name: str, *, status: int = 200,
+              config: Mapping[str, Any] | None = None, **context: Any) -> web.Response:
+    """A page rendered by ``render``, never cached (it carries the session's CSRF token);
+    ``config``: its scripts' data (``config`` in the template, a JSON script element's text),
+    the session's CSRF token added as ``csrf``."""
+    if config is not None:
+        session = request.get(SESSION)
+        context["config"] = script_json({"csrf": session.csrf_token if session else "", **config})
     return web.Response(text=render(request, name, **context), content_type="text/html",
                         charset="utf-8", status=status, headers=NO_STORE)

@@ -24,8 +24,8 @@ from ctiserver.acd.spy import SPY_OPTIONS
 from ctiserver.acd.supervision import SupervisorResult, Supervision
 from ctiserver.acd.wallboard import WALLBOARD_ROLES
 
-from .auth import SESSION, USER, page, require_role
-from .jsonbody import answer, json_object, script_json
+from .auth import USER, page, require_role
+from .jsonbody import answer, json_object
 from .pages import html_page
 
 SCRIPT = Path(__file__).with_name("static") / "wallboard.js"
@@ -54,16 +54,12 @@ class WallboardResource:
     @require_role(*WALLBOARD_ROLES)
     async def wallboard_page(self, request: web.Request) -> web.Response:
         user = request[USER]
-        session = request.get(SESSION)
-        config = {
-            "csrf": session.csrf_token if session else "",
+        return html_page(request, "wallboard.html", user=user, config={
             "pauseReasons": list(self.supervision.pause_reasons),
             "spyModes": list(SPY_OPTIONS),
             "canSpy": bool(user.interface),
             "directory": await self._directory(user),
-        }
-        return html_page(request, "wallboard.html", user=user, config=script_json(config),
-                         csrf_token=config["csrf"])
+        })
 
     @page
     @require_role(*WALLBOARD_ROLES)

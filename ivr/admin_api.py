@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
-from agent_console.auth import SESSION, USER, page, require_role
-from agent_console.jsonbody import answer, json_object, query, script_json
+from agent_console.auth import USER, page, require_role
+from agent_console.jsonbody import answer, json_object, query
 from agent_console.pages import html_page
 from agent_console.schemas import (
     IvrCounts, IvrCountsQuery, IvrFlowAnswer, IvrFlowDeleted, IvrFlowList, IvrPromptSaved,
@@ -72,11 +72,8 @@ class IvrAdmin:
     @page
     @require_role(*VIEWERS)
     async def ivr_page(self, request: web.Request) -> web.Response:
-        session = request.get(SESSION)
-        config = {"csrf": session.csrf_token if session else "",
-                  "canEdit": request[USER].role == "admin"}
-        return html_page(request, "ivr.html", user=request[USER], config=script_json(config),
-                         flows=sorted(self.flows))
+        return html_page(request, "ivr.html", user=request[USER], flows=sorted(self.flows),
+                         config={"canEdit": request[USER].role == "admin"})
 
     @require_role(*VIEWERS)
     async def list_flows(self, request: web.Request) -> web.Response:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from aiohttp import hdrs, web
 
-from agent_console.auth import SESSION, USER, page, refusal, require_role
-from agent_console.jsonbody import NO_STORE, answer, query, read, script_json
+from agent_console.auth import USER, page, refusal, require_role
+from agent_console.jsonbody import NO_STORE, answer, query, read
 from agent_console.login import client_address
 from agent_console.pages import html_page
 from callcenter.errors import Conflict, Forbidden, NotFound
@@ -157,10 +157,8 @@ class PlaybackResource:
             recording, _ = await self._visible(request)
         except Forbidden as error:
             raise refusal(request, error) from None
-        session = request.get(SESSION)
-        config = {"id": recording.id, "csrf": session.csrf_token if session else ""}
-        return html_page(request, "recordings.html", user=request[USER],
-                         recording=recording, config=script_json(config))
+        return html_page(request, "recordings.html", user=request[USER], recording=recording,
+                         config={"id": recording.id})
 
     # -- checks ---------------------------------------------------------------------------------
 

@@ -134,7 +134,7 @@ async def test_recording_pages_screenshots(cti, db, browser: Browser, shots: Pat
                                            language: str, title: str) -> None:
     """A recording's player (waveform, a paused stretch) and the audit log that plays fill."""
     recording = await stored_call_recording(db, cti.server.recordings.storage, None, tmp_path,
-                                            seconds=8, pauses=((2.0, 3.0),))
+                                            seconds=8, pauses=((2.0, 3.0, "agent"),))
     async with _admin_page(cti, db, browser, language, f"/recordings/{recording.id}") as page:
         await expect(page.locator(".rec-wave")).to_have_attribute("data-peaks", re.compile(r"\d+"))
         await expect(page.locator(".rec-pauses")).to_contain_text("0:02")
