@@ -582,6 +582,40 @@ class LeadAttempt(Base):
     agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
+def tally_column() -> Mapped[int]:
+    return mapped_column(BigInteger, server_default=text("0"))
+
+
+class _CampaignFigures:
+    """The live view's figures of one campaign: its attempts by outcome, its leads to dial."""
+
+    dialed: Mapped[int] = tally_column()
+    answered: Mapped[int] = tally_column()
+    human: Mapped[int] = tally_column()
+    machine: Mapped[int] = tally_column()
+    abandoned: Mapped[int] = tally_column()
+    leads_left: Mapped[int] = tally_column()
+
+
+class CampaignTally(_CampaignFigures, Base):
+    """A campaign's figures up to the last fold of its deltas (migration 0019's triggers).
+    No foreign key: a deleted campaign's tally is dropped at the next fold."""
+
+    __tablename__ = "campaign_tallies"
+
+    campaign_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class CampaignTallyDelta(_CampaignFigures, Base):
+    """What one statement on lead_attempts or leads changed in a campaign's figures; insert-only
+    so that writers never wait on each other, folded into campaign_tallies by the reader."""
+
+    __tablename__ = "campaign_tally_deltas"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    campaign_id: Mapped[int]
+
+
 class NationalDncList(Base):
     """A loaded release of a country's national do-not-call register; a newer load replaces it."""
 

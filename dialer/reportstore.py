@@ -28,22 +28,35 @@ _RECENT = text("""
 SELECT placed_at, outcome, agent_user_id IS NOT NULL AS reached_agent FROM lead_attempts
 WHERE campaign_id = :campaign_id AND placed_at > :since""")
 
-_COUNTS = text("""
-SELECT c.name, c.state, coalesce(a.dialed, 0) AS dialed, coalesce(a.answered, 0) AS answered,
-       coalesce(a.human, 0) AS human, coalesce(a.machine, 0) AS machine,
-       coalesce(a.abandoned, 0) AS abandoned, coalesce(l.leads_left, 0) AS leads_left
+# Migration 0019's triggers keep the figures as tallies plus the deltas not folded in yet.
+_FIGURES = ("dialed", "answered", "human", "machine", "abandoned", "leads_left")
+
+_COUNTS = text(f"""
+SELECT c.name, c.state,
+       {", ".join(f"coalesce(t.{f}, 0) + coalesce(d.{f}, 0) AS {f}" for f in _FIGURES)},
+       (SELECT count(*) FROM campaign_tally_deltas) AS pending
 FROM campaigns c
-LEFT JOIN (SELECT campaign_id, count(*) AS dialed,
-                  count(*) FILTER (WHERE outcome IN ('human', 'abandoned', 'dnc_refused',
-                                                     'machine')) AS answered,
-                  count(*) FILTER (WHERE outcome IN ('human', 'abandoned', 'dnc_refused')) AS human,
-                  count(*) FILTER (WHERE outcome = 'machine') AS machine,
-                  count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned
-           FROM lead_attempts GROUP BY campaign_id) a ON a.campaign_id = c.id
-LEFT JOIN (SELECT campaign_id, count(*) AS leads_left FROM leads
-           WHERE status IN ('new', 'retry', 'dialing') GROUP BY campaign_id) l
-       ON l.campaign_id = c.id
+LEFT JOIN campaign_tallies t ON t.campaign_id = c.id
+LEFT JOIN (SELECT campaign_id, {", ".join(f"sum({f})::bigint AS {f}" for f in _FIGURES)}
+           FROM campaign_tally_deltas GROUP BY campaign_id) d ON d.campaign_id = c.id
 ORDER BY c.name""")
+
+# One statement, so a reader sees the deltas either still pending or in the tallies; a fold
+# running at the same time waits on the rows this one deletes and then skips them.
+_FOLD = text(f"""
+WITH folded AS (DELETE FROM campaign_tally_deltas RETURNING *),
+sums AS (SELECT campaign_id, {", ".join(f"sum({f}) AS {f}" for f in _FIGURES)} FROM folded
+         WHERE campaign_id IN (SELECT id FROM campaigns) GROUP BY campaign_id)
+INSERT INTO campaign_tallies AS t (campaign_id, {", ".join(_FIGURES)})
+SELECT * FROM sums
+ON CONFLICT (campaign_id) DO UPDATE SET
+    {", ".join(f"{f} = t.{f} + EXCLUDED.{f}" for f in _FIGURES)}""")
+
+_DROP_GONE = text(
+    "DELETE FROM campaign_tallies WHERE campaign_id NOT IN (SELECT id FROM campaigns)")
+
+FOLD_AT = 500
+"""Deltas pending before a read folds them (each read sums them all)."""
 
 
 async def campaign_report(db: Database, name: str, now: datetime | None = None) -> ComplianceReport:
@@ -71,4 +84,13 @@ async def campaign_counts(db: Database) -> list[CampaignCounts]:
     """Every campaign's state, attempts by outcome and leads still to dial."""
     async with db.sessionmaker() as session:
         rows = (await session.execute(_COUNTS)).mappings().all()
-    return [CampaignCounts(**row) for row in rows]
+    if rows and rows[0]["pending"] >= FOLD_AT:
+        await fold_tallies(db)
+    return [CampaignCounts(**{k: v for k, v in row.items() if k != "pending"}) for row in rows]
+
+
+async def fold_tallies(db: Database) -> None:
+    """Moves the pending deltas into the campaigns' tallies; drops deleted campaigns' ones."""
+    async with db.sessionmaker.begin() as session:
+        await session.execute(_FOLD)
+        await session.execute(_DROP_GONE)

@@ -17,7 +17,7 @@ APP_TABLES = {
     "recording_policies", "recording_jobs", "recordings", "recording_audit",
     "ivr_node_counts",
     "recording_policies", "recording_jobs", "recordings", "transcripts", "keyword_phrases",
-    "keyword_hits",
+    "keyword_hits", "campaign_tallies", "campaign_tally_deltas",
 }
 
 
