@@ -1,7 +1,8 @@
 """A campaign's compliance report and figures from PostgreSQL (adapter): its lead_attempts
 rows, each with its lead's zones and when its number went on a do-not-call list, for
 dialer.report; the outcomes of its recent attempts for its compliance windows
-(dialer.windows); every campaign's attempt and lead counts for the live view."""
+(dialer.windows); every campaign's attempt and lead counts for the live view, from the
+tallies migration 0019's triggers keep."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
