@@ -7,7 +7,7 @@ Neither table has a foreign key: a campaign's delete cascades to its leads and a
 triggers then write deltas of a campaign already gone; the reader ignores and drops those.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | Sequence[str] | None = "0016"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
