@@ -9,8 +9,6 @@
 "use strict";
 (function () {
   const CONFIG = JSON.parse(document.getElementById("config").textContent);
-  const SESSION_ENDED = 4401;  // ctiserver.web.agentsocket.SESSION_ENDED
-  const PING_MS = 60000;
   const STATE_REFRESH_MS = 5000;
   const STORE = "console.wrapups";  // sessionStorage: {call_id: {queue, customer_id, timezone,
                                     //   started: first seen (orders the forms), ended_at: the
@@ -669,39 +667,13 @@
   const HANDLERS = {pop: onPop, answered: onAnswered, offer_ended: onOfferEnded, collected: onCollected,
                     hangup: onHangup, preview: onPreview, preview_ended: onPreviewEnded,
                     recording: onRecording};
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws/agent`);
-    const link = $("link");
-    let opened = false, pinger = null;
-    ws.onopen = () => {
-      opened = true;
-      link.textContent = t("connected");
-      link.className = "live";
-      pinger = setInterval(() => ws.send(JSON.stringify({type: "ping"})), PING_MS);
-      refreshState();
-    };
-    ws.onclose = (event) => {
-      clearInterval(pinger);
-      if (event.code === SESSION_ENDED || !opened) loginIfLoggedOut();
-      link.textContent = t("reconnecting…");
-      link.className = "down";
-      setTimeout(connect, 1000);
-    };
-    ws.onmessage = (event) => {
-      let msg;
-      try { msg = JSON.parse(event.data); } catch (e) { return; }
-      const handle = HANDLERS[msg.type];
-      if (handle) handle(msg);
-      if (msg.type !== "pong") refreshState();
-    };
+  function received(msg) {
+    const handle = HANDLERS[msg.type];
+    if (handle) handle(msg);
+    if (msg.type !== "pong") refreshState();
   }
-  async function loginIfLoggedOut() {
-    try {
-      const response = await fetch(location.pathname, {redirect: "manual"});
-      if (response.type === "opaqueredirect" || response.status === 401) location.assign("/login?next=/console");
-    } catch (e) { /* unreachable: keep reconnecting */ }
-  }
+  const connect = () => liveSocket("/ws/agent", $("link"), received,
+                                   {label: t("connected"), onOpen: refreshState});
 
   // a reload in the middle of after-call work brings the form back with what was typed at once
   // (the server's list follows with the first state: refreshState)
