@@ -23,13 +23,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from callcenter.errors import Invalid
 from dialer.leadfile import CsvBlock, CsvBlocks, LeadFile, SourceRow, block_rows
-from dialer.leadrows import (
-    TEXT_FIELDS, ImportedLead, LeadImporter, Loaded, Merged, RowError, merge,
-)
+from dialer.leadrows import ALT_PHONES, TEXT_FIELDS, ZONES, LeadImporter, Record, RowError, absorb
 
 BLOCK_BYTES = 1 << 20
 """About 10,000 rows of a typical list."""
@@ -92,34 +91,51 @@ def _checked_here(importer: LeadImporter, rows: Iterator[SourceRow],
 def _summary(importer: LeadImporter, rows: Iterable[SourceRow], end: int | None = None) -> CheckedBlock:
     """The block's rows checked, its numbers merged; the importer forgets them afterwards."""
     block = CheckedBlock()
-    leads: dict[str, ImportedLead] = {}
+    check = importer.checker.check
+    leads: dict[str, Record] = {}
     try:
         for row in rows:
-            result = importer.feed(row.number, row.cells)
+            record, errors = check(row.number, row.cells)
             block.rows += 1
             block.bytes_read = row.bytes_read
-            block.errors.extend(result.errors)
-            if isinstance(result, Loaded):
-                leads[result.lead.phone] = result.lead
-            elif isinstance(result, Merged):
-                leads[result.phone] = merge(leads[result.phone], result)
-                block.duplicates += 1
-            else:
+            if errors:
+                block.errors += errors
+            if record is None:
                 block.bad += 1
+            elif (kept := leads.setdefault(record[0], record)) is not record:
+                absorb(kept, record)
+                block.duplicates += 1
     except Invalid as fault:
         block.fault = (fault.template, fault.params)
     importer.forget()
-    block.leads = [_record(order, lead) for order, lead in enumerate(leads.values())]
+    to_copy = _CopyRows(importer.checker.custom_names)
+    block.leads = [to_copy(order, lead) for order, lead in enumerate(leads.values())]
     block.bytes_read = block.bytes_read if end is None else end
     return block
 
 
-def _record(order: int, lead: ImportedLead) -> tuple[Any, ...]:
-    details = lead.details
-    return (order, lead.phone, *(getattr(details, name) for name in TEXT_FIELDS), list(details.alt_phones),
-            json.dumps(details.custom, ensure_ascii=False) if details.custom else "{}",
-            list(lead.zones.zones),
-            lead.zones.source.value)
+class _CopyRows:
+    """A ``Record`` as the COPY's row (``LEAD_COLUMNS``), its custom fields as JSON. The zones
+    and the zone source stay the objects every lead of theirs shares (a tuple, a str enum), so
+    a block pickles each once."""
+
+    def __init__(self, custom_names: tuple[str, ...]) -> None:
+        self._keys = [json.dumps(name, ensure_ascii=False) + ": " for name in custom_names]
+
+    def __call__(self, order: int, record: Record) -> tuple[Any, ...]:
+        zones = record[ZONES]
+        return (order, *record[:_CUSTOM], record[ALT_PHONES], self._json(record[_CUSTOM:ALT_PHONES]),
+                zones.zones, zones.source)
+
+    def _json(self, values: list[str | None]) -> str:
+        if not any(values):
+            return "{}"
+        fields = [key + encode_basestring(value) for key, value in zip(self._keys, values) if value]
+        return "{" + ", ".join(fields) + "}"
+
+
+_CUSTOM = len(TEXT_FIELDS) + 1
+"""Where a ``Record``'s custom fields start."""
 
 
 def _checked_by_pool(importer: LeadImporter, dialect: dict[str, object],

@@ -6,11 +6,12 @@ number is already a lead of this list: the row fills what the first one lacked) 
 optional cell (an alternative number, the time zone) drops that cell and keeps the lead. No row
 stops the import, so loaded + bad + duplicates = rows read (``ImportProgress``).
 
-A row's own checks (``RowChecker``) need no other row, so worker processes can run them;
-``LeadImporter`` tells the duplicates in file order. Memory: the importer remembers only, per
-number seen, its first row and which fields it has (so a later duplicate knows what to fill),
-and ``forget`` drops even that for a caller that merges across blocks itself (the store's
-upsert); rows themselves are not kept.
+A row's own checks (``RowChecker``) need no other row, so worker processes can run them; they
+give the lead as a ``Record`` of plain values (the import's workers merge and send those, see
+``dialer.importpool``), and ``LeadImporter`` tells the duplicates in file order and makes the
+results. Memory: the importer remembers, per number seen, its first row and its lead (so a
+later duplicate knows what to fill), and ``forget`` drops them for a caller that merges across
+blocks itself (the store's upsert).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
-from typing import NamedTuple
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import phonenumbers
 from pydantic import ConfigDict, Field, create_model, field_validator
@@ -42,7 +44,8 @@ class Contact:
     postcode: str | None = None
     state: str | None = None
     country: str | None = None
-    """Of a lead: ISO 3166 alpha-2 when the file's text names a country, else that text."""
+    """Of a lead: ISO 3166 alpha-2 when the file's text names a country, else that text. The
+    last field: a ``Record`` puts it after the texts the file gives as they are."""
 
 
 TEXT_FIELDS = tuple(text_field.name for text_field in fields(Contact))
@@ -99,13 +102,6 @@ def clean(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)  # ASCII is NFC
 
 
-def _cell(cells: Sequence[str], index: int | None) -> str | None:
-    """The cleaned cell at ``index`` (a mapped column), None when empty or missing."""
-    if index is None or index >= len(cells):
-        return None
-    return clean(cells[index]) or None
-
-
 class SourceRow(NamedTuple):
     """One row of a lead file as its reader yields it."""
     number: int
@@ -150,8 +146,8 @@ class ImportedLead:
         return compliance.Lead(self.zones.zones, country, subdivision)
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
+class RowError(NamedTuple):
+    """A tuple: an import sends thousands from its workers and writes them as CSV lines."""
     row: int
     column: str
     value: str
@@ -208,70 +204,109 @@ class ImportProgress:
         return min(1.0, self.bytes_read / self.total_bytes) if self.total_bytes else 0.0
 
 
-@dataclass(slots=True)
-class _Seen:
-    row: int
-    filled: int
-    """Bit i set: TEXT_FIELDS[i] (then the custom fields, in the mapping's order) has a value."""
-    ambiguous: bool
-    phones: tuple[str, ...]
-
-
 def not_listed(number: str) -> bool:
     """The ``is_dnc`` of an import that applies the do-not-call lists elsewhere (in SQL)."""
     return False
 
 
+Record = list[Any]
+"""A row's lead in plain values, as ``RowChecker.check`` gives it (an import makes one per row,
+so no objects): the number (E.164), the values of TEXT_FIELDS then of the mapping's custom
+fields (None: empty), then the alternative numbers, the ``ZoneChoice`` and whether the number
+is on the do-not-call list."""
+ALT_PHONES, ZONES, DNC = -3, -2, -1
+"""A ``Record``'s last places."""
+_STATE, _POSTCODE = TEXT_FIELDS.index("state"), TEXT_FIELDS.index("postcode")
+
+
+def absorb(kept: Record, later: Record) -> Record:
+    """A later row of the same number merged into ``kept``: it fills the values ``kept`` lacks,
+    adds its alternative numbers, and settles zones ``kept`` left ambiguous. Gives what it
+    changed, as a record (None where it changed nothing)."""
+    fills: Record = [kept[0], *[None] * (len(kept) - 1)]
+    for at in range(1, len(kept) + ALT_PHONES):
+        if kept[at] is None and (value := later[at]) is not None:
+            kept[at] = fills[at] = value
+    fills[ALT_PHONES] = tuple(p for p in later[ALT_PHONES] if p not in kept[ALT_PHONES])
+    kept[ALT_PHONES] += fills[ALT_PHONES]
+    if kept[ZONES].ambiguous and not later[ZONES].ambiguous:
+        kept[ZONES] = fills[ZONES] = later[ZONES]
+    return fills
+
+
+def _getter(positions: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """``operator.itemgetter`` that gives a sequence however many positions (one: a slice, so
+    it stays picklable)."""
+    if len(positions) == 1:
+        return itemgetter(slice(positions[0], positions[0] + 1 or None))
+    return itemgetter(*positions) if positions else itemgetter(slice(0, 0))
+
+
 class RowChecker:
     """One row's checks, which need no other row: picklable, so worker processes run them
-    (``dialer.importpool``). Gives ``Loaded`` (not yet told from a duplicate) or ``Rejected``.
-    The mapping is turned into cell positions once: a row's checks only index its cells."""
+    (``dialer.importpool``). The mapping is turned into cell positions once: a row's checks
+    take its mapped cells in one step, clean them in one pass and index the cleaned values."""
 
     def __init__(self, mapping: BoundMapping, *, default_region: str,
                  is_dnc: Callable[[str], bool]) -> None:
-        self._mapping = mapping
         self._region = default_region
         self._is_dnc = is_dnc
-        m, index = mapping.mapping, mapping.index
-        self._phone = index(m.phone)
-        self._country = index(m.country)
-        self._timezone = index(m.timezone)
-        self._texts = tuple((name, index(getattr(m, name))) for name in TEXT_FIELDS
-                            if name != "country" and getattr(m, name) is not None)
-        self._alts = tuple((column, index(column)) for column in m.alt_phones)
-        self._customs = tuple((name, index(column)) for name, column in m.custom.items())
+        m = mapping.mapping
+        self._phone_column, self._zone_column = m.phone, m.timezone or ""
+        self.custom_names = tuple(m.custom)
+        columns = [m.phone, *{column: None for column in m.columns() if column != m.phone}]
+        positions = [mapping.positions[column] for column in columns]
+        self._width = max(positions) + 1
+        self._pick = _getter(positions)
 
-    def check(self, row: int, cells: Sequence[str]) -> Loaded | Rejected:
-        raw_country = _cell(cells, self._country)
+        def slot(column: str | None) -> int:
+            """Of the column's cleaned value; -1: the None after them (a column not mapped)."""
+            return -1 if column is None else columns.index(column)
+        self._country, self._zone = slot(m.country), slot(m.timezone)
+        self._texts = _getter([slot(getattr(m, name)) for name in TEXT_FIELDS if name != "country"])
+        self._customs = _getter([slot(column) for column in m.custom.values()])
+        self._alts = tuple((column, slot(column)) for column in m.alt_phones)
+
+    def check(self, row: int, cells: Sequence[str]) -> tuple[Record | None, list[RowError]]:
+        """The row's lead (None: rejected) and its error lines."""
+        if len(cells) < self._width:
+            cells = [*cells, *[""] * (self._width - len(cells))]
+        values: list[str | None] = [(text if text.isascii() else clean(text)) or None
+                                    for text in map(str.strip, self._pick(cells))]
+        values.append(None)
+        raw_phone, raw_country = values[0], values[self._country]
         country = country_code(raw_country) if raw_country else None
         region = country or self._region
-        raw_phone = _cell(cells, self._phone)
         number = check_number(raw_phone, region) if raw_phone else None
         if number is None:
             reason = ("no phone number" if raw_phone is None
                       else f"not a valid phone number (numbers without +country read as {region})")
-            return Rejected(row, (RowError(row, self._mapping.mapping.phone, raw_phone or "",
-                                           reason),))
-        phone = number.e164
+            return None, [RowError(row, self._phone_column, raw_phone or "", reason)]
         errors: list[RowError] = []
-        texts = {name: value for name, at in self._texts if (value := _cell(cells, at)) is not None}
-        details = LeadDetails(
-            **texts, country=country or raw_country,
-            alt_phones=self._alt_phones(row, cells, phone, region, errors),
-            custom={name: value for name, at in self._customs
-                    if (value := _cell(cells, at)) is not None})
-        zones = self._zones(row, number, _cell(cells, self._timezone),
-                            Address(country, details.state, details.postcode), errors)
+        alts = self._alt_phones(row, values, number.e164, region, errors) if self._alts else ()
+        texts = self._texts(values)
+        address = Address(country, texts[_STATE], texts[_POSTCODE])
+        zones = self._zones(row, number, values[self._zone], address, errors)
         if zones is None:
-            return Rejected(row, tuple(errors))
-        status = LeadStatus.DNC if self._is_dnc(phone) else LeadStatus.NEW
-        return Loaded(ImportedLead(row, phone, status, zones, details), tuple(errors))
+            return None, errors
+        return [number.e164, *texts, country or raw_country, *self._customs(values), alts, zones,
+                self._is_dnc(number.e164)], errors
 
-    def _alt_phones(self, row: int, cells: Sequence[str], phone: str, region: str,
+    def lead(self, row: int, record: Record) -> ImportedLead:
+        return ImportedLead(row, record[0], LeadStatus.DNC if record[DNC] else LeadStatus.NEW,
+                            record[ZONES], self.details(record))
+
+    def details(self, record: Record) -> LeadDetails:
+        custom = zip(self.custom_names, record[len(TEXT_FIELDS) + 1:ALT_PHONES])
+        return LeadDetails(**dict(zip(TEXT_FIELDS, record[1:len(TEXT_FIELDS) + 1])),
+                           alt_phones=record[ALT_PHONES],
+                           custom={name: value for name, value in custom if value is not None})
+
+    def _alt_phones(self, row: int, values: list[str | None], phone: str, region: str,
                     errors: list[RowError]) -> tuple[str, ...]:
         found: list[str] = []
         for column, at in self._alts:
-            raw = _cell(cells, at)
+            raw = values[at]
             if raw is None:
                 continue
             checked = check_number(raw, region)
@@ -285,30 +320,29 @@ class RowChecker:
 
     def _zones(self, row: int, number: CheckedNumber, override: str | None,
                address: Address, errors: list[RowError]) -> ZoneChoice | None:
-        column = self._mapping.mapping.timezone
         if override is not None:
             if override in known_zones():
                 return ZoneChoice((override,), ZoneSource.OVERRIDE)
-            errors.append(RowError(row, column or "", override,
+            errors.append(RowError(row, self._zone_column, override,
                                    "not a time zone name such as America/Chicago; the number's is used"))
         zones = choose_zones(number.zones, number.region, address)
         if zones.zones:
             return zones
-        errors.append(RowError(row, self._mapping.mapping.phone, number.e164,
+        errors.append(RowError(row, self._phone_column, number.e164,
                                "no time zone is known for this number: give the list a time zone column"))
         return None
 
 
 class LeadImporter:
     """Validates one file's rows in order; ``is_dnc`` is asked about every E.164 number. The
-    rows' own checks are a ``RowChecker``'s; ``admit`` takes its results (computed elsewhere, in
-    file order) and tells duplicates."""
+    rows' own checks are a ``RowChecker``'s; the importer tells duplicates and makes the
+    results."""
 
     def __init__(self, mapping: BoundMapping, *, default_region: str,
                  is_dnc: Callable[[str], bool], total_bytes: int = 0) -> None:
         self.checker = RowChecker(mapping, default_region=default_region, is_dnc=is_dnc)
-        self._custom = list(mapping.mapping.custom)
-        self._seen: dict[str, _Seen] = {}
+        self._seen: dict[str, tuple[int, Record]] = {}
+        """Per number, its first row and its lead as merged so far."""
         self._counts = dict.fromkeys(("rows_read", "loaded", "bad", "duplicates", "dnc", "ambiguous"), 0)
         self.bytes_read = 0
         self._total_bytes = total_bytes
@@ -325,58 +359,29 @@ class LeadImporter:
             yield result
 
     def feed(self, row: int, cells: Sequence[str]) -> RowResult:
-        return self.admit(self.checker.check(row, cells))
-
-    def admit(self, checked: Loaded | Rejected) -> RowResult:
         """The row's result once the rows before it are known: a number seen before merges."""
-        result = self._dedup(checked) if isinstance(checked, Loaded) else checked
+        record, errors = self.checker.check(row, cells)
         counts = self._counts
         counts["rows_read"] += 1
-        match result:
-            case Loaded(lead=lead):
-                counts["loaded"] += 1
-                counts["dnc"] += lead.status is LeadStatus.DNC
-                counts["ambiguous"] += lead.zones.ambiguous
-            case Merged():
-                counts["duplicates"] += 1
-            case Rejected():
-                counts["bad"] += 1
-        return result
+        if record is None:
+            counts["bad"] += 1
+            return Rejected(row, tuple(errors))
+        seen = self._seen.get(record[0])
+        if seen is not None:
+            counts["duplicates"] += 1
+            fills = absorb(seen[1], record)
+            return Merged(row, seen[0], record[0], self.checker.details(fills), fills[ZONES],
+                          tuple(errors))
+        self._seen[record[0]] = (row, record)
+        counts["loaded"] += 1
+        counts["dnc"] += record[DNC]
+        counts["ambiguous"] += record[ZONES].ambiguous
+        return Loaded(self.checker.lead(row, record), tuple(errors))
 
     def forget(self) -> None:
         """Numbers seen so far count as new again, so memory stays flat however long the file;
         for a caller that merges a later row into what it wrote before (``dialer.store``)."""
         self._seen.clear()
-
-    def _dedup(self, checked: Loaded) -> Loaded | Merged:
-        lead = checked.lead
-        seen = self._seen.get(lead.phone)
-        if seen is None:
-            self._seen[lead.phone] = _Seen(lead.row, self._filled(lead.details),
-                                           lead.zones.ambiguous, lead.details.alt_phones)
-            return checked
-        return self._merge(seen, lead, checked.errors)
-
-    def _filled(self, details: LeadDetails) -> int:
-        present = [getattr(details, name) is not None for name in TEXT_FIELDS]
-        present += [name in details.custom for name in self._custom]
-        return sum(1 << bit for bit, there in enumerate(present) if there)
-
-    def _merge(self, seen: _Seen, lead: ImportedLead, errors: tuple[RowError, ...]) -> Merged:
-        missing = {name for bit, name in enumerate(TEXT_FIELDS) if not seen.filled >> bit & 1}
-        offset = len(TEXT_FIELDS)
-        missing_custom = {name for bit, name in enumerate(self._custom, offset)
-                          if not seen.filled >> bit & 1}
-        d = lead.details
-        fills = LeadDetails(
-            **{name: getattr(d, name) if name in missing else None for name in TEXT_FIELDS},
-            alt_phones=tuple(p for p in d.alt_phones if p not in seen.phones),
-            custom={name: value for name, value in d.custom.items() if name in missing_custom})
-        settles = seen.ambiguous and not lead.zones.ambiguous
-        seen.filled |= self._filled(fills)
-        seen.phones += fills.alt_phones
-        seen.ambiguous = seen.ambiguous and not settles
-        return Merged(lead.row, seen.row, lead.phone, fills, lead.zones if settles else None, errors)
 
 
 def collect(results: Iterable[RowResult]) -> tuple[list[ImportedLead], list[RowError]]:

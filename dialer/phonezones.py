@@ -14,8 +14,8 @@ is America/Chicago), so an intersection by name could keep only the wrong one.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import available_timezones
 
 import pycountry
@@ -31,8 +31,8 @@ class ZoneSource(StrEnum):
     ADDRESS = "address"
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneChoice:
+class ZoneChoice(NamedTuple):
+    """A tuple, as cheap to make as the lead import's every row needs."""
     zones: tuple[str, ...]
     source: ZoneSource
 
@@ -41,8 +41,7 @@ class ZoneChoice:
         return len(self.zones) > 1
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
+class Address(NamedTuple):
     country: str | None = None
     """ISO 3166 alpha-2 (see ``country_code``)."""
     state: str | None = None
