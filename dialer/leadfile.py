@@ -72,7 +72,8 @@ def read_csv(path: Path) -> Iterator[SourceRow]:
         yield from csv_rows(lines, _dialect(lines.head))
 
 
-def csv_rows(lines: DecodedLines, dialect: dict[str, object], first: int = 1) -> Iterator[SourceRow]:
+def csv_rows(lines: DecodedLines | DecodedBlock, dialect: dict[str, object],
+             first: int = 1) -> Iterator[SourceRow]:
     """The records of ``lines``, the first numbered ``first``."""
     records = csv.reader(lines, **dialect)
     for number in itertools.count(first):
@@ -156,8 +157,25 @@ class CsvBlocks(_Closing):
 
 
 def block_rows(block: CsvBlock, dialect: dict[str, object]) -> Iterator[SourceRow]:
-    """A block's rows, numbered in the file (their ``bytes_read`` within the block)."""
-    return csv_rows(DecodedLines(io.BytesIO(block.data), bom=False), dialect, block.first_row)
+    """A block's rows, numbered in the file (their ``bytes_read`` within the block). A block of
+    UTF-8 text is decoded at once; else line by line, so the fault names its row."""
+    try:
+        lines: DecodedLines | DecodedBlock = DecodedBlock(block.data)
+    except UnicodeDecodeError:
+        lines = DecodedLines(io.BytesIO(block.data), bom=False)
+    return csv_rows(lines, dialect, block.first_row)
+
+
+class DecodedBlock:
+    """Lines of UTF-8 text decoded at once: ``DecodedLines``' lines (ended by \\n alone), all
+    their bytes read."""
+
+    def __init__(self, data: bytes) -> None:
+        self._text = data.decode()
+        self.bytes_read = len(data)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(io.StringIO(self._text, newline="\n"))
 
 
 class DecodedLines:

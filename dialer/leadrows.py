@@ -29,7 +29,7 @@ from callcenter.errors import Invalid
 from dialer import compliance
 from dialer.phonecheck import CheckedNumber, check_number
 from dialer.phonezones import (
-    Address, ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state,
+    ZoneChoice, ZoneSource, choose_zones, country_code, known_zones, us_state,
 )
 
 
@@ -285,8 +285,7 @@ class RowChecker:
         errors: list[RowError] = []
         alts = self._alt_phones(row, values, number.e164, region, errors) if self._alts else ()
         texts = self._texts(values)
-        address = Address(country, texts[_STATE], texts[_POSTCODE])
-        zones = self._zones(row, number, values[self._zone], address, errors)
+        zones = self._zones(row, number, values[self._zone], country, texts, errors)
         if zones is None:
             return None, errors
         return [number.e164, *texts, country or raw_country, *self._customs(values), alts, zones,
@@ -318,14 +317,14 @@ class RowChecker:
                 found.append(checked.e164)
         return tuple(found)
 
-    def _zones(self, row: int, number: CheckedNumber, override: str | None,
-               address: Address, errors: list[RowError]) -> ZoneChoice | None:
+    def _zones(self, row: int, number: CheckedNumber, override: str | None, country: str | None,
+               texts: Sequence[str | None], errors: list[RowError]) -> ZoneChoice | None:
         if override is not None:
             if override in known_zones():
                 return ZoneChoice((override,), ZoneSource.OVERRIDE)
             errors.append(RowError(row, self._zone_column, override,
                                    "not a time zone name such as America/Chicago; the number's is used"))
-        zones = choose_zones(number.zones, number.region, address)
+        zones = choose_zones(number.zones, number.region, country, texts[_STATE], texts[_POSTCODE])
         if zones.zones:
             return zones
         errors.append(RowError(row, self._phone_column, number.e164,

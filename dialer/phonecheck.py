@@ -77,8 +77,8 @@ def _read_digits(raw: str, home: _Plan) -> tuple[int, str] | None:
         return None  # not viable: fewer than 3 digits, unless 2 written alone
     if text[0] == "+":
         country_code, national = _calling_code(text[1:])
-    elif home.idd is not None and (idd := home.idd.match(text)) and text[idd.end():idd.end() + 1] != "0":
-        country_code, national = _calling_code(text[idd.end():])
+    elif (after_idd := home.after_idd(text)) is not None:
+        country_code, national = _calling_code(after_idd)
     elif (own := home.after_own_code(text)) is not None:
         country_code, national = home.country_code, own
     else:  # no calling code written: the default region's metadata reads it
@@ -110,17 +110,21 @@ class _Plan:
     def __init__(self, metadata: PhoneMetadata) -> None:
         self.country_code = metadata.country_code
         self._country_text = str(metadata.country_code)
-        self.idd = None if metadata.international_prefix is None else re.compile(metadata.international_prefix)
+        idd = metadata.international_prefix
+        self._idd = None if idd is None else re.compile(idd)
         self._prefix = (re.compile(metadata.national_prefix_for_parsing)
                         if metadata.national_prefix_for_parsing else None)
         self._transform = metadata.national_prefix_transform_rule
         self._metadata = metadata
         general = metadata.general_desc.national_number_pattern
         self._general = re.compile(general) if general else None
-        general_desc = metadata.general_desc
-        longest = max((*general_desc.possible_length, *general_desc.possible_length_local_only), default=0)
-        self._lengths = tuple(util._test_number_length("0" * n, metadata) for n in range(longest + 1))
-        self._types: dict[int, tuple[re.Pattern[str] | None, dict[int, PhoneNumberType]]] = {}
+        desc = metadata.general_desc
+        longest = max((*desc.possible_length, *desc.possible_length_local_only), default=0)
+        self._lengths = tuple(util._test_number_length("0" * n, metadata)
+                              for n in range(longest + 1))
+        self._keeps = tuple(result not in (Result.TOO_SHORT, Result.IS_POSSIBLE_LOCAL_ONLY,
+                                           Result.INVALID_LENGTH) for result in self._lengths)
+        self._types: dict[int, tuple[re.Pattern[str] | None, dict[int, bool]]] = {}
 
     def _is_general(self, national: str) -> bool:
         """``_match_national_number(national, general_desc, False)``."""
@@ -132,8 +136,7 @@ class _Plan:
 
     def keeps_stripped(self, length: int) -> bool:
         """Parse keeps the number with its national prefix stripped when it has this length."""
-        return self._length(length) not in (
-            Result.TOO_SHORT, Result.IS_POSSIBLE_LOCAL_ONLY, Result.INVALID_LENGTH)
+        return self._keeps[length] if length < len(self._keeps) else True  # too long is kept
 
     def strip_prefix(self, number: str) -> str:
         """``_maybe_strip_national_prefix_carrier_code``'s number."""
@@ -146,6 +149,13 @@ class _Plan:
             stripped = self._prefix.sub(self._transform, number, count=1)
         return number if viable and not self._is_general(stripped) else stripped
 
+    def after_idd(self, text: str) -> str | None:
+        """The digits after the region's international prefix (``_parse_prefix_as_idd``: not
+        when a 0 follows, no calling code starts with 0), None without one."""
+        if self._idd is None or (idd := self._idd.match(text)) is None:
+            return None
+        return None if text[idd.end():idd.end() + 1] == "0" else text[idd.end():]
+
     def after_own_code(self, text: str) -> str | None:
         """``_maybe_extract_country_code`` for digits read in this region: the national number
         when the text starts with the region's own calling code (written without +), else None."""
@@ -156,39 +166,37 @@ class _Plan:
                 return national
         return None
 
-    def number_type(self, national: str) -> PhoneNumberType:
-        """``_number_type_helper``."""
+    def geographic(self, national: str) -> bool | None:
+        """Whether the number's type (``_number_type_helper``) is geographical
+        (``is_number_type_geographical``); None: it has no type, it is not a valid number."""
         plan = self._types.get(len(national))
         if plan is None:
             plan = self._types[len(national)] = self._type_pattern(len(national))
-        pattern, kinds = plan
+        pattern, geographic = plan
         match = None if pattern is None else pattern.fullmatch(national)
-        return PhoneNumberType.UNKNOWN if match is None else kinds[match.lastindex]
+        return None if match is None else geographic[match.lastindex]
 
-    def _type_pattern(self, length: int) -> tuple[re.Pattern[str] | None, dict[int, PhoneNumberType]]:
+    def _type_pattern(self, length: int) -> tuple[re.Pattern[str] | None, dict[int, bool]]:
         """The descriptions of numbers ``length`` digits long as one pattern: alternatives in
-        ``_number_type_helper``'s order, each ending in an empty group naming its type."""
+        ``_number_type_helper``'s order, each ending in an empty group that tells whether its
+        type is geographical. A fixed line number is, whether or not it is also a mobile one."""
         metadata = self._metadata
         general = _pattern(metadata.general_desc, length)
         if general is None:
             return None, {}
-        alternatives = [(found, kind) for name, kind in _SPECIAL_TYPES
+        kinds = list(_SPECIAL_TYPES)
+        kinds.append(("fixed_line", PhoneNumberType.FIXED_LINE))
+        if not metadata.same_mobile_and_fixed_line_pattern:  # else a mobile number is a fixed one
+            kinds.append(("mobile", PhoneNumberType.MOBILE))
+        alternatives = [(found, util.is_number_type_geographical(kind, self.country_code))
+                        for name, kind in kinds
                         if (found := _pattern(getattr(metadata, name), length)) is not None]
-        fixed = _pattern(metadata.fixed_line, length)
-        mobile = None if metadata.same_mobile_and_fixed_line_pattern else _pattern(metadata.mobile, length)
-        if fixed is not None and metadata.same_mobile_and_fixed_line_pattern:
-            alternatives.append((fixed, PhoneNumberType.FIXED_LINE_OR_MOBILE))
-        elif fixed is not None:
-            if mobile is not None:
-                alternatives.append((f"(?=(?:{mobile})\\Z){fixed}", PhoneNumberType.FIXED_LINE_OR_MOBILE))
-            alternatives.append((fixed, PhoneNumberType.FIXED_LINE))
-        if mobile is not None:
-            alternatives.append((mobile, PhoneNumberType.MOBILE))
         if not alternatives:
             return None, {}
         branches = "|".join(f"(?:{found})\\Z(?P<t{i}>)" for i, (found, _) in enumerate(alternatives))
         pattern = re.compile(f"(?=(?:{general})\\Z)(?:{branches})")
-        return pattern, {pattern.groupindex[f"t{i}"]: kind for i, (_, kind) in enumerate(alternatives)}
+        return pattern, {pattern.groupindex[f"t{i}"]: geographic
+                         for i, (_, geographic) in enumerate(alternatives)}
 
 
 def _pattern(desc: util.PhoneNumberDesc | None, length: int) -> str | None:
@@ -239,58 +247,56 @@ class _CallingCode(NamedTuple):
 _CALLING_CODES: dict[int, _CallingCode] = {}
 
 
-def _calling(country_code: int) -> _CallingCode:
-    found = _CALLING_CODES.get(country_code)
-    if found is None:
-        found = _CALLING_CODES[country_code] = _calling_code_of(country_code)
-    return found
-
-
 def _calling_code_of(country_code: int) -> _CallingCode:
     regions = []
     for region in util.COUNTRY_CODE_TO_REGION_CODE[country_code]:
         metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
         if metadata is not None:
-            leading = None if metadata.leading_digits is None else re.compile(metadata.leading_digits)
+            digits = metadata.leading_digits
+            leading = None if digits is None else re.compile(digits)
             regions.append((region, _REGION_PLANS.get(region) or _Plan(metadata), leading))
     text = str(country_code)
-    lengths = {len(prefix) for prefix in TIMEZONE_DATA if prefix.startswith(text) or text.startswith(prefix)}
+    lengths = {len(prefix) for prefix in TIMEZONE_DATA
+               if prefix.startswith(text) or text.startswith(prefix)}
     country = number_timezones._country_level_time_zones_for_number(
         phonenumbers.PhoneNumber(country_code=country_code))
     alone = len(util.COUNTRY_CODE_TO_REGION_CODE[country_code]) == 1
-    return _CallingCode(alone, tuple(regions), tuple(sorted(lengths, reverse=True)), _known(country))
+    return _CallingCode(alone, tuple(regions), tuple(sorted(lengths, reverse=True)),
+                        _known(country))
 
 
 def _classified(country_code: int, national: str) -> CheckedNumber | None:
     """``is_valid_number``, ``region_code_for_number`` and ``time_zones_for_number`` of the
     number, classified once (``_region_and_type``)."""
-    if country_code not in util.COUNTRY_CODE_TO_REGION_CODE:
-        return None
-    calling = _calling(country_code)
-    region, kind = _region_and_type(calling, national)
-    if kind == PhoneNumberType.UNKNOWN:
+    calling = _CALLING_CODES.get(country_code)
+    if calling is None:
+        if country_code not in util.COUNTRY_CODE_TO_REGION_CODE:
+            return None
+        calling = _CALLING_CODES[country_code] = _calling_code_of(country_code)
+    region, geographic = _region_and_type(calling, national)
+    if geographic is None:
         return None
     e164 = f"+{country_code}{national}"
-    if util.is_number_type_geographical(kind, country_code):
-        zones = _prefix_zones(e164[1:1 + TIMEZONE_LONGEST_PREFIX], calling.zone_lengths)
-    else:
-        zones = calling.zones
-    return CheckedNumber(e164, region, zones)
+    if geographic:
+        return CheckedNumber(e164, region, _prefix_zones(e164[1:1 + TIMEZONE_LONGEST_PREFIX],
+                                                         calling.zone_lengths))
+    return CheckedNumber(e164, region, calling.zones)
 
 
-def _region_and_type(calling: _CallingCode, national: str) -> tuple[str | None, PhoneNumberType]:
-    """``region_code_for_number`` and its ``number_type``: the first region whose leading
-    digits match, or, of regions without leading digits, whose descriptions match."""
+def _region_and_type(calling: _CallingCode, national: str) -> tuple[str | None, bool | None]:
+    """``region_code_for_number`` and whether its type is geographical (None: not valid):
+    the first region whose leading digits match, or, of regions without leading digits, whose
+    descriptions match."""
     if calling.alone and calling.regions:
         region, plan, _ = calling.regions[0]
-        return region, plan.number_type(national)
+        return region, plan.geographic(national)
     for region, plan, leading in calling.regions:
         if leading is not None:
             if leading.match(national):
-                return region, plan.number_type(national)
-        elif (kind := plan.number_type(national)) != PhoneNumberType.UNKNOWN:
-            return region, kind
-    return None, PhoneNumberType.UNKNOWN
+                return region, plan.geographic(national)
+        elif (geographic := plan.geographic(national)) is not None:
+            return region, geographic
+    return None, None
 
 
 _ZONES: dict[str, tuple[str, ...]] = {}

@@ -48,16 +48,22 @@ class Address(NamedTuple):
     postcode: str | None = None
 
 
-def choose_zones(by_number: tuple[str, ...], number_region: str | None,
-                 address: Address) -> ZoneChoice:
-    """From the zones phonenumbers gives the number's prefix (``dialer.phonecheck``) and the
-    region of the number."""
+def choose_zones(by_number: tuple[str, ...], number_region: str | None, country: str | None,
+                 state: str | None, postcode: str | None) -> ZoneChoice:
+    """From the zones phonenumbers gives the number's prefix (``dialer.phonecheck``), the
+    region of the number and the lead's address."""
     if len(by_number) == 1:
-        return ZoneChoice(by_number, ZoneSource.NUMBER)
-    by_address = address_zones(address, number_region)
+        return _one_zone(by_number)
+    by_address = address_zones(Address(country, state, postcode), number_region)
     if by_address:
         return ZoneChoice(by_address, ZoneSource.ADDRESS)
     return ZoneChoice(by_number, ZoneSource.NUMBER)
+
+
+@functools.cache
+def _one_zone(zones: tuple[str]) -> ZoneChoice:
+    """Made once per zone: nearly every lead's choice is one of these."""
+    return ZoneChoice(zones, ZoneSource.NUMBER)
 
 
 def address_zones(address: Address, number_region: str | None) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ blank rows, a BOM, no final line end), the same error lines in row order, the sa
 and counts, and a row that is not UTF-8 stops it at that row after the rows before it."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ MAPPING = ColumnMapping(phone="Telefon", first_name="Vorname", last_name="Nachna
                         alt_phones=["Mobil"], custom=["Notiz"])
 TRICKY = ('\ufeffTelefon;Vorname;Nachname;Mobil;Notiz\n030 1234567;"Jür;gen";"two\nlines";;x\n\n'
           ';nobody;;;\n"030 7654321";"say ""hi""\n";;0151 12;\n030 1234567;;Later;;\n12;;;;'
-          '\n+44 20 7946 0958;' + NAME + ';;;"a\r\nb"')
+          '\n+44 20 7946 0958;' + NAME + ';;;"a\r\nb"\n030 1111111;x\u2028y\x85z\x0cw;;;\n')
 
 
 def sequential_rows(path: Path) -> list[tuple[int, list[str]]]:
@@ -44,8 +45,9 @@ def many_rows(count: int) -> list[list[str]]:
     rows = [["Telefon", "Vorname", "Nachname", "Mobil", "Notiz"]]
     for n in range(count):
         phone = f"030 {2_000_000 + n % (count // 2)}"  # each number twice, blocks apart
+        mobile = "0151 12" if n % 11 == 0 else f"0151 {30_000_000 + n}" if n % 4 == 0 else ""
         rows.append([phone if n % 7 else "12", NAME if n % 3 else "", f"M{n}" if n % 5 else "",
-                     "0151 12" if n % 11 == 0 else "", f'line "{n}"\nnext'])
+                     mobile, f'line "{n}"\nnext {NAME}\\' if n % 2 else ""])
     return rows
 
 
@@ -78,10 +80,15 @@ def test_worker_processes_find_what_one_process_finds(tmp_path):
             kept = first.setdefault(fields["phone"], fields)
             for name, value in fields.items():
                 kept[name] = kept[name] or value
+            kept["alt_phones"] = [*kept["alt_phones"],
+                                  *(p for p in fields["alt_phones"] if p not in kept["alt_phones"])]
     assert first.keys() == leads.keys()
     for phone, lead in leads.items():
-        assert (first[phone]["first_name"], first[phone]["last_name"]) == (
-            lead.details.first_name, lead.details.last_name)
+        row = first[phone]
+        assert (row["first_name"], row["last_name"]) == (lead.details.first_name, lead.details.last_name)
+        assert json.loads(row["custom"]) == lead.details.custom
+        assert (tuple(row["alt_phones"]), tuple(row["timezones"]), row["zone_source"]) == (
+            lead.details.alt_phones, lead.zones.zones, lead.zones.source)
     assert blocks[-1].bytes_read == path.stat().st_size
 
 

@@ -64,6 +64,16 @@ def test_custom_fields_kept_as_a_dict():
     assert loaded(result).lead.details.custom == {"Tier": "gold", "Notiz": NAME}
 
 
+def test_a_row_shorter_than_the_header_has_empty_cells():
+    lead = loaded(importer().feed(2, ["030 1234567", "", NAME])).lead
+    assert (lead.phone, lead.details.first_name, lead.details.custom) == ("+49301234567", NAME, {})
+    only_phone = LeadImporter(ColumnMapping(phone="Phone").bind(["Name", "Phone"]),
+                              default_region="DE", is_dnc=lambda n: False)
+    assert isinstance(only_phone.feed(2, ["Anna"]), Rejected)
+    lead = loaded(only_phone.feed(3, ["Anna", "030 1234567"])).lead
+    assert (lead.details.alt_phones, lead.details.custom, lead.details.first_name) == ((), {}, None)
+
+
 def test_a_valid_row_becomes_a_lead():
     lead = loaded(importer().feed(2, row(phone=" 030 1234567 ", mobile="0151 12345678",
                                          first=NAME, last="Müller", mail="j@example.org",
