@@ -1,10 +1,10 @@
 """A lead list read and checked a block at a time, by worker processes, in file order.
 
 For a CSV file larger than a block the parent only cuts the file into blocks of whole records
-(``CsvBlocks``); each worker decodes, parses and checks a block's rows with a ``LeadImporter``
-(phonenumbers being most of a row's cost), merges the block's repeated numbers, and sends back
-plain values: one record per number (``LEAD_COLUMNS``, ready for a COPY), the block's error
-lines and counts. Objects would cost more to pickle than to check. The caller writes the
+(``CsvBlocks``); each worker decodes a block at once, parses and checks its rows with the
+importer's ``RowChecker``, merges the block's repeated numbers as ``LeadImporter`` does
+(``absorb``, on the rows' plain records: no objects per row), and sends back plain values: one
+row per number (``LEAD_COLUMNS``, ready for a COPY), the block's error lines and counts. The caller writes the
 blocks in file order, a number that an earlier block gave merging into its lead (the upsert
 does it as ``LeadImporter`` would), so the outcome is a single process's. At most
 ``2 x workers`` blocks are in flight, so memory stays flat however long the file. A small
@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from callcenter.errors import Invalid

@@ -14,6 +14,7 @@ is America/Chicago), so an intersection by name could keep only the wrong one.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import available_timezones
@@ -41,7 +42,8 @@ class ZoneChoice(NamedTuple):
         return len(self.zones) > 1
 
 
-class Address(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Address:
     country: str | None = None
     """ISO 3166 alpha-2 (see ``country_code``)."""
     state: str | None = None
