@@ -142,6 +142,14 @@ class AgiEnvironment:
 
     @property
     def caller(self) -> str:
-        """The caller's number; AGI writes ``unknown`` for none."""
-        value = self.raw.get("agi_callerid", "")
-        return "" if value == "unknown" else value
+        """The caller's number ("" for none)."""
+        return _given(self.raw.get("agi_callerid"))
+
+    @property
+    def caller_name(self) -> str:
+        return _given(self.raw.get("agi_calleridname"))
+
+
+def _given(value: str | None) -> str:
+    # AGI writes "unknown" for an absent caller id field.
+    return "" if not value or value == "unknown" else value

@@ -43,10 +43,5 @@ class CollectedRecorder:
             log.warning("collected data of %s dropped: no uniqueid/linkedid", env.get("agi_channel"))
             return
         self.record(channel=env.get("agi_channel", ""), uniqueid=uniqueid, linkedid=linkedid,
-                    fields=fields, caller_num=_agi_name(env.get("agi_callerid")),
-                    caller_name=_agi_name(env.get("agi_calleridname")))
-
-
-def _agi_name(value: str | None) -> str:
-    # AGI writes "unknown" for an absent caller id field.
-    return "" if not value or value == "unknown" else value
+                    fields=fields, caller_num=session.environment.caller,
+                    caller_name=session.environment.caller_name)

@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from ctiserver.agi.protocol import AgiEnvironment
 from ctiserver.ami import events as ev
 from ctiserver.ami.stream import AmiStreamParser
 from ctiserver.calls.tracker import CallEnded, CallOffered, CallTracker, CollectedChanged
@@ -240,8 +241,9 @@ async def test_the_pop_carries_the_data_and_later_data_follows_as_an_update():
 
 
 class Session:
-    env = {"agi_uniqueid": "u1;2", "agi_channel": CALLER, "agi_callerid": "+4930",
-           "agi_calleridname": "unknown"}
+    environment = AgiEnvironment.of({"agi_uniqueid": "u1;2", "agi_channel": CALLER,
+                                     "agi_callerid": "+4930", "agi_calleridname": "unknown"})
+    env = environment.raw
 
     async def get_variable(self, name: str) -> str | None:
         assert name == "CHANNEL(linkedid)"
