@@ -43,6 +43,7 @@ from pathlib import Path
 
 import asyncpg
 import phonenumbers
+from sqlalchemy import text
 
 from callcenter.settings import Settings
 from crm_core.db import (
@@ -260,7 +261,18 @@ async def ours(db: Database, path: Path, reports: Path, pgdata: Path) -> tuple[
         status = await job.run()
         seconds = time.perf_counter() - started
     cpu = {"python_cpu_s": processes.cpu_s, "postgres_cpu_s": (postgres_cpu(pgdata) or 0.0) - pg_before}
-    return {"rows": status.rows_read, "seconds": seconds, **cpu}, status, processes.rss_mb
+    return {"rows": status.rows_read, "seconds": seconds, **cpu, **await _stored(db, "ours")}, \
+        status, processes.rss_mb
+
+
+async def _stored(db: Database, campaign: str) -> dict[str, int]:
+    """What the campaign's leads table holds, to check against the import's counts."""
+    async with db.sessionmaker() as session:
+        row = (await session.execute(text(
+            "SELECT count(*) AS leads, count(*) FILTER (WHERE l.status = 'dnc') AS dnc,"
+            " count(l.customer_id) AS linked FROM leads l JOIN campaigns c ON c.id = l.campaign_id"
+            " WHERE c.name = :name"), {"name": campaign})).one()
+    return {"leads": row.leads, "stored_dnc": row.dnc, "stored_linked": row.linked}
 
 
 async def naive(db: Database, url: str, path: Path, report: Path, dnc: set[str]) -> dict:
@@ -313,7 +325,7 @@ async def _naive_write(connection: asyncpg.Connection, campaign: int, listed: in
 
 
 def failures(written: Written, status: ImportStatus, report_lines: int, copy: dict,
-             naive_side: dict) -> list[str]:
+             ours_side: dict, naive_side: dict) -> list[str]:
     s = status
     wrong = []
     if s.status != "done":
@@ -331,6 +343,9 @@ def failures(written: Written, status: ImportStatus, report_lines: int, copy: di
         wrong.append(f"{s.dnc} leads flagged dnc, {len(written.dnc)} listed")
     if s.customers_linked != len(written.known):
         wrong.append(f"customers linked {s.customers_linked}, {len(written.known)} known")
+    mine = {"leads": s.loaded, "stored_dnc": s.dnc, "stored_linked": s.customers_linked}
+    if held := {name: ours_side[name] for name in mine if ours_side[name] != mine[name]}:
+        wrong.append(f"ours' leads table holds {held}, its counts say {mine}")
     if naive_side["leads"] != naive_side["loaded"]:
         wrong.append(f"naive wrote {naive_side['leads']} leads of {naive_side['loaded']}")
     return wrong
@@ -382,14 +397,16 @@ def main() -> None:
     cpu = sides["ours"]["python_cpu_s"] + sides["ours"]["postgres_cpu_s"]
     print(f"ours used {sides['ours']['python_cpu_s']:.1f} CPU s in Python (this process and its "
           f"workers) and {sides['ours']['postgres_cpu_s']:.1f} in PostgreSQL: "
-          f"{args.rows / cpu:.0f} rows per CPU second")
+          f"{args.rows / cpu:.0f} rows per CPU second, "
+          f"{sides['ours']['postgres_cpu_s'] / args.rows * 1e6:.1f} µs of PostgreSQL CPU per row")
     print(f"ours / raw copy {ratio:.2f}; loaded {s.loaded} (dnc {s.dnc}, ambiguous zone "
           f"{s.ambiguous}), merged {s.merged}, duplicates {s.duplicates} ({written.repeats} "
           f"written), bad {s.bad}; {got['report_lines']} report lines ({written.bad} bad rows "
           f"written); customers linked {s.customers_linked}; "
           f"memory (this process and its workers) {rss[0]:.0f} MB at the start, peak "
           f"{max(halves[0]):.0f} MB in the first half, {max(halves[1]):.0f} MB in the second")
-    wrong = failures(written, status, got["report_lines"], sides["copy"], sides["naive"])
+    wrong = failures(written, status, got["report_lines"], sides["copy"], sides["ours"],
+                     sides["naive"])
     print(json.dumps({
         "rows": args.rows, "seed": args.seed, "bytes": got["size"],
         "rows_per_s": sides["ours"]["rows_per_s"], "raw_copy_rows_per_s": sides["copy"]["rows_per_s"],
@@ -397,6 +414,7 @@ def main() -> None:
         "python_cpu_s": round(sides["ours"]["python_cpu_s"], 1),
         "postgres_cpu_s": round(sides["ours"]["postgres_cpu_s"], 1),
         "rows_per_cpu_s": round(args.rows / cpu),
+        "postgres_us_per_row": round(sides["ours"]["postgres_cpu_s"] / args.rows * 1e6, 2),
         "ratio_to_copy": ratio, "bad_rows_reported": got["report_lines"],
         "bad_rows_written": written.bad, "loaded": s.loaded, "merged": s.merged,
         "duplicates": s.duplicates, "dnc": s.dnc, "customers_linked": s.customers_linked,

@@ -245,8 +245,9 @@ WITH upsert AS (
     INSERT INTO leads AS l (list_id, campaign_id, phone, alt_phones, {", ".join(TEXT_FIELDS)},
                             timezones, zone_source, custom, status, customer_id)
     SELECT :list_id, :campaign_id, s.phone,
-           ARRAY(SELECT p FROM unnest(s.alt_phones) p
-                 WHERE NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = p)),
+           CASE WHEN cardinality(s.alt_phones) = 0 THEN s.alt_phones  -- most leads: no probe
+                ELSE ARRAY(SELECT p FROM unnest(s.alt_phones) p
+                           WHERE NOT EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = p)) END,
            {", ".join(f"s.{name}" for name in TEXT_FIELDS)}, s.timezones, s.zone_source, s.custom,
            CASE WHEN EXISTS (SELECT 1 FROM dnc_entries d WHERE d.number = s.phone)
                 THEN 'dnc' ELSE 'new' END,
