@@ -522,7 +522,9 @@ class Lead(Base):
         CheckConstraint(
             "status IN ('new', 'dialing', 'retry', 'done', 'dnc', 'failed')", name="status"
         ),
-        Index(None, "campaign_id", "status", "next_attempt_at"),
+        # the hopper's retries, due first (its fresh leads' index follows the class)
+        Index("ix_leads_retry", "campaign_id", "next_attempt_at", "id",
+              postgresql_where=text("status = 'retry'")),
         # one check per imported lead for both; a campaign's deletion reaches it via its list
         ForeignKeyConstraint(["list_id", "campaign_id"], ["lead_lists.id", "lead_lists.campaign_id"],
                              ondelete="CASCADE", name="fk_leads_list_id_lead_lists"),
@@ -561,6 +563,11 @@ class Lead(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at_column()
+
+
+# the hopper's fresh leads in the order it dials them: the first few read, not all sorted
+Index("ix_leads_fresh", Lead.campaign_id, Lead.priority.desc(), Lead.id,
+      postgresql_where=text("status = 'new'"))
 
 
 class LeadAttempt(Base):

