@@ -8,8 +8,8 @@ priority and id, retries by when they are due): a campaign's next fresh leads ar
 entries of its index instead of all its leads sorted (~3 s for 1,000,000 leads, now <1 ms),
 at no extra cost per imported lead.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0016"
+revision: str = "0019"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
