@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from callcenter.errors import Conflict, Invalid, NotFound
 from crm_core.customers import create_customer
@@ -144,6 +145,32 @@ async def test_importing_the_same_numbers_again_merges_into_the_leads(
     assert leads[first]["id"] == before[first]["id"]
     assert leads[first]["list_id"] == before[first]["list_id"] != leads[third]["list_id"]
     assert await customer_of(db, first) == []  # made when the lead is first reached
+
+
+async def test_a_leads_list_and_campaign_are_kept_together_and_go_with_the_campaign(
+        db: Database, tmp_path: Path) -> None:
+    """Migration 0019's one foreign key (list and campaign) and its partial customer index."""
+    campaign, other = await new_campaign(db), await new_campaign(db)
+    known, number = fresh_numbers(2)
+    owner = await create_customer(db, NAME, [known], default_region="GB")
+    status = await import_rows(db, campaign, tmp_path / "a.csv",
+                               [[known, NAME, "", ""], [number, "Bob", "", ""]])
+    other_id = (await Campaigns(db).get(other)).id
+    with pytest.raises(IntegrityError):  # a list of one campaign, a lead of another
+        async with db.sessionmaker.begin() as session:
+            await session.execute(text(
+                "UPDATE leads SET campaign_id = :other WHERE list_id = :list"),
+                {"other": other_id, "list": status.list_id})
+    async with db.sessionmaker.begin() as session:
+        await session.execute(text("DELETE FROM customers WHERE id = :id"), {"id": owner})
+    assert (await leads_of(db, campaign))[known]["customer_id"] is None
+    await Campaigns(db).delete(campaign)
+    async with db.engine.connect() as conn:
+        left = await conn.scalar(text("SELECT count(*) FROM leads WHERE list_id = :list"),
+                                 {"list": status.list_id})
+    assert left == 0
+    with pytest.raises(NotFound):
+        await import_status(db, status.list_id)
 
 
 async def test_batches_report_progress_and_merge_across_batches(
