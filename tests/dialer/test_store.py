@@ -149,7 +149,7 @@ async def test_importing_the_same_numbers_again_merges_into_the_leads(
 
 async def test_a_leads_list_and_campaign_are_kept_together_and_go_with_the_campaign(
         db: Database, tmp_path: Path) -> None:
-    """Migration 0019's one foreign key (list and campaign) and its partial customer index."""
+    """Migration 0020's one foreign key (list and campaign) and its partial customer index."""
     campaign, other = await new_campaign(db), await new_campaign(db)
     known, number = fresh_numbers(2)
     owner = await create_customer(db, NAME, [known], default_region="GB")
