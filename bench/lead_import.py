@@ -47,15 +47,16 @@ from sqlalchemy import text
 
 from callcenter.settings import Settings
 from crm_core.db import (
-    Database, asyncpg_url, create_database, ensure_embedded_postgres, open_database, upgrade,
-    with_database,
+    Database, asyncpg_url, create_database, ensure_embedded_postgres, open_database,
+    stop_embedded_postgres, upgrade, with_database,
 )
 from dialer.campaigns import CampaignSettings
 from dialer.leadfile import ErrorReport, LeadFile
 from dialer.leadrows import ColumnMapping, LeadImporter, LeadStatus, Loaded, Merged
 from dialer.store import Campaigns, ImportStatus, LeadImport
 
-DATABASE = "callcenter_bench_lead_import"
+DATABASE = f"callcenter_bench_lead_import_{os.getpid()}"
+"""Per run, as the default data folder: two runs never share a database or a server."""
 HEADER = ["Telefon", "Mobil", "Vorname", "Nachname", "E-Mail", "PLZ", "Bundesland", "Land",
           "Zeitzone", "Tarif"]
 MAPPING = ColumnMapping(phone="Telefon", alt_phones=["Mobil"], first_name="Vorname",
@@ -193,14 +194,19 @@ class ProcessSampler:
     def __init__(self) -> None:
         self.rss_mb: list[float] = []
         self._cpu: dict[int, float] = {}
+        self._cpu_before: dict[int, float] = {}
+        """At the start: what this process used before (generating the file, seeding)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
     def cpu_s(self) -> float:
-        return sum(self._cpu.values())
+        """Since the start."""
+        return sum(cpu - self._cpu_before.get(pid, 0.0) for pid, cpu in self._cpu.items())
 
     def __enter__(self) -> ProcessSampler:
+        self._sample()
+        self._cpu_before = dict(self._cpu)
         self._thread.start()
         return self
 
@@ -209,15 +215,17 @@ class ProcessSampler:
         self._thread.join()
 
     def _run(self) -> None:
-        while True:
-            pids = [os.getpid(), *_descendants(os.getpid())]
-            self.rss_mb.append(sum(map(_rss_mb, pids)))
-            for pid in pids:
-                with contextlib.suppress(OSError, IndexError):
-                    fields = _proc_stat(pid)
-                    self._cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            if self._stop.wait(0.5):
-                return
+        while not self._stop.wait(0.5):
+            self._sample()
+        self._sample()
+
+    def _sample(self) -> None:
+        pids = [os.getpid(), *_descendants(os.getpid())]
+        self.rss_mb.append(sum(map(_rss_mb, pids)))
+        for pid in pids:
+            with contextlib.suppress(OSError, IndexError):
+                fields = _proc_stat(pid)
+                self._cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _descendants(pid: int) -> list[int]:
@@ -255,12 +263,14 @@ async def ours(db: Database, path: Path, reports: Path, pgdata: Path) -> tuple[
     await new_campaign(db, "ours")
     pg_before = postgres_cpu(pgdata) or 0.0
     with ProcessSampler() as processes:
-        started = time.perf_counter()
+        started, parent_before = time.perf_counter(), time.process_time()
         job = await LeadImport.open(db, "ours", path, MAPPING, default_region="DE",
                                     report_dir=reports)
         status = await job.run()
-        seconds = time.perf_counter() - started
-    cpu = {"python_cpu_s": processes.cpu_s, "postgres_cpu_s": (postgres_cpu(pgdata) or 0.0) - pg_before}
+        seconds, parent_cpu = time.perf_counter() - started, time.process_time() - parent_before
+    cpu = {"python_cpu_s": processes.cpu_s, "parent_cpu_s": parent_cpu,
+           "postgres_cpu_s": (postgres_cpu(pgdata) or 0.0) - pg_before,
+           "load_avg": os.getloadavg()}  # the machine is shared: how busy it was
     return {"rows": status.rows_read, "seconds": seconds, **cpu, **await _stored(db, "ours")}, \
         status, processes.rss_mb
 
@@ -351,8 +361,8 @@ def failures(written: Written, status: ImportStatus, report_lines: int, copy: di
     return wrong
 
 
-async def run(args: argparse.Namespace, folder: Path) -> dict:
-    settings = Settings(data_dir=Path(os.environ.get("CALLCENTER_BENCH_DATA_DIR", "/tmp/callcenter-bench")))
+async def run(args: argparse.Namespace, folder: Path, data_dir: Path) -> dict:
+    settings = Settings(data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     server = await asyncio.to_thread(ensure_embedded_postgres, settings.database_url, settings.data_dir)
     url = with_database(server, DATABASE)
@@ -381,7 +391,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lead-import-") as folder:
-        got = asyncio.run(run(args, Path(folder)))
+        given = os.environ.get("CALLCENTER_BENCH_DATA_DIR")
+        # by default a data folder (and PostgreSQL server) of this run's own, removed after it
+        data_dir = Path(given) if given else Path(folder) / "data"
+        try:
+            got = asyncio.run(run(args, Path(folder), data_dir))
+        finally:
+            if not given:
+                stop_embedded_postgres(data_dir)
     written, status = got["written"], got["status"]
     sides = {name: got[name] for name in ("copy", "ours", "naive")}
     for side in sides.values():
@@ -396,7 +413,9 @@ def main() -> None:
     s = status
     cpu = sides["ours"]["python_cpu_s"] + sides["ours"]["postgres_cpu_s"]
     print(f"ours used {sides['ours']['python_cpu_s']:.1f} CPU s in Python (this process and its "
-          f"workers) and {sides['ours']['postgres_cpu_s']:.1f} in PostgreSQL: "
+          f"workers; this process alone {sides['ours']['parent_cpu_s']:.1f}, "
+          f"{sides['ours']['parent_cpu_s'] / args.rows * 1e6:.1f} µs per row) and "
+          f"{sides['ours']['postgres_cpu_s']:.1f} in PostgreSQL: "
           f"{args.rows / cpu:.0f} rows per CPU second, "
           f"{sides['ours']['postgres_cpu_s'] / args.rows * 1e6:.1f} µs of PostgreSQL CPU per row")
     print(f"ours / raw copy {ratio:.2f}; loaded {s.loaded} (dnc {s.dnc}, ambiguous zone "
@@ -412,9 +431,12 @@ def main() -> None:
         "rows_per_s": sides["ours"]["rows_per_s"], "raw_copy_rows_per_s": sides["copy"]["rows_per_s"],
         "naive_rows_per_s": sides["naive"]["rows_per_s"], "naive_rows": sides["naive"]["rows"],
         "python_cpu_s": round(sides["ours"]["python_cpu_s"], 1),
+        "parent_cpu_s": round(sides["ours"]["parent_cpu_s"], 1),
+        "parent_us_per_row": round(sides["ours"]["parent_cpu_s"] / args.rows * 1e6, 2),
         "postgres_cpu_s": round(sides["ours"]["postgres_cpu_s"], 1),
         "rows_per_cpu_s": round(args.rows / cpu),
         "postgres_us_per_row": round(sides["ours"]["postgres_cpu_s"] / args.rows * 1e6, 2),
+        "load_avg_1_5_15": [round(load, 2) for load in sides["ours"]["load_avg"]],
         "ratio_to_copy": ratio, "bad_rows_reported": got["report_lines"],
         "bad_rows_written": written.bad, "loaded": s.loaded, "merged": s.merged,
         "duplicates": s.duplicates, "dnc": s.dnc, "customers_linked": s.customers_linked,
