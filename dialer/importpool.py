@@ -3,8 +3,9 @@
 For a CSV file larger than a block the parent only cuts the file into blocks of whole records
 (``CsvBlocks``); each worker decodes a block at once, parses and checks its rows with the
 importer's ``RowChecker``, merges the block's repeated numbers as ``LeadImporter`` does
-(``absorb``, on the rows' plain records: no objects per row), and sends back plain values: one
-row per number (``LEAD_COLUMNS``, ready for a COPY), the block's error lines and counts. The caller writes the
+(``absorb``, on the rows' plain records: no objects per row), and sends back the block's COPY
+payload (one row per number, ``LEAD_COLUMNS`` in PostgreSQL's CSV format, as bytes: the parent
+forwards it untouched), its error lines and counts. The caller writes the
 blocks in file order, a number that an earlier block gave merging into its lead (the upsert
 does it as ``LeadImporter`` would), so the outcome is a single process's. At most
 ``2 x workers`` blocks are in flight, so memory stays flat however long the file. A small
@@ -14,7 +15,9 @@ before the fault, then the fault.
 """
 from __future__ import annotations
 
+import csv
 import gc
+import io
 import itertools
 import json
 import multiprocessing
@@ -36,14 +39,20 @@ BLOCK_BYTES = 1 << 20
 BLOCK_ROWS = 10_000
 LEAD_COLUMNS = ("ord", "phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
 """``ord``: the lead's place in its block, so the leads are written in file order."""
+COPY_OPTIONS: dict[str, Any] = {"columns": LEAD_COLUMNS, "format": "csv", "delimiter": "\t"}
+"""How PostgreSQL reads a block's ``copy``: CSV, where an unquoted empty value is NULL (a
+record's texts are never empty: None instead) and a backslash is a plain character."""
 
 _worker: tuple[LeadImporter, dict[str, object]] | None = None
 
 
 @dataclass(slots=True)
 class CheckedBlock:
-    leads: list[tuple[Any, ...]] = field(default_factory=list)
-    """One per number new in the block, in file order, its later rows merged in: LEAD_COLUMNS."""
+    copy: bytes = b""
+    """The COPY payload (``COPY_OPTIONS``): one row per number new in the block, in file order,
+    its later rows merged in."""
+    leads: int = 0
+    """Rows in ``copy``."""
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
     bad: int = 0
@@ -110,23 +119,44 @@ def _summary(importer: LeadImporter, rows: Iterable[SourceRow], end: int | None 
         block.fault = (fault.template, fault.params)
     importer.forget()
     to_copy = _CopyRows(importer.checker.custom_names)
-    block.leads = [to_copy(order, lead) for order, lead in enumerate(leads.values())]
+    block.copy = copy_payload(to_copy(order, lead) for order, lead in enumerate(leads.values()))
+    block.leads = len(leads)
     block.bytes_read = block.bytes_read if end is None else end
     return block
 
 
+def copy_payload(rows: Iterable[tuple[Any, ...]]) -> bytes:
+    """``rows`` (``LEAD_COLUMNS``, arrays as their literals) in PostgreSQL's CSV format,
+    ``COPY_OPTIONS``: None unquoted and empty, so NULL; csv quotes what needs it (a line end
+    quotes only the characters of its ``lineterminator``: both, for a CR or LF in a name)."""
+    text = io.StringIO()
+    csv.writer(text, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    return text.getvalue().encode()
+
+
+def array_literal(values: Iterable[str]) -> str:
+    """A text[] value as PostgreSQL reads it: every element quoted, its \\ and " escaped."""
+    quoted = ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return "{" + ",".join(quoted) + "}"
+
+
 class _CopyRows:
-    """A ``Record`` as the COPY's row (``LEAD_COLUMNS``), its custom fields as JSON. The zones
-    and the zone source stay the objects every lead of theirs shares (a tuple, a str enum), so
-    a block pickles each once."""
+    """A ``Record`` as the COPY's row (``LEAD_COLUMNS``), its arrays as literals and its custom
+    fields as JSON. The zones' literal is made once per zone tuple (every lead of a zone shares
+    its tuple)."""
 
     def __init__(self, custom_names: tuple[str, ...]) -> None:
         self._keys = [json.dumps(name, ensure_ascii=False) + ": " for name in custom_names]
+        self._zones: dict[tuple[str, ...], str] = {}
 
     def __call__(self, order: int, record: Record) -> tuple[Any, ...]:
         zones = record[ZONES]
+        if (literal := self._zones.get(zones.zones)) is None:
+            literal = self._zones[zones.zones] = array_literal(zones.zones)
+        alts = record[ALT_PHONES]
         custom = self._json(record[_CUSTOM:ALT_PHONES])
-        return (order, *record[:_CUSTOM], record[ALT_PHONES], custom, zones.zones, zones.source)
+        return (order, *record[:_CUSTOM], array_literal(alts) if alts else "{}", custom, literal,
+                zones.source.value)
 
     def _json(self, values: list[str | None]) -> str:
         fields = [key + encode_basestring(value) for key, value in zip(self._keys, values) if value]

@@ -33,7 +33,7 @@ from crm_core.db import Database
 from crm_core.models import Campaign, LeadList, NationalDncList, Queue
 from crm_core.phones import normalize_number
 from dialer.campaigns import DNC_COUNTRY, CampaignSettings
-from dialer.importpool import BLOCK_BYTES, BLOCK_ROWS, LEAD_COLUMNS, CheckedBlock, check_file
+from dialer.importpool import BLOCK_BYTES, BLOCK_ROWS, COPY_OPTIONS, CheckedBlock, check_file
 from dialer.leadfile import ErrorReport, LeadFile
 from dialer.leadrows import TEXT_FIELDS, ColumnMapping, LeadImporter, not_listed
 from dialer.schemas import NationalDncAnswer
@@ -358,7 +358,7 @@ class LeadImport:
             # a crash loses at most the last blocks committed, never part of one: each is atomic
             await session.execute(text("SET LOCAL synchronous_commit = off"))
             if block.leads:
-                await _copy(session, block.leads)
+                await _copy(session, block.copy)
                 written = (await session.execute(_MERGE, {
                     **ids, "list_id": status.list_id})).one()
                 status.loaded += written.loaded
@@ -382,11 +382,12 @@ class LeadImport:
                                           error_lines=self.status.error_lines))
 
 
-async def _copy(session: AsyncSession, leads: list[tuple[Any, ...]]) -> None:
+async def _copy(session: AsyncSession, payload: bytes) -> None:
+    """The block's COPY payload as the worker made it: this process never touches its rows."""
     await session.execute(_STAGING)
     connection = await (await session.connection()).get_raw_connection()
-    await connection.driver_connection.copy_records_to_table(
-        "lead_import_rows", records=leads, columns=LEAD_COLUMNS)
+    await connection.driver_connection.copy_to_table(  # a memoryview: bytes would read as a path
+        "lead_import_rows", source=memoryview(payload), **COPY_OPTIONS)
 
 
 async def _tell(listener: ProgressListener | None, status: ImportStatus) -> None:

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import csv
+import io
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
+from dialer.importpool import LEAD_COLUMNS
 from dialer.leadfile import LeadFile
 from dialer.leadrows import ColumnMapping, ImportProgress, LeadImporter, RowResult
 
@@ -41,3 +45,16 @@ def import_file(path: Path, mapping: ColumnMapping, *, region: str = "DE",
                                 total_bytes=source.total_bytes)
         results = list(importer.run(source.rows()))
     return ImportRun(results, importer.progress)
+
+
+def copy_rows(payload: bytes) -> list[dict[str, Any]]:
+    """A checked block's COPY payload (``dialer.importpool.COPY_OPTIONS``) read back as
+    PostgreSQL reads it: empty is None, arrays as tuples, ``custom`` as a dict."""
+    rows = []
+    for cells in csv.reader(io.StringIO(payload.decode(), newline=""), delimiter="\t"):
+        row: dict[str, Any] = dict(zip(LEAD_COLUMNS, (cell or None for cell in cells)))
+        for name in ("alt_phones", "timezones"):
+            row[name] = tuple(json.loads("[" + row[name][1:-1] + "]"))
+        row["custom"] = json.loads(row["custom"])
+        rows.append(row)
+    return rows
