@@ -13,7 +13,10 @@ alternative number, an unknown time zone name): each bad row gives one line of t
     naive     the same checks a row at a time (``LeadImporter``) and one INSERT per lead, its
               customer looked up row by row, on the first ``--naive-rows`` rows
 
-Each side runs alone on a fresh campaign; rows/s are of wall time. peak_rss_mb is the highest
+Each side runs alone on a fresh campaign; rows/s are of wall time. CPU times count from ours'
+start (python_cpu_s: this process and its workers; parent_cpu_s: this process alone). A run
+has a data folder, PostgreSQL server and database of its own unless CALLCENTER_BENCH_DATA_DIR
+names a folder (kept). peak_rss_mb is the highest
 resident memory of this process plus its worker processes during ours (sampled every 0.5 s),
 with the figure when ours started and the peaks of its first and second halves (flat memory:
 the second no higher). The last line is JSON. Exit status 1 when the work went wrong: a row
