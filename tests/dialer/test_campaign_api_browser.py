@@ -1,8 +1,10 @@
 """The campaigns page in headless chromium on the real web app and PostgreSQL: a supervisor
 uploads a lead list of 20,000 rows with a few bad ones, the progress bar moves while it
-imports, and the final counts and the error report's link appear."""
+imports (its last number held by the test until the page has shown a block's progress), and
+the final counts and the error report's link appear."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient
@@ -11,7 +13,7 @@ from playwright.async_api import Browser, expect
 from crm_core.db import Database
 from tests.helpers.accounts import make_user
 from tests.helpers.browser import checked_page, log_in
-from tests.helpers.campaigns import fresh_numbers, leads_of, new_campaign
+from tests.helpers.campaigns import fresh_numbers, leads_of, new_campaign, number_held
 from tests.helpers.leadlists import write_csv
 
 ROWS = 20_000
@@ -44,7 +46,10 @@ async def test_the_upload_page_shows_progress_and_the_final_counts(
         await page.fill("#upload input[name=first_name]", "Vorname")
         await page.fill("#upload input[name=region]", "GB")
         await page.evaluate(RECORD_PROGRESS)
-        await page.click("#upload button")
+        async with number_held(db, campaign, numbers[-1]):
+            await page.click("#upload button")
+            await expect(page.locator("#import-progress")).to_have_attribute(
+                "value", re.compile(r"^0\.\d*[1-9]"), timeout=60_000)  # between 0 and 1
 
         await expect(page.locator("#import-state")).to_have_text("Import finished", timeout=120_000)
         counts = page.locator("#import-counts dt")

@@ -93,6 +93,24 @@ async def leads_of(db: Database, campaign: str) -> dict[str, dict[str, Any]]:
     return {row["phone"]: dict(row) for row in rows}
 
 
+@asynccontextmanager
+async def number_held(db: Database, campaign: str, number: str) -> AsyncIterator[None]:
+    """A lead of ``number`` in ``campaign``, uncommitted while inside: an import's block that
+    holds the number waits for it (its upsert on the campaign's numbers), the blocks before
+    it are committed. Rolled back on the way out, so the import then stores the number."""
+    async with db.engine.connect() as conn, conn.begin() as transaction:
+        ids = (await conn.execute(text(
+            "INSERT INTO lead_lists (campaign_id, name, source_file)"
+            " SELECT id, 'held', 'held.csv' FROM campaigns WHERE name = :name"
+            " RETURNING id AS list_id, campaign_id"), {"name": campaign})).one()
+        await conn.execute(text(
+            "INSERT INTO leads (list_id, campaign_id, phone, timezones, zone_source)"
+            " VALUES (:list_id, :campaign_id, :phone, '{}', 'number')"),
+            {**ids._asdict(), "phone": number})
+        yield
+        await transaction.rollback()
+
+
 _handed_out: set[str] = set()
 
 
