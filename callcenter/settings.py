@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     """Campaigns in state running dial (the CTI server runs the dialer)."""
     dialer_ring_timeout: int = Field(default=25, ge=15)
     """Seconds a dialer's call rings before it counts as no answer (at least 15)."""
+    dialer_hang_up_after: int = Field(default=15, ge=15)
+    """Seconds a predictive campaign's call rings before its pacer may hang it up unanswered
+    (at least 15, the FTC's minimum; the attempt is a no answer)."""
     dialer_poll_interval: float = 3.0
     """Seconds between the dialer's reads of the campaigns' states (start, pause, stop)."""
     dialer_context: str = "cc-dialer"

@@ -125,6 +125,7 @@ class CTIServer:
         self.dialer = DialerDomain(
             self.bus, self.ami, db, self.feed.agents, dial_string=settings.dialer_dial_string,
             context=settings.dialer_context, ring_timeout=settings.dialer_ring_timeout,
+            hang_up_after=settings.dialer_hang_up_after,
             default_region=settings.default_region, poll_interval=settings.dialer_poll_interval,
             background=_background, board=self.campaign_board, desk=self.desk,
             dial_variables=dial_variables) if settings.dialer_enabled else None

@@ -53,7 +53,11 @@ class AdaptiveLevel:
         if self._answered and self._dropped / self._answered > self._target:
             self.level = 1.0 if self._on_drops is DropAction.HARD_LIMIT else max(1.0, self.level / 2)
 
-    def attempt_ended(self, seconds: float, human: bool) -> None:
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        """Never: VICIdial lets every call ring to its end."""
+        return ()
+
+    def attempt_ended(self, seconds: float, human: bool, hung_up: bool = False) -> None:
         """Not used: VICIdial keeps no call-progress model."""
 
     def answer_handled(self, abandoned: bool) -> None:

@@ -5,6 +5,7 @@ uniqueid is the attempt id. What becomes of it:
 
 - never answered: OriginateResponse's Reason (5 busy, 8 congestion, 3 rang until the timeout,
   1 hung up — no answer if it rang, else failed —, 0 no channel at all) ends the attempt;
+  one the dialer hung up while it rang (``hang_up``) is a no answer;
 - answered: the dialplan's UserEvents (``DialerStep``) tell AMD's verdict, an abandoned call
   (no agent within the connect limit), its safe-harbor message and the opt-out key;
   AgentConnect names the agent; the channel's Hangup ends the attempt.
@@ -24,10 +25,7 @@ from enum import StrEnum
 
 from ctiserver.ami import events as ev
 from dialer.compliance import Outcome as RuleOutcome
-from dialer.pacing import Pacer
-
-MIN_RING_SECONDS = 15
-"""The FTC's minimum: ring at least 15 s (or 4 rings) before giving up."""
+from dialer.pacing import MIN_RING_SECONDS, Pacer
 
 UP, RINGING = 6, 5
 """Channel states."""
@@ -127,6 +125,8 @@ class _Live:
     originate_reason: int | None = None
     told_ended: bool = False
     told_handled: bool = False
+    hung_up: bool = False
+    """We hung it up while it rang."""
     last_at: float = 0.0
 
 
@@ -147,8 +147,23 @@ class AttemptTracker:
 
     def ringing(self, now: float) -> tuple[float, ...]:
         """Seconds since each unanswered attempt was placed (``Snapshot.ringing``)."""
-        return tuple(now - live.started_at for live in self._live.values()
-                     if live.answered_at is None)
+        return tuple(now - live.started_at for live in self._ringing())
+
+    def ringing_ids(self) -> tuple[str, ...]:
+        """The same attempts' ids, in the same order."""
+        return tuple(live.attempt.attempt_id for live in self._ringing())
+
+    def _ringing(self) -> list[_Live]:
+        return [live for live in self._live.values() if live.answered_at is None and not live.hung_up]
+
+    def hang_up(self, attempt_id: str, at: float) -> None:
+        """We are hanging the ringing attempt up: the pacer hears it ended, unanswered, by us;
+        its outcome (when Asterisk reports it) is a no answer."""
+        live = self._live.get(attempt_id)
+        if live is None or live.answered_at is not None:
+            return
+        live.hung_up, live.last_at = True, at
+        self._ended(live, human=False)
 
     def waiting(self) -> int:
         """Answered by a person, waiting for an agent (``Snapshot.waiting``); a call AMD is
@@ -213,7 +228,7 @@ class AttemptTracker:
         if result.success:
             self._state(live, UP, at)
             return None
-        if result.reason == 1 and live.rang:
+        if live.hung_up or (result.reason == 1 and live.rang):
             kind = AttemptResult.NO_ANSWER
         else:
             kind = _NOT_ANSWERED.get(result.reason, AttemptResult.FAILED)
@@ -239,7 +254,7 @@ class AttemptTracker:
         if not live.told_ended:
             live.told_ended, live.human = True, human
             end = live.answered_at if live.answered_at is not None else live.last_at
-            self._pacer.attempt_ended(max(0.0, end - live.started_at), human)
+            self._pacer.attempt_ended(max(0.0, end - live.started_at), human, hung_up=live.hung_up)
 
     def _handled(self, live: _Live, abandoned: bool) -> None:
         if not live.told_handled:

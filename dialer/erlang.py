@@ -99,7 +99,11 @@ class OpenLoopPacer:
         self._owed -= calls
         return calls
 
-    def attempt_ended(self, seconds: float, human: bool) -> None:
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        """Never: open loop."""
+        return ()
+
+    def attempt_ended(self, seconds: float, human: bool, hung_up: bool = False) -> None:
         """Open loop: outcomes change nothing."""
 
     def answer_handled(self, abandoned: bool) -> None:

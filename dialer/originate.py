@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ctiserver.ami.actions import Originate, channel_variables
+from ctiserver.ami.actions import Hangup, Originate, channel_variables
 from ctiserver.ami.client import AmiClient, AmiError
 from dialer.attempts import AttemptTracker, DialAttempt
 
@@ -65,3 +65,10 @@ async def place(ami: AmiClient, tracker: AttemptTracker, attempt: DialAttempt,
     except AmiError:
         tracker.forget(attempt.attempt_id)
         raise
+
+
+async def hang_up(ami: AmiClient, tracker: AttemptTracker, attempt_id: str, at: float) -> None:
+    """Hang up a ringing attempt, the tracker told first (its outcome is then a no answer):
+    AMI Hangup finds a channel by its uniqueid too, which is the attempt id."""
+    tracker.hang_up(attempt_id, at)
+    await ami.send(Hangup(channel=attempt_id))

@@ -31,13 +31,18 @@ import bisect
 import math
 from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import accumulate
+from itertools import accumulate, groupby
+from operator import itemgetter
 from statistics import NormalDist
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from dialer.compliance import WindowTally
+
+
+MIN_RING_SECONDS = 15
+"""The FTC's minimum: ring at least 15 s (or 4 rings) before giving up."""
 
 
 class Mode(StrEnum):
@@ -72,7 +77,13 @@ class Pacer(Protocol):
 
     def decide(self, now: Snapshot) -> int: ...
 
-    def attempt_ended(self, seconds: float, human: bool) -> None: ...
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        """Which ringing calls (indices into ``now.ringing``) to hang up before deciding."""
+        ...
+
+    def attempt_ended(self, seconds: float, human: bool, hung_up: bool = False) -> None:
+        """HUNG_UP: we hung up after ``seconds`` of ringing (its outcome is unknown)."""
+        ...
 
     def answer_handled(self, abandoned: bool) -> None: ...
 
@@ -120,6 +131,15 @@ class PacingSettings:
     """The integral feedback's start (log of the allowance's scale): the threshold caps the
     riskiest calls, most run far under it, so drops run under it (simulated 5 to 100 agents:
     the threshold settles at 1.3 to 3 times the drop rate)."""
+    hang_up_after: float | None = MIN_RING_SECONDS
+    """Predictive: seconds a call rings before the controller may hang it up unanswered (the
+    US rule: ring at least 15 s or 4 rings; not an abandon, the lead's attempt is a no answer);
+    None: never."""
+
+    def __post_init__(self) -> None:
+        if self.hang_up_after is not None and self.hang_up_after < MIN_RING_SECONDS:
+            raise ValueError(f"ring at least {MIN_RING_SECONDS} s before hanging up, "
+                             f"not {self.hang_up_after}")
 
 
 class LogNormal:
@@ -182,6 +202,66 @@ class Distribution:
         return sum(self._sorted) / len(self._sorted)
 
 
+class Ending(StrEnum):
+    HUMAN = "human"
+    """A person answered."""
+    OTHER = "other"
+    """Any other outcome: no answer, busy, a machine, ..."""
+    HUNG_UP = "hung_up"
+    """We hung up while it rang: it would have ended later, nobody knows how."""
+
+
+class RingTimes:
+    """Recent attempts' times from placing to how they ended, as a Kaplan-Meier estimate: the
+    calls hung up while ringing are censored (counting them as unanswered would hide the
+    answers that come after the moment we hang up)."""
+
+    def __init__(self, endings: Iterable[tuple[float, Ending]], keep: int) -> None:
+        self._endings: deque[tuple[float, Ending]] = deque(endings)
+        self._keep = keep
+        self._table: tuple[list[float], list[float], list[float]] | None = None
+
+    def add(self, seconds: float, ending: Ending) -> None:
+        if len(self._endings) >= self._keep:
+            self._endings.popleft()
+        self._endings.append((seconds, ending))
+        self._table = None
+
+    def answered_between(self, rung: float, until: float) -> float:
+        """P(a person answers after ``rung`` seconds of ringing and by ``until`` | still
+        ringing at ``rung``)."""
+        ringing, answered_before = self._at(rung)
+        if ringing <= 0.0 or until <= rung:
+            return 0.0
+        return min(1.0, max(0.0, (self._at(until)[1] - answered_before) / ringing))
+
+    def human_rate(self) -> float:
+        return self._at(math.inf)[1]
+
+    def latest_answer(self) -> float:
+        return max((s for s, ending in self._endings if ending is Ending.HUMAN), default=0.0)
+
+    def _at(self, seconds: float) -> tuple[float, float]:
+        """P(still ringing after ``seconds``), P(a person answered by then)."""
+        times, ringing, answered = self._table or self._build()
+        i = bisect.bisect_right(times, seconds) - 1
+        return ringing[i], answered[i]
+
+    def _build(self) -> tuple[list[float], list[float], list[float]]:
+        times, ringing, answered = [-math.inf], [1.0], [0.0]
+        at_risk = len(self._endings)
+        for seconds, group in groupby(sorted(self._endings), key=itemgetter(0)):
+            endings = [ending for _, ending in group]
+            humans = endings.count(Ending.HUMAN)
+            ended = len(endings) - endings.count(Ending.HUNG_UP)
+            answered.append(answered[-1] + ringing[-1] * humans / at_risk)
+            ringing.append(ringing[-1] * (1 - ended / at_risk))
+            times.append(seconds)
+            at_risk -= len(endings)
+        self._table = times, ringing, answered
+        return self._table
+
+
 PRIOR_CALLS = 20
 """Pseudo-outcomes drawn from the priors, pushed out by the campaign's own."""
 
@@ -200,9 +280,9 @@ def _talk_prior(mean: float, count: int = PRIOR_CALLS) -> list[float]:
     return [math.exp(mu + sigma * NormalDist().inv_cdf((i + 0.5) / count)) for i in range(count)]
 
 
-HORIZON_SHARES = (0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
-"""Horizons, as quantiles of the time people take to answer: equally likely answer times,
-then the latest (see ``risk``)."""
+HORIZON_STEP = 2.0
+"""Seconds between the horizons, which run to the latest answer time seen: an answer's moment
+matters to a second or two, and each horizon costs a pass over the agents."""
 WRAP_SHARES = (0.25, 0.5, 0.75)
 """Wrap-up quantiles averaged over when a talking agent's remaining time is estimated."""
 TICK = 1.0
@@ -210,32 +290,34 @@ TICK = 1.0
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """At one horizon: expected answers and free agents (without new calls), their variance,
-    and what one new call adds."""
+    """At one horizon: expected answers and free agents, and their variance."""
     answers: float
     agents: float
     variance: float
-    per_call: float
 
-    def caught_up(self, calls: int) -> float:
-        """P(answers >= agents) with ``calls`` new calls (normal approximation, continuity
-        corrected: both are counts)."""
-        mu = self.answers + calls * self.per_call - self.agents
-        sigma = math.sqrt(self.variance + calls * self.per_call * (1 - self.per_call))
+    def caught_up(self) -> float:
+        """P(answers >= agents) (normal approximation, continuity corrected: both are counts)."""
+        mu = self.answers - self.agents
+        sigma = math.sqrt(self.variance)
         if sigma < 1e-9:
             return 1.0 if mu > -0.5 else 0.0
         return _phi((mu + 0.5) / sigma)
 
+    def plus(self, answered: float) -> Forecast:
+        """With one more call, answered by then with probability ``answered``."""
+        return Forecast(self.answers + answered, self.agents,
+                        self.variance + answered * (1 - answered))
 
-def risk(forecasts: Sequence[Forecast], calls: int) -> float:
-    """A new call's chance of a drop, after ``calls`` others: for each equally likely answer
-    time, whether answers catch up with agents then or at a later horizon. The forecasts are
-    at those answer times, then at the latest answer time seen, where the answers that come
-    after every other horizon meet the agents free by then (without it a campaign's first
-    burst of calls, all ringing, counts only nine in ten of its answers)."""
-    *answer_times, latest = [f.caught_up(calls) for f in forecasts]
-    tail = list(accumulate(reversed(answer_times), max, initial=latest))[1:]
-    return sum(tail) / len(tail)
+
+def risk(forecasts: Sequence[Forecast], answered: Sequence[float]) -> float:
+    """A call's chance of a drop if it is answered, the others' answers in ``forecasts``: over
+    when it would be answered (``answered``: its chance of an answer by each horizon), whether
+    answers catch up with agents then or at a later horizon."""
+    caught = [f.caught_up() for f in forecasts]
+    later = list(accumulate(reversed(caught), max))[::-1]
+    weights = [b - a for a, b in zip([0.0, *answered], answered)]
+    total = sum(weights)
+    return sum(w * c for w, c in zip(weights, later)) / total if total > 0.0 else 0.0
 
 
 def _phi(z: float) -> float:
@@ -250,13 +332,10 @@ class PacingController:
     def __init__(self, settings: PacingSettings = PacingSettings(), priors: Priors = Priors()) -> None:
         self.settings = settings
         people = min(PRIOR_CALLS - 1, max(1, round(PRIOR_CALLS * priors.human_rate)))
-        self._rings: deque[tuple[float, bool]] = deque(
-            [(s, True) for s in _prior(priors.human_ring, people)]
-            + [(s, False) for s in _prior(priors.other_ring, PRIOR_CALLS - people)])
-        self._attempts = Distribution(s for s, _ in self._rings)
-        """Every recent attempt's time to its outcome."""
-        self._answers = Distribution(s for s, human in self._rings if human)
-        """The same attempts' times to a person answering."""
+        self._rings = RingTimes(
+            [(s, Ending.HUMAN) for s in _prior(priors.human_ring, people)]
+            + [(s, Ending.OTHER) for s in _prior(priors.other_ring, PRIOR_CALLS - people)],
+            settings.samples)
         self._handles: deque[tuple[float, float]] = deque(
             zip(_talk_prior(priors.talk), _prior(priors.wrap)))
         self._talk = LogNormal(t for t, _ in self._handles)
@@ -265,17 +344,10 @@ class PacingController:
 
     # -- what the controller is told ---------------------------------------------------------
 
-    def attempt_ended(self, seconds: float, human: bool) -> None:
-        """A call's ringing ended after ``seconds``: answered by a person, or not."""
-        if len(self._rings) >= self.settings.samples:
-            old, was_human = self._rings.popleft()
-            self._attempts.remove(old)
-            if was_human:
-                self._answers.remove(old)
-        self._rings.append((seconds, human))
-        self._attempts.add(seconds)
-        if human:
-            self._answers.add(seconds)
+    def attempt_ended(self, seconds: float, human: bool, hung_up: bool = False) -> None:
+        """A call's ringing ended after ``seconds``: answered by a person, or not, or hung up
+        by us."""
+        self._rings.add(seconds, Ending.HUNG_UP if hung_up else Ending.HUMAN if human else Ending.OTHER)
 
     def answer_handled(self, abandoned: bool) -> None:
         """A person answered and reached an agent, or was abandoned."""
@@ -293,10 +365,13 @@ class PacingController:
         self._talk.add(talk)
         self._wrap.add(wrap)
 
-    # -- the decision ------------------------------------------------------------------------
+    # -- the decisions -----------------------------------------------------------------------
 
     def decide(self, now: Snapshot) -> int:
-        """How many calls to place this tick."""
+        """How many calls to place this tick. A call can be hung up once it has rung
+        ``hang_up_after`` seconds, so only the answers before then are certain to come: the
+        calls in flight count those (the ones rung longer were kept by ``hang_up``), and so
+        does each new call."""
         in_flight = len(now.ringing) + now.waiting
         if self.settings.mode is Mode.PREVIEW:
             return now.previews
@@ -306,34 +381,61 @@ class PacingController:
         room = lines - in_flight - len(now.talking)
         if room <= 0:
             return 0
-        forecasts = self.forecasts(now)
+        horizons = self.horizons()
+        forecasts = self.forecasts(now, horizons, [self._curve(r, horizons) for r in now.ringing])
+        new_call = self._curve(0.0, horizons)
         allowance = self.allowance(now.windows)
         calls = 0
-        while calls < room and risk(forecasts, calls) <= allowance:
+        while calls < room and risk(forecasts, new_call) <= allowance:
             calls += 1
+            forecasts = [f.plus(p) for f, p in zip(forecasts, new_call)]
         return calls
 
-    def forecasts(self, now: Snapshot) -> list[Forecast]:
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        """The ringing calls to hang up (indices into ``now.ringing``), all rung at least
+        ``hang_up_after``: the calls that can still be hung up are kept, the least risky first,
+        while each one's risk with those kept before it stays within the allowance."""
+        cut = self.settings.hang_up_after
+        if self.settings.mode is not Mode.PREDICTIVE or cut is None:
+            return ()
+        candidates = [i for i, rung in enumerate(now.ringing) if rung >= cut]
+        if not candidates:
+            return ()
+        horizons = self.horizons()
+        forecasts = self.forecasts(now, horizons,
+                                   [self._curve(r, horizons) for r in now.ringing if r < cut])
+        curves = {i: self._curve(now.ringing[i], horizons) for i in candidates}
+        allowance = self.allowance(now.windows)
+        dropped = []
+        for i in sorted(candidates, key=lambda i: risk(forecasts, curves[i])):
+            if risk(forecasts, curves[i]) <= allowance:
+                forecasts = [f.plus(p) for f, p in zip(forecasts, curves[i])]
+            else:
+                dropped.append(i)
+        return tuple(sorted(dropped))
+
+    def forecasts(self, now: Snapshot, horizons: Sequence[float],
+                  ringing: Sequence[Sequence[float]]) -> list[Forecast]:
+        """Per horizon, answers from the calls waiting and the RINGING ones (each one's chance
+        of an answer by each horizon) against the agents free by then."""
         wraps = [self._wrap.quantile(share) for share in WRAP_SHARES]
         talked = [(e, self._talk.survival(e)) for e in now.talking]
         out = []
-        for h in self.horizons():
+        for k, h in enumerate(horizons):
             free_by = h + self.settings.connect_grace
             done = [self._talk_done(e, beyond, free_by, wraps) for e, beyond in talked]
             done += [self._wrap_done(w, free_by) for w in now.wrapping]
-            answered = [self._human_within(r, h) for r in now.ringing]
+            answered = [curve[k] for curve in ringing]
             variance = sum(q * (1 - q) for q in done) + sum(a * (1 - a) for a in answered)
-            out.append(Forecast(now.waiting + sum(answered), now.ready + sum(done), variance,
-                                self._human_within(0.0, h)))
+            out.append(Forecast(now.waiting + sum(answered), now.ready + sum(done), variance))
         return out
 
     def horizons(self) -> list[float]:
-        if not self._answers:  # nobody answered lately: only the calls in flight matter
-            return [TICK, TICK]
-        return [self._answers.quantile(share) for share in HORIZON_SHARES]
+        steps = max(1, math.ceil(self._rings.latest_answer() / HORIZON_STEP))
+        return [HORIZON_STEP * k for k in range(1, steps + 1)]
 
     def allowance(self, windows: Sequence[WindowTally]) -> float:
-        """The highest drop risk a new call may take."""
+        """The highest drop risk a call may take."""
         aim = self._aim_rate()
         pressure = max((_smoothed(w) / (self.settings.aim * w.rule.target)
                         for w in windows), default=1.0)
@@ -341,19 +443,19 @@ class PacingController:
         return aim * math.exp(self._log_allowance) * scale
 
     def human_rate(self) -> float:
-        return len(self._answers) / len(self._attempts)
+        return self._rings.human_rate()
 
     def _aim_rate(self) -> float:
         return self.settings.aim * self.settings.abandon_target
 
     # -- the running estimates ---------------------------------------------------------------
 
-    def _human_within(self, rung: float, h: float) -> float:
-        """P(a person answers within h more seconds | the call has rung ``rung`` seconds)."""
-        still = len(self._attempts) - self._attempts.at_most(rung)
-        if still == 0:
-            return 0.0
-        return (self._answers.at_most(rung + h) - self._answers.at_most(rung)) / still
+    def _curve(self, rung: float, horizons: Sequence[float]) -> list[float]:
+        """Per horizon, P(a person answers a call rung ``rung`` seconds by then, before it can
+        be hung up if it cannot be yet)."""
+        cut = self.settings.hang_up_after
+        stop = cut if cut is not None and rung < cut else math.inf
+        return [self._rings.answered_between(rung, min(rung + h, stop)) for h in horizons]
 
     def _talk_done(self, talked: float, beyond: float, h: float, wraps: Sequence[float]) -> float:
         """P(talk + wrap-up ends within h | talk has lasted ``talked``, whose survival is

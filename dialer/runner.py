@@ -1,6 +1,7 @@
 """A running campaign dials (adapter): once a tick, the campaign's queue agents' live states and
-the attempts in flight make a ``Snapshot``, the pacer says how many calls to place, the hopper
-hands that many leads and each is originated; each attempt's outcome (``AttemptTracker``, fed
+the attempts in flight make a ``Snapshot``, the pacer says which ringing calls to hang up (AMI
+Hangup; never one rung under ``hang_up_after``, whatever it says) and how many calls to place,
+the hopper hands that many leads and each is originated; each attempt's outcome (``AttemptTracker``, fed
 the typed AMI events) becomes the lead's attempt (status, retry, opt-out to do-not-call) and
 one row of the CRM's call history.
 
@@ -35,7 +36,7 @@ from dialer.compliance import WindowTally
 from dialer.desk import PreviewDesk
 from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
 from dialer.live import RunnerFigures
-from dialer.pacing import Mode, PacingController, PacingSettings, Snapshot
+from dialer.pacing import MIN_RING_SECONDS, Mode, PacingController, PacingSettings, Snapshot
 from dialer.preview import Reserved
 from dialer.windows import CampaignWindows, PastOutcome, abandon_rules
 
@@ -68,6 +69,8 @@ class LeadSource(Protocol):
 
 Place = Callable[[AttemptTracker, DialAttempt, float], Awaitable[None]]
 """Originate an attempt (``dialer.originate.place`` with its link and target)."""
+HangUp = Callable[[AttemptTracker, str, float], Awaitable[None]]
+"""Hang up a ringing attempt by its id (``dialer.originate.hang_up`` with its link)."""
 RecordCall = Callable[..., Awaitable[int | None]]
 """``dialer.crmcalls.record_attempt_call`` with its database: the agent's user id."""
 History = Callable[[int, datetime], Awaitable[list[PastOutcome]]]
@@ -96,9 +99,10 @@ def snapshot(agents: Mapping[str, AgentView], queue: str, now: float, tracker: A
         ringing=tracker.ringing(now), waiting=tracker.waiting(), windows=windows)
 
 
-def pacer_for(settings: CampaignSettings) -> PacingController:
+def pacer_for(settings: CampaignSettings, hang_up_after: float) -> PacingController:
     return PacingController(PacingSettings(mode=Mode(settings.mode), ratio=settings.ratio,
-                                           abandon_target=settings.abandon_target))
+                                           abandon_target=settings.abandon_target,
+                                           hang_up_after=hang_up_after))
 
 
 def _utc(at: float | None) -> datetime | None:
@@ -107,19 +111,25 @@ def _utc(at: float | None) -> datetime | None:
 
 class CampaignRunner:
     def __init__(self, plan: CampaignPlan, *, hopper: LeadSource, place: Place,
-                 record_call: RecordCall, agents: Callable[[], Mapping[str, AgentView]],
+                 hang_up: HangUp, record_call: RecordCall, agents: Callable[[], Mapping[str, AgentView]],
                  ring_timeout: int, background: Callable[[Awaitable[None]], None],
                  clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]],
                  history: History = no_history,
                  desk: PreviewDesk | None = None,
                  announce: Callable[[object], None] = lambda item: None,
                  channel: Callable[[str], str] = str,
-                 variables: DialVariables = lambda number: {}) -> None:
+                 variables: DialVariables = lambda number: {},
+                 hang_up_after: float = MIN_RING_SECONDS) -> None:
         """DESK: leads for one agent (none: no preview, callbacks go to the queue); ANNOUNCE:
         publish each call placed (``DialerCall``); CHANNEL and VARIABLES: the customer's
-        channel for a number and its extra variables, for the desk's calls."""
+        channel for a number and its extra variables, for the desk's calls; HANG_UP_AFTER:
+        seconds a call rings before the pacer may have it hung up (at least 15)."""
+        if hang_up_after < MIN_RING_SECONDS:
+            raise ValueError(f"ring at least {MIN_RING_SECONDS} s before hanging up")
         self.plan = plan
-        self.pacer = pacer_for(plan.settings)
+        self.pacer = pacer_for(plan.settings, hang_up_after)
+        self._hang_up = hang_up
+        self._hang_up_after = hang_up_after
         self.tracker = AttemptTracker(self.pacer)
         self._hopper = hopper
         self._place = place
@@ -207,7 +217,9 @@ class CampaignRunner:
             await self._dial_held(agents)
             if self.plan.settings.mode == Mode.PREVIEW:
                 return await self._preview(members(agents, queue), now)
-        current = snapshot(agents, queue, now, self.tracker, self.windows.tallies(now))
+        windows = self.windows.tallies(now)
+        await self._hang_up_ringing(snapshot(agents, queue, now, self.tracker, windows), now)
+        current = snapshot(agents, queue, now, self.tracker, windows)
         wanted = self.pacer.decide(current)
         self._last = current, wanted
         if wanted <= 0:
@@ -218,6 +230,19 @@ class CampaignRunner:
                 break
             placed += await self._dial(lead)
         return placed
+
+    async def _hang_up_ringing(self, current: Snapshot, now: float) -> None:
+        """Hang up the ringing calls the pacer picked, none rung under the minimum."""
+        ids = self.tracker.ringing_ids()
+        for index in self.pacer.hang_up(current):
+            if current.ringing[index] < self._hang_up_after:
+                log.error("campaign %s: the pacer picked a call rung %.1f s to hang up",
+                          self.plan.name, current.ringing[index])
+                continue
+            try:
+                await self._hang_up(self.tracker, ids[index], now)
+            except AmiError as exc:  # answered or ended meanwhile: its outcome tells
+                log.info("campaign %s: attempt %s not hung up: %s", self.plan.name, ids[index], exc)
 
     async def _claim(self, n: int, now: float) -> list[ClaimedLead]:
         """Leads to dial; callbacks booked for an agent are held for them (with a desk)."""

@@ -99,6 +99,8 @@ class Agent:
 class Counts:
     placed: int = 0
     unanswered: int = 0
+    hung_up: int = 0
+    """Hung up by the pacer while ringing (never answered)."""
     answered: int = 0
     """By a person."""
     connected: int = 0
@@ -152,7 +154,8 @@ class Report:
         """Every call placed must be accounted for exactly once."""
         c = self.counts
         checks = {
-            "placed = unanswered + answered + ringing": c.placed == c.unanswered + c.answered + self.ringing,
+            "placed = unanswered + hung up + answered + ringing":
+                c.placed == c.unanswered + c.hung_up + c.answered + self.ringing,
             "answered = connected + abandoned + waiting": c.answered == c.connected + c.abandoned + self.waiting,
             "connected = completed + serving": c.connected == c.completed + self.serving,
             "one agent wait per connected call": len(self.agent_waits) == c.connected == len(self.answer_waits),
@@ -233,7 +236,8 @@ class Campaign:
     scenario: Scenario
     pacer: Pacer
     env: simpy.Environment = field(default_factory=simpy.Environment)
-    ringing: dict[int, float] = field(default_factory=dict)
+    ringing: dict[int, tuple[float, simpy.Process]] = field(default_factory=dict)
+    """Per call ringing: when it was placed, and its process."""
     answers: list[tuple[float, bool]] = field(default_factory=list)
     ids: count = field(default_factory=count)
 
@@ -255,21 +259,34 @@ class Campaign:
         ready = len(self.floor.ready)
         previews = max(0, ready - len(self.ringing)) if self.scenario.preview else 0
         return Snapshot(ready, by_state[AgentState.TALKING], by_state[AgentState.WRAPPING],
-                        tuple(now - placed for placed in self.ringing.values()), len(self.floor.waiting),
+                        tuple(now - placed for placed, _ in self.ringing.values()), len(self.floor.waiting),
                         self.ledger.tallies(now), previews)
 
     def _ticker(self) -> Generator[simpy.Event, None, None]:
         traffic, patience = self.scenario.traffic, self.scenario.connect_within
         while True:
+            ringing = list(self.ringing)
+            for index in self.pacer.hang_up(self.snapshot()):
+                self._hang_up(ringing[index])
             for _ in range(self.pacer.decide(self.snapshot())):
-                self.env.process(self._call(draw(self.rng, traffic, patience)))
+                call_id = next(self.ids)
+                self.floor.counts.placed += 1
+                process = self.env.process(self._call(call_id, draw(self.rng, traffic, patience)))
+                self.ringing[call_id] = self.env.now, process
             yield self.env.timeout(self.scenario.tick)
 
-    def _call(self, call: Call) -> Generator[simpy.Event, object, None]:
-        call_id = next(self.ids)
-        self.floor.counts.placed += 1
-        self.ringing[call_id] = self.env.now
-        yield self.env.timeout(call.ring)
+    def _hang_up(self, call_id: int) -> None:
+        """A ringing call hung up: it ends now, unanswered (its process only stops)."""
+        placed, process = self.ringing.pop(call_id)
+        self.floor.counts.hung_up += 1
+        self.pacer.attempt_ended(self.env.now - placed, False, hung_up=True)
+        process.interrupt()
+
+    def _call(self, call_id: int, call: Call) -> Generator[simpy.Event, object, None]:
+        try:
+            yield self.env.timeout(call.ring)
+        except simpy.Interrupt:  # hung up while ringing
+            return
         del self.ringing[call_id]
         self.pacer.attempt_ended(call.ring, call.human)
         if not call.human:

@@ -26,11 +26,12 @@ from ctiserver.ami import events as ev
 from ctiserver.ami.client import AmiClient
 from ctiserver.bus import EventBus
 from dialer.attempts import AttemptTracker, DialAttempt
+from dialer.pacing import MIN_RING_SECONDS
 from dialer.crmcalls import record_attempt_call
 from dialer.desk import PreviewDesk
 from dialer.hopper import Hopper
 from dialer.live import LiveBoard, RunnerFigures
-from dialer.originate import DialTarget, place
+from dialer.originate import DialTarget, hang_up, place
 from dialer.reportstore import recent_outcomes
 from dialer.runner import CampaignPlan, CampaignRunner, DialVariables
 from dialer.store import Campaigns, campaign_settings
@@ -42,6 +43,7 @@ class DialerDomain:
     def __init__(self, bus: EventBus, ami: AmiClient, db: Database, agents: AgentStateMachine, *,
                  dial_string: str, context: str, ring_timeout: int, default_region: str,
                  poll_interval: float, background: Callable[[Awaitable[None]], None],
+                 hang_up_after: int = MIN_RING_SECONDS,
                  dial_variables: DialVariables | None = None, board: LiveBoard | None = None,
                  desk: PreviewDesk | None = None,
                  clock: Callable[[], float] = time.time,
@@ -54,6 +56,7 @@ class DialerDomain:
         self._history = partial(recent_outcomes, db)
         self._agents = agents
         self._ring_timeout = ring_timeout
+        self._hang_up_after = hang_up_after
         self._poll_interval = poll_interval
         self._background = background
         self._dial_variables = dial_variables
@@ -89,6 +92,9 @@ class DialerDomain:
     async def _place(self, tracker: AttemptTracker, attempt: DialAttempt, at: float) -> None:
         await place(self._ami, tracker, attempt, self._target, at, self._variables(attempt.number))
 
+    async def _hang_up(self, tracker: AttemptTracker, attempt_id: str, at: float) -> None:
+        await hang_up(self._ami, tracker, attempt_id, at)
+
     # -- which campaigns dial -------------------------------------------------------------------
 
     async def sync(self) -> None:
@@ -105,7 +111,8 @@ class DialerDomain:
         runner = self.runners.get(plan.name)
         if runner is None:
             runner = self.runners[plan.name] = CampaignRunner(
-                plan, hopper=self._hopper, place=self._place, record_call=self._record_call,
+                plan, hopper=self._hopper, place=self._place, hang_up=self._hang_up,
+                hang_up_after=self._hang_up_after, record_call=self._record_call,
                 agents=self._agents.agents, ring_timeout=self._ring_timeout,
                 background=self._background, clock=self._clock, sleep=self._sleep,
                 history=self._history, desk=self._desk, announce=self._publish,

@@ -1,9 +1,11 @@
 """The campaign runner on its own: the snapshot of the queue's agents, as many leads claimed as
-the pacer wants, an Originate Asterisk refuses recorded as a failed attempt, and on a stop the
-leads claimed but not placed handed back."""
+the pacer wants, the ringing calls it picks hung up (none rung under 15 s) and recorded as no
+answer, an Originate Asterisk refuses recorded as a failed attempt, and on a stop the leads
+claimed but not placed handed back."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 
 from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, WRAPUP, AgentView, HandledCall
 from ctiserver.ami import events as ev
@@ -11,6 +13,7 @@ from ctiserver.ami.client import AmiError
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
 from dialer.campaigns import CampaignSettings
 from dialer.hopper import ClaimedLead
+from dialer.pacing import Snapshot
 from dialer.runner import CampaignPlan, CampaignRunner, snapshot
 
 from tests.helpers.outbound import FakeHopper, RecordingPacer
@@ -34,13 +37,17 @@ AGENTS = {v.interface: v for v in [
     view("Local/5@agents", AVAILABLE, T0, queues=("other",))]}
 
 
-def runner(hopper: FakeHopper, place, calls: list | None = None) -> CampaignRunner:
+async def no_hang_up(tracker: AttemptTracker, attempt_id: str, at: float) -> None:
+    raise AssertionError("nothing to hang up")
+
+
+def runner(hopper: FakeHopper, place, calls: list | None = None, hang_up=no_hang_up) -> CampaignRunner:
     async def record_call(outcome: AttemptOutcome, **linked: object) -> None:
         (calls if calls is not None else []).append((outcome, linked))
 
     # the loop never sleeps here: the stop test stops it within its first tick
     plan = CampaignPlan(7, "c", CampaignSettings(rule_set="UK", queue=QUEUE, mode="progressive"))
-    return CampaignRunner(plan, hopper=hopper, place=place, record_call=record_call,
+    return CampaignRunner(plan, hopper=hopper, place=place, hang_up=hang_up, record_call=record_call,
                           agents=lambda: AGENTS, ring_timeout=20, background=asyncio.ensure_future,
                           clock=lambda: T0, sleep=lambda seconds: asyncio.Event().wait())
 
@@ -64,6 +71,42 @@ async def test_each_tick_places_what_the_pacer_wants():
     assert await dialing.tick() == 0 and hopper.wanted == [2], "both still ringing"
     attempts = dialing.tracker.ringing(T0)
     assert len(attempts) == 2
+
+
+@dataclass
+class PickingPacer(RecordingPacer):
+    """Hangs up every ringing call, whatever it has rung."""
+    seen: list[Snapshot] = field(default_factory=list)
+
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        self.seen.append(now)
+        return tuple(range(len(now.ringing)))
+
+
+async def test_the_pacer_picks_ringing_calls_to_hang_up_and_none_rung_under_15_s_is():
+    hung_up: list[str] = []
+
+    async def hang_up(tracker: AttemptTracker, attempt_id: str, at: float) -> None:
+        tracker.hang_up(attempt_id, at)
+        hung_up.append(attempt_id)
+
+    hopper, calls = FakeHopper(), []
+    dialing = runner(hopper, placing, calls, hang_up)
+    dialing.pacer = pacer = PickingPacer()
+    dialing.tracker = AttemptTracker(pacer)
+    for attempt_id, rung in [("old", 15.0), ("young", 14.5), ("older", 24.0)]:
+        dialing.tracker.placed(DialAttempt(attempt_id, "c", "1", "+442079000001", QUEUE), T0 - rung)
+    assert await dialing.tick() == 0
+    assert pacer.seen[0].ringing == (15.0, 14.5, 24.0)
+    assert hung_up == ["old", "older"]
+    assert pacer.ended == [(15.0, False), (24.0, False)]
+    assert dialing.tracker.ringing(T0) == (14.5,), "hung up: no longer in flight"
+    dialing.handle(ev.OriginateResult(timestamp=T0 + 0.2, action_id="x", success=False, reason=1,
+                                      channel="Local/x", uniqueid="old"))
+    await asyncio.sleep(0)
+    [(lead_id, attempt)] = hopper.recorded
+    assert attempt.result is AttemptResult.NO_ANSWER and attempt.call_key == "old"
+    assert calls[0][0].result is AttemptResult.NO_ANSWER
 
 
 async def test_an_originate_asterisk_refuses_is_a_failed_attempt_with_its_call_row():

@@ -58,7 +58,10 @@ class RecordingPacer:
     def decide(self, now: Snapshot) -> int:
         return 0
 
-    def attempt_ended(self, seconds: float, human: bool) -> None:
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        return ()
+
+    def attempt_ended(self, seconds: float, human: bool, hung_up: bool = False) -> None:
         self.ended.append((seconds, human))
 
     def answer_handled(self, abandoned: bool) -> None:
