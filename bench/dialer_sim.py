@@ -5,11 +5,13 @@ Each run is a simpy campaign (dialer.simulation) of 8 simulated hours: every cal
 uniform 5-25 s, a person answers 30 % of them, talk is lognormal (mean 120 s, sd 120 s),
 wrap-up 10 s, an answered call waits at most 2 s for an agent. Scenarios 5, 20 and 100
 agents, seeds 1-3; the k-th call placed meets the same fate whichever controller placed it.
-Per run: occupancy ((talk + wrap-up) / logged-in), abandon rate over the whole run, the worst
-window of the campaign's rule sets (US: over the campaign while shorter than 30 days; Ofcom:
-per 24 h; an 8-hour run is one window of each, so the whole run), the worst rolling hour
+Ours may hang up a call that has rung 15 s (never answered: no abandon; the lead's attempt
+is a no answer). Per run: occupancy ((talk + wrap-up) / logged-in), abandon rate over the
+whole run, the worst window of the campaign's rule sets (US: over the campaign while shorter
+than 30 days; Ofcom: per 24 h; an 8-hour run is one window of each, so the whole run), the
+worst rolling hour
 (stricter than any rule, for information), agent wait before each call (mean, p90),
-connected calls per agent-hour.
+connected calls per agent-hour, calls placed and hung up.
 
 The same run checks the engine: inbound M/M/N queues (the reference's 100 calls per 30 min,
 AHT 180 s) simulated on the same Floor, against Erlang C (14 agents: P(wait), service level
@@ -75,7 +77,8 @@ def campaign(job: tuple[int, str, int, float]) -> dict:
             "wait_mean_s": round(statistics.fmean(waits), 1) if waits else None,
             "wait_p90_s": round(p90(waits), 1),
             "calls_per_agent_hour": round(report.counts.connected / (agents * hours), 2),
-            "placed": report.counts.placed, "connected": report.counts.connected,
+            "placed": report.counts.placed, "hung_up": report.counts.hung_up,
+            "connected": report.counts.connected,
             "abandoned": report.counts.abandoned, "inconsistent": report.inconsistencies(),
             "cpu_s": round(time.process_time() - started, 1)}
 
@@ -148,12 +151,13 @@ def print_table(runs: list[dict], check: dict, hours: float) -> None:
           "rule-set window (US campaign < 30 days, UK 24 h: a run under a day is one window of each); "
           "hour = worst rolling hour (information, no rule); wait = agent idle before each call")
     print(f"{'agents':>6} {'controller':<12}{'seed':>5}{'occupancy':>10}{'abandon':>9}{'window':>9}"
-          f"{'hour':>8}{'wait s':>8}{'p90 s':>7}{'calls/ah':>9}{'placed':>8}{'cpu s':>7}")
+          f"{'hour':>8}{'wait s':>8}{'p90 s':>7}{'calls/ah':>9}{'placed':>8}{'hung up':>8}{'cpu s':>7}")
     for r in runs:
         print(f"{r['agents']:>6} {r['controller']:<12}{r['seed']:>5}{r['occupancy']:>10.1%}"
               f"{r['abandon_rate']:>9.2%}{r['worst_window_abandon']:>9.2%}{r['worst_hour_abandon']:>8.2%}"
               f"{r['wait_mean_s'] or 0:>8.1f}"
-              f"{r['wait_p90_s']:>7.1f}{r['calls_per_agent_hour']:>9.2f}{r['placed']:>8}{r['cpu_s']:>7.1f}")
+              f"{r['wait_p90_s']:>7.1f}{r['calls_per_agent_hour']:>9.2f}{r['placed']:>8}{r['hung_up']:>8}"
+              f"{r['cpu_s']:>7.1f}")
     print(f"engine vs Erlang C/A ({check['hours_per_queue']:,.0f} simulated hours per queue):")
     for name, f in check["figures"].items():
         print(f"  {name:<16} simulated {f['simulated']:>9.5f}  exact {f['exact']:>9.5f}  "

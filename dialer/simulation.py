@@ -5,8 +5,9 @@ and deterministic.
 served, each call for up to its patience (then it is abandoned); an agent talks, wraps up,
 then takes the oldest waiting call or becomes ready. Two things drive it:
 - ``Campaign``, a predictive outbound campaign: a pacer ticks once a second and each call it
-  places rings (uniform 5-25 s), then a person answers (30 %) or it ends unanswered; a person
-  may wait for an agent up to the connect limit (2 s). The k-th call placed gets the k-th draw
+  places rings (uniform 5-25 s), then a person answers (30 %) or it ends unanswered, unless the
+  pacer hangs it up first (``Pacer.hang_up``, each tick before it decides); a person may wait
+  for an agent up to the connect limit (2 s). The k-th call placed gets the k-th draw
   of one random stream whatever the pacer does, so two pacers run on the same seed meet the
   same traffic (the same leads in the same order).
 - ``inbound``, Erlang's queue: Poisson arrivals, exponential handling, exponential patience

@@ -1,11 +1,16 @@
-"""The pacing controller's decisions and running estimates, and the VICIdial baseline's level."""
+"""The pacing controller's decisions (calls to place, ringing calls to hang up) and running
+estimates, and the VICIdial baseline's level."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialer.adaptive import AdaptiveLevel, DropAction
 from dialer.compliance import UK, US, WindowTally
-from dialer.pacing import Forecast, Mode, PacingController, PacingSettings, Snapshot, risk
+from dialer.pacing import (
+    Ending, Forecast, Mode, PacingController, PacingSettings, RingTimes, Snapshot, risk,
+)
 
 
 def test_progressive_dials_free_agents_times_ratio_less_calls_in_flight():
@@ -45,17 +50,28 @@ def test_estimates_follow_reported_outcomes():
     for k in range(200):
         pacer.attempt_ended(5.0 if k % 2 else 20.0, human=bool(k % 2))
     assert pacer.human_rate() == pytest.approx(0.5)
-    assert pacer.horizons() == [5.0] * 6
+    assert pacer.horizons() == [1.0, 2.0, 3.0, 4.0, 5.0], "a second apart, to the latest answer"
+
+
+def test_calls_hung_up_while_ringing_are_not_counted_as_unanswered():
+    rings = RingTimes([(20.0, Ending.HUMAN)] * 30 + [(20.0, Ending.OTHER)] * 20
+                      + [(15.0, Ending.HUNG_UP)] * 50, keep=100)
+    assert rings.human_rate() == pytest.approx(0.6)
+    assert rings.answered_between(15.0, 25.0) == pytest.approx(0.6)
+    assert rings.answered_between(0.0, 15.0) == 0.0
+    assert rings.latest_answer() == 20.0
 
 
 def test_a_call_risks_a_drop_when_answers_catch_up_with_agents_then_or_later():
-    safe = Forecast(answers=0.0, agents=3.0, variance=0.01, per_call=0.3)
-    crowded = Forecast(answers=3.0, agents=3.0, variance=0.01, per_call=0.3)
-    assert risk([safe, safe, safe], 0) < 1e-6
-    assert risk([crowded, safe, safe], 0) == pytest.approx(0.5)  # answered early: caught up then
-    assert risk([safe, crowded, safe], 0) == pytest.approx(1.0)  # early or late: caught up later
-    assert risk([safe, safe, crowded], 0) == pytest.approx(1.0)  # by the latest answer time
-    assert risk([safe, safe], 10) > risk([safe, safe], 0)  # the calls placed before it this tick count
+    safe = Forecast(answers=0.0, agents=3.0, variance=0.01)
+    crowded = Forecast(answers=3.0, agents=3.0, variance=0.01)
+    evenly = [0.1, 0.2, 0.3]  # answered by each horizon
+    assert risk([safe, safe, safe], evenly) < 1e-6
+    assert risk([crowded, safe, safe], evenly) == pytest.approx(1 / 3)  # answered early: caught up then
+    assert risk([safe, crowded, safe], evenly) == pytest.approx(2 / 3)  # early or then: caught up later
+    assert risk([safe, safe, crowded], [0.0, 0.0, 0.3]) == pytest.approx(1.0)
+    assert risk([crowded, safe, safe], [0.0, 0.3, 0.3]) < 1e-6  # never answered then
+    assert risk([safe.plus(0.3)] * 10 + [safe], [0.3] * 11) > risk([safe], [0.3])
 
 
 def test_allowance_tightens_as_a_window_nears_its_target():
@@ -96,3 +112,34 @@ def test_vicidial_level_rises_with_idle_agents_and_falls_on_drops():
     halving.answer_handled(abandoned=True)
     adapt(halving, Snapshot(ready=0, talking=(1.0,) * 10))
     assert halving.level == pytest.approx(1.0)
+
+
+def test_calls_rung_15_s_are_hung_up_when_no_agent_will_take_their_answers():
+    pacer = PacingController()
+    for _ in range(400):
+        pacer.attempt_ended(20.0, human=True)
+    busy = Snapshot(ready=0, talking=(1.0,) * 5, ringing=(16.0, 14.0, 18.0))
+    assert pacer.hang_up(busy) == (0, 2), "rung 15 s or more; 14 s is not yet"
+    assert pacer.hang_up(Snapshot(ready=5, ringing=(16.0, 14.0, 18.0))) == ()
+    for mode in (Mode.PROGRESSIVE, Mode.PREVIEW):
+        assert PacingController(PacingSettings(mode)).hang_up(busy) == ()
+    assert PacingController(PacingSettings(hang_up_after=None)).hang_up(busy) == ()
+
+
+def test_no_call_is_hung_up_before_15_s():
+    with pytest.raises(ValueError):
+        PacingSettings(hang_up_after=14.0)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(ready=st.integers(0, 5), talking=st.lists(st.floats(0, 600), max_size=20),
+       wrapping=st.lists(st.floats(0, 20), max_size=5),
+       ringing=st.lists(st.floats(0, 40), max_size=40), waiting=st.integers(0, 3),
+       hang_up_after=st.sampled_from([15.0, 18.0, 25.0]))
+def test_the_pacer_never_hangs_up_a_call_rung_under_its_minimum(
+        ready, talking, wrapping, ringing, waiting, hang_up_after):
+    pacer = PacingController(PacingSettings(hang_up_after=hang_up_after))
+    now = Snapshot(ready, tuple(talking), tuple(wrapping), tuple(ringing), waiting)
+    picked = pacer.hang_up(now)
+    assert len(set(picked)) == len(picked)
+    assert all(ringing[i] >= hang_up_after >= 15.0 for i in picked)

@@ -5,7 +5,6 @@ claimed but not placed handed back."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
 from ctiserver.acd.agentstate import AVAILABLE, ON_CALL, WRAPUP, AgentView, HandledCall
 from ctiserver.ami import events as ev
@@ -13,10 +12,10 @@ from ctiserver.ami.client import AmiError
 from dialer.attempts import AttemptOutcome, AttemptResult, AttemptTracker, DialAttempt
 from dialer.campaigns import CampaignSettings
 from dialer.hopper import ClaimedLead
-from dialer.pacing import Snapshot
 from dialer.runner import CampaignPlan, CampaignRunner, snapshot
 
-from tests.helpers.outbound import FakeHopper, RecordingPacer
+from tests.helpers.outbound import FakeHopper, PickingPacer, RecordingPacer
+from tests.helpers.waiting import poll_until
 
 T0 = 1_800_000_000.0
 QUEUE = "outbound-张"
@@ -73,16 +72,6 @@ async def test_each_tick_places_what_the_pacer_wants():
     assert len(attempts) == 2
 
 
-@dataclass
-class PickingPacer(RecordingPacer):
-    """Hangs up every ringing call, whatever it has rung."""
-    seen: list[Snapshot] = field(default_factory=list)
-
-    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
-        self.seen.append(now)
-        return tuple(range(len(now.ringing)))
-
-
 async def test_the_pacer_picks_ringing_calls_to_hang_up_and_none_rung_under_15_s_is():
     hung_up: list[str] = []
 
@@ -103,7 +92,7 @@ async def test_the_pacer_picks_ringing_calls_to_hang_up_and_none_rung_under_15_s
     assert dialing.tracker.ringing(T0) == (14.5,), "hung up: no longer in flight"
     dialing.handle(ev.OriginateResult(timestamp=T0 + 0.2, action_id="x", success=False, reason=1,
                                       channel="Local/x", uniqueid="old"))
-    await asyncio.sleep(0)
+    await poll_until(lambda: hopper.recorded, "the hung-up attempt recorded", 5, every=0.01)
     [(lead_id, attempt)] = hopper.recorded
     assert attempt.result is AttemptResult.NO_ANSWER and attempt.call_key == "old"
     assert calls[0][0].result is AttemptResult.NO_ANSWER

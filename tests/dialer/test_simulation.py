@@ -1,7 +1,8 @@
 """Simulated campaigns (a few simulated hours, seconds of CPU): the predictive controller keeps
 the 3 % rule in its rule sets' windows (a run shorter than a day is one window of each) and
 beats the open-loop Erlang-B floor, whatever the seed and team size;
-progressive at ratio 1 and preview never abandon; every call is accounted for; the engine's
+it hangs up ringing calls only once they have rung 15 s; progressive at ratio 1 and preview
+never abandon; every call is accounted for; the engine's
 inbound queue meets Erlang C and A."""
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 from dialer.erlang import erlang_a, erlang_c, open_loop_busy_share
 from dialer.pacing import Mode, PacingController, PacingSettings
 from dialer.simulation import HOUR, Counts, Inbound, Report, Scenario, inbound, simulate
+
+from tests.helpers.outbound import HangUpWatch
 
 
 @pytest.mark.parametrize(("agents", "hours", "lead"), [(10, 2.0, 0.1), (50, 1.0, 0.0)])
@@ -35,6 +38,14 @@ def test_short_campaigns_keep_the_abandon_cap_whatever_the_seed(agents, seed):
     report = simulate(Scenario(agents, hours=hours, seed=seed), PacingController())
     assert report.counts.connected > 100
     assert all(w.rate <= 0.03 for w in report.windows), (report.counts, report.windows)
+
+
+def test_the_simulated_pacer_hangs_up_ringing_calls_only_after_15_s():
+    pacer = HangUpWatch()
+    report = simulate(Scenario(5, hours=1.0, seed=3), pacer)
+    assert report.counts.hung_up == len(pacer.hung_up) > 10
+    assert min(pacer.hung_up) >= 15.0
+    assert report.inconsistencies() == []
 
 
 def test_progressive_at_ratio_one_never_abandons():

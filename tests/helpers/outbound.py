@@ -1,4 +1,5 @@
-"""Dial attempts for the outbound tests: a pacer that records what it is told, a hopper of
+"""Dial attempts for the outbound tests: pacers that record what they are told (or pick every
+ringing call to hang up), a hopper of
 given leads that records what it is told, and placing an
 attempt to a simulated customer of the sandbox while an ``AttemptTracker`` follows the CTI
 server's bus until the attempt's outcome."""
@@ -15,7 +16,7 @@ from ctiserver.ami import events as ev
 from dialer.attempts import AttemptOutcome, AttemptTracker, DialAttempt
 from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
 from dialer.originate import DialTarget, place
-from dialer.pacing import Snapshot
+from dialer.pacing import PacingController, Snapshot
 
 from tests.helpers.product import new_number
 from tests.helpers.waiting import BusWatch
@@ -69,6 +70,29 @@ class RecordingPacer:
 
     def call_finished(self, talk: float, wrap: float) -> None:
         self.finished.append((talk, wrap))
+
+
+@dataclass
+class PickingPacer(RecordingPacer):
+    """Hangs up every ringing call, whatever it has rung."""
+    seen: list[Snapshot] = field(default_factory=list)
+
+    def hang_up(self, now: Snapshot) -> tuple[int, ...]:
+        self.seen.append(now)
+        return tuple(range(len(now.ringing)))
+
+
+class HangUpWatch(PacingController):
+    """The predictive controller, noting how long each call it had hung up had rung."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hung_up: list[float] = []
+
+    def attempt_ended(self, seconds: float, human: bool, hung_up: bool = False) -> None:
+        if hung_up:
+            self.hung_up.append(seconds)
+        super().attempt_ended(seconds, human, hung_up)
 
 
 def new_attempt(queue: str, **fields: object) -> DialAttempt:
