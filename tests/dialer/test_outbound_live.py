@@ -109,3 +109,15 @@ async def test_the_opt_out_key_on_the_safe_harbor_message(cti, settings, new_que
     assert outcome.safe_harbor == "OK", [(s.step, s.status, s.cause) for s in dialed.steps]
     assert [(s.step, s.status) for s in dialed.steps][1:] == [
         ("abandoned", "TIMEOUT"), ("safe_harbor", "OK"), ("optout", settings.dialer_optout_key)]
+
+
+async def test_a_ringing_attempt_the_dialer_hangs_up_ends_as_a_no_answer(cti, settings, new_queue):
+    """AMI Hangup finds the customer's channel by the attempt's id (its uniqueid), as the
+    pacer's hang-up of a call rung 15 s does; the attempt's one outcome is a no answer."""
+    queue = await new_queue("dialhu")
+    dialed = await dial(cti, settings, new_attempt(queue, ring_timeout=60),
+                        customer_variables("noanswer"), hang_up_ringing=True)
+    outcome = dialed.outcome
+    assert outcome.result is AttemptResult.NO_ANSWER, outcome
+    assert outcome.answered_at is None and outcome.ring_seconds < 10, "hung up, not rung out"
+    assert len(dialed.pacer.ended) == 1 and dialed.pacer.ended[0][1] is False

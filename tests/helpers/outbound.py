@@ -15,7 +15,7 @@ from callcenter.settings import Settings
 from ctiserver.ami import events as ev
 from dialer.attempts import AttemptOutcome, AttemptTracker, DialAttempt
 from dialer.hopper import ClaimedLead, DialedAttempt, LeadState
-from dialer.originate import DialTarget, place
+from dialer.originate import DialTarget, hang_up, place
 from dialer.pacing import PacingController, Snapshot
 
 from tests.helpers.product import new_number
@@ -110,9 +110,10 @@ class Dialed:
 
 
 async def dial(cti, settings: Settings, attempt: DialAttempt, customer: dict[str, str],
-               timeout: float = 40) -> Dialed:
+               timeout: float = 40, *, hang_up_ringing: bool = False) -> Dialed:
     """Place ATTEMPT to a simulated customer behaving as CUSTOMER says
-    (``customer_variables``); its outcome once the tracker has one."""
+    (``customer_variables``); its outcome once the tracker has one. HANG_UP_RINGING: the
+    dialer hangs the attempt up (``dialer.originate.hang_up``) once its channel exists."""
     pacer = RecordingPacer()
     tracker = AttemptTracker(pacer)
     outcomes: list[AttemptOutcome] = []
@@ -122,6 +123,10 @@ async def dial(cti, settings: Settings, attempt: DialAttempt, customer: dict[str
             ev.AmiEvent, lambda event: outcomes.extend(filter(None, [tracker.handle(event)])))
         try:
             await place(cti.server.ami, tracker, attempt, target, time.time(), customer)
+            if hang_up_ringing:
+                await watch.until(lambda: any(getattr(e, "uniqueid", None) == attempt.attempt_id
+                                              for e in watch.seen), "the attempt's channel", timeout)
+                await hang_up(cti.server.ami, tracker, attempt.attempt_id, time.time())
             await watch.until(lambda: outcomes, f"the outcome of attempt {attempt.attempt_id}",
                               timeout)
         finally:
