@@ -211,7 +211,8 @@ async def test_a_preview_campaign_offers_each_free_agent_a_lead_and_holds_callba
     async def record_call(outcome: AttemptOutcome, **linked: object) -> None: ...
 
     plan = CampaignPlan(7, "c", CampaignSettings(rule_set="UK", queue=QUEUE, mode="preview"))
-    runner = CampaignRunner(plan, hopper=d.hopper, place=None, record_call=record_call,
+    runner = CampaignRunner(plan, hopper=d.hopper, place=None, hang_up=None,
+                            record_call=record_call,
                             agents=lambda: agents, ring_timeout=20, background=asyncio.ensure_future,
                             clock=lambda: d.now, sleep=asyncio.sleep, desk=d.desk,
                             channel=lambda number: f"Local/{number}@customers")

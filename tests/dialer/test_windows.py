@@ -87,7 +87,8 @@ def predictive_runner(history, hopper: NoLeads) -> CampaignRunner:
 
     plan = CampaignPlan(11, "Jürgen 张伟 😀", CampaignSettings(
         rule_set="UK", queue="q", mode="predictive", safe_harbor_message="sorry"))
-    return CampaignRunner(plan, hopper=hopper, place=never_placed, record_call=no_call_row,
+    return CampaignRunner(plan, hopper=hopper, place=never_placed, hang_up=never_placed,
+                          record_call=no_call_row,
                           agents=dict, ring_timeout=20, background=asyncio.ensure_future,
                           clock=lambda: T0, sleep=never_sleeps,
                           history=history)

@@ -105,33 +105,7 @@ async def test_a_progressive_campaign_call_is_recorded_by_its_campaigns_policy(
     assert job is not None and (job.queue, job.campaign) == (queue, name), "its phrases apply"
 
 
-async def test_a_preview_call_dialed_agent_first_is_recorded(
-        cti, db, settings, new_queue, new_extension, open_socket, tmp_path: Path) -> None:
-    agent = await console_agent(db, new_extension(), await new_queue("recprev", product=cti))
-    [number] = fresh_numbers(1)
-    campaign = await lead_campaign(db, tmp_path, agent.queue, [[number, "Jürgen", "张伟 😀"]],
-                                   {number: "Gold 金"}, mode="preview", amd=False)
-    await cti.server.recordings.policies.put("campaign", campaign, RecordingPolicy(Mode.ALL))
-    socket = await open_socket(agent.token)
-    await cti.server.agent_control.log_in(agent.interface, [agent.queue], name="Zoë 李")
-    try:
-        async with agent_campaign(cti, db, settings, campaign, agent.queue, {
-                number: customer_variables("human", talk=3, rings_for=0.5)}):
-            await socket.wait_for("preview", timeout=20)
-            async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {agent.token}"}) \
-                    as http:
-                async with http.post(f"{cti.url}/api/preview/dial", json={}) as response:
-                    assert response.status == 200, await response.text()
-            _, _, dialed = await socket.wait_for("preview_ended", timeout=10)
-            await socket.wait_for("hangup", dialed["call_id"], timeout=30)
-    finally:
-        await leave_queue(cti, agent)
-    row = await poll_until(lambda: stored_recording(db, dialed["call_id"]),
-                           "the preview call's recording to be stored", 40)
-    assert row.duration_ms > 2000
-
-
-async def test_the_agent_pauses_an_agent_first_calls_recording_from_the_console(
+async def test_a_preview_call_dialed_agent_first_is_recorded_and_paused_from_the_console(
         cti, db, settings, new_queue, new_extension, open_socket, tmp_path: Path) -> None:
     agent = await console_agent(db, new_extension(), await new_queue("recprevp", product=cti))
     [number] = fresh_numbers(1)
