@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page
 
 from asterisk_conf.simulation import caller_originate
 from recordings.policy import Mode, RecordingPolicy
 
 from tests.helpers.browser import checked_page
-from tests.helpers.console import console_agent, console_in_queue, leave_queue, new_number
+from tests.helpers.console import (console_agent, console_in_queue, expect_recording_state,
+                                   leave_queue, new_number)
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -25,15 +26,6 @@ async def console_page(browser: Browser, cti) -> AsyncIterator[Page]:
         yield page
 
 
-async def expect_state(page: Page, text: str, *, pause: bool, resume: bool) -> None:
-    await expect(page.locator("#rec-live-state")).to_have_text(text, timeout=15000)
-    for button, shown in (("#rec-pause", pause), ("#rec-resume", resume)):
-        if shown:
-            await expect(page.locator(button)).to_be_visible()
-        else:
-            await expect(page.locator(button)).to_be_hidden()
-
-
 async def test_the_buttons_follow_the_calls_recording(cti, db, console_page: Page, new_queue,
                                                       new_extension) -> None:
     page = console_page
@@ -42,15 +34,15 @@ async def test_the_buttons_follow_the_calls_recording(cti, db, console_page: Pag
     agent = await console_agent(db, new_extension(), queue)
     await console_in_queue(page, agent)
     try:
-        await expect_state(page, "Not recorded", pause=False, resume=False)
+        await expect_recording_state(page, "Not recorded", pause=False, resume=False)
         await cti.server.ami.originate(caller_originate(
             queue, number=new_number(), name="Jürgen 张伟 😀", patience=60, ring=0.5, talk=8,
             hangup_by="caller", tone="440"))
-        await expect_state(page, "Recording paused", pause=False, resume=True)
+        await expect_recording_state(page, "Recording paused", pause=False, resume=True)
         await page.click("#rec-resume")
-        await expect_state(page, "Recording", pause=True, resume=False)
+        await expect_recording_state(page, "Recording", pause=True, resume=False)
         await page.click("#rec-pause")
-        await expect_state(page, "Recording paused", pause=False, resume=True)
-        await expect_state(page, "Not recorded", pause=False, resume=False)  # the call ended
+        await expect_recording_state(page, "Recording paused", pause=False, resume=True)
+        await expect_recording_state(page, "Not recorded", pause=False, resume=False)  # the call ended
     finally:
         await leave_queue(cti, agent)
