@@ -5,13 +5,13 @@ typed message as the sockets' are, ``{"v": 1, "type": "keyword_alert", ...}``.""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Literal
 
 import asyncpg
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter
 from sqlalchemy import func, select
 
 from crm_core.db import Database
@@ -26,19 +26,13 @@ RETRY_SECONDS = 1.0
 """Between attempts to (re)connect the listener."""
 
 
-class AlertNotice(BaseModel):
-    v: Literal[1] = 1
-    type: Literal["keyword_alert"] = "keyword_alert"
-    call_key: str
-    queue: str | None
-    agent: str | None
-    phrase: str
-    second: float
+ENVELOPE = {"v": 1, "type": "keyword_alert"}
+_ALERTED = TypeAdapter(KeywordAlerted)
 
 
 async def send_alert(db: Database, alerted: KeywordAlerted) -> None:
     """ALERTED to every process listening (delivered when this statement commits: at once)."""
-    payload = AlertNotice(**asdict(alerted)).model_dump_json()
+    payload = json.dumps({**ENVELOPE, **asdict(alerted)}, ensure_ascii=False)
     async with db.autocommit.connect() as connection:
         await connection.execute(select(func.pg_notify(CHANNEL, payload)))
 
@@ -77,8 +71,11 @@ class AlertListener:
 
     def _heard(self, connection: object, pid: int, channel: str, payload: str) -> None:
         try:
-            notice = AlertNotice.model_validate_json(payload)
-        except ValidationError:
+            data = json.loads(payload)
+            if {key: data.pop(key, None) for key in ENVELOPE} != ENVELOPE:
+                raise ValueError("not a keyword alert of version 1")
+            alerted = _ALERTED.validate_python(data)
+        except (ValueError, AttributeError, TypeError):  # JSON, pydantic's ValidationError too
             log.error("keyword alerts: a notice not understood: %r", payload[:200])
             return
-        self._on_alert(KeywordAlerted(**notice.model_dump(exclude={"v", "type"})))
+        self._on_alert(alerted)
