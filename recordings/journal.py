@@ -155,10 +155,11 @@ class Journal:
         """The transcript, the call's keyword hits and the job's next step, at once; the hits
         not stored before (a step run again after a crash)."""
         async with self._db.sessionmaker.begin() as session:
-            recording_id = await session.scalar(
-                select(Recording.id).where(Recording.call_key == job.call_key))
-            values = dict(recording_id=recording_id, language=language, text=transcript.text,
-                          words=[w.as_json() for w in transcript.words])
+            recording_id, recorded_at = (await session.execute(
+                select(Recording.id, Recording.recorded_at)
+                .where(Recording.call_key == job.call_key))).one()
+            values = dict(recording_id=recording_id, recorded_at=recorded_at, language=language,
+                          text=transcript.text, words=[w.as_json() for w in transcript.words])
             await session.execute(insert(Transcript).values(call_key=job.call_key, **values)
                                   .on_conflict_do_update(index_elements=["call_key"], set_=values))
             new: set[str] = set()

@@ -1,10 +1,11 @@
 """Transcript search and a recording's transcript, in PostgreSQL: a GIN index on the
-transcripts' tsvector finds the recordings whose words begin with every term, newest first,
-among the calls of the agents the viewer may see."""
+transcripts' tsvector finds the recordings whose words begin with every term, newest first
+(the last 30 days' first), among the calls of the agents the viewer may see."""
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from recordings.searchtext import snippet, tsquery
 from recordings.transcribed import Word
 
 SEARCH_CONFIG = "simple"
+RECENT = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,9 @@ class TranscriptOf:
 async def search(db: Database, query: str, visible: Collection[int] | None, *,
                  limit: int) -> list[FoundRecording]:
     """The newest LIMIT transcripts matching QUERY among the calls of the agents VISIBLE
-    (None: every call, also those without a call row yet)."""
+    (None: every call, also those without a call row yet). The last RECENT first: when they
+    hold LIMIT hits those are the newest of all, and a common word's older hits are never
+    read; else every transcript."""
     matching = tsquery(query)
     if not matching:
         return []
@@ -39,11 +43,14 @@ async def search(db: Database, query: str, visible: Collection[int] | None, *,
         .outerjoin(Call, Call.call_key == Recording.call_key)
         .outerjoin(User, User.id == Call.agent_user_id)
         .where(Transcript.search.op("@@")(func.to_tsquery(SEARCH_CONFIG, matching)))
-        .order_by(Recording.recorded_at.desc()).limit(limit))
+        .order_by(Transcript.recorded_at.desc()).limit(limit))
     if visible is not None:
         statement = statement.where(Call.agent_user_id.in_(visible))
     async with db.sessionmaker() as session:
-        rows = (await session.execute(statement)).all()
+        rows = (await session.execute(statement.where(
+            Transcript.recorded_at >= func.now() - RECENT))).all()
+        if len(rows) < limit:
+            rows = (await session.execute(statement)).all()
     return [_found(row, query) for row in rows]
 
 

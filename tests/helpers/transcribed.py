@@ -17,15 +17,18 @@ def words_of(text: str, *, every: float = 0.5) -> list[Word]:
 
 
 async def transcribed_recording(db: Database, call_key: str, words: list[Word], *,
-                                language: str = "ko") -> int:
-    """A stored recording of CALL_KEY with WORDS as its transcript; its id."""
+                                language: str = "ko", recorded_at: datetime | None = None) -> int:
+    """A stored recording of CALL_KEY (made RECORDED_AT, default now) with WORDS as its
+    transcript; its id."""
     async with db.sessionmaker.begin() as session:
         recording = Recording(call_key=call_key, storage_key=f"test/{call_key}.ogg", format="ogg",
                               duration_ms=int(words[-1].end * 1000) + 500, size_bytes=1000,
-                              sha256="0" * 64, recorded_at=datetime.now(timezone.utc))
+                              sha256="0" * 64,
+                              recorded_at=recorded_at or datetime.now(timezone.utc))
         session.add(recording)
         await session.flush()
-        session.add(Transcript(recording_id=recording.id, call_key=call_key, language=language,
+        session.add(Transcript(recording_id=recording.id, recorded_at=recording.recorded_at,
+                               call_key=call_key, language=language,
                                text=" ".join(w.word for w in words),
                                words=[w.as_json() for w in words]))
     return recording.id

@@ -1,5 +1,6 @@
-"""The conversion's own check, with Debian's ffmpeg: a converted recording decodes to its
-length; a file cut short or not audio is refused, so the raw WAV is never deleted for it."""
+"""The conversion's own check (Debian's ffmpeg encodes, libsndfile decodes): a converted
+recording decodes to its length; a file cut short or not audio is refused, so the raw WAV is
+never deleted for it."""
 from __future__ import annotations
 
 from pathlib import Path

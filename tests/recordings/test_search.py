@@ -5,6 +5,7 @@ the tsquery parser as syntax."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -69,3 +70,19 @@ async def test_search_finds_word_starts_newest_first_within_the_viewers_teams(db
 async def _lead(db, user_id: int, team: str) -> None:
     async with db.sessionmaker.begin() as session:
         session.add(TeamLead(user_id=user_id, team=team))
+
+
+@pytest.mark.integration
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_newest_hits_come_from_the_last_weeks_first_and_from_all_when_too_few(db) -> None:
+    marker = uuid.uuid4().hex[:8]
+    now = datetime.now(timezone.utc)
+    keys = {}
+    for days in (400, 40, 3, 2, 1):
+        keys[days] = f"search-{marker}-{days}"
+        await transcribed_recording(db, keys[days], words_of(f"예약 {marker}"),
+                                    recorded_at=now - timedelta(days=days))
+    newest = [keys[d] for d in (1, 2, 3, 40, 400)]
+    for limit in (1, 3, 4, 10):
+        found = await search(db, marker, None, limit=limit)
+        assert [f.call_key for f in found] == newest[:limit], limit
