@@ -13,8 +13,10 @@ each, as MixMonitor writes them: 8 kHz 16-bit mono WAV) go through
 Both pools load the model in every process before the clock starts; the two sides take turns
 (``--rounds``, default 2) in ABBA order (bare first in even rounds, the pipeline first in odd
 ones), so a steady drift in the machine's speed (this VM's varies by 20 % over minutes) falls on
-both sides alike. A round's end is a lottery (the last recording decodes on one core while the
-other waits, up to a recording's length): 24 recordings a round make it a small share. Reported: audio seconds
+both sides alike. Both take the recordings longest first (the pipeline's journal claims them in
+the order they were opened), so a round ends on its shortest recordings: taken in the order
+generated, a round's end was a lottery (the last long recording decoding on one core while the
+other waited) that moved the ratio by several per cent. Reported: audio seconds
 per wall second of each and their ratio; the event loop's lag while the pipeline runs (a
 10 ms ticker); then, over ``--transcripts`` (default 100,000) stored transcripts of 20 words
 each, the latency of ``recordings.search.search`` for a random word or a word's first two
@@ -255,7 +257,7 @@ async def main(recordings: int, transcripts: int, rounds: int,
     db = await open_bench_database(Settings(data_dir=data_dir))
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        files = generate(folder, recordings, rng)
+        files = sorted(generate(folder, recordings, rng), key=seconds_of, reverse=True)
         audio = sum(seconds_of(f) for f in files) * rounds
         bare_s = pipeline_s = 0.0
         lags, problems = [], []
