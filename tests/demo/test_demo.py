@@ -17,8 +17,8 @@ from callcenter.settings import Settings
 from crm_core.db import embedded_postgres_pid, ensure_embedded_postgres, stop_embedded_postgres
 
 from tests.helpers.demo import (
-    answered_in, busy_ports, campaign_report, demo_process, demo_settings, in_thread, offered_calls,
-    read_logins, run_cli, stop_demo,
+    answered_in, busy_ports, campaign_dialed, campaign_report, demo_process, demo_settings,
+    in_thread, offered_calls, read_logins, run_cli, stop_demo,
 )
 from tests.helpers.wallboard import Browser
 
@@ -42,6 +42,7 @@ async def test_the_demo_command_runs_the_product_and_ctrl_c_stops_it(settings: S
             assert await supervisor.log_in("supervisor", logins["supervisor"]) == 200
             assert await offered_calls(supervisor.http, url, 60) > 0
             assert await answered_in(supervisor.http, url, CAMPAIGN_QUEUE.name, 120) > 0
+            assert await campaign_dialed(supervisor.http, url, DEMO_CAMPAIGN, 120) > 0
             report = await campaign_report(supervisor.http, url, DEMO_CAMPAIGN)
             assert report["attempts"] > 0, report
             assert (report["out_of_window"], report["dnc_calls"]) == (0, 0), report

@@ -131,6 +131,20 @@ async def answered_in(http: aiohttp.ClientSession, url: str, queue: str, timeout
         lambda queues: queues.get(queue, {}).get("today", {}).get("answered", 0), timeout)
 
 
+async def campaign_dialed(http: aiohttp.ClientSession, url: str, campaign: str,
+                          timeout: float) -> int:
+    """CAMPAIGN's finished attempts (the live campaign view's count), once there are some: an
+    attempt's row is written when its call ends, well after an agent answered it."""
+    async with http.ws_connect(url.replace("http", "ws") + "/ws/campaigns") as ws:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = await ws.receive_json(timeout=deadline - time.monotonic())
+            dialed = {c["name"]: c["dialed"] for c in message.get("campaigns", [])}
+            if dialed.get(campaign):
+                return dialed[campaign]
+    pytest.fail(f"no finished attempt of campaign {campaign} reached the live view")
+
+
 async def campaign_report(http: aiohttp.ClientSession, url: str, campaign: str) -> dict:
     async with http.get(f"{url}/admin/campaigns/{campaign}/compliance") as response:
         assert response.status == 200, await response.text()
