@@ -77,7 +77,7 @@ def test_a_call_risks_a_drop_when_answers_catch_up_with_agents_then_or_later():
 def test_allowance_tightens_as_a_window_nears_its_target():
     pacer = PacingController()
     far_under = pacer.allowance((WindowTally(US.abandon, abandoned=2, connected=998),))
-    near = pacer.allowance((WindowTally(US.abandon, abandoned=28, connected=972),))
+    near = pacer.allowance((WindowTally(US.abandon, abandoned=30, connected=970),))
     uk_over = pacer.allowance((WindowTally(US.abandon, abandoned=2, connected=998),
                                WindowTally(UK.abandon, abandoned=8, connected=200)))
     assert far_under > pacer.allowance(()) > near
