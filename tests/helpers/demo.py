@@ -105,16 +105,23 @@ async def stop_demo(proc: asyncio.subprocess.Process, signal_: int, timeout: flo
     return output
 
 
+async def socket_count(http: aiohttp.ClientSession, url: str, path: str, what: str,
+                       count: Callable[[dict], int], timeout: float) -> int:
+    """COUNT of a message the websocket at PATH pushes, once it is not 0."""
+    async with http.ws_connect(url.replace("http", "ws") + path) as ws:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if found := count(await ws.receive_json(timeout=deadline - time.monotonic())):
+                return found
+    pytest.fail(f"no {what} reached {path}")
+
+
 async def wallboard_count(http: aiohttp.ClientSession, url: str, what: str,
                           count: Callable[[dict], int], timeout: float) -> int:
     """COUNT of the wallboard's queues (its full message's ``queues``), once it is not 0."""
-    async with http.ws_connect(url.replace("http", "ws") + "/ws/wallboard") as ws:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = await ws.receive_json(timeout=deadline - time.monotonic())
-            if message.get("full") and (found := count(message["queues"])):
-                return found
-    pytest.fail(f"no {what} reached the wallboard")
+    return await socket_count(
+        http, url, "/ws/wallboard", what,
+        lambda message: count(message["queues"]) if message.get("full") else 0, timeout)
 
 
 async def offered_calls(http: aiohttp.ClientSession, url: str, timeout: float) -> int:
@@ -135,14 +142,10 @@ async def campaign_dialed(http: aiohttp.ClientSession, url: str, campaign: str,
                           timeout: float) -> int:
     """CAMPAIGN's finished attempts (the live campaign view's count), once there are some: an
     attempt's row is written when its call ends, well after an agent answered it."""
-    async with http.ws_connect(url.replace("http", "ws") + "/ws/campaigns") as ws:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = await ws.receive_json(timeout=deadline - time.monotonic())
-            dialed = {c["name"]: c["dialed"] for c in message.get("campaigns", [])}
-            if dialed.get(campaign):
-                return dialed[campaign]
-    pytest.fail(f"no finished attempt of campaign {campaign} reached the live view")
+    return await socket_count(
+        http, url, "/ws/campaigns", f"finished attempt of campaign {campaign}",
+        lambda message: next((c["dialed"] for c in message.get("campaigns", [])
+                              if c["name"] == campaign), 0), timeout)
 
 
 async def campaign_report(http: aiohttp.ClientSession, url: str, campaign: str) -> dict:
