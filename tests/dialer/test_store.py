@@ -149,18 +149,28 @@ async def test_importing_the_same_numbers_again_merges_into_the_leads(
 
 async def test_a_leads_list_and_campaign_are_kept_together_and_go_with_the_campaign(
         db: Database, tmp_path: Path) -> None:
-    """Migration 0020's one foreign key (list and campaign) and its partial customer index."""
+    """Migration 0022's triggers keep what a foreign key from leads (list, campaign) to
+    lead_lists with ON DELETE CASCADE kept; migration 0020's partial customer index."""
     campaign, other = await new_campaign(db), await new_campaign(db)
-    known, number = fresh_numbers(2)
+    known, number, alone = fresh_numbers(3)
     owner = await create_customer(db, NAME, [known], default_region="GB")
     status = await import_rows(db, campaign, tmp_path / "a.csv",
                                [[known, NAME, "", ""], [number, "Bob", "", ""]])
     other_id = (await Campaigns(db).get(other)).id
-    with pytest.raises(IntegrityError):  # a list of one campaign, a lead of another
-        async with db.sessionmaker.begin() as session:
-            await session.execute(text(
-                "UPDATE leads SET campaign_id = :other WHERE list_id = :list"),
-                {"other": other_id, "list": status.list_id})
+    refused = [  # a list of one campaign, a lead of another; a list moved between campaigns
+        ("UPDATE leads SET campaign_id = :other WHERE list_id = :list", "does not exist"),
+        ("INSERT INTO leads (list_id, campaign_id, phone, timezones, zone_source)"
+         " VALUES (:list, :other, '+442079460000', '{}', 'number')", "does not exist"),
+        ("UPDATE lead_lists SET campaign_id = :other WHERE id = :list", "keeps its id"),
+    ]
+    for statement, reason in refused:
+        with pytest.raises(IntegrityError, match=reason):
+            async with db.sessionmaker.begin() as session:
+                await session.execute(text(statement), {"other": other_id, "list": status.list_id})
+    second = await import_rows(db, campaign, tmp_path / "b.csv", [[alone, "Solo", "", ""]])
+    async with db.sessionmaker.begin() as session:  # a list's deletion takes its leads alone
+        await session.execute(text("DELETE FROM lead_lists WHERE id = :id"), {"id": second.list_id})
+    assert list(await leads_of(db, campaign)) == [known, number]
     async with db.sessionmaker.begin() as session:
         await session.execute(text("DELETE FROM customers WHERE id = :id"), {"id": owner})
     assert (await leads_of(db, campaign))[known]["customer_id"] is None
