@@ -167,7 +167,7 @@ async def run_pipeline(db: Database, files: list[Path], model: Path, folder: Pat
     pool = await asyncio.get_running_loop().run_in_executor(None, warm_pool, model, cores)
     converter = Converter(journal, FolderStorage(folder / "store"), pool, bitrate="24k",
                           poll_interval=0.05, transcription=Transcription(policies, phrases, {"ko": model}, "ko"),
-                          concurrency=cores)
+                          concurrency=cores + 1)  # as recordings.wiring.converter
     lag = LoopLag()
     async with db.engine.connect() as conn:
         watch = (await conn.get_raw_connection()).driver_connection

@@ -53,7 +53,9 @@ def converter(db: Database, store_dir: Path, *, processes: int, bitrate: str,
               poll_interval: float, transcription: TranscriptionSettings = TranscriptionSettings()
               ) -> tuple[Converter, ProcessPoolExecutor]:
     """A converter and its pool (spawned processes: nothing of the event loop's is forked;
-    each with the models loaded), one job per process at a time."""
+    each with the models loaded), with one job more under way than the pool has processes:
+    while a job waits on the database between its audio steps, the spare one keeps the
+    process busy."""
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
                                initializer=prepare_worker,
                                initargs=(tuple(str(m) for m in transcription.models.values()),))
@@ -61,7 +63,7 @@ def converter(db: Database, store_dir: Path, *, processes: int, bitrate: str,
                                  transcription.default_language, partial(send_alert, db))
     return Converter(Journal(db), FolderStorage(store_dir), pool, bitrate=bitrate,
                      poll_interval=poll_interval, transcription=transcribing,
-                     concurrency=processes), pool
+                     concurrency=processes + 1), pool
 
 
 class RecordingsDomain:

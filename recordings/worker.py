@@ -1,5 +1,5 @@
 """The converter: takes jobs from the journal and runs the audio work in a process pool,
-as many jobs at a time as the pool has processes.
+CONCURRENCY jobs at a time (recordings.wiring: one more than the pool has processes).
 
 For each job: wait until MixMonitor has closed the WAV; convert it into the storage's scratch
 file (same name on every try); verify it (decoded, duration checked); rename it into place;
