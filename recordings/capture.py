@@ -199,8 +199,9 @@ class RecordingCapture:
 
     # -- the agent's controls and the IVR's ---------------------------------------------------
 
-    # A stretch is marked from the request to mute to the request to unmute; the silence
-    # follows each by one AMI round trip (milliseconds).
+    # A stretch is marked from the request to mute to the request to unmute. MixMonitor
+    # applies the mute to the audio it has buffered and not yet written, so the silence in
+    # the file starts and ends up to a few tenths of a second before the marks.
 
     async def pause(self, call_key: str, by: PausedBy = "agent") -> tuple[Stretch, ...]:
         live = await self._opened(call_key) if by == "ivr" else self._recording(call_key)

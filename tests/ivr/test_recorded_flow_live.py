@@ -18,8 +18,9 @@ from recordings.policy import Mode, RecordingPolicy
 
 from tests.helpers.console import console_agent
 from tests.helpers.product import add_members, new_number, remove_members
-from tests.helpers.recordings import (LOUD_DBFS, SILENT_DBFS, loudness, raw_seconds,
-                                      recordings_of, stored_recording)
+from tests.helpers.recordings import (
+    EDGE, LOUD_DBFS, SILENT_DBFS, loudness, raw_seconds, recordings_of, stored_recording,
+)
 from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -39,8 +40,6 @@ nodes:
   agent: {{type: queue, queue: {queue}}}
 """
 CARD = "4111111111111111"
-MARGIN = 0.25
-"""Seconds left out at each edge of a stretch: its times are the CTI server's clock."""
 
 
 async def test_a_recorded_flow_keeps_the_card_number_out_of_the_recording(
@@ -88,8 +87,8 @@ async def test_a_recorded_flow_keeps_the_card_number_out_of_the_recording(
     assert (ivr, by_agent) == ("ivr", "agent"), row.pauses
     assert ivr_start >= 1.5 and ivr_end - ivr_start >= 3, "from the node's start past the keys"
     decoded = AudioSegment.from_file(server.settings.effective_recordings_dir / row.storage_key)
-    assert loudness(decoded, MARGIN, ivr_start - MARGIN) > LOUD_DBFS, "the flow's start"
-    assert loudness(decoded, ivr_start + MARGIN, ivr_end - MARGIN) < SILENT_DBFS, "the card"
-    assert loudness(decoded, ivr_end + MARGIN, agent_start - MARGIN) > LOUD_DBFS
-    assert loudness(decoded, agent_start + MARGIN, agent_end - MARGIN) < SILENT_DBFS
-    assert loudness(decoded, agent_end + MARGIN, agent_end + 1.5) > LOUD_DBFS
+    assert loudness(decoded, EDGE, ivr_start - EDGE) > LOUD_DBFS, "the flow's start"
+    assert loudness(decoded, ivr_start + EDGE, ivr_end - EDGE) < SILENT_DBFS, "the card"
+    assert loudness(decoded, ivr_end + EDGE, agent_start - EDGE) > LOUD_DBFS
+    assert loudness(decoded, agent_start + EDGE, agent_end - EDGE) < SILENT_DBFS
+    assert loudness(decoded, agent_end + EDGE, agent_end + 1.5) > LOUD_DBFS

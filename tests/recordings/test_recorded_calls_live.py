@@ -16,14 +16,13 @@ from recordings.audio import sha256_of
 from recordings.policy import Mode, RecordingPolicy
 
 from tests.helpers.product import add_members, new_number, remove_members
-from tests.helpers.recordings import (LOUD_DBFS, SILENT_DBFS, job_state, loudness, raw_seconds,
-                                      stored_recording)
+from tests.helpers.recordings import (
+    EDGE, LOUD_DBFS, SILENT_DBFS, job_state, loudness, raw_seconds, stored_recording,
+)
 from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-MARGIN = 0.25
-"""Seconds left out at each edge of a stretch: the pause's times are the CTI server's clock."""
 
 
 class RecordedCall:
@@ -94,9 +93,9 @@ async def test_a_recorded_call_is_stored_compressed_with_its_pause_silent_and_ma
 
     [(start, end, by)] = stretches
     assert row.pauses == [[start, end, "agent"]] and by == "agent" and end - start >= 2
-    assert loudness(decoded, start + MARGIN, end - MARGIN) < SILENT_DBFS
-    assert loudness(decoded, MARGIN, start - MARGIN) > LOUD_DBFS
-    assert loudness(decoded, end + MARGIN, end + 1) > LOUD_DBFS
+    assert loudness(decoded, start + EDGE, end - EDGE) < SILENT_DBFS
+    assert loudness(decoded, EDGE, start - EDGE) > LOUD_DBFS
+    assert loudness(decoded, end + EDGE, end + 1) > LOUD_DBFS
 
 
 async def test_an_on_demand_recording_is_silent_until_the_agent_starts_it(
@@ -111,8 +110,8 @@ async def test_an_on_demand_recording_is_silent_until_the_agent_starts_it(
     row = await poll_until(lambda: stored_recording(db, call.key), "the recording to be stored", 30)
     decoded = AudioSegment.from_file(cti.server.settings.effective_recordings_dir / row.storage_key)
     assert start == 0 and row.pauses == [[0, end, "agent"]] and row.keep_until is None
-    assert loudness(decoded, MARGIN, end - MARGIN) < SILENT_DBFS
-    assert loudness(decoded, end + MARGIN, end + 1) > LOUD_DBFS
+    assert loudness(decoded, EDGE, end - EDGE) < SILENT_DBFS
+    assert loudness(decoded, end + EDGE, end + 1) > LOUD_DBFS
 
 
 async def test_a_queue_without_a_policy_records_nothing(cti, db, new_queue, new_extension) -> None:
