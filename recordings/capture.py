@@ -36,6 +36,10 @@ ANNOUNCEMENT_VARIABLE = "CC_RECORD_ANNOUNCEMENT"
 OPENING_WAIT = 3.0
 """Seconds the IVR's pause waits for a flow's recording it was decided before (the dialplan's
 UserEvent may reach us after the IVR's first command)."""
+IVR_DRAIN = 0.5
+"""Seconds the IVR's pause stays on after its sensitive node before the unmute: MixMonitor
+mutes what it has buffered and not yet written (0.1-0.35 s here), so without the wait the
+caller's last tenths of a second in the node would be written unmuted."""
 
 
 class Agent(NamedTuple):
@@ -64,7 +68,7 @@ class RecordingCapture:
                  spool: Path,
                  background: Callable[[Awaitable[None]], None],
                  on_state: Callable[[str, str, str], None] = lambda interface, key, state: None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, ivr_drain: float = IVR_DRAIN) -> None:
         """``on_state(interface, call key, state)``: the recording of the call of the agent at
         INTERFACE is ``recording``, ``paused`` or ``not_recorded`` now."""
         self._ami = ami
@@ -73,6 +77,7 @@ class RecordingCapture:
         self._spool = spool
         self._background = background
         self._clock = clock
+        self._ivr_drain = ivr_drain
         self._on_state = on_state
         self._agents: dict[str, Agent] = {}
         """The caller's channel and the agent's of a call an agent answered -> the agent
@@ -212,6 +217,9 @@ class RecordingCapture:
 
     async def resume(self, call_key: str) -> tuple[Stretch, ...]:
         live = self._recording(call_key)
+        if live.pauses.paused and live.pauses.paused_by == "ivr":
+            await asyncio.sleep(self._ivr_drain)  # its buffered audio is written muted first
+            live = self._recording(call_key)  # Conflict if the caller hung up meanwhile
         live.pauses.resume(self._clock())
         await self._ami.send(MixMonitorMute(live.recorded, False))
         self._tell(live)

@@ -31,8 +31,8 @@ SILENT_DBFS = -60
 EDGE = 0.5
 """Seconds left out at each edge of a paused stretch: its times are the CTI server's clock,
 and MixMonitor applies a mute to the audio it has buffered but not yet written, so the
-silence in the file runs ahead of them (0.1-0.3 s measured here; a CI run on the busy
-machine had 0.27 s against the 0.25 s once left out)."""
+silence in the file runs ahead of them (0.1-0.35 s measured here: CI runs on the busy
+machine had 0.27 and 0.34 s against the 0.25 s once left out)."""
 
 
 async def job_state(db: Database, call_key: str) -> str | None:

@@ -31,8 +31,9 @@ from tests.helpers.campaigns import (attempt_calls, campaign_name, dialing, fres
 from tests.helpers.console import console_agent, leave_queue
 from tests.helpers.leadcalls import agent_campaign, lead_campaign
 from tests.helpers.product import add_members, new_number, remove_members
-from tests.helpers.recordings import (LOUD_DBFS, SILENT_DBFS, job_of, loudness, raw_seconds,
-                                      stored_recording)
+from tests.helpers.recordings import (
+    EDGE, LOUD_DBFS, SILENT_DBFS, job_of, loudness, raw_seconds, stored_recording,
+)
 from tests.helpers.waiting import BusWatch, poll_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -143,6 +144,6 @@ async def test_a_preview_call_dialed_agent_first_is_recorded_and_paused_from_the
     [(start, end, by)] = row.pauses
     assert by == "agent" and end - start >= 2
     decoded = AudioSegment.from_file(settings.effective_recordings_dir / row.storage_key)
-    assert loudness(decoded, 0.5, start - 0.25) > LOUD_DBFS
-    assert loudness(decoded, start + 0.25, end - 0.25) < SILENT_DBFS
-    assert loudness(decoded, end + 0.25, end + 1.5) > LOUD_DBFS
+    assert loudness(decoded, 0.5, start - EDGE) > LOUD_DBFS
+    assert loudness(decoded, start + EDGE, end - EDGE) < SILENT_DBFS
+    assert loudness(decoded, end + EDGE, end + 1.5) > LOUD_DBFS

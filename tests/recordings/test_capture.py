@@ -16,7 +16,7 @@ from callcenter.errors import Conflict
 from ctiserver.ami import events as ev
 from ctiserver.ami.actions import MixMonitorMute
 from ctiserver.ami.stream import AmiStreamParser
-from recordings.capture import RecordingCapture
+from recordings.capture import IVR_DRAIN, RecordingCapture
 from recordings.pauses import Stretch
 from recordings.policy import Mode, RecordingPolicy
 
@@ -54,7 +54,8 @@ class Fakes:
 
 def capture_with(fakes: Fakes) -> RecordingCapture:
     return RecordingCapture(fakes, fakes, fakes,  # type: ignore[arg-type]
-                            spool=SPOOL, background=fakes.background, clock=lambda: fakes.now)
+                            spool=SPOOL, background=fakes.background, clock=lambda: fakes.now,
+                            ivr_drain=0)
 
 
 class PolicySession:
@@ -250,7 +251,12 @@ async def test_a_flows_recording_runs_on_the_callers_channel_from_the_flows_star
     fakes.now = 2002.0
     await capture.pause(KEY, "ivr")  # a card number keyed in
     fakes.now = 2006.0
-    await capture.resume(KEY)
+    resuming = asyncio.ensure_future(capture.resume(KEY))
+    done, _ = await asyncio.wait({resuming}, timeout=IVR_DRAIN / 10)
+    assert not done and fakes.sent[-1] == MixMonitorMute(CALLER, True), \
+        "muted on while MixMonitor writes out what it buffered in the node"
+    await resuming
+    assert fakes.sent[-1] == MixMonitorMute(CALLER, False)
     assert told == [], "no agent yet"
     capture.handle(connected(2010.0))
     await fakes.settle()
