@@ -8,7 +8,8 @@ requested them, so they land in the same call.
 
 The queue side of a call (a *journey* through one queue) follows app_queue's events, whose
 channel fields are always the queue caller's. Wait and talk durations come from Asterisk's
-own HoldTime/TalkTime, the very numbers it writes to queue_log.
+own HoldTime/TalkTime, which it computes as it does queue_log's (a talk time is taken by a
+second ``time(NULL)`` call after queue_log's, so the two may differ by one second).
 
 A caller who leaves a queue unanswered departs with one of queue_log's outcomes: abandoned
 (hung up: QueueCallerAbandon after a hang-up request), timeout or exitempty (QueueCallerAbandon
