@@ -73,10 +73,9 @@ UPGRADE = [
     WHEN (NEW.id <> OLD.id OR NEW.campaign_id <> OLD.campaign_id)
     EXECUTE FUNCTION lead_lists_keep_key()""",
 ]
-FUNCTIONS = ["leads_list_check", "leads_list_change_check", "lead_lists_cascade",
-             "lead_lists_keep_key"]
 TRIGGERS = [("leads_list_check", "leads"), ("leads_list_change_check", "leads"),
             ("lead_lists_cascade", "lead_lists"), ("lead_lists_keep_key", "lead_lists")]
+"""Each trigger and its table; its function has its name."""
 
 
 def upgrade() -> None:
@@ -89,7 +88,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for trigger, table in TRIGGERS:
         op.execute(f"DROP TRIGGER {trigger} ON {table}")
-    for function in FUNCTIONS:
+    for function, _ in TRIGGERS:
         op.execute(f"DROP FUNCTION {function}()")
     op.create_unique_constraint(op.f("uq_lead_lists_id_campaign_id"), "lead_lists",
                                 ["id", "campaign_id"])
