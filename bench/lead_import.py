@@ -281,8 +281,9 @@ async def ours(db: Database, path: Path, reports: Path, pgdata: Path, campaign: 
     cpu = {"python_cpu_s": processes.cpu_s, "parent_cpu_s": parent_cpu,
            "postgres_cpu_s": (postgres_cpu(pgdata) or 0.0) - pg_before,
            "load_avg": os.getloadavg()}  # the machine is shared: how busy it was
-    return {"rows": status.rows_read, "seconds": seconds, **cpu, **await _stored(db, campaign)}, \
-        status, processes.rss_mb
+    assert status.error_report_path is not None  # an import always has its report
+    return {"rows": status.rows_read, "seconds": seconds, **cpu, **await _stored(db, campaign),
+            "report_lines": _lines(Path(status.error_report_path))}, status, processes.rss_mb
 
 
 async def settle(url: str) -> None:
@@ -407,20 +408,18 @@ async def run(args: argparse.Namespace, folder: Path, data_dir: Path) -> dict:
         copy = await raw_copy(url, path)
         await settle(url)
         mine, status, rss = await ours(db, path, folder / "reports", pgdata, "ours")
-        first["report_lines"] = _lines(first_status.error_report_path)
-        report_lines = _lines(status.error_report_path)
         subset = head(path, folder / "naive.csv", args.naive_rows)
         slow = await naive(db, url, subset, folder / "naive-errors.csv", written.dnc)
     finally:
         await db.close()
     return {"written": written, "size": path.stat().st_size, "copy": copy, "ours": mine,
-            "status": status, "rss": rss, "report_lines": report_lines, "naive": slow,
-            "first": first, "first_status": first_status}
+            "status": status, "rss": rss, "naive": slow, "first": first,
+            "first_status": first_status}
 
 
-def _lines(report: str | None) -> int:
+def _lines(report: Path) -> int:
     """Of an error report, its header left out."""
-    with open(report or "", encoding="utf-8-sig") as file:
+    with report.open(encoding="utf-8-sig") as file:
         return sum(1 for _ in file) - 1
 
 
@@ -463,12 +462,12 @@ def main() -> None:
           f"{sides['ours']['postgres_cpu_s'] / args.rows * 1e6:.1f} µs of PostgreSQL CPU per row")
     print(f"ours / raw copy {ratio:.2f}; loaded {s.loaded} (dnc {s.dnc}, ambiguous zone "
           f"{s.ambiguous}), merged {s.merged}, duplicates {s.duplicates} ({written.repeats} "
-          f"written), bad {s.bad}; {got['report_lines']} report lines ({written.bad} bad rows "
+          f"written), bad {s.bad}; {sides['ours']['report_lines']} report lines ({written.bad} bad rows "
           f"written); customers linked {s.customers_linked}; "
           f"memory (this process and its workers) {rss[0]:.0f} MB at the start, peak "
           f"{max(halves[0]):.0f} MB in the first half, {max(halves[1]):.0f} MB in the second")
     wrong = [*import_failures("first", written, got["first_status"], first["report_lines"], first),
-             *import_failures("ours", written, status, got["report_lines"], sides["ours"]),
+             *import_failures("ours", written, status, sides["ours"]["report_lines"], sides["ours"]),
              *failures(written, sides["copy"], sides["naive"])]
     print(json.dumps({
         "rows": args.rows, "seed": args.seed, "bytes": got["size"],
@@ -483,7 +482,7 @@ def main() -> None:
         "rows_per_cpu_s": round(args.rows / cpu),
         "postgres_us_per_row": round(sides["ours"]["postgres_cpu_s"] / args.rows * 1e6, 2),
         "load_avg_1_5_15": [round(load, 2) for load in sides["ours"]["load_avg"]],
-        "ratio_to_copy": ratio, "bad_rows_reported": got["report_lines"],
+        "ratio_to_copy": ratio, "bad_rows_reported": sides["ours"]["report_lines"],
         "bad_rows_written": written.bad, "loaded": s.loaded, "merged": s.merged,
         "duplicates": s.duplicates, "dnc": s.dnc, "customers_linked": s.customers_linked,
         "peak_rss_mb": round(max(rss)),

@@ -24,7 +24,6 @@ from tests.helpers.waiting import BusWatch, poll_until
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
-
 class RecordedCall:
     """A simulated call (caller and agent sending a tone) to a simulated agent of the test's
     queue, the agent in the queue while the ``async with`` block lasts."""
