@@ -4,7 +4,7 @@ For a CSV file larger than a block the parent only cuts the file into blocks of 
 (``CsvBlocks``); each worker decodes a block at once, parses and checks its rows with the
 importer's ``RowChecker``, merges the block's repeated numbers as ``LeadImporter`` does
 (``absorb``, on the rows' plain records: no objects per row), and sends back the block's COPY
-payload (one row per number, ``LEAD_COLUMNS`` in PostgreSQL's CSV format, as bytes: the parent
+payload (one row per number, ``LEAD_COLUMNS`` in COPY's text format, as bytes: the parent
 forwards it untouched), its error lines and counts. The caller writes the
 blocks in file order, a number that an earlier block gave merging into its lead (the upsert
 does it as ``LeadImporter`` would), so the outcome is a single process's. At most
@@ -15,9 +15,7 @@ before the fault, then the fault.
 """
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import itertools
 import json
 import multiprocessing
@@ -39,9 +37,9 @@ BLOCK_BYTES = 1 << 20
 BLOCK_ROWS = 10_000
 LEAD_COLUMNS = ("ord", "phone", *TEXT_FIELDS, "alt_phones", "custom", "timezones", "zone_source")
 """``ord``: the lead's place in its block, so the leads are written in file order."""
-COPY_OPTIONS: dict[str, Any] = {"columns": LEAD_COLUMNS, "format": "csv", "delimiter": "\t"}
-"""How PostgreSQL reads a block's ``copy``: CSV, where an unquoted empty value is NULL (a
-record's texts are never empty: None instead) and a backslash is a plain character."""
+COPY_OPTIONS: dict[str, Any] = {"columns": LEAD_COLUMNS, "format": "text", "null": ""}
+"""How PostgreSQL reads a block's ``copy``: its text format (tab between values, a backslash
+escapes), an empty value NULL (a record's texts are never empty: None instead)."""
 
 _worker: tuple[LeadImporter, dict[str, object]] | None = None
 
@@ -118,20 +116,16 @@ def _summary(importer: LeadImporter, rows: Iterable[SourceRow], end: int | None 
     except Invalid as fault:
         block.fault = (fault.template, fault.params)
     importer.forget()
-    to_copy = _CopyRows(importer.checker.custom_names)
+    to_copy = _CopyLines(importer.checker.custom_names)
     block.copy = copy_payload(to_copy(order, lead) for order, lead in enumerate(leads.values()))
     block.leads = len(leads)
     block.bytes_read = block.bytes_read if end is None else end
     return block
 
 
-def copy_payload(rows: Iterable[tuple[Any, ...]]) -> bytes:
-    """``rows`` (``LEAD_COLUMNS``, arrays as their literals) in PostgreSQL's CSV format,
-    ``COPY_OPTIONS``: None unquoted and empty, so NULL; csv quotes what needs it (a line end
-    quotes only the characters of its ``lineterminator``: both, for a CR or LF in a name)."""
-    text = io.StringIO()
-    csv.writer(text, delimiter="\t", lineterminator="\r\n").writerows(rows)
-    return text.getvalue().encode()
+def copy_payload(lines: Iterable[str]) -> bytes:
+    """The ``_CopyLines`` of a block as COPY reads them."""
+    return "".join(lines).encode()
 
 
 def array_literal(values: Iterable[str]) -> str:
@@ -140,25 +134,38 @@ def array_literal(values: Iterable[str]) -> str:
     return "{" + ",".join(quoted) + "}"
 
 
-class _CopyRows:
-    """A ``Record`` as the COPY's row (``LEAD_COLUMNS``), its arrays as literals and its custom
-    fields as JSON. The zones' literal is made once per zone tuple (every lead of a zone shares
-    its tuple)."""
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+"""What COPY's text format escapes in a value."""
+_TABS = len(LEAD_COLUMNS) - 3
+"""Between the values of a line before its zones."""
+
+
+class _CopyLines:
+    """A ``Record`` as the COPY's line (``LEAD_COLUMNS``), its arrays as literals and its custom
+    fields as JSON. Nearly no value holds a character COPY escapes, so the line is joined first
+    and its values escaped only when it holds one. The zones' literal (and source) is made once
+    per zone tuple (every lead of a zone shares its tuple)."""
 
     def __init__(self, custom_names: tuple[str, ...]) -> None:
         self._keys = [json.dumps(name, ensure_ascii=False) + ": " for name in custom_names]
         self._zones: dict[tuple[str, ...], str] = {}
 
-    def __call__(self, order: int, record: Record) -> tuple[Any, ...]:
+    def __call__(self, order: int, record: Record) -> str:
         zones = record[ZONES]
-        if (literal := self._zones.get(zones.zones)) is None:
-            literal = self._zones[zones.zones] = array_literal(zones.zones)
+        if (ending := self._zones.get(zones.zones)) is None:
+            ending = self._zones[zones.zones] = (
+                f"{array_literal(zones.zones).translate(_ESCAPES)}\t{zones.source.value}\n")
         alts = record[ALT_PHONES]
-        custom = self._json(record[_CUSTOM:ALT_PHONES])
-        return (order, *record[:_CUSTOM], array_literal(alts) if alts else "{}", custom, literal,
-                zones.source.value)
+        values = [str(order), *[value or "" for value in record[:_CUSTOM]],
+                  array_literal(alts) if alts else "{}", self._json(record[_CUSTOM:ALT_PHONES])]
+        line = "\t".join(values)
+        if line.count("\t") != _TABS or "\\" in line or "\n" in line or "\r" in line:
+            line = "\t".join([value.translate(_ESCAPES) for value in values])
+        return f"{line}\t{ending}"
 
     def _json(self, values: list[str | None]) -> str:
+        if len(values) == 1:  # the usual list: one field, or none
+            return "{" + self._keys[0] + encode_basestring(values[0]) + "}" if values[0] else "{}"
         fields = [key + encode_basestring(value) for key, value in zip(self._keys, values) if value]
         return "{" + ", ".join(fields) + "}" if fields else "{}"
 

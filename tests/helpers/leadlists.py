@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +51,15 @@ def copy_rows(payload: bytes) -> list[dict[str, Any]]:
     """A checked block's COPY payload (``dialer.importpool.COPY_OPTIONS``) read back as
     PostgreSQL reads it: empty is None, arrays as tuples, ``custom`` as a dict."""
     rows = []
-    for cells in csv.reader(io.StringIO(payload.decode(), newline=""), delimiter="\t"):
-        row: dict[str, Any] = dict(zip(LEAD_COLUMNS, (cell or None for cell in cells)))
+    for line in payload.decode().split("\n")[:-1]:
+        cells = [_COPY_ESCAPE.sub(lambda m: _COPY_UNESCAPE[m[1]], cell) for cell in line.split("\t")]
+        row: dict[str, Any] = dict(zip(LEAD_COLUMNS, (cell or None for cell in cells), strict=True))
         for name in ("alt_phones", "timezones"):
             row[name] = tuple(json.loads("[" + row[name][1:-1] + "]"))
         row["custom"] = json.loads(row["custom"])
         rows.append(row)
     return rows
+
+
+_COPY_ESCAPE = re.compile(r"\\(.)")
+_COPY_UNESCAPE = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
