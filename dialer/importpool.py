@@ -194,13 +194,17 @@ def _checked_by_pool(importer: LeadImporter, dialect: dict[str, object],
 
 
 def _preload() -> list[str]:
-    """What the fork server imports once for all its workers: this module and the caller's main
-    module, which each worker would otherwise import afresh with everything it imports. A
-    script (``__main__``) the fork server runs as its own main, so workers skip it; a module
-    run with ``-m`` each worker still runs as ``__mp_main__``, but its imports are done."""
+    """What the fork server imports once for all its workers: this module, the tables its checks
+    load (``dialer.importwarm``) and the caller's main module, which each worker would otherwise
+    import afresh with everything it imports. A module run with ``-m`` each worker still runs
+    as ``__mp_main__``, but its imports are done. A script (``__main__``) Python 3.11's fork
+    server never imports (it looks for a preparation key, ``main_path``, that is never set), so
+    each worker runs it again: cheap for the ``callcenter`` command's wrapper, whose one import
+    is the CLI module."""
     spec = getattr(sys.modules["__main__"], "__spec__", None)
     run_as_module = spec is not None and not spec.name.endswith("__main__")
-    return ["__main__", "dialer.importpool", *([spec.name] if run_as_module else [])]
+    return ["__main__", "dialer.importpool", "dialer.importwarm",
+            *([spec.name] if run_as_module else [])]
 
 
 def _start(importer: LeadImporter, dialect: dict[str, object]) -> None:

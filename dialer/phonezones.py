@@ -118,3 +118,11 @@ def country_code(text: str) -> str | None:
 @functools.cache
 def known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+def load_tables() -> None:
+    """The tables the lookups load on their first use, loaded now (``dialer.importwarm``)."""
+    known_zones()
+    zipcodes.matching("10001")
+    pycountry.countries.lookup("US")
+    pycountry.subdivisions.get(country_code=US)
