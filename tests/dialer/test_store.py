@@ -5,6 +5,7 @@ do-not-call lists (internal and national) and a campaign's start refused on a st
 copy."""
 from __future__ import annotations
 
+import asyncio
 import csv
 from datetime import date, timedelta
 from pathlib import Path
@@ -181,6 +182,26 @@ async def test_a_leads_list_and_campaign_are_kept_together_and_go_with_the_campa
     assert left == 0
     with pytest.raises(NotFound):
         await import_status(db, status.list_id)
+
+
+async def test_two_imports_into_one_campaign_at_once_give_each_number_one_lead(
+        db: Database, tmp_path: Path) -> None:
+    """The merge checks which numbers the campaign has, then inserts the others: the
+    campaign's lock keeps the other import from inserting one of them in between."""
+    campaign = await new_campaign(db)
+    numbers = fresh_numbers(400)
+    first, second = numbers[:300], numbers[100:][::-1]  # 200 numbers in both lists
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    done = await asyncio.gather(*[
+        import_rows(db, campaign, tmp_path / name / "list.csv",
+                    [[number, name, "", ""] for number in rows], batch_size=10)
+        for name, rows in (("a", first), ("b", second))])
+    assert [status.status for status in done] == ["done", "done"]
+    assert sum(status.loaded for status in done) == 400
+    assert sum(status.merged for status in done) == 200
+    leads = await leads_of(db, campaign)
+    assert sorted(leads) == sorted(numbers)
 
 
 async def test_batches_report_progress_and_merge_across_batches(
