@@ -23,13 +23,13 @@ dropped after it. Just before that run and just after it, the machine's speed is
 issue's yardstick: phonenumbers alone (parse, validity, E.164, time zones of the main number of
 50,000 rows, on one core, the median of five parts: "about 31 µs per row per core here"; the
 shared machine's speed moves by half within seconds, so the mean of the two readings), so a
-slow spell shows as one, and ours' wall time per row on all cores is given as a share of it. CPU times count from ours'
-start (python_cpu_s: this process and its workers; parent_cpu_s: this process alone). A run
-has a data folder, PostgreSQL server and database of its own unless CALLCENTER_BENCH_DATA_DIR
-names a folder (kept). peak_rss_mb is the highest
-resident memory of this process plus its worker processes during ours (sampled every 0.5 s),
-with the figure when ours started and the peaks of its first and second halves (flat memory:
-the second no higher). The last line is JSON. Exit status 1 when the work went wrong: a row
+slow spell shows as one, and ours' wall time per row on all cores is given as a share of it.
+CPU times count from ours' start (python_cpu_s: this process and its workers; parent_cpu_s:
+this process alone). A run has a data folder, PostgreSQL server and database of its own unless
+CALLCENTER_BENCH_DATA_DIR names a folder (kept). peak_rss_mb is the highest resident memory
+of this process plus its worker processes during ours (sampled every 0.5 s), with the figure
+when ours started and the peaks of its first and second halves (flat memory: the second no
+higher). The last line is JSON. Exit status 1 when the work went wrong: a row
 lost (rows read, or loaded + merged + duplicates + bad, differ from rows written), a bad row
 unreported (report lines differ from bad rows written), DNC or customer counts off, or a side
 whose table holds other than its count.
@@ -414,10 +414,10 @@ async def run(args: argparse.Namespace, folder: Path, data_dir: Path) -> dict:
         await settle(url)  # each side alone: no vacuum of the first run's leads during it
         copy = await raw_copy(url, path)
         await settle(url)
-        before = await asyncio.to_thread(phonenumbers_alone, path, PHONENUMBERS_ROWS)
+        numbers = await asyncio.to_thread(main_numbers, path, PHONENUMBERS_ROWS)
+        before = await asyncio.to_thread(phonenumbers_alone, numbers)
         mine, status, rss = await ours(db, path, folder / "reports", pgdata, "ours")
-        after = await asyncio.to_thread(phonenumbers_alone, path, PHONENUMBERS_ROWS)
-        yardstick = [before["us_per_row"], after["us_per_row"]]
+        yardstick = [before, await asyncio.to_thread(phonenumbers_alone, numbers)]
         subset = head(path, folder / "naive.csv", args.naive_rows)
         slow = await naive(db, url, subset, folder / "naive-errors.csv", written.dnc)
     finally:
@@ -427,22 +427,26 @@ async def run(args: argparse.Namespace, folder: Path, data_dir: Path) -> dict:
             "first_status": first_status, "yardstick": yardstick}
 
 
-def phonenumbers_alone(path: Path, rows: int, rounds: int = 5) -> dict:
-    """The machine's speed in the issue's own yardstick ("phonenumbers alone costs about 31 µs
-    per row per core here"): CPU time of one core for phonenumbers' parse, validity check,
-    E.164 form and time zones of the main number of the file's first ``rows`` rows, the
-    median of ``rounds`` equal parts (a moment's hiccup of the shared machine moves one)."""
+def main_numbers(path: Path, rows: int) -> list[str]:
+    """The main number's cell of the file's first ``rows`` rows."""
     with path.open(encoding="utf-8-sig", newline="") as file:
         reader = csv.reader(file, delimiter=";")
         at = next(reader).index(HEADER[0])
-        numbers = [row[at] for _, row in zip(range(rows), reader)]
+        return [row[at] for _, row in zip(range(rows), reader)]
+
+
+def phonenumbers_alone(numbers: list[str], rounds: int = 5) -> float:
+    """The machine's speed in the issue's own yardstick ("phonenumbers alone costs about 31 µs
+    per row per core here"): µs of one core's CPU per number for phonenumbers' parse, validity
+    check, E.164 form and time zones, the median of ``rounds`` equal parts (a moment's hiccup
+    of the shared machine moves one)."""
     phone_timezones.time_zones_for_number(phonenumbers.parse("+4930123456"))  # its data loaded
     size = len(numbers) // rounds
     parts = [_phonenumbers_part(numbers[at:at + size]) for at in range(0, size * rounds, size)]
     valid = sum(part[1] for part in parts)
     if valid < size * rounds * 0.9:
         raise AssertionError(f"phonenumbers read {valid} of {size * rounds} numbers")
-    return {"rows": size * rounds, "us_per_row": sorted(part[0] for part in parts)[rounds // 2]}
+    return sorted(part[0] for part in parts)[rounds // 2]
 
 
 def _phonenumbers_part(numbers: list[str]) -> tuple[float, int]:
